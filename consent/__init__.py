@@ -1,0 +1,96 @@
+"""Consent and need-to-know policy of the IGP (pure Python, standard library only).
+
+decide() answers, per data category, whether a viewer may see a family's data now:
+ 1. No involvement with the family, or roles that need no family data at all
+    -> nothing is shown (geen_betrokkenheid); the app answers 404.
+ 2. A category outside the union of the viewer's roles is never shown (niet_nodig_voor_rol).
+ 3. The registering (own) organisation sees its needed categories without consent.
+ 4. Another organisation needs a consent in force: addressed to its organisation or domain,
+    covering the category, given_at <= at < valid_until, not withdrawn, a purpose that fits
+    the reading context, and (if required) given by every parent. Otherwise the reason is
+    toestemming_ingetrokken, else toestemming_verlopen, else geen_toestemming.
+ 5. An active break-the-glass of this user for this family lifts only those consent reasons.
+"""
+
+from .policy import (
+    DEFAULT_NEED_TO_KNOW,
+    BreakGlass,
+    ConsentGrant,
+    Decision,
+    FamilyContext,
+    Viewer,
+    active_break_glass,
+    decide,
+    grant_status,
+    merge_need_to_know,
+    require_aware,
+    role_categories,
+)
+from .presets import PRESETS, Preset, add_months, get_preset
+from .texts import explain, format_date, summarise_consent
+from .validation import validate_consent
+from .vocabulary import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    CONSENT_METHOD_LABELS,
+    CONSENT_METHODS,
+    CONSENT_REASONS,
+    DOMAIN_LABELS,
+    DOMAINS,
+    GRANT_STATUS_LABELS,
+    GRANT_STATUSES,
+    GROUND_LABELS,
+    GROUNDS,
+    INVOLVEMENT_KINDS,
+    INVOLVEMENT_LABELS,
+    PURPOSE_LABELS,
+    PURPOSES,
+    REASON_LABELS,
+    ROLE_LABELS,
+    ROLES,
+    WITHHOLD_REASONS,
+    PolicyError,
+)
+
+__all__ = [
+    "BreakGlass",
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "CONSENT_METHODS",
+    "CONSENT_METHOD_LABELS",
+    "CONSENT_REASONS",
+    "ConsentGrant",
+    "DEFAULT_NEED_TO_KNOW",
+    "DOMAINS",
+    "DOMAIN_LABELS",
+    "Decision",
+    "FamilyContext",
+    "GRANT_STATUSES",
+    "GRANT_STATUS_LABELS",
+    "GROUNDS",
+    "GROUND_LABELS",
+    "INVOLVEMENT_KINDS",
+    "INVOLVEMENT_LABELS",
+    "PRESETS",
+    "PURPOSES",
+    "PURPOSE_LABELS",
+    "PolicyError",
+    "Preset",
+    "REASON_LABELS",
+    "ROLES",
+    "ROLE_LABELS",
+    "Viewer",
+    "WITHHOLD_REASONS",
+    "active_break_glass",
+    "add_months",
+    "decide",
+    "explain",
+    "format_date",
+    "get_preset",
+    "grant_status",
+    "merge_need_to_know",
+    "require_aware",
+    "role_categories",
+    "summarise_consent",
+    "validate_consent",
+]
