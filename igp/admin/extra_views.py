@@ -1,0 +1,90 @@
+"""Beheer of IGP settings: terms, working-day calendar, the need-to-know table."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+import consent
+from igp import clock
+from igp.admin import services
+from igp.admin.views import bp
+from igp.auth import access
+from igp.errors import ValidationError
+from igp.extensions import db
+from igp.workdays import HOLIDAY_CODES, HOLIDAY_LABELS, WorkCalendar
+
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+@access.roles("beheerder")
+def settings():
+    errors = {}
+    if request.method == "POST":
+        try:
+            values = request.form.to_dict()
+            for key in services.BOOLEAN_SETTINGS:
+                values[key] = "1" if key in request.form else "0"
+            changed = services.update_settings(values)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash("De instellingen zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
+            if "handover_term_workdays" in changed:
+                flash("Lopende warme overdrachten houden hun termijn; herbereken die zo nodig per overdracht.",
+                      "warning")
+            return redirect(url_for("admin.settings"))
+    current = {key: services.get_setting(key) for key in
+               list(services.EDITABLE_SETTINGS) + list(services.BOOLEAN_SETTINGS)}
+    return render_template("admin/settings.html", editable=services.EDITABLE_SETTINGS,
+                           booleans=services.BOOLEAN_SETTINGS, current=current, errors=errors,
+                           form=FlaskForm()), (422 if errors else 200)
+
+
+@bp.route("/kalender", methods=["GET", "POST"])
+@access.roles("beheerder")
+def calendar():
+    year = request.args.get("jaar", type=int) or clock.today().year
+    if request.method == "POST":
+        try:
+            action = request.form.get("action")
+            if action == "holidays":
+                services.set_calendar(disabled_holidays=[c for c in HOLIDAY_CODES if c not in request.form.getlist("on")])
+            elif action == "add":
+                services.set_calendar(add_closing=[request.form.get("day", "")])
+            elif action == "remove":
+                services.set_calendar(remove_closing=[request.form.get("day", "")])
+        except ValidationError as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            flash("De kalender is bijgewerkt. Lopende termijnen veranderen pas na herberekening.", "success")
+            return redirect(url_for("admin.calendar", jaar=year))
+    cal = services.work_calendar()
+    holidays = sorted(cal.holidays_in(year).items())
+    every = sorted(WorkCalendar().holidays_in(year).items())
+    return render_template("admin/calendar.html", year=year, every=every, active=dict(holidays),
+                           disabled=cal.disabled_holidays, closing=sorted(cal.closing_days), labels=HOLIDAY_LABELS,
+                           form=FlaskForm())
+
+
+@bp.route("/need-to-know", methods=["GET", "POST"])
+@access.roles("beheerder")
+def need_to_know():
+    from igp.sharing import gateway
+    from igp.sharing import services as sharing
+
+    if request.method == "POST":
+        try:
+            table = {role: request.form.getlist(f"role_{role}") for role in consent.ROLES}
+            sharing.set_need_to_know(current_user, table)
+        except ValidationError as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            flash("De need-to-know-tabel is opgeslagen en geldt vanaf de volgende inzage.", "success")
+            return redirect(url_for("admin.need_to_know"))
+    return render_template("admin/need_to_know.html", table=gateway.need_to_know_table(),
+                           defaults=consent.DEFAULT_NEED_TO_KNOW, form=FlaskForm())

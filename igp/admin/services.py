@@ -1,0 +1,173 @@
+"""Poli's and IGP settings."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import func, select
+
+from igp.admin.models import Poli, Setting
+from igp.audit import services as audit
+from igp.errors import ValidationError
+from igp.extensions import db
+
+POLI_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,29}$")
+
+# Defaults of the IGP-wide settings; a beheerder changes them (UI and CLI).
+DEFAULT_SETTINGS = {
+    "handover_term_workdays": 5,     # the guide's "bijvoorbeeld binnen 5 werkdagen"
+    "handover_risk_workdays": 1,     # 'risico' with this many working days left or fewer
+    "age_limit_months": 24,          # first 1000 days: up to the second birthday
+    "age_limit_warning_weeks": 6,    # signal before a child reaches the age limit
+    "consent_both_parents": False,   # a consent counts only when every parent gave it
+    "mdo_not_discussed_weeks": 8,    # active families not discussed for this long are proposed
+    "mdo_not_discussed_max": 10,     # ... but at most this many per meeting, longest waiting first
+    "report_small_cell": 5,          # monitoring export: counts below this are shown as "<5"
+    "calendar": {"disabled_holidays": [], "closing_days": []},
+    "need_to_know": {},
+}
+
+
+def list_polis(active_only: bool = True) -> list[Poli]:
+    stmt = select(Poli).order_by(Poli.name)
+    if active_only:
+        stmt = stmt.where(Poli.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def find_poli(code: str) -> Poli | None:
+    return db.session.execute(select(Poli).where(Poli.code == (code or "").strip().lower())).scalar_one_or_none()
+
+
+def create_poli(code: str, name: str, handover_term_workdays: int | None = None) -> Poli:
+    code = (code or "").strip().lower()
+    name = (name or "").strip()
+    errors = {}
+    if not POLI_CODE_RE.match(code):
+        errors["code"] = "Code: 2-30 tekens, kleine letters, cijfers, - of _."
+    elif find_poli(code) is not None:
+        errors["code"] = f"Er bestaat al een poli met code '{code}'."
+    if not name:
+        errors["name"] = "Vul een naam in."
+    elif db.session.execute(select(Poli).where(func.lower(Poli.name) == name.lower())).first():
+        errors["name"] = f"Er bestaat al een poli met de naam '{name}'."
+    if handover_term_workdays is not None and not 1 <= handover_term_workdays <= 60:
+        errors["handover_term_workdays"] = "De termijn moet tussen 1 en 60 werkdagen liggen."
+    if errors:
+        raise ValidationError(errors)
+    poli = Poli(code=code, name=name, active=True, handover_term_workdays=handover_term_workdays)
+    db.session.add(poli)
+    db.session.flush()
+    audit.record("create", object_type="poli", object_id=poli.id)
+    return poli
+
+
+def work_calendar():
+    """The IGP's working-day calendar (holidays switched off, extra closing days)."""
+    from datetime import date
+
+    from igp.workdays import WorkCalendar
+
+    value = get_setting("calendar") or {}
+    return WorkCalendar(disabled_holidays=frozenset(value.get("disabled_holidays", [])),
+                        closing_days=frozenset(date.fromisoformat(d) for d in value.get("closing_days", [])))
+
+
+def handover_term(poli: Poli) -> int:
+    return poli.handover_term_workdays or int(get_setting("handover_term_workdays"))
+
+
+def set_calendar(*, disabled_holidays: list[str] | None = None, add_closing: list | None = None,
+                 remove_closing: list | None = None) -> dict:
+    """Change the calendar (a beheerder): switch holidays off/on, add or remove closing days."""
+    from datetime import date
+
+    from igp.workdays import HOLIDAY_CODES
+
+    value = dict(get_setting("calendar") or {"disabled_holidays": [], "closing_days": []})
+    errors = {}
+    if disabled_holidays is not None:
+        unknown = [h for h in disabled_holidays if h not in HOLIDAY_CODES]
+        if unknown:
+            errors["disabled_holidays"] = f"Onbekende feestdag '{unknown[0]}'; kies uit: {', '.join(HOLIDAY_CODES)}."
+        value["disabled_holidays"] = sorted(set(disabled_holidays))
+    closing = set(value.get("closing_days", []))
+    for d in add_closing or []:
+        try:
+            closing.add((d if isinstance(d, date) else date.fromisoformat(str(d))).isoformat())
+        except ValueError:
+            errors["closing_days"] = f"Ongeldige datum '{d}' (gebruik jjjj-mm-dd)."
+    for d in remove_closing or []:
+        closing.discard(d.isoformat() if isinstance(d, date) else str(d))
+    value["closing_days"] = sorted(closing)
+    if errors:
+        raise ValidationError(errors)
+    set_setting("calendar", value)
+    return value
+
+
+def get_setting(key: str):
+    """A setting, read once per request (settings are read on every page, often many times)."""
+    from flask import g, has_request_context
+
+    cache = g.setdefault("igp_settings", {}) if has_request_context() else {}
+    if key in cache:
+        return cache[key]
+    row = db.session.get(Setting, key)
+    value = DEFAULT_SETTINGS.get(key) if row is None else json.loads(row.value)
+    cache[key] = value
+    return value
+
+
+def set_setting(key: str, value) -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.setdefault("igp_settings", {}).pop(key, None)
+    row = db.session.get(Setting, key)
+    text = json.dumps(value, sort_keys=True)
+    if row is None:
+        db.session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
+    audit.record("configure", object_type="setting", object_id=key, detail=text[:500])
+
+
+EDITABLE_SETTINGS = {
+    "handover_term_workdays": ("Termijn warme overdracht (werkdagen)", 1, 60),
+    "handover_risk_workdays": ("Signaal 'risico' bij nog zoveel werkdagen of minder", 0, 10),
+    "age_limit_months": ("Leeftijdsgrens (maanden)", 12, 60),
+    "age_limit_warning_weeks": ("Signaal leeftijdsgrens (weken vooraf)", 1, 26),
+    "mdo_not_discussed_weeks": ("MDO: actief gezin voorstellen na zoveel weken niet besproken", 1, 52),
+    "mdo_not_discussed_max": ("MDO: hoogstens zoveel lang niet besproken gezinnen per vergadering voorstellen", 0, 100),
+    "report_small_cell": ("Monitoring: kleinere aantallen tonen als '<n'", 2, 20),
+}
+BOOLEAN_SETTINGS = {"consent_both_parents": "Toestemming telt alleen als beide ouders die gaven"}
+
+
+def update_settings(values: dict) -> dict:
+    """Validate and store the editable IGP settings (a beheerder). Returns what changed."""
+    errors, changed = {}, {}
+    for key, (label, low, high) in EDITABLE_SETTINGS.items():
+        if key not in values:
+            continue
+        try:
+            number = int(values[key])
+        except (TypeError, ValueError):
+            errors[key] = f"{label}: vul een geheel getal in."
+            continue
+        if not low <= number <= high:
+            errors[key] = f"{label}: tussen {low} en {high}."
+            continue
+        if number != get_setting(key):
+            changed[key] = number
+    for key in BOOLEAN_SETTINGS:
+        if key in values:
+            value = str(values[key]).lower() in ("1", "true", "on", "ja")
+            if value != bool(get_setting(key)):
+                changed[key] = value
+    if errors:
+        raise ValidationError(errors)
+    for key, value in changed.items():
+        set_setting(key, value)
+    return changed

@@ -1,0 +1,240 @@
+"""API: families, intake, consent, transparency, coordination of a family."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from igp.api import bp
+from igp.api.common import iso, json_body
+from igp.auth import access
+from igp.coordination import services as coordination
+from igp.errors import ValidationError
+from igp.families import services
+from igp.families.overview import consent_json, family_page, handover_json, page_json
+from igp.handover import services as handover
+from igp.sharing import services as sharing
+
+READ_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
+              "sociaal_werker", "planner", "informele_steun", "mdo_voorzitter", "projectleider", "privacy_officer",
+              "beheerder")
+WRITE_ROLES = tuple(services.REGISTERING_ROLES)
+
+
+def summary_json(s) -> dict:
+    return {"id": s.id, "pseudonym": s.pseudonym, "poli": s.poli_code, "phase": s.phase, "status": s.status,
+            "referred_at": iso(s.received_at), "name": s.name,
+            "withheld": [] if s.name else [{"category": "naw", "reason": s.naw_withheld_reason}]}
+
+
+def _coordinator_json(family) -> dict | None:
+    contact = coordination.contact_today(family)
+    if contact["coordinator"] is None:
+        return None
+    coordinator, substitute = contact["coordinator"], contact["acting_substitute"]
+    return {"user_id": coordinator.id, "name": coordinator.name, "organisation": coordinator.organisation.name,
+            "acting_substitute": ({"user_id": substitute.id, "name": substitute.name,
+                                   "organisation": substitute.organisation.name} if substitute else None)}
+
+
+@bp.route("/families", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def create_family():
+    try:
+        result = services.aanmelden(current_user, json_body())
+    except services.DuplicateFound as exc:
+        # rolled back by the request handler (4xx); re-send with link_to_family_id or confirm_new
+        return jsonify({"error": {
+            "code": "duplicate", "message": exc.message,
+            "duplicates": [{"id": d.family_id, "pseudonym": d.pseudonym, "match": d.match, "visible": d.visible,
+                            "organisation": d.organisation} for d in exc.duplicates],
+            "not_visible": exc.hidden}}), 409
+    family = result.family
+    current = handover.current_handover(family.id, "in")
+    signal = handover.signal_of(current) if current else None
+    from igp import clock
+    from igp.admin.services import work_calendar
+    from igp.handover.rules import workdays_left
+
+    left = workdays_left(current.deadline, clock.today(), work_calendar()) if current and not current.closed_at else None
+    body = {
+        "id": family.id, "pseudonym": family.pseudonym, "status": family.status, "linked": result.linked,
+        "target_group": {"eligible": result.target_group.eligible, "reasons": list(result.target_group.reasons),
+                         "flags": list(result.target_group.flags),
+                         "override": bool(family.target_override)},
+        "handover": ({"status": current.status, "deadline": iso(current.deadline), "workdays_left": left,
+                      "signal": signal} if current else None),
+        "coordinator": _coordinator_json(family),
+    }
+    return jsonify(body), (200 if result.linked else 201)
+
+
+@bp.route("/families", methods=["GET"])
+@access.roles(*READ_ROLES)
+def list_families():
+    page = request.args.get("page", 1, type=int) or 1
+    items, has_next = services.list_families(current_user, poli=request.args.get("poli") or None,
+                                             status=request.args.get("status") or None,
+                                             phase=request.args.get("phase") or None, page=max(1, page), access="api")
+    return jsonify({"items": [summary_json(s) for s in items], "page": page, "has_next": has_next})
+
+
+@bp.route("/families/search", methods=["GET"])
+@access.roles(*READ_ROLES)
+def search_families():
+    from datetime import date
+
+    birth = request.args.get("birth_date")
+    try:
+        birth_date = date.fromisoformat(birth) if birth else None
+    except ValueError:
+        raise ValidationError({"birth_date": "Gebruik jjjj-mm-dd."}) from None
+    items = services.search_families(current_user, pseudonym=request.args.get("pseudonym"),
+                                     bsn=request.args.get("bsn"), name=request.args.get("name"),
+                                     birth_date=birth_date, access="api")
+    return jsonify({"items": [summary_json(s) for s in items]})
+
+
+@bp.route("/families/<int:family_id>", methods=["GET"])
+@access.roles(*READ_ROLES)
+def get_family(family_id: int):
+    return jsonify(page_json(family_page(current_user, family_id, access="api")))
+
+
+@bp.route("/families/<int:family_id>", methods=["PATCH"])
+@access.roles(*WRITE_ROLES)
+def update_family(family_id: int):
+    family = services.update_family(current_user, family_id, json_body())
+    return jsonify({"id": family.id, "version": family.version, "phase": family.phase})
+
+
+@bp.route("/families/<int:family_id>/intake", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def intake(family_id: int):
+    result = services.plan_or_record_intake(current_user, family_id, json_body())
+    return jsonify({"id": result.id, "type": result.intake_type, "location": result.location,
+                    "planned_at": iso(result.planned_at), "held_at": iso(result.held_at),
+                    "outcome": result.outcome, "family_status": result.family.status,
+                    "participants": [p.user_id for p in result.participants]}), 201
+
+
+@bp.route("/families/<int:family_id>/notes", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def add_note(family_id: int):
+    data = json_body()
+    note = services.add_note(current_user, family_id, data.get("category"), data.get("text"))
+    return jsonify({"id": note.id, "category": note.category, "created_at": iso(note.created_at)}), 201
+
+
+@bp.route("/families/<int:family_id>/consents", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def record_consent(family_id: int):
+    data = json_body()
+    if data.get("preset"):
+        records = sharing.record_preset(current_user, family_id, data["preset"], method=data.get("method") or "",
+                                        given_at=data.get("given_at"), form_version=data.get("form_version"),
+                                        categories=data.get("categories"), domains=data.get("domains"))
+        return jsonify({"ids": [r.id for r in records], "id": records[0].id}), 201
+    record = sharing.record_consent(current_user, family_id, data)
+    return jsonify({"id": record.id}), 201
+
+
+@bp.route("/families/<int:family_id>/consents", methods=["GET"])
+@access.roles(*WRITE_ROLES)
+def list_consents(family_id: int):
+    services.gateway.load_for_write(current_user, family_id)
+    return jsonify({"items": [consent_json(c) for c in sharing.consents_of(family_id)]})
+
+
+@bp.route("/consents/<int:consent_id>/withdraw", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def withdraw_consent(consent_id: int):
+    data = json_body()
+    record = sharing.withdraw(current_user, consent_id, data.get("reason"))
+    return jsonify(consent_json(record))
+
+
+@bp.route("/families/<int:family_id>/break-glass", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def break_glass(family_id: int):
+    row = sharing.break_glass(current_user, family_id, json_body().get("reason"))
+    return jsonify({"id": row.id, "expires_at": iso(row.expires_at)}), 201
+
+
+@bp.route("/families/<int:family_id>/access-log", methods=["GET"])
+@access.signed_in
+def access_log(family_id: int):
+    family, entries = sharing.access_log(current_user, family_id)
+    return jsonify({"family": family.pseudonym, "items": [{
+        "at": iso(e.at), "user": e.username, "organisation_id": e.organisation_id, "roles": e.roles,
+        "action": e.action, "outcome": e.outcome, "on_behalf_of_id": e.on_behalf_of_id,
+        "shown": [c for c in (e.categories_shown or "").split(",") if c],
+        "withheld": [c for c in (e.categories_withheld or "").split(",") if c],
+        "consent_ids": [int(c) for c in (e.consent_ids or "").split(",") if c]} for e in entries]})
+
+
+@bp.route("/families/<int:family_id>/coordinator", methods=["PUT"])
+@access.roles(*WRITE_ROLES)
+def set_coordinator(family_id: int):
+    assignment = coordination.assign_coordinator(current_user, family_id, json_body())
+    from igp.extensions import db
+    from igp.families.models import Family
+
+    family = db.session.get(Family, family_id)
+    return jsonify({"coordinator": _coordinator_json(family), "reason": assignment.reason})
+
+
+@bp.route("/families/<int:family_id>/core-team", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def add_core_member(family_id: int):
+    data = json_body()
+    row = coordination.add_core_member(current_user, family_id, data.get("user_id"), data.get("case_role") or "")
+    return jsonify({"id": row.id}), 201
+
+
+@bp.route("/families/<int:family_id>/exit", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def exit_family(family_id: int):
+    family = coordination.exit_family(current_user, family_id, json_body())
+    outward = handover.current_handover(family.id, "uit")
+    return jsonify({"status": family.status, "exit_reason": family.exit_reason,
+                    "outward_handover": handover_json(outward, handover.signal_of(outward) if outward else None)})
+
+
+@bp.route("/families/<int:family_id>/mdo-request", methods=["POST"])
+@access.roles(*WRITE_ROLES + ("mdo_voorzitter",))
+def request_mdo(family_id: int):
+    from igp.mdo.services import request_discussion
+
+    family = request_discussion(current_user, family_id, json_body().get("question"))
+    return jsonify({"id": family.id, "mdo_requested_at": iso(family.mdo_requested_at)})
+
+
+@bp.route("/families/<int:family_id>/handover/events", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def handover_event(family_id: int):
+    event = handover.record_event(current_user, family_id, json_body())
+    current = event.handover
+    from igp import clock
+    from igp.admin.services import work_calendar
+    from igp.handover.rules import workdays_left
+
+    left = workdays_left(current.deadline, clock.today(), work_calendar()) if not current.closed_at else None
+    return jsonify({"event": {"type": event.event_type, "at": iso(event.at), "on_behalf_of_id": event.on_behalf_of_id},
+                    "handover": handover_json(current, handover.signal_of(current), left)}), 201
+
+
+@bp.route("/families/<int:family_id>/handover/feedback", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def handover_feedback(family_id: int):
+    feedback = handover.record_feedback(current_user, family_id, json_body())
+    current = feedback.handover
+    return jsonify({"id": feedback.id, "handover": handover_json(current, handover.signal_of(current))}), 201
+
+
+@bp.route("/families/<int:family_id>", methods=["DELETE"])
+@access.roles("privacy_officer")
+def erase_family(family_id: int):
+    from igp.retention.services import erase
+
+    pseudonym = erase(current_user, family_id, json_body().get("reason"))
+    return jsonify({"erased": pseudonym})

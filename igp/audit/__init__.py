@@ -1,0 +1,1 @@
+"""Append-only, hash-chained access log (NEN 7513 style)."""

@@ -1,0 +1,301 @@
+"""Recording and verifying the audit log.
+
+`record(...)` queues an entry on the current database session. Just before that session
+commits, the queued entries are chained (each stores the previous entry's hash and an HMAC
+of its own content with IGP_AUDIT_KEY, a key the database never sees) and inserted in the
+same transaction as the change they describe: no change without its entry, no entry
+without its change. The head row is locked while appending (SELECT ... FOR UPDATE on
+PostgreSQL) so concurrent writers never fork the chain.
+
+Reads are recorded the same way; the request handler commits before the response leaves,
+and when that commit fails the response is replaced by an error (fail closed).
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, func, insert, or_, select, text
+from sqlalchemy.orm import Session
+
+from igp import clock
+from igp.audit.models import AuditEntry, AuditHead
+from igp.extensions import db
+
+GENESIS = "0" * 64
+PENDING_KEY = "igp_audit_pending"
+
+ACTIONS = (
+    "create", "read", "update", "delete", "search", "export", "print", "transfer",
+    "break_glass", "sign_in", "sign_in_failed", "sign_out", "session_expired",
+    "token_issued", "token_refused", "token_revoked", "totp_enrolled", "refused",
+    "configure",
+)
+ACTION_LABELS = {
+    "create": "Aangemaakt", "read": "Ingezien", "update": "Gewijzigd", "delete": "Verwijderd",
+    "search": "Gezocht", "export": "Geëxporteerd", "print": "Afgedrukt", "transfer": "Overgedragen",
+    "break_glass": "Noodtoegang", "sign_in": "Aangemeld", "sign_in_failed": "Aanmelden mislukt",
+    "sign_out": "Afgemeld", "session_expired": "Sessie verlopen", "token_issued": "API-token uitgegeven",
+    "token_refused": "API-token geweigerd", "token_revoked": "API-token ingetrokken",
+    "totp_enrolled": "Tweede factor ingesteld", "refused": "Geweigerd", "configure": "Instelling gewijzigd",
+}
+HASHED_FIELDS = (
+    "seq", "at", "user_id", "username", "organisation_id", "roles", "on_behalf_of_id", "action",
+    "object_type", "object_id", "family_pseudonym", "categories_shown", "categories_withheld",
+    "consent_ids", "outcome", "source_address", "user_agent", "detail", "prev_hash",
+)
+
+
+def _join(values: Iterable | None) -> str | None:
+    if values is None:
+        return None
+    items = [str(v) for v in values]
+    return ",".join(items) if items else None
+
+
+def record(
+    action: str,
+    *,
+    user=None,
+    object_type: str | None = None,
+    object_id=None,
+    family_pseudonym: str | None = None,
+    shown: Iterable[str] | None = None,
+    withheld: Iterable | None = None,
+    consent_ids: Iterable[int] | None = None,
+    outcome: str = "allowed",
+    detail: str | None = None,
+    on_behalf_of_id: int | None = None,
+    username: str | None = None,
+    session: Session | None = None,
+) -> None:
+    """Queue one audit entry on the session; it is written when the session commits.
+
+    `user` defaults to the signed-in user. `withheld` takes category codes or
+    (category, reason) pairs. `detail` must never hold personal data of a family.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if outcome not in ("allowed", "denied", "failed"):
+        raise ValueError(f"unknown audit outcome {outcome!r}")
+    if user is None and has_request_context() and current_user and current_user.is_authenticated:
+        user = current_user
+    withheld_text = None
+    if withheld is not None:
+        withheld_text = _join(
+            f"{w[0]}:{w[1]}" if isinstance(w, tuple) else w for w in withheld
+        )
+    entry = {
+        "at": clock.now(),
+        "user_id": getattr(user, "id", None),
+        "username": getattr(user, "username", None) or username,
+        "organisation_id": getattr(user, "organisation_id", None),
+        "roles": getattr(user, "roles_label", None),
+        "on_behalf_of_id": on_behalf_of_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "family_pseudonym": family_pseudonym,
+        "categories_shown": _join(shown),
+        "categories_withheld": withheld_text,
+        "consent_ids": _join(sorted(set(consent_ids)) if consent_ids else None),
+        "outcome": outcome,
+        "source_address": None,
+        "user_agent": None,
+        "detail": detail,
+    }
+    if not has_request_context() and entry["username"] is None:
+        entry["username"] = f"cli:{getpass.getuser()}"[:80]  # a command run by an operator
+    if has_request_context():
+        entry["source_address"] = (request.remote_addr or "")[:64] or None
+        entry["user_agent"] = (request.user_agent.string or "")[:300] or None
+    target = session if session is not None else db.session()
+    target.info.setdefault(PENDING_KEY, []).append(entry)
+    if has_request_context() and (action in SURVIVING_ACTIONS or outcome != "allowed"):
+        g.setdefault("igp_audit_reads", []).append(entry)
+
+
+# Entries that must be kept even when the request's transaction is rolled back (a 4xx page may
+# still show family data it read; a refusal must always be logged): these actions, and every
+# entry whose outcome is not 'allowed'. Allowed writes are rolled back with the data they describe.
+SURVIVING_ACTIONS = frozenset({"read", "search", "export", "print", "refused", "sign_in_failed", "token_refused",
+                               "session_expired"})
+
+
+def requeue_unwritten(session: Session | None = None) -> int:
+    """After a rollback: queue again the read-type entries of this request that were not
+    written. The caller commits. Returns how many."""
+    if not has_request_context():
+        return 0
+    target = session if session is not None else db.session()
+    unwritten = [e for e in g.pop("igp_audit_reads", []) if not e.get("_written")]
+    for entry in unwritten:
+        target.info.setdefault(PENDING_KEY, []).append(entry)
+        g.setdefault("igp_audit_reads", []).append(entry)
+    return len(unwritten)
+
+
+def pending_count(session: Session | None = None) -> int:
+    target = session if session is not None else db.session()
+    return len(target.info.get(PENDING_KEY, []))
+
+
+# ------------------------------------------------------------------ hashing
+
+def _canonical(values: dict) -> bytes:
+    def encode(v):
+        if isinstance(v, datetime):
+            return clock.as_utc(v).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return v
+
+    payload = {k: encode(values.get(k)) for k in HASHED_FIELDS}
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def entry_hash(values: dict, key: bytes) -> str:
+    return hmac.new(key, _canonical(values), hashlib.sha256).hexdigest()
+
+
+def head_seal(last_seq: int, last_hash: str, key: bytes) -> str:
+    return hmac.new(key, f"head:{last_seq}:{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def _chain_key() -> bytes:
+    return current_app.config["AUDIT_CHAIN_KEY"].encode()
+
+
+def _lock_head(session: Session, key: bytes) -> AuditHead:
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        # One advisory lock serialises all appenders across workers and machines.
+        session.execute(text("SELECT pg_advisory_xact_lock(7513)"))
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS, seal=head_seal(0, GENESIS, key))
+        session.add(head)
+    return head
+
+
+def _flush_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    key = _chain_key()
+    head = _lock_head(session, key)
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for original in pending:
+        seq += 1
+        original["_written"] = True
+        values = {k: v for k, v in original.items() if not k.startswith("_")}
+        values.update(seq=seq, prev_hash=prev)
+        digest = entry_hash(values, key)
+        rows.append(dict(values, entry_hash=digest))
+        prev = digest
+    # one multi-row INSERT (a list of 300 families is 300 entries, not 300 statements)
+    session.execute(insert(AuditEntry.__table__), rows)
+    head.last_seq, head.last_hash = seq, prev
+    head.seal = head_seal(seq, prev, key)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING_KEY):
+        _flush_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    # A rolled-back transaction leaves no trace, not even a queued audit entry: the
+    # caller that wants a refusal logged records it again after the rollback.
+    session.info.pop(PENDING_KEY, None)
+
+
+# ------------------------------------------------------------------ verification
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    problem: str | None = None
+
+    def message(self) -> str:
+        if self.ok:
+            return f"Audit chain intact: {self.checked} entries verified."
+        where = f"entry seq={self.broken_seq}" if self.broken_seq is not None else "the chain head"
+        if self.broken_id is not None:
+            where += f" (id={self.broken_id})"
+        return f"Audit chain BROKEN at {where}: {self.problem}. Entries verified before it: {self.checked}."
+
+
+def verify_chain(session: Session | None = None, batch: int = 2000) -> VerifyResult:
+    """Walk the whole log in sequence order and check every link and the sealed head."""
+    session = session if session is not None else db.session()
+    key = _chain_key()
+    expected_seq, prev, checked = 1, GENESIS, 0
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    with session.scalars(stmt) as entries:  # closes the server-side cursor on early return
+        for entry in entries:
+            values = {f: getattr(entry, f) for f in HASHED_FIELDS}
+            if entry.seq != expected_seq:
+                return VerifyResult(False, checked, entry.seq, entry.id,
+                                    f"expected sequence number {expected_seq} (an entry is missing or was inserted)")
+            if entry.prev_hash != prev:
+                return VerifyResult(False, checked, entry.seq, entry.id,
+                                    "previous-hash link does not match (an entry before it was removed or changed)")
+            if not hmac.compare_digest(entry_hash(values, key), entry.entry_hash):
+                return VerifyResult(False, checked, entry.seq, entry.id, "content does not match its hash (edited)")
+            prev = entry.entry_hash
+            expected_seq += 1
+            checked += 1
+    head = session.get(AuditHead, 1)
+    if head is None:
+        if checked:
+            return VerifyResult(False, checked, None, None, "chain head is missing")
+        return VerifyResult(True, 0)
+    if not hmac.compare_digest(head_seal(head.last_seq, head.last_hash, key), head.seal):
+        return VerifyResult(False, checked, None, None, "chain head seal is invalid (head was altered)")
+    if head.last_seq != checked or head.last_hash != prev:
+        return VerifyResult(False, checked, None, None,
+                            f"head says {head.last_seq} entries but {checked} were found (entries cut off the end)")
+    return VerifyResult(True, checked)
+
+
+# ------------------------------------------------------------------ reading (privacy officer)
+
+def search(*, username: str | None = None, pseudonym: str | None = None, action: str | None = None,
+           outcome: str | None = None, date_from=None, date_to=None, page: int = 1, per_page: int = 50):
+    """Entries matching the filters, newest first, one page. Returns (rows, has_next)."""
+    stmt = select(AuditEntry)
+    if username:
+        stmt = stmt.where(func.lower(AuditEntry.username) == username.strip().lower())
+    if pseudonym:
+        stmt = stmt.where(AuditEntry.family_pseudonym == pseudonym.strip().upper())
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if outcome:
+        stmt = stmt.where(AuditEntry.outcome == outcome)
+    if date_from:
+        stmt = stmt.where(AuditEntry.at >= clock.from_local(date_from))
+    if date_to:
+        stmt = stmt.where(AuditEntry.at < clock.from_local(date_to + timedelta(days=1)))
+    stmt = stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+    rows = list(db.session.scalars(stmt))
+    return rows[:per_page], len(rows) > per_page
+
+
+def entries_for_family(pseudonym: str, limit: int = 500):
+    stmt = (select(AuditEntry).where(AuditEntry.family_pseudonym == pseudonym)
+            .where(or_(AuditEntry.action.in_(("read", "export", "print", "break_glass", "update", "create",
+                                               "refused", "transfer"))))
+            .order_by(AuditEntry.seq.desc()).limit(limit))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""Users, organisations, roles, sign-in with a second factor, API tokens."""

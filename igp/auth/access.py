@@ -1,0 +1,98 @@
+"""Route access rules, declared on every view and enforced in one place.
+
+Each view function carries a rule set by one of the decorators below. `enforce()` runs
+before every request: it refuses an endpoint without a rule (fail closed), requires a
+signed-in user unless the rule is public, and checks roles. Object-level checks (may this
+user see this family?) happen in the services, through the family gateway.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import current_app, request
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class Rule:
+    public: bool = False
+    roles: frozenset[str] = frozenset()   # empty: any signed-in user
+    pending_second_factor: bool = False   # reachable between password and second factor
+
+    def describe(self) -> str:
+        if self.public:
+            return "public"
+        if self.pending_second_factor:
+            return "password checked, second factor pending"
+        return "roles: " + ",".join(sorted(self.roles)) if self.roles else "signed in"
+
+
+def _mark(rule: Rule):
+    def decorator(view):
+        view._igp_access = rule
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapper._igp_access = rule
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Reachable without signing in (login page, static files, health check)."""
+    return _mark(Rule(public=True))(view)
+
+
+def pending_second_factor(view):
+    return _mark(Rule(pending_second_factor=True))(view)
+
+
+def signed_in(view):
+    """Any signed-in user; the service decides what they may see."""
+    return _mark(Rule())(view)
+
+
+def roles(*names: str):
+    """Signed-in users with at least one of these roles."""
+    if not names:
+        raise ValueError("roles() needs at least one role")
+    return _mark(Rule(roles=frozenset(names)))
+
+
+def rule_for(endpoint: str | None) -> Rule | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return Rule(public=True)
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "_igp_access", None)
+
+
+class AccessRefused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def check(endpoint: str | None) -> None:
+    """Raise AccessRefused when the current user may not call this endpoint."""
+    if endpoint is None:
+        return  # unknown URL: the router answers 404
+    rule = rule_for(endpoint)
+    if rule is None:
+        raise AccessRefused(403, "endpoint without access rule")
+    if rule.public or rule.pending_second_factor:
+        return
+    if not current_user.is_authenticated:
+        raise AccessRefused(401, "not signed in")
+    if rule.roles and not current_user.roles & rule.roles:
+        raise AccessRefused(403, "role")
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")

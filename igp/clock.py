@@ -1,0 +1,88 @@
+"""The one source of time. Stored times are UTC-aware; shown dates are Europe/Amsterdam.
+
+`create_app(settings, clock=...)` puts a clock on the app; tests pass a FixedClock.
+Services call `now()` / `today()` from here, never datetime.now().
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class FixedClock:
+    """A clock for tests: stands still until moved."""
+
+    def __init__(self, at: datetime):
+        self.at = ensure_utc(at)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = ensure_utc(at)
+
+    def advance(self, **kwargs) -> None:
+        self.at = self.at + timedelta(**kwargs)
+
+
+def _clock():
+    if has_app_context():
+        return current_app.extensions["igp_clock"]
+    return SystemClock()
+
+
+def now() -> datetime:
+    """The current time, UTC-aware."""
+    return _clock().now()
+
+
+def today() -> date:
+    """Today's date in Europe/Amsterdam."""
+    return local_date(now())
+
+
+def ensure_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: give a timezone")
+    return value.astimezone(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Times read back from SQLite lose their tzinfo; they were stored as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def local(value: datetime) -> datetime:
+    """A stored (UTC) time in Europe/Amsterdam."""
+    return as_utc(value).astimezone(AMSTERDAM)
+
+
+def local_date(value: datetime) -> date:
+    """The Europe/Amsterdam calendar date of a moment (23:30 UTC on a summer Monday is Tuesday)."""
+    return local(value).date()
+
+
+def from_local(d: date, hour: int = 0, minute: int = 0) -> datetime:
+    """A local Amsterdam wall-clock time as an aware UTC datetime."""
+    return datetime(d.year, d.month, d.day, hour, minute, tzinfo=AMSTERDAM).astimezone(timezone.utc)
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """Parse 'YYYY-MM-DDTHH:MM[:SS][offset]'; without offset it is Amsterdam local time."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=AMSTERDAM)
+    return value.astimezone(timezone.utc)

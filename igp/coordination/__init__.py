@@ -1,0 +1,1 @@
+"""Coordination: one point of contact per family, substitution, caseloads, exit, knelpunten."""

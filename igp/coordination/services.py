@@ -1,0 +1,641 @@
+"""Coordination rules: who is the family's point of contact today, substitution, caseloads,
+bulk reassignment, core team, exit, knelpunten."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+
+from igp import clock
+from igp.admin.services import get_setting
+from igp.audit import services as audit
+from igp.auth.models import User, UserRole
+from igp.coordination.models import Absence, CoordinatorAssignment, CoreTeamMember, Knelpunt
+from igp.errors import Forbidden, NotFound, ValidationError
+from igp.extensions import db
+from igp.families import rules as family_rules
+from igp.families.models import Child, Family
+from igp.ids import as_id, as_text
+from igp.notifications.services import notify
+from igp.sharing import gateway
+
+ACTIVE_STATUSES = ("aangemeld", "in_intake", "actief")
+CASEHOLDING_ROLES = frozenset({"jeugdverpleegkundige", "sociaal_werker", "mmw"})
+COORDINATING_ACTORS = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                                 "jeugdverpleegkundige", "sociaal_werker", "planner"})
+
+ASSIGN_REASONS = {
+    "standaard": "Standaard: jeugdverpleegkundige",
+    "herverdeling": "Herverdeling van de caseload",
+    "complexe_sociale_problematiek": "Complexe sociale problematiek",
+    "structurele_afspraak": "Structurele afspraak",
+    "mmw_betrokken": "MMW is al betrokken",
+    "anders": "Anders",
+}
+NON_DEFAULT_REASONS = ("complexe_sociale_problematiek", "structurele_afspraak", "mmw_betrokken", "anders")
+ABSENCE_REASONS = {"ziekte": "Ziekte", "verlof": "Verlof", "anders": "Anders"}
+EXIT_REASONS = {
+    "doelen_bereikt": "Doelen bereikt",
+    "leeftijdsgrens": "Leeftijdsgrens bereikt",
+    "verhuisd": "Verhuisd",
+    "gezin_stopt": "Gezin stopt",
+    "overgedragen": "Overgedragen",
+}
+KNELPUNT_KINDS = {"samenwerking": "Samenwerking", "toegang": "Toegang tot zorg of ondersteuning",
+                  "capaciteit": "Capaciteit", "anders": "Anders"}
+KNELPUNT_STATUSES = {"open": "Open", "in_behandeling": "In behandeling", "gesloten": "Gesloten"}
+
+
+def can_hold_cases(user: User) -> bool:
+    return user.is_active and (bool(user.roles & CASEHOLDING_ROLES) or user.skj_registered)
+
+
+# ------------------------------------------------------------------ absence and substitution
+
+def _active_absence_clause(day: date):
+    return and_(Absence.starts_on <= day, Absence.ends_on >= day, Absence.cancelled_at.is_(None))
+
+
+def absence_on(user_id: int, day: date | None = None) -> Absence | None:
+    day = day or clock.today()
+    return db.session.scalars(select(Absence).where(Absence.user_id == user_id, _active_absence_clause(day))
+                              .order_by(Absence.id.desc()).limit(1)).first()
+
+
+def substituted_user_ids(user, day: date | None = None) -> list[int]:
+    """Coordinators for whom this user stands in today."""
+    day = day or clock.today()
+    return list(db.session.scalars(select(Absence.user_id).where(Absence.substitute_id == user.id,
+                                                                 _active_absence_clause(day))))
+
+
+def acting_substitute_for(user, family: Family) -> int | None:
+    """The coordinator's id when `user` acts for them on this family today ("namens")."""
+    if family.coordinator_id is None or family.coordinator_id == user.id:
+        return None
+    absence = absence_on(family.coordinator_id)
+    if absence is not None and absence.substitute_id == user.id:
+        return family.coordinator_id
+    return None
+
+
+def my_family_ids_clause(user, day: date | None = None):
+    """Families this user coordinates, or coordinates today as substitute."""
+    # the few ids are fetched first: a plain IN list lets the database use the coordinator index
+    # (an OR with a subquery made it read every active family)
+    return Family.coordinator_id.in_([user.id, *substituted_user_ids(user, day)])
+
+
+def contact_today(family: Family, day: date | None = None) -> dict:
+    """Who is this family's point of contact today: the coordinator, or their substitute."""
+    if family.coordinator is None:
+        return {"user": None, "coordinator": None, "acting_substitute": None, "absent": False}
+    absence = absence_on(family.coordinator_id, day)
+    if absence is None:
+        return {"user": family.coordinator, "coordinator": family.coordinator, "acting_substitute": None,
+                "absent": False}
+    return {"user": absence.substitute, "coordinator": family.coordinator, "acting_substitute": absence.substitute,
+            "absent": True, "absence": absence}
+
+
+def record_absence(actor, data: dict) -> Absence:
+    from igp.families.services import _code, _date, _Errors
+
+    errors = _Errors()
+    user_id = as_id(data.get("user_id") or actor.id)
+    if user_id is None:
+        errors.add("user_id", "Geef een geldige gebruiker.")
+    starts = _date(data, "from", errors, "from", required=True, label="Van")
+    ends = _date(data, "to", errors, "to", required=True, label="Tot en met")
+    reason = _code(data, "reason", ABSENCE_REASONS, errors, "reason", "Reden", required=True)
+    substitute_id = data.get("substitute_id")
+    if substitute_id in ("", None):
+        substitute_id = None
+    else:
+        substitute_id = as_id(substitute_id)
+        if substitute_id is None:
+            errors.add("substitute_id", "Geef een geldige vervanger.")
+    if errors:
+        raise ValidationError(dict(errors))
+    if user_id != actor.id and not actor.has_role("planner", "beheerder"):
+        raise Forbidden("Alleen een planner legt afwezigheid vast voor een ander.")
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise ValidationError({"user_id": "Onbekende of inactieve gebruiker."})
+    if ends < starts:
+        errors.add("to", "De afwezigheid eindigt vóór ze begint.")
+    if starts < clock.today() - timedelta(days=31):
+        errors.add("from", "Een afwezigheid kan hoogstens een maand terug worden vastgelegd.")
+    if (ends - starts).days > 366:
+        errors.add("to", "Een afwezigheid duurt hoogstens een jaar; leg een langere periode in delen vast.")
+    substitute = None
+    if substitute_id is not None:
+        substitute = db.session.get(User, substitute_id)
+        if substitute is None or not substitute.is_active:
+            errors.add("substitute_id", "Onbekende of inactieve vervanger.")
+        elif substitute.id == user.id:
+            errors.add("substitute_id", "Iemand kan niet zichzelf vervangen.")
+        elif not can_hold_cases(substitute):
+            errors.add("substitute_id", f"{substitute.name} heeft geen rol die gezinnen kan coördineren.")
+        elif not errors:
+            clash = db.session.scalars(select(Absence).where(
+                Absence.user_id == substitute.id, Absence.cancelled_at.is_(None),
+                Absence.starts_on <= ends, Absence.ends_on >= starts)).first()
+            if clash:
+                errors.add("substitute_id", f"{substitute.name} is zelf afwezig van "
+                                            f"{clash.starts_on.strftime('%d-%m-%Y')} tot en met "
+                                            f"{clash.ends_on.strftime('%d-%m-%Y')}.")
+    if not errors:
+        overlap = db.session.scalars(select(Absence).where(
+            Absence.user_id == user.id, Absence.cancelled_at.is_(None),
+            Absence.starts_on <= ends, Absence.ends_on >= starts)).first()
+        if overlap:
+            errors.add("from", "Er is al een afwezigheid in deze periode; pas die aan of trek die in.")
+        covering = db.session.scalars(select(Absence).where(
+            Absence.substitute_id == user.id, Absence.cancelled_at.is_(None),
+            Absence.starts_on <= ends, Absence.ends_on >= starts)).first()
+        if covering:
+            errors.add("from", f"{user.name} is in deze periode vervanger van {covering.user.name}; "
+                               "regel eerst een andere vervanger.")
+    if errors:
+        raise ValidationError(dict(errors))
+    absence = Absence(user_id=user.id, starts_on=starts, ends_on=ends, reason=reason,
+                      substitute_id=substitute.id if substitute else None, recorded_by_id=actor.id)
+    db.session.add(absence)
+    db.session.flush()
+    audit.record("create", user=actor, object_type="absence", object_id=absence.id,
+                 detail=f"absence of user {user.id} {starts.isoformat()}..{ends.isoformat()}"
+                        + (f", substitute {substitute.id}" if substitute else ", no substitute"))
+    if substitute:
+        notify([substitute.id], "vervanging",
+               f"U vervangt {user.name} van {starts.strftime('%d-%m-%Y')} tot en met {ends.strftime('%d-%m-%Y')}.")
+    return absence
+
+
+def cancel_absence(actor, absence_id: int) -> Absence:
+    absence = db.session.get(Absence, absence_id)
+    if absence is None or absence.cancelled_at is not None:
+        raise NotFound("Deze afwezigheid bestaat niet (meer).")
+    if absence.user_id != actor.id and not actor.has_role("planner", "beheerder"):
+        raise Forbidden("Alleen de afwezige zelf of een planner trekt een afwezigheid in.")
+    absence.cancelled_at = clock.now()
+    audit.record("update", user=actor, object_type="absence", object_id=absence.id, detail="cancelled")
+    return absence
+
+
+def absences(*, user_id: int | None = None, current_and_future: bool = True) -> list[Absence]:
+    stmt = select(Absence).where(Absence.cancelled_at.is_(None))
+    if user_id:
+        stmt = stmt.where(or_(Absence.user_id == user_id, Absence.substitute_id == user_id))
+    if current_and_future:
+        stmt = stmt.where(Absence.ends_on >= clock.today())
+    return list(db.session.scalars(stmt.order_by(Absence.starts_on)))
+
+
+# ------------------------------------------------------------------ assignment
+
+def _active_case_counts(poli_id: int | None = None) -> dict[int, int]:
+    stmt = select(Family.coordinator_id, func.count()).where(Family.coordinator_id.is_not(None),
+                                                            Family.status.in_(ACTIVE_STATUSES))
+    if poli_id is not None:
+        stmt = stmt.where(Family.poli_id == poli_id)
+    return dict(db.session.execute(stmt.group_by(Family.coordinator_id)).all())
+
+
+def coordinator_allowed(family: Family, candidate: User) -> bool:
+    """The family's consent (or being the registering organisation) must cover NAW for the
+    candidate's organisation: a coordinator has to be able to reach the family."""
+    decision = gateway.decide_for(candidate, family, kinds=frozenset({"coordinator"}))
+    return decision.may("naw")
+
+
+def propose_coordinator(family: Family, day: date | None = None) -> User | None:
+    """The least loaded available jeugdverpleegkundige (fewest active cases in the family's
+    poli, then fewest overall) whom the family's consent covers."""
+    day = day or clock.today()
+    nurses = list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "jeugdverpleegkundige", User.active.is_(True)).order_by(User.id)))
+    in_poli = _active_case_counts(family.poli_id)
+    overall = _active_case_counts()
+    absent = set(db.session.scalars(select(Absence.user_id).where(_active_absence_clause(day))))
+    ranked = sorted((n for n in nurses if n.id not in absent),
+                    key=lambda n: (in_poli.get(n.id, 0), overall.get(n.id, 0), n.id))
+    for nurse in ranked:
+        if coordinator_allowed(family, nurse):
+            return nurse
+    return None
+
+
+def _validate_assignment(family: Family, target: User | None, reason: str | None, reason_text: str | None) -> dict:
+    errors = {}
+    if target is None or not target.is_active:
+        errors["user_id"] = "Onbekende of inactieve gebruiker."
+        return errors
+    if not can_hold_cases(target):
+        errors["user_id"] = (f"{target.name} heeft geen rol die gezinnen coördineert (jeugdverpleegkundige, "
+                             "sociaal werker, MMW of SKJ-geregistreerd).")
+        return errors
+    if reason is not None and reason not in ASSIGN_REASONS:
+        errors["reason"] = f"Onbekende reden '{reason}'. Kies uit: {', '.join(ASSIGN_REASONS)}."
+    elif not target.has_role("jeugdverpleegkundige") and reason not in NON_DEFAULT_REASONS:
+        errors["reason"] = ("De coördinatie ligt standaard bij de jeugdverpleegkundige; geef een reden om daarvan "
+                            "af te wijken (" + ", ".join(NON_DEFAULT_REASONS) + ").")
+    elif reason == "anders" and not (reason_text and reason_text.strip()):
+        errors["reason_text"] = "Licht de reden 'anders' toe."
+    if not errors and not coordinator_allowed(family, target):
+        errors["user_id"] = (f"De toestemming van het gezin dekt {target.organisation.name} niet; "
+                             "leg eerst toestemming vast voor deze organisatie.")
+    return errors
+
+
+def _assign(actor, family: Family, target: User, reason: str, reason_text: str | None,
+            on_behalf_of_id: int | None = None) -> CoordinatorAssignment:
+    previous = family.coordinator_id
+    family.coordinator_id = target.id
+    family.coordinator = target
+    assignment = CoordinatorAssignment(family_id=family.id, from_user_id=previous, to_user_id=target.id,
+                                       by_user_id=getattr(actor, "id", None), reason=reason, reason_text=reason_text,
+                                       on_behalf_of_id=on_behalf_of_id)
+    db.session.add(assignment)
+    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 on_behalf_of_id=on_behalf_of_id, detail=f"coordinator {previous} -> {target.id} ({reason})")
+    if getattr(actor, "id", None) != target.id:
+        notify([target.id], "coordinator", f"U bent coördinator van gezin {family.pseudonym}.", family_id=family.id)
+    return assignment
+
+
+def assign_coordinator(actor, family_id: int, data: dict) -> CoordinatorAssignment:
+    gateway.load_for_write(actor, family_id)
+    if not actor.roles & COORDINATING_ACTORS:
+        raise Forbidden("Uw rol mag geen coördinator toewijzen.")
+    user_id = as_id(data.get("user_id"))
+    if user_id is None:
+        raise ValidationError({"user_id": "Kies een coördinator."})
+    reason = data.get("reason") or None
+    reason_text = as_text(data.get("reason_text"), "reason_text", 2000)
+    family, _ = gateway.load_for_write(actor, family_id)
+    if family.status == "uitgestroomd":
+        raise ValidationError({"_": "Dit gezin is uitgestroomd."})
+    target = db.session.get(User, user_id)
+    if target is not None and target.has_role("jeugdverpleegkundige") and reason is None:
+        reason = "standaard"
+    errors = _validate_assignment(family, target, reason, reason_text)
+    if errors:
+        raise ValidationError(errors)
+    if family.coordinator_id == target.id:
+        raise ValidationError({"user_id": f"{target.name} is al de coördinator."})
+    return _assign(actor, family, target, reason, reason_text, on_behalf_of_id=acting_substitute_for(actor, family))
+
+
+def assign_default(actor, family: Family) -> CoordinatorAssignment | None:
+    """At aanmelding: the registering jeugdverpleegkundige, else the proposed one (if the
+    consent allows). Without a possible coordinator the family shows 'geen_aanspreekpunt'."""
+    if actor.has_role("jeugdverpleegkundige") and coordinator_allowed(family, actor) \
+            and absence_on(actor.id) is None:
+        target = actor
+    else:
+        target = propose_coordinator(family)
+    if target is None:
+        return None
+    return _assign(actor, family, target, "standaard", None)
+
+
+def bulk_reassign(actor, family_ids: list[int], to_user_id: int, reason: str, reason_text: str | None = None
+                  ) -> list[CoordinatorAssignment]:
+    """Reassign several families at once: all or nothing."""
+    if not actor.has_role("planner", "jeugdverpleegkundige", "beheerder"):
+        raise Forbidden("Alleen een planner of jeugdverpleegkundige verdeelt de caseload.")
+    if not family_ids:
+        raise ValidationError({"family_ids": "Kies ten minste één gezin."})
+    if reason not in ASSIGN_REASONS:
+        raise ValidationError({"reason": f"Kies een reden uit: {', '.join(ASSIGN_REASONS)}."})
+    target = db.session.get(User, as_id(to_user_id)) if as_id(to_user_id) else None
+    if not isinstance(family_ids, list) or any(as_id(f) is None for f in family_ids):
+        raise ValidationError({"family_ids": "Geef een lijst met gezins-id's."})
+    families = []
+    problems = {}
+    for fid in dict.fromkeys(as_id(f) for f in family_ids):
+        family, _ = gateway.load_for_write(actor, fid)
+        errors = _validate_assignment(family, target, reason, reason_text)
+        if errors:
+            problems[family.pseudonym] = next(iter(errors.values()))
+        families.append(family)
+    if problems:
+        raise ValidationError({"family_ids": "; ".join(f"{p}: {m}" for p, m in problems.items())
+                               + " Er is niets gewijzigd."})
+    return [_assign(actor, f, target, reason, reason_text) for f in families if f.coordinator_id != target.id]
+
+
+def history(family_id: int) -> list[CoordinatorAssignment]:
+    return list(db.session.scalars(select(CoordinatorAssignment).where(CoordinatorAssignment.family_id == family_id)
+                                   .order_by(CoordinatorAssignment.at, CoordinatorAssignment.id)))
+
+
+# ------------------------------------------------------------------ core team
+
+def _require_team_keeper(actor, family: Family) -> None:
+    """Adding someone to a family's core team gives them access (under consent): only the
+    coordinator (or the acting substitute) and the registering organisation may do that."""
+    if not actor.roles & COORDINATING_ACTORS or not (
+            family.coordinator_id == actor.id or family.registering_organisation_id == actor.organisation_id
+            or acting_substitute_for(actor, family) is not None):
+        raise Forbidden("Alleen de coördinator of de aanmeldende organisatie wijzigt het kernteam van dit gezin.")
+
+
+def core_team(family_id: int) -> list[CoreTeamMember]:
+    return list(db.session.scalars(select(CoreTeamMember).where(CoreTeamMember.family_id == family_id,
+                                                                CoreTeamMember.removed_at.is_(None))
+                                   .order_by(CoreTeamMember.added_at)))
+
+
+def add_core_member(actor, family_id: int, user_id: int, case_role: str) -> CoreTeamMember:
+    from consent import ROLES
+
+    family, _ = gateway.load_for_write(actor, family_id)
+    _require_team_keeper(actor, family)
+    member = db.session.get(User, as_id(user_id)) if as_id(user_id) else None
+    errors = {}
+    if member is None or not member.is_active:
+        errors["user_id"] = "Onbekende of inactieve gebruiker."
+    elif member.roles <= {"projectleider", "privacy_officer", "beheerder"}:
+        errors["user_id"] = f"{member.name} heeft geen rol in het kernteam."
+    if case_role not in ROLES:
+        errors["case_role"] = "Kies de rol van deze professional bij dit gezin."
+    if not errors and any(m.user_id == member.id for m in core_team(family.id)):
+        errors["user_id"] = f"{member.name} staat al in het kernteam van dit gezin."
+    if errors:
+        raise ValidationError(errors)
+    row = CoreTeamMember(family_id=family.id, user_id=member.id, case_role=case_role, added_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 detail=f"core team + user {member.id} as {case_role}")
+    return row
+
+
+def remove_core_member(actor, family_id: int, member_id: int) -> None:
+    family, _ = gateway.load_for_write(actor, family_id)
+    _require_team_keeper(actor, family)
+    row = db.session.get(CoreTeamMember, member_id)
+    if row is None or row.family_id != family.id or row.removed_at is not None:
+        raise NotFound("Dit kernteamlid bestaat niet.")
+    row.removed_at = clock.now()
+    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 detail=f"core team - user {row.user_id}")
+
+
+# ------------------------------------------------------------------ caseload and team signals
+
+@dataclass
+class CaseloadRow:
+    user: User
+    active_families: int
+    open_handovers: int
+    open_actions: int
+    signals: int
+    absent: Absence | None
+
+
+def caseload(day: date | None = None) -> list[CaseloadRow]:
+    """Per coordinator: counts only, computed by the database."""
+    from igp.admin.services import work_calendar
+    from igp.handover.models import Handover
+    from igp.handover.rules import risk_limit
+    from igp.handover.services import risk_workdays
+
+    day = day or clock.today()
+    active = _active_case_counts()
+    open_handovers = dict(db.session.execute(
+        select(Family.coordinator_id, func.count()).join(Handover, Handover.family_id == Family.id)
+        .where(Handover.closed_at.is_(None), Family.coordinator_id.is_not(None))
+        .group_by(Family.coordinator_id)).all())
+    limit_date = risk_limit(day, work_calendar(), risk_workdays())
+    signals = dict(db.session.execute(
+        select(Family.coordinator_id, func.count()).join(Handover, Handover.family_id == Family.id)
+        .where(Handover.closed_at.is_(None), Family.coordinator_id.is_not(None), Handover.deadline < limit_date)
+        .group_by(Family.coordinator_id)).all())
+    actions = open_action_counts()
+    holders = list(db.session.scalars(
+        select(User).where(User.active.is_(True), or_(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(CASEHOLDING_ROLES))),
+            User.skj_registered.is_(True), User.id.in_(list(active)))).order_by(User.name)))
+    absent = {a.user_id: a for a in db.session.scalars(select(Absence).where(_active_absence_clause(day)))}
+    return [CaseloadRow(u, active.get(u.id, 0), open_handovers.get(u.id, 0), actions.get(u.id, 0),
+                        signals.get(u.id, 0), absent.get(u.id)) for u in holders]
+
+
+def coordinator_choices() -> list[User]:
+    """The people a list can be filtered on as coordinator: the same people as in caseload(), found
+    per user through the coordinator index instead of counting every active family."""
+    coordinates = select(Family.id).where(Family.coordinator_id == User.id,
+                                          Family.status.in_(ACTIVE_STATUSES)).exists()
+    return list(db.session.scalars(select(User).where(User.active.is_(True), or_(
+        User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(CASEHOLDING_ROLES))),
+        User.skj_registered.is_(True), coordinates)).order_by(User.name)))
+
+
+def open_action_counts() -> dict[int, int]:
+    """Open MDO actions per owner."""
+    from igp.mdo.services import open_actions_per_owner
+
+    return open_actions_per_owner()
+
+
+def families_without_contact(day: date | None = None) -> dict[str, list[int]]:
+    """Team signal `geen_aanspreekpunt`: active families without a coordinator, or whose
+    coordinator is absent today without a substitute. Returns ids per cause."""
+    day = day or clock.today()
+    unassigned = list(db.session.scalars(select(Family.id).where(Family.status.in_(ACTIVE_STATUSES),
+                                                                 Family.coordinator_id.is_(None))))
+    uncovered_coordinators = select(Absence.user_id).where(_active_absence_clause(day),
+                                                           Absence.substitute_id.is_(None))
+    absent = list(db.session.scalars(select(Family.id).where(Family.status.in_(ACTIVE_STATUSES),
+                                                             Family.coordinator_id.in_(uncovered_coordinators))))
+    return {"geen_coordinator": unassigned, "coordinator_afwezig": absent}
+
+
+def families_without_contact_list(day: date | None = None, limit: int = 50) -> tuple[list[tuple[int, str, str]], int]:
+    """The first `limit` of those families as (id, pseudonym, cause), and how many there are in all.
+    Pseudonyms only: nothing is decrypted, so the list costs the same whatever its length."""
+    day = day or clock.today()
+    uncovered_coordinators = select(Absence.user_id).where(_active_absence_clause(day),
+                                                           Absence.substitute_id.is_(None))
+    cause = case((Family.coordinator_id.is_(None), "geen_coordinator"), else_="coordinator_afwezig")
+    rows = [(fid, pseudonym, why) for fid, pseudonym, why in db.session.execute(
+        select(Family.id, Family.pseudonym, cause).where(
+            Family.status.in_(ACTIVE_STATUSES),
+            or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))
+        .order_by(Family.coordinator_id.is_not(None), Family.id).limit(limit))]
+    total = len(rows) if len(rows) < limit else no_contact_count(day)
+    return rows, total
+
+
+def no_contact_count(day: date | None = None) -> int:
+    """How many active families have no point of contact today (counted by the database)."""
+    day = day or clock.today()
+    uncovered_coordinators = select(Absence.user_id).where(_active_absence_clause(day),
+                                                           Absence.substitute_id.is_(None))
+    return db.session.scalar(select(func.count()).select_from(Family).where(
+        Family.status.in_(ACTIVE_STATUSES),
+        or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))) or 0
+
+
+def age_limit_signals(user, day: date | None = None) -> list[tuple[Family, date]]:
+    """My families whose youngest child reaches the age limit within the warning period."""
+    day = day or clock.today()
+    months = int(get_setting("age_limit_months"))
+    warn = timedelta(weeks=int(get_setting("age_limit_warning_weeks")))
+    # The birth dates are encrypted, so the database cannot select on them: fetch only them (one
+    # column), find the few families near the limit, and only then load those and ask the policy.
+    youngest: dict[int, date] = {}
+    for family_id, birth in db.session.execute(
+            select(Child.family_id, Child.birth_date).join(Family, Family.id == Child.family_id)
+            .where(my_family_ids_clause(user, day), Family.status.in_(ACTIVE_STATUSES))):
+        if birth is not None and (family_id not in youngest or birth > youngest[family_id]):
+            youngest[family_id] = birth
+    limits = {fid: family_rules.add_months(birth, months) for fid, birth in youngest.items()}
+    near = [fid for fid, limit in limits.items() if limit - warn <= day]
+    if not near:
+        return []
+    families = list(db.session.scalars(select(Family).where(Family.id.in_(near))
+                                       .options(*gateway.list_options())))
+    decisions = gateway.decisions_for(user, families)
+    found = []
+    for family in families:
+        # the date follows from the children's birth dates: only where NAW may be seen, and logged
+        decision = decisions[family.id]
+        if not decision.may("naw"):
+            continue
+        found.append((family, limits[family.id]))
+        audit.record("read", user=user, object_type="family", object_id=family.id,
+                     family_pseudonym=family.pseudonym, shown=["naw"], consent_ids=decision.consent_ids,
+                     detail="age limit signal")
+    return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
+
+
+def digest_lines(user) -> list[str]:
+    from igp.mdo.services import overdue_actions
+
+    lines = [f"- {family.pseudonym}: jongste kind bereikt de leeftijdsgrens op {limit.strftime('%d-%m-%Y')}"
+             for family, limit in age_limit_signals(user)]
+    lines += [f"- {action.family.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
+              for action in overdue_actions(user)]
+    if user.has_role("planner"):
+        count = no_contact_count()
+        if count:
+            lines.append(f"- {count} gezin(nen) zonder aanspreekpunt (geen coördinator of afwezig zonder vervanger)")
+    return lines
+
+
+# ------------------------------------------------------------------ exit
+
+def exit_family(actor, family_id: int, data: dict) -> Family:
+    from igp.families.services import _code, _Errors, _text
+    from igp.handover import rules as handover_rules
+    from igp.handover.services import EventInput, apply_event, open_inward, start_outward
+
+    gateway.load_for_write(actor, family_id)
+    errors = _Errors()
+    reason = _code(data, "reason", EXIT_REASONS, errors, "reason", "Reden uitstroom", required=True)
+    target = _code(data, "target", handover_rules.OUTWARD_TARGETS, errors, "target", "Overdracht naar")
+    target_name = _text(data, "target_name", errors, "target_name", limit=200, label="Naam ontvanger")
+    note = _text(data, "note", errors, "note", limit=4000, label="Toelichting")
+    confirm = str(data.get("confirm_open_actions", "")).lower() in ("1", "true", "ja", "on")
+    if reason in ("doelen_bereikt", "leeftijdsgrens", "overgedragen") and not target:
+        errors.add("target", "Kies naar wie het gezin warm wordt overgedragen.")
+    if target == "anders" and not target_name:
+        errors.add("target_name", "Noem de organisatie waaraan wordt overgedragen.")
+    if errors:
+        raise ValidationError(dict(errors))
+    family, _ = gateway.load_for_write(actor, family_id)
+    if not actor.roles & COORDINATING_ACTORS:
+        raise Forbidden("Uw rol mag geen gezin laten uitstromen.")
+    if family.status == "uitgestroomd":
+        raise ValidationError({"_": "Dit gezin is al uitgestroomd."})
+    open_actions = open_actions_for_family(family.id)
+    if open_actions and not confirm:
+        raise ValidationError({"confirm_open_actions": f"Er staan nog {open_actions} open MDO-actie(s) voor dit gezin. "
+                                                       "Bevestig dat het gezin toch uitstroomt."})
+    on_behalf = acting_substitute_for(actor, family)
+    inward = open_inward(family.id)
+    if inward is not None:
+        apply_event(actor, inward, EventInput("geannuleerd", None, "Gezin uitgestroomd.", None, None),
+                    on_behalf_of_id=on_behalf)
+    family.status = "uitgestroomd"
+    family.exit_reason = reason
+    family.exited_at = clock.now()
+    family.exited_on = clock.local_date(family.exited_at)
+    if target:
+        start_outward(actor, family, target, target_name, note, on_behalf_of_id=on_behalf)
+    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 on_behalf_of_id=on_behalf, detail=f"exit: {reason}" + (f", handover to {target}" if target else ""))
+    return family
+
+
+def open_actions_for_family(family_id: int) -> int:
+    from igp.mdo.services import open_actions_count_for_family
+
+    return open_actions_count_for_family(family_id)
+
+
+# ------------------------------------------------------------------ knelpunten
+
+def raise_knelpunt(actor, data: dict) -> Knelpunt:
+    from igp.families.services import _code, _Errors, _text
+
+    if data.get("family_id") not in (None, ""):
+        gateway.load_for_write(actor, as_id(data["family_id"]) or 0)
+    errors = _Errors()
+    kind = _code(data, "kind", KNELPUNT_KINDS, errors, "kind", "Soort knelpunt", required=True)
+    description = _text(data, "description", errors, "description", required=True, limit=4000,
+                        label="Beschrijving")
+    family_id = data.get("family_id") or None
+    if errors:
+        raise ValidationError(dict(errors))
+    if family_id is not None:
+        family, _ = gateway.load_for_write(actor, as_id(family_id) or 0)
+        family_id = family.id
+    row = Knelpunt(family_id=family_id, kind=kind, description=description, raised_by_id=actor.id, status="open")
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", user=actor, object_type="knelpunt", object_id=row.id)
+    leads = db.session.scalars(select(UserRole.user_id).where(UserRole.role == "projectleider"))
+    notify(list(leads), "knelpunt", f"Nieuw knelpunt ({KNELPUNT_KINDS[kind].lower()}).")
+    return row
+
+
+def update_knelpunt(actor, knelpunt_id: int, data: dict) -> Knelpunt:
+    if not actor.has_role("projectleider"):
+        raise Forbidden("Alleen de projectleider behandelt knelpunten.")
+    row = db.session.get(Knelpunt, knelpunt_id)
+    if row is None:
+        raise NotFound("Dit knelpunt bestaat niet.")
+    status = data.get("status")
+    if status not in KNELPUNT_STATUSES:
+        raise ValidationError({"status": f"Kies een status uit: {', '.join(KNELPUNT_STATUSES)}."})
+    assigned = data.get("assigned_to_id")
+    if assigned not in (None, ""):
+        user = db.session.get(User, as_id(assigned)) if as_id(assigned) else None
+        if user is None:
+            raise ValidationError({"assigned_to_id": "Onbekende gebruiker."})
+        row.assigned_to_id = user.id
+    resolution = as_text(data.get("resolution"), "resolution", 4000)
+    if status == "gesloten" and not (resolution or row.resolution):
+        raise ValidationError({"resolution": "Beschrijf hoe het knelpunt is opgelost of waarom het gesloten wordt."})
+    row.status = status
+    if resolution:
+        row.resolution = resolution
+    row.closed_at = clock.now() if status == "gesloten" else None
+    audit.record("update", user=actor, object_type="knelpunt", object_id=row.id, detail=f"status {status}")
+    return row
+
+
+def knelpunten(actor, *, status: str | None = None) -> list[Knelpunt]:
+    stmt = select(Knelpunt).order_by(Knelpunt.raised_at.desc())
+    if not actor.has_role("projectleider"):
+        stmt = stmt.where(Knelpunt.raised_by_id == actor.id)
+    if status:
+        stmt = stmt.where(Knelpunt.status == status)
+    return list(db.session.scalars(stmt.limit(500)))

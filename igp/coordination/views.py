@@ -1,0 +1,129 @@
+"""Mijn gezinnen, caseload, absences with substitutes, knelpunten."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from igp.auth import access
+from igp.auth.models import User
+from igp.coordination import services
+from igp.errors import ValidationError
+from igp.extensions import db
+from igp.families.models import Family
+from igp.families.views import LABELS
+from igp.handover import services as handover
+from igp.sharing import gateway
+
+bp = Blueprint("coordination", __name__)
+
+CASE_ROLES = ("jeugdverpleegkundige", "sociaal_werker", "mmw", "gynaecoloog", "verloskundige", "kinderarts",
+              "jeugdarts", "planner", "informele_steun", "mdo_voorzitter")
+
+
+
+@bp.route("/mijn-gezinnen")
+@access.roles(*CASE_ROLES)
+def my_families():
+    stmt = (gateway.visible_families_query(current_user)
+            .where(services.my_family_ids_clause(current_user), Family.status.in_(services.ACTIVE_STATUSES))
+            .order_by(Family.created_at.desc()).limit(300))
+    families = list(db.session.scalars(stmt))
+    summaries = gateway.summarise(current_user, families, access="web", detail="mijn gezinnen")
+    by_id = {f.id: f for f in families}
+    signals = handover.open_signals([s.id for s in summaries])
+    for s in summaries:
+        s.extra["signal"] = signals.get(s.id)
+        s.extra["namens"] = by_id[s.id].coordinator.name if by_id[s.id].coordinator_id != current_user.id else None
+    substituting = services.substituted_user_ids(current_user)
+    names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(substituting)))} \
+        if substituting else {}
+    return render_template("coordination/my_families.html", families=summaries, labels=LABELS,
+                           substituting=[names[i] for i in substituting])
+
+
+@bp.route("/caseload", methods=["GET", "POST"])
+@access.roles("planner", "projectleider", "jeugdverpleegkundige", "beheerder")
+def caseload():
+    if request.method == "POST":
+        try:
+            ids = request.form.getlist("family_ids", type=int)
+            changed = services.bulk_reassign(current_user, ids, request.form.get("to_user_id", ""),
+                                             request.form.get("reason", ""), request.form.get("reason_text"))
+        except ValidationError as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            flash(f"{len(changed)} gezin(nen) overgedragen.", "success")
+            return redirect(url_for("coordination.caseload", coordinator=request.form.get("from_user_id")))
+    rows = services.caseload()
+    families = []
+    selected = request.args.get("coordinator", type=int)
+    if selected and gateway.may_see_any_family(current_user):
+        stmt = (gateway.visible_families_query(current_user)
+                .where(Family.coordinator_id == selected, Family.status.in_(services.ACTIVE_STATUSES))
+                .order_by(Family.created_at))
+        families = gateway.summarise(current_user, list(db.session.scalars(stmt)), access="web", detail="caseload")
+    return render_template("coordination/caseload.html", rows=rows, families=families, selected=selected,
+                           labels=LABELS, no_contact=services.no_contact_count(),
+                           holders=[r.user for r in rows], form=FlaskForm())
+
+
+@bp.route("/afwezigheid", methods=["GET", "POST"])
+@access.roles(*CASE_ROLES, "beheerder")
+def absences():
+    values = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            if values.get("cancel"):
+                services.cancel_absence(current_user, int(values["cancel"]))
+                flash("De afwezigheid is ingetrokken.", "success")
+            else:
+                absence = services.record_absence(current_user, values)
+                flash(f"Afwezigheid vastgelegd van {absence.starts_on.strftime('%d-%m-%Y')} tot en met "
+                      f"{absence.ends_on.strftime('%d-%m-%Y')}"
+                      + (f"; {absence.substitute.name} vervangt." if absence.substitute else
+                         "; let op: zonder vervanger hebben uw gezinnen geen aanspreekpunt."),
+                      "success" if absence.substitute else "warning")
+            return redirect(url_for("coordination.absences"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            errors = {}
+    else:
+        errors = {}
+    mine_only = not current_user.has_role("planner", "beheerder")
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    return render_template("coordination/absences.html",
+                           absences=services.absences(user_id=current_user.id if mine_only else None),
+                           users=users, caseholders=[u for u in users if services.can_hold_cases(u)],
+                           reasons=services.ABSENCE_REASONS, errors=errors, values=values, form=FlaskForm()), \
+        (422 if errors else 200)
+
+
+@bp.route("/knelpunten", methods=["GET", "POST"])
+@access.roles(*CASE_ROLES, "projectleider")
+def knelpunten():
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            if values.get("knelpunt_id"):
+                services.update_knelpunt(current_user, int(values["knelpunt_id"]), values)
+                flash("Het knelpunt is bijgewerkt.", "success")
+            else:
+                values.pop("family_id", None)
+                services.raise_knelpunt(current_user, values)
+                flash("Het knelpunt is gemeld bij de projectleider.", "success")
+            return redirect(url_for("coordination.knelpunten"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    return render_template("coordination/knelpunten.html", rows=services.knelpunten(current_user),
+                           kinds=services.KNELPUNT_KINDS, statuses=services.KNELPUNT_STATUSES, errors=errors,
+                           values=values, users=users, form=FlaskForm()), (422 if errors else 200)

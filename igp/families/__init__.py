@@ -1,0 +1,1 @@
+"""Families: aanmelding (referral in), target-group check, intake, the family record."""

@@ -1,0 +1,185 @@
+"""Family record tables. Identifying and sensitive columns are encrypted (igp.crypto);
+plain columns are codes, dates of process steps and flags needed for lists and reports."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from igp.crypto import EncryptedDate, EncryptedInteger, EncryptedJSON, EncryptedText
+from igp.extensions import db
+from igp.models_base import UTCDateTime, utcnow
+
+
+class Family(db.Model):
+    __tablename__ = "family"
+    # (coordinator_id, status): "my active families", caseloads and coordinator filters from the index
+    __table_args__ = (Index("ix_family_status_poli", "status", "poli_id"),
+                      Index("ix_family_coordinator_status", "coordinator_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(12), unique=True)
+    poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20))
+    registering_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    expected_due_date: Mapped[date | None] = mapped_column(EncryptedDate)
+    target_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_result: Mapped[dict | None] = mapped_column(EncryptedJSON)
+    target_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_override_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    target_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    target_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    support_question: Mapped[str | None] = mapped_column(EncryptedText)
+    # coordination (igp.coordination): the point of contact, and the exit
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    exit_reason: Mapped[str | None] = mapped_column(String(30))
+    exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exited_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # MDO (igp.mdo): a professional asks to discuss this family, with a question
+    mdo_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mdo_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    mdo_question: Mapped[str | None] = mapped_column(EncryptedText)
+
+    poli = relationship("Poli", lazy="joined")
+    coordinator = relationship("User", foreign_keys=[coordinator_id], lazy="joined")
+    registering_organisation = relationship("Organisation", lazy="joined")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    mdo_requested_by = relationship("User", foreign_keys=[mdo_requested_by_id])
+    parents: Mapped[list["Parent"]] = relationship(back_populates="family", order_by="Parent.position",
+                                                   cascade="all, delete-orphan")
+    children: Mapped[list["Child"]] = relationship(back_populates="family", order_by="Child.position",
+                                                   cascade="all, delete-orphan")
+    referrals: Mapped[list["Referral"]] = relationship(back_populates="family", order_by="Referral.received_at",
+                                                       cascade="all, delete-orphan")
+    intakes: Mapped[list["Intake"]] = relationship(back_populates="family", order_by="Intake.id",
+                                                   cascade="all, delete-orphan")
+    notes: Mapped[list["FamilyNote"]] = relationship(back_populates="family", order_by="FamilyNote.created_at",
+                                                     cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Parent(db.Model):
+    """A parent or carer (ouder/verzorger)."""
+
+    __tablename__ = "parent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(EncryptedText)
+    birth_date: Mapped[date | None] = mapped_column(EncryptedDate)
+    bsn: Mapped[str | None] = mapped_column(EncryptedText)
+    bsn_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    name_birth_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    address: Mapped[str | None] = mapped_column(EncryptedText)
+    postcode: Mapped[str | None] = mapped_column(EncryptedText)
+    city: Mapped[str | None] = mapped_column(EncryptedText)
+    preferred_language: Mapped[str | None] = mapped_column(EncryptedText)
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    family: Mapped[Family] = relationship(back_populates="parents")
+
+
+class Child(db.Model):
+    __tablename__ = "child"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str | None] = mapped_column(EncryptedText)
+    birth_date: Mapped[date | None] = mapped_column(EncryptedDate)
+    name_birth_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    gestational_age_weeks: Mapped[int | None] = mapped_column(EncryptedInteger)
+    gestational_age_days: Mapped[int | None] = mapped_column(EncryptedInteger)
+    birth_weight_grams: Mapped[int | None] = mapped_column(EncryptedInteger)
+
+    family: Mapped[Family] = relationship(back_populates="children")
+
+
+class Referral(db.Model):
+    """An aanmelding: who referred the family, when, why."""
+
+    __tablename__ = "referral"
+    # Reports scan a period (received_on) and a family's first aanmelding (family_id, received_at);
+    # both indexes cover those queries so that the database reads no table rows for them.
+    __table_args__ = (Index("ix_referral_family_received", "family_id", "received_at"),
+                      Index("ix_referral_period", "received_on", "family_id", "referrer_type"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_on: Mapped[date] = mapped_column(Date)  # Europe/Amsterdam date, for reports
+    referrer_type: Mapped[str] = mapped_column(String(20), index=True)
+    referrer_name: Mapped[str | None] = mapped_column(EncryptedText)
+    referrer_organisation: Mapped[str | None] = mapped_column(EncryptedText)
+    referrer_contact: Mapped[str | None] = mapped_column(EncryptedText)
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
+    vulnerabilities: Mapped[list] = mapped_column(EncryptedJSON)
+    vulnerability_note: Mapped[str | None] = mapped_column(EncryptedText)
+    medical_reasons: Mapped[list] = mapped_column(EncryptedJSON)
+    high_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    non_primary: Mapped[list | None] = mapped_column(EncryptedJSON)
+    screening_instrument: Mapped[str | None] = mapped_column(String(20))
+    screening_result: Mapped[str | None] = mapped_column(EncryptedText)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    family: Mapped[Family] = relationship(back_populates="referrals")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+
+class IntakeParticipant(db.Model):
+    __tablename__ = "intake_participant"
+    __table_args__ = (UniqueConstraint("intake_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intake.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+
+    user = relationship("User", lazy="joined")
+
+
+class Intake(db.Model):
+    __tablename__ = "intake"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    intake_type: Mapped[str | None] = mapped_column(String(20))
+    location: Mapped[str | None] = mapped_column(String(20))
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report: Mapped[str | None] = mapped_column(EncryptedText)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    plan: Mapped[str | None] = mapped_column(EncryptedText)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    family: Mapped[Family] = relationship(back_populates="intakes")
+    participants: Mapped[list[IntakeParticipant]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class FamilyNote(db.Model):
+    """A dated entry in one data category (consultverslag, overleg met derden, diagnostiek,
+    medicatie, ...): the category decides who may read it."""
+
+    __tablename__ = "family_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(EncryptedText)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    family: Mapped[Family] = relationship(back_populates="notes")
+    author = relationship("User", lazy="joined")

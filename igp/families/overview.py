@@ -1,0 +1,144 @@
+"""Everything the family page and GET /api/v1/families/{id} show, assembled for one user.
+
+Family data comes only from the gateway's view (allowed categories); related records
+(handover, coordination, MDO) add their free text only when the matching category is allowed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from igp import clock
+from igp.admin.services import work_calendar
+from igp.api.common import iso
+from igp.coordination import services as coordination
+from igp.handover import rules as handover_rules
+from igp.handover import services as handover_services
+from igp.mdo import services as mdo_services
+from igp.sharing import gateway
+from igp.sharing import services as sharing
+
+
+@dataclass
+class FamilyPage:
+    view: gateway.FamilyView
+    contact: dict
+    coordinator_history: list
+    core_team: list
+    handover: object | None
+    handover_signal: str | None
+    workdays_left: int | None
+    outward: object | None
+    consents: list
+    mdo_items: list
+    actions: list
+    acting_for: int | None
+    may_access_log: bool
+    break_glass: list = field(default_factory=list)
+
+
+def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
+    view = gateway.read_family(user, family_id, access=access)
+    from igp.extensions import db
+    from igp.families.models import Family
+
+    family = db.session.get(Family, view.id)
+    handover = handover_services.current_handover(view.id, "in")
+    outward = handover_services.current_handover(view.id, "uit")
+    today = clock.today()
+    calendar = work_calendar()
+    signal = handover_services.signal_of(handover, today, calendar) if handover else None
+    left = (handover_rules.workdays_left(handover.deadline, today, calendar)
+            if handover and handover.closed_at is None else None)
+    return FamilyPage(
+        view=view, contact=coordination.contact_today(family), coordinator_history=coordination.history(view.id),
+        core_team=coordination.core_team(view.id), handover=handover, handover_signal=signal, workdays_left=left,
+        outward=outward, consents=sharing.consents_of(view.id), mdo_items=mdo_services.family_history(view.id),
+        actions=mdo_services.actions_for(user, owner=None, status=None, family_id=view.id),
+        acting_for=coordination.acting_substitute_for(user, family),
+        may_access_log=sharing.may_see_access_log(user, family),
+        break_glass=[b for b in sharing.break_glass_for_family(view.id) if b.user_id == user.id],
+    )
+
+
+def _user_json(user) -> dict | None:
+    if user is None:
+        return None
+    return {"user_id": user.id, "name": user.name, "organisation": user.organisation.name}
+
+
+def handover_json(handover, signal=None, left=None, may_notes: bool = False) -> dict | None:
+    if handover is None:
+        return None
+    return {
+        "id": handover.id, "direction": handover.direction, "status": handover.status,
+        "started_on": iso(handover.started_on), "term_workdays": handover.term_workdays,
+        "deadline": iso(handover.deadline), "workdays_left": left, "signal": signal,
+        "term_met": handover.term_met, "workdays_to_intake": handover.workdays_to_intake,
+        "missed_reason": handover.missed_reason, "closed_at": iso(handover.closed_at),
+        "completed_at": iso(handover.completed_at), "feedback_referrer": handover.feedback_referrer,
+        "feedback_family": handover.feedback_family, "target": handover.target,
+        "events": [{"type": e.event_type, "at": iso(e.at), "by": e.by_user.name if e.by_user else None,
+                    "on_behalf_of_id": e.on_behalf_of_id, "contact_mode": e.contact_mode, "reason": e.reason,
+                    "note": e.note if may_notes else None} for e in handover.events],
+    }
+
+
+def page_json(page: FamilyPage) -> dict:
+    view = page.view
+    data = {
+        "id": view.id, "version": view.extra["version"], "pseudonym": view.pseudonym, "poli": view.poli_code,
+        "phase": view.phase,
+        "status": view.status, "registering_organisation": view.registering_organisation,
+        "created_at": iso(view.created_at), "referred_at": [iso(d) for d in view.referral_dates],
+        "target_group": {"eligible": view.target_eligible},
+        "coordinator": None,
+        "withheld": [{"category": c, "reason": r} for c, r in view.withheld],
+        "allowed": sorted(view.decision.allowed),
+    }
+    contact = page.contact
+    if contact["coordinator"] is not None:
+        data["coordinator"] = dict(_user_json(contact["coordinator"]),
+                                   acting_substitute=_user_json(contact["acting_substitute"]))
+    if view.naw is not None:
+        data["parents"] = [{k: iso(v) if k == "birth_date" else v for k, v in p.items() if k != "id"}
+                           for p in view.naw["parents"]]
+        data["children"] = [{"name": c["name"], "birth_date": iso(c["birth_date"])} for c in view.naw["children"]]
+        data["support_question"] = view.naw["support_question"]
+    if view.medical is not None:
+        data["medical"] = {"expected_due_date": iso(view.medical["expected_due_date"]),
+                           "medical_reasons": view.medical["medical_reasons"], "high_risk": view.medical["high_risk"],
+                           "children": view.medical["children"]}
+        data["expected_due_date"] = iso(view.medical["expected_due_date"])
+    if view.risks is not None:
+        data["vulnerabilities"] = view.risks["vulnerabilities"]
+        data["target_group"] = dict(view.risks["target_group"], eligible=view.target_eligible,
+                                    override=bool(view.risks["override"]))
+        data["screenings"] = [{"instrument": s["instrument"], "result": s["result"]} for s in view.risks["screenings"]]
+    if view.referrals is not None:
+        data["referrals"] = [{"received_at": iso(r["received_at"]), "referrer": {
+            "type": r["referrer_type"], "name": r["referrer_name"], "organisation": r["referrer_organisation"]},
+            "reason": r["reason"]} for r in view.referrals]
+    data["intakes"] = [{k: iso(v) if k in ("planned_at", "held_at") else v for k, v in i.items()}
+                       for i in view.intakes]
+    data["notes"] = {cat: [{"text": n["text"], "author": n["author"], "created_at": iso(n["created_at"])}
+                           for n in notes] for cat, notes in view.notes.items()}
+    data["handover"] = handover_json(page.handover, page.handover_signal, page.workdays_left,
+                                     may_notes=view.may("verwijzingen"))
+    data["outward_handover"] = handover_json(page.outward, may_notes=view.may("verwijzingen"))
+    data["core_team"] = [dict(_user_json(m.user), case_role=m.case_role) for m in page.core_team]
+    data["consents"] = [consent_json(c) for c in page.consents]
+    data["mdo"] = [{"meeting_id": item.meeting_id, "starts_at": iso(item.meeting.starts_at), "status": item.status,
+                    "outcomes": [{"kind": o.kind, "referral_type": o.referral_type,
+                                  "text": o.text if view.may("mdo_notulen") else None} for o in item.outcomes]}
+                   for item in page.mdo_items]
+    return data
+
+
+def consent_json(record) -> dict:
+    return {
+        "id": record.id, "recipient": ({"organisation_id": record.recipient_organisation_id}
+                                       if record.recipient_organisation_id else {"domain": record.recipient_domain}),
+        "categories": record.categories, "purpose": record.purpose, "given_at": iso(record.given_at),
+        "valid_until": iso(record.valid_until), "method": record.method, "form_version": record.form_version,
+        "withdrawn_at": iso(record.withdrawn_at), "status": sharing.consent_status(record),
+    }

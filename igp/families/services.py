@@ -1,0 +1,930 @@
+"""Aanmelding, target-group check, intake and the family record: rules and transactions.
+
+Input arrives as the API's JSON shape (the HTML form is converted to it), is validated as a
+whole (every error named by its field, e.g. `parents[0].bsn`), and only then written:
+nothing is stored half.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, union
+from sqlalchemy.orm.exc import StaleDataError
+
+from igp import clock
+from igp.admin.models import Poli
+from igp.admin.services import find_poli, get_setting
+from igp.audit import services as audit
+from igp.auth.models import User
+from igp.crypto import bsn_index, name_birth_index, normalise_bsn
+from igp.errors import Conflict, Forbidden, ValidationError
+from igp.extensions import db
+from igp.families import rules
+from igp.families.models import Child, Family, FamilyNote, Intake, IntakeParticipant, Parent, Referral
+from igp.ids import as_id
+from igp.sharing import gateway
+
+REGISTERING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                               "jeugdverpleegkundige", "sociaal_werker", "planner"})
+INTAKE_ROLES = REGISTERING_ROLES
+MAX_TEXT = 4000
+PHONE_RE = re.compile(r"^[0-9+()\-\s]{6,20}$")
+POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}\s?[A-Za-z]{2}$")
+
+
+# ------------------------------------------------------------------ parsing helpers
+
+class _Errors(dict):
+    def add(self, key: str, message: str) -> None:
+        self.setdefault(key, message)
+
+
+def _text(data: dict, key: str, errors: _Errors, path: str, *, required: bool = False, limit: int = MAX_TEXT,
+          label: str = "Dit veld") -> str | None:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.add(path, f"{label} is verplicht.")
+        return None
+    if not isinstance(value, str):
+        errors.add(path, f"{label} moet tekst zijn.")
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        errors.add(path, f"{label} is te lang (hoogstens {limit} tekens).")
+        return None
+    return value
+
+
+def _date(data: dict, key: str, errors: _Errors, path: str, *, required: bool = False,
+          label: str = "Datum") -> date | None:
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            errors.add(path, f"{label} is verplicht.")
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d-%m-%Y").date()):
+            try:
+                return parse(text)
+            except ValueError:
+                continue
+    errors.add(path, f"{label}: gebruik een geldige datum (dd-mm-jjjj of jjjj-mm-dd).")
+    return None
+
+
+def _datetime(data: dict, key: str, errors: _Errors, path: str, *, label: str) -> datetime | None:
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=clock.AMSTERDAM)
+        return clock.ensure_utc(value)
+    if isinstance(value, str):
+        try:
+            return clock.parse_local_datetime(value)
+        except ValueError:
+            pass
+    errors.add(path, f"{label}: gebruik een geldige datum en tijd (jjjj-mm-ddTuu:mm).")
+    return None
+
+
+def _codes(data: dict, key: str, known: dict, errors: _Errors, path: str, label: str) -> list[str]:
+    value = data.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.add(path, f"{label}: geef een lijst met codes.")
+        return []
+    unknown = [v for v in value if v not in known]
+    if unknown:
+        errors.add(path, f"{label}: onbekende code '{unknown[0]}'. Kies uit: {', '.join(known)}.")
+        return []
+    return list(dict.fromkeys(value))
+
+
+def _code(data: dict, key: str, known: dict, errors: _Errors, path: str, label: str, *,
+          required: bool = False) -> str | None:
+    value = data.get(key)
+    if value in (None, ""):
+        if required:
+            errors.add(path, f"{label} is verplicht.")
+        return None
+    if not isinstance(value, str) or value not in known:
+        errors.add(path, f"{label}: onbekende waarde '{value}'. Kies uit: {', '.join(known)}.")
+        return None
+    return value
+
+
+def _bool(data: dict, key: str, errors: _Errors, path: str) -> bool:
+    value = data.get(key, False)
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "ja", "on", "y"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "0", "nee", "off", "n"):
+        return False
+    errors.add(path, "Geef ja of nee (true/false).")
+    return False
+
+
+def _int(data: dict, key: str, errors: _Errors, path: str, low: int, high: int, label: str) -> int | None:
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+        if isinstance(value, float) and not value.is_integer() or isinstance(value, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add(path, f"{label} moet een geheel getal zijn.")
+        return None
+    if not low <= number <= high:
+        errors.add(path, f"{label} moet tussen {low} en {high} liggen.")
+        return None
+    return number
+
+
+# ------------------------------------------------------------------ aanmelding input
+
+@dataclass
+class ParentInput:
+    name: str
+    birth_date: date | None = None
+    bsn: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    preferred_language: str | None = None
+    interpreter_needed: bool = False
+
+
+@dataclass
+class ChildInput:
+    name: str | None
+    birth_date: date
+    gestational_age_weeks: int | None = None
+    gestational_age_days: int | None = None
+    birth_weight_grams: int | None = None
+
+
+@dataclass
+class AanmeldingInput:
+    poli: Poli
+    phase: str
+    referred_at: datetime
+    referrer_type: str
+    referrer_name: str | None
+    referrer_organisation: str | None
+    referrer_contact: str | None
+    reason: str | None
+    vulnerabilities: list[str]
+    vulnerability_note: str | None
+    medical_reasons: list[str]
+    high_risk: bool
+    non_primary: list[str]
+    screening_instrument: str | None
+    screening_result: str | None
+    parents: list[ParentInput]
+    expected_due_date: date | None
+    children: list[ChildInput]
+    support_question: str | None = None
+    override_reason: str | None = None
+    link_to_family_id: int | None = None
+    confirm_new: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def age_limit_months() -> int:
+    return int(get_setting("age_limit_months") or 24)
+
+
+def criteria() -> rules.Criteria:
+    return rules.Criteria(age_limit_months=age_limit_months())
+
+
+def _parse_parents(data: dict, errors: "_Errors", today: date, partial: bool = False) -> list[ParentInput]:
+    """Parents as entered. `partial` (an update): a name is only required when it is sent."""
+    parents_data = data.get("parents")
+    parents: list[ParentInput] = []
+    if not isinstance(parents_data, list) or not parents_data:
+        errors.add("parents", "Vul ten minste één ouder of verzorger in.")
+        parents_data = []
+    elif len(parents_data) > 2:
+        errors.add("parents", "Hoogstens twee ouders of verzorgers.")
+        parents_data = []
+    for i, p in enumerate(parents_data):
+        path = f"parents[{i}]"
+        if not isinstance(p, dict):
+            errors.add(path, "Geef een object per ouder.")
+            continue
+        name = _text(p, "name", errors, f"{path}.name", required=not partial or "name" in p, limit=200,
+                     label="Naam ouder")
+        birth = _date(p, "birth_date", errors, f"{path}.birth_date", label="Geboortedatum ouder")
+        if birth and birth > today:
+            errors.add(f"{path}.birth_date", "De geboortedatum van een ouder kan niet in de toekomst liggen.")
+        elif birth and birth < date(today.year - 80, 1, 1):
+            errors.add(f"{path}.birth_date", "Controleer de geboortedatum van de ouder (meer dan 80 jaar geleden).")
+        bsn = _text(p, "bsn", errors, f"{path}.bsn", limit=20, label="BSN")
+        if bsn:
+            if not rules.bsn_is_valid(bsn):
+                errors.add(f"{path}.bsn", "Dit BSN is ongeldig: het voldoet niet aan de elfproef. Controleer de cijfers.")
+            else:
+                bsn = normalise_bsn(bsn)
+        phone = _text(p, "phone", errors, f"{path}.phone", limit=30, label="Telefoon")
+        if phone and not PHONE_RE.match(phone):
+            errors.add(f"{path}.phone", "Telefoon: alleen cijfers, spaties, +, - en haakjes (6 tot 20 tekens).")
+        postcode = _text(p, "postcode", errors, f"{path}.postcode", limit=10, label="Postcode")
+        if postcode and not POSTCODE_RE.match(postcode):
+            errors.add(f"{path}.postcode", "Postcode: vier cijfers en twee letters, bijvoorbeeld 1234 AB.")
+        elif postcode:
+            postcode = postcode.replace(" ", "").upper()
+            postcode = f"{postcode[:4]} {postcode[4:]}"
+        parents.append(ParentInput(
+            name=name or "", birth_date=birth, bsn=bsn, phone=phone,
+            address=_text(p, "address", errors, f"{path}.address", limit=300, label="Adres"), postcode=postcode,
+            city=_text(p, "city", errors, f"{path}.city", limit=100, label="Woonplaats"),
+            preferred_language=_text(p, "preferred_language", errors, f"{path}.preferred_language", limit=60,
+                                     label="Voorkeurstaal"),
+            interpreter_needed=_bool(p, "interpreter_needed", errors, f"{path}.interpreter_needed"),
+        ))
+    bsns = [p.bsn for p in parents if p.bsn]
+    if len(bsns) != len(set(bsns)):
+        errors.add("parents[1].bsn", "De twee ouders hebben hetzelfde BSN.")
+
+    return parents
+
+
+def _parse_children(data: dict, errors: "_Errors", today: date) -> tuple[list[ChildInput], bool]:
+    children_data = data.get("children") or []
+    children: list[ChildInput] = []
+    if not isinstance(children_data, list):
+        errors.add("children", "Kinderen: geef een lijst.")
+        children_data = []
+    if len(children_data) > 6:
+        errors.add("children", "Hoogstens zes kinderen per aanmelding.")
+        children_data = []
+    limit_months = age_limit_months()
+    for i, c in enumerate(children_data):
+        path = f"children[{i}]"
+        if not isinstance(c, dict):
+            errors.add(path, "Geef een object per kind.")
+            continue
+        birth = _date(c, "birth_date", errors, f"{path}.birth_date", required=True, label="Geboortedatum kind")
+        if birth and birth > today:
+            errors.add(f"{path}.birth_date", "De geboortedatum van een kind kan niet in de toekomst liggen.")
+        elif birth and rules.add_months(birth, limit_months) <= today:
+            errors.add(f"{path}.birth_date",
+                       f"Dit kind is {limit_months} maanden of ouder: boven de leeftijdsgrens van de IGP.")
+        children.append(ChildInput(
+            name=_text(c, "name", errors, f"{path}.name", limit=200, label="Naam kind"), birth_date=birth,
+            gestational_age_weeks=_int(c, "gestational_age_weeks", errors, f"{path}.gestational_age_weeks", 20, 44,
+                                       "Zwangerschapsduur (weken)"),
+            gestational_age_days=_int(c, "gestational_age_days", errors, f"{path}.gestational_age_days", 0, 6,
+                                      "Zwangerschapsduur (dagen)"),
+            birth_weight_grams=_int(c, "birth_weight_grams", errors, f"{path}.birth_weight_grams", 300, 6500,
+                                    "Geboortegewicht (gram)"),
+        ))
+    return children, bool(children_data)
+
+
+def parse_aanmelding(data: dict) -> AanmeldingInput:
+    """Validate the whole aanmelding; raise ValidationError naming every bad field."""
+    if not isinstance(data, dict):
+        raise ValidationError({"_": "Stuur een JSON-object."})
+    errors = _Errors()
+    now = clock.now()
+    today = clock.today()
+
+    poli = None
+    poli_code = data.get("poli")
+    if not poli_code:
+        errors.add("poli", "Kies een poli.")
+    else:
+        poli = find_poli(str(poli_code))
+        if poli is None or not poli.active:
+            errors.add("poli", f"Onbekende poli '{poli_code}'.")
+    phase = _code(data, "phase", rules.PHASES, errors, "phase", "Fase", required=True)
+
+    referred_at = _datetime(data, "referred_at", errors, "referred_at", label="Aangemeld op")
+    if "referred_at" not in errors:
+        if referred_at is None:
+            referred_at = now
+        elif referred_at > now + timedelta(days=1):
+            errors.add("referred_at", "Aangemeld op mag niet meer dan een dag in de toekomst liggen.")
+        elif referred_at < now - timedelta(days=366):
+            errors.add("referred_at", "Aangemeld op ligt meer dan een jaar in het verleden.")
+
+    referrer = data.get("referrer") or {}
+    if not isinstance(referrer, dict):
+        errors.add("referrer", "Verwijzer: geef een object met type, name en organisation.")
+        referrer = {}
+    referrer_type = _code(referrer, "type", rules.REFERRER_TYPES, errors, "referrer.type", "Soort verwijzer",
+                          required=True)
+    referrer_name = _text(referrer, "name", errors, "referrer.name", limit=200, label="Naam verwijzer")
+    referrer_org = _text(referrer, "organisation", errors, "referrer.organisation", limit=200,
+                         label="Organisatie verwijzer")
+    referrer_contact = _text(referrer, "contact", errors, "referrer.contact", limit=200,
+                             label="Contactgegevens verwijzer")
+    reason = _text(data, "reason", errors, "reason", label="Reden van aanmelding")
+    vulnerabilities = _codes(data, "vulnerabilities", rules.VULNERABILITIES, errors, "vulnerabilities",
+                             "Kwetsbaarheden")
+    vulnerability_note = _text(data, "vulnerability_note", errors, "vulnerability_note", label="Toelichting")
+    medical = _codes(data, "medical_reasons", rules.MEDICAL_REASONS, errors, "medical_reasons", "Medische redenen")
+    high_risk = _bool(data, "high_risk", errors, "high_risk")
+    non_primary = _codes(data, "non_primary", rules.NON_PRIMARY, errors, "non_primary", "Niet-primaire situatie")
+
+    screening = data.get("screening") or {}
+    if not isinstance(screening, dict):
+        errors.add("screening", "Screening: geef een object met instrument en result.")
+        screening = {}
+    instrument = _code(screening, "instrument", rules.SCREENING_INSTRUMENTS, errors, "screening.instrument",
+                       "Screeningsinstrument")
+    screening_result = _text(screening, "result", errors, "screening.result", label="Screeningsuitslag")
+    if screening_result and not instrument:
+        errors.add("screening.instrument", "Kies het instrument bij de screeningsuitslag.")
+
+    parents = _parse_parents(data, errors, today)
+    due = _date(data, "expected_due_date", errors, "expected_due_date", label="Uitgerekende datum")
+    if due:
+        if due > rules.add_months(today, 10):
+            errors.add("expected_due_date", "De uitgerekende datum ligt meer dan 10 maanden in de toekomst.")
+        elif phase == "prenatal" and due < today - timedelta(days=21):
+            errors.add("expected_due_date",
+                       "De uitgerekende datum is al meer dan drie weken voorbij; kies de fase 'na de geboorte'.")
+    elif phase == "prenatal" and "expected_due_date" not in errors:
+        errors.add("expected_due_date", "Vul de uitgerekende datum in (fase: zwangerschap).")
+
+    children, has_children = _parse_children(data, errors, today)
+    if phase == "postnatal" and not has_children and "children" not in errors:
+        errors.add("children", "Vul ten minste één kind met geboortedatum in (fase: na de geboorte).")
+
+    override_reason = None
+    override = data.get("target_group_override")
+    if override not in (None, "", {}):
+        if isinstance(override, dict):
+            override_reason = _text(override, "reason", errors, "target_group_override.reason", limit=2000,
+                                    label="Reden afwijking doelgroep")
+        else:
+            override_reason = _text(data, "target_group_override", errors, "target_group_override", limit=2000,
+                                    label="Reden afwijking doelgroep")
+        if override_reason is not None and len(override_reason) < 10:
+            errors.add("target_group_override.reason", "Licht de afwijking van de doelgroep toe (minstens 10 tekens).")
+    link_to = data.get("link_to_family_id")
+    if link_to not in (None, ""):
+        link_to = as_id(link_to)
+        if link_to is None:
+            errors.add("link_to_family_id", "Koppelen: geef het id van het bestaande gezin.")
+    else:
+        link_to = None
+    support_question = _text(data, "support_question", errors, "support_question", limit=1000,
+                             label="Hulpvraag voor informele steun")
+    confirm_new = _bool(data, "confirm_new", errors, "confirm_new")
+    if errors:
+        raise ValidationError(dict(errors))
+    return AanmeldingInput(
+        poli=poli, phase=phase, referred_at=referred_at, referrer_type=referrer_type, referrer_name=referrer_name,
+        referrer_organisation=referrer_org, referrer_contact=referrer_contact, reason=reason,
+        vulnerabilities=vulnerabilities, vulnerability_note=vulnerability_note, medical_reasons=medical,
+        high_risk=high_risk, non_primary=non_primary, screening_instrument=instrument,
+        screening_result=screening_result, parents=parents, expected_due_date=due, children=children,
+        support_question=support_question, override_reason=override_reason, link_to_family_id=link_to,
+        confirm_new=confirm_new,
+    )
+
+
+def check_target_group(data: AanmeldingInput) -> rules.TargetGroupResult:
+    case = rules.TargetGroupCase(
+        phase=data.phase, vulnerabilities=frozenset(data.vulnerabilities),
+        medical_reasons=frozenset(data.medical_reasons), high_risk=data.high_risk,
+        reference_date=clock.local_date(data.referred_at), expected_due_date=data.expected_due_date,
+        child_birth_dates=tuple(c.birth_date for c in data.children), non_primary=frozenset(data.non_primary),
+    )
+    return rules.check_target_group(case, criteria())
+
+
+# ------------------------------------------------------------------ duplicates
+
+@dataclass
+class Duplicate:
+    family_id: int
+    pseudonym: str
+    visible: bool
+    organisation: str
+    match: str  # "bsn" | "naam_geboortedatum"
+
+
+def find_duplicates(user, data: AanmeldingInput) -> list[Duplicate]:
+    bsn_keys = [bsn_index(p.bsn) for p in data.parents if p.bsn]
+    name_keys = [name_birth_index(p.name, p.birth_date) for p in data.parents if p.name and p.birth_date]
+    name_keys += [name_birth_index(c.name, c.birth_date) for c in data.children if c.name and c.birth_date]
+    if not bsn_keys and not name_keys:
+        return []
+    found: dict[int, str] = {}
+    if bsn_keys:
+        for fid in db.session.scalars(select(Parent.family_id).where(Parent.bsn_index.in_(bsn_keys))):
+            found.setdefault(fid, "bsn")
+    if name_keys:
+        for fid in db.session.scalars(select(Parent.family_id).where(Parent.name_birth_index.in_(name_keys))):
+            found.setdefault(fid, "naam_geboortedatum")
+        for fid in db.session.scalars(select(Child.family_id).where(Child.name_birth_index.in_(name_keys))):
+            found.setdefault(fid, "naam_geboortedatum")
+    if not found:
+        return []
+    families = db.session.scalars(select(Family).where(Family.id.in_(found))).all()
+    duplicates = [Duplicate(f.id, f.pseudonym, gateway.is_visible(user, f.id), f.registering_organisation.name,
+                            found[f.id]) for f in families]
+    audit.record("search", user=user, object_type="family", detail=f"duplicate check: {len(duplicates)} found",
+                 family_pseudonym=duplicates[0].pseudonym if len(duplicates) == 1 else None)
+    return sorted(duplicates, key=lambda d: d.family_id)
+
+
+class DuplicateFound(Conflict):
+    """Only families the user may see are named; for others the user only learns that the IGP
+    already knows the family and whom to contact (no pseudonym, no organisation)."""
+
+    code = "duplicate"
+
+    def __init__(self, duplicates: list[Duplicate]):
+        visible = [d for d in duplicates if d.visible]
+        parts = []
+        if visible:
+            parts.append(f"Dit gezin lijkt al aangemeld te zijn ({', '.join(d.pseudonym for d in visible)}). "
+                         "Koppel de aanmelding aan het bestaande gezin of bevestig dat het om een ander gezin gaat.")
+        if len(visible) < len(duplicates):
+            parts.append("Er is een gezin met dezelfde gegevens bij de IGP bekend dat u niet kunt inzien. Neem "
+                         "contact op met de planner van de IGP om deze aanmelding daaraan te koppelen.")
+        super().__init__(" ".join(parts))
+        self.duplicates = visible
+        self.hidden = len(duplicates) - len(visible)
+
+
+# ------------------------------------------------------------------ registering
+
+def _new_pseudonym() -> str:
+    for _ in range(20):
+        candidate = rules.new_pseudonym()
+        if not db.session.scalar(select(func.count()).select_from(Family).where(Family.pseudonym == candidate)):
+            return candidate
+    raise RuntimeError("could not find a free pseudonym")
+
+
+def _require_registering_role(user) -> None:
+    if not user.roles & REGISTERING_ROLES:
+        raise Forbidden("Uw rol mag geen gezinnen aanmelden.", audit={
+            "action": "create", "user": user, "object_type": "family", "outcome": "denied",
+            "detail": "role may not register families"})
+
+
+def _add_referral(family: Family, data: AanmeldingInput, user) -> Referral:
+    referral = Referral(
+        family=family, received_at=data.referred_at, received_on=clock.local_date(data.referred_at),
+        referrer_type=data.referrer_type,
+        referrer_name=data.referrer_name, referrer_organisation=data.referrer_organisation,
+        referrer_contact=data.referrer_contact, reason=data.reason, vulnerabilities=data.vulnerabilities,
+        vulnerability_note=data.vulnerability_note, medical_reasons=data.medical_reasons, high_risk=data.high_risk,
+        non_primary=data.non_primary, screening_instrument=data.screening_instrument,
+        screening_result=data.screening_result, created_by_id=user.id,
+    )
+    db.session.add(referral)
+    return referral
+
+
+@dataclass
+class RegistrationResult:
+    family: Family
+    referral: Referral
+    target_group: rules.TargetGroupResult
+    linked: bool = False
+
+
+def register_family(user, data: AanmeldingInput) -> RegistrationResult:
+    """Create a family with its first aanmelding, or add the aanmelding to a duplicate."""
+    _require_registering_role(user)
+    result = check_target_group(data)
+    duplicates = find_duplicates(user, data)
+    if data.link_to_family_id is not None:
+        match = next((d for d in duplicates if d.family_id == data.link_to_family_id and d.visible), None)
+        if match is None:
+            raise ValidationError({"link_to_family_id": "U kunt alleen koppelen aan een gezin dat als mogelijk "
+                                                        "dubbel is gevonden."})
+        return _link(user, match, data, result)
+    if duplicates and not data.confirm_new:
+        raise DuplicateFound(duplicates)
+    if duplicates and data.confirm_new and any(d.match == "bsn" for d in duplicates):
+        raise ValidationError({"parents[0].bsn": "Er bestaat al een gezin met dit BSN: koppel de aanmelding "
+                                                 "aan dat gezin (of laat de planner dat doen) in plaats van een "
+                                                 "nieuw gezin te maken."})
+
+    eligible = result.eligible
+    status = "aangemeld" if eligible or data.override_reason else "niet_in_doelgroep"
+    family = Family(
+        pseudonym=_new_pseudonym(), poli_id=data.poli.id, phase=data.phase, status=status,
+        registering_organisation_id=user.organisation_id, created_by_id=user.id,
+        expected_due_date=data.expected_due_date, target_eligible=eligible, target_result=result.as_dict(),
+        support_question=data.support_question,
+    )
+    if data.override_reason and not eligible:
+        family.target_override = True
+        family.target_override_reason = data.override_reason
+        family.target_override_by_id = user.id
+        family.target_override_at = clock.now()
+    for i, p in enumerate(data.parents, start=1):
+        family.parents.append(Parent(
+            position=i, name=p.name, birth_date=p.birth_date, bsn=p.bsn,
+            bsn_index=bsn_index(p.bsn) if p.bsn else None,
+            name_birth_index=name_birth_index(p.name, p.birth_date) if p.birth_date else None,
+            phone=p.phone, address=p.address, postcode=p.postcode, city=p.city,
+            preferred_language=p.preferred_language, interpreter_needed=p.interpreter_needed,
+        ))
+    for i, c in enumerate(data.children, start=1):
+        family.children.append(Child(
+            position=i, name=c.name, birth_date=c.birth_date,
+            name_birth_index=name_birth_index(c.name, c.birth_date) if c.name else None,
+            gestational_age_weeks=c.gestational_age_weeks, gestational_age_days=c.gestational_age_days,
+            birth_weight_grams=c.birth_weight_grams,
+        ))
+    db.session.add(family)
+    referral = _add_referral(family, data, user)
+    db.session.flush()
+    audit.record("create", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
+                 detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
+    after_referral(user, family, referral)
+    return RegistrationResult(family, referral, result)
+
+
+def _link(user, match: Duplicate, data: AanmeldingInput, result: rules.TargetGroupResult) -> RegistrationResult:
+    family = db.session.get(Family, match.family_id)
+    referral = _add_referral(family, data, user)
+    if family.status in ("uitgestroomd", "niet_in_doelgroep") and (result.eligible or data.override_reason):
+        family.status = "aangemeld"
+        family.target_eligible = result.eligible
+        family.target_result = result.as_dict()
+    db.session.flush()
+    audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 detail=f"aanmelding linked to existing family (match: {match.match})")
+    after_referral(user, family, referral)
+    return RegistrationResult(family, referral, result, linked=True)
+
+
+def aanmelden(user, data: dict) -> RegistrationResult:
+    """The whole aanmelding as the form and the API do it: validate everything, register (or
+    link to a duplicate), record the parents' consent from a preset when given, and give the
+    family its default coordinator. One transaction; any refusal leaves nothing behind."""
+    from consent import CONSENT_METHODS, PRESETS
+    from igp.coordination.services import assign_default
+    from igp.sharing.services import record_preset
+
+    parsed = parse_aanmelding(data)
+    consent_data = data.get("consent") or None
+    if consent_data is not None:
+        errors = _Errors()
+        if not isinstance(consent_data, dict):
+            raise ValidationError({"consent": "Toestemming: geef een object met preset en method."})
+        _code(consent_data, "preset", {p.code: p.label for p in PRESETS}, errors, "consent.preset",
+              "Toestemming (voorkeuze)", required=True)
+        _code(consent_data, "method", dict.fromkeys(CONSENT_METHODS, ""), errors, "consent.method",
+              "Hoe de toestemming is gegeven", required=True)
+        if errors:
+            raise ValidationError(dict(errors))
+    result = register_family(user, parsed)
+    if consent_data and not result.linked:
+        record_preset(user, result.family.id, consent_data["preset"], method=consent_data["method"],
+                      given_at=consent_data.get("given_at"), form_version=consent_data.get("form_version"))
+    if not result.linked and result.family.coordinator_id is None and result.family.status != "niet_in_doelgroep":
+        assign_default(user, result.family)
+    return result
+
+
+def after_referral(user, family: Family, referral: Referral) -> None:
+    """Hook for what follows an aanmelding (the warm handover starts here)."""
+    from igp.handover.services import start_for_referral
+
+    start_for_referral(user, family, referral)
+
+
+# ------------------------------------------------------------------ family record changes
+
+def override_target_group(user, family_id: int, reason: str) -> Family:
+    family, _ = gateway.load_for_write(user, family_id, needs=("ontwikkeling_risicos",))
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Licht de afwijking van de doelgroep toe (minstens 10 tekens)."})
+    if family.target_eligible:
+        raise ValidationError({"reason": "Dit gezin valt al binnen de doelgroep."})
+    family.target_override = True
+    family.target_override_reason = reason
+    family.target_override_by_id = user.id
+    family.target_override_at = clock.now()
+    if family.status == "niet_in_doelgroep":
+        family.status = "aangemeld"
+    audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 detail="target group overridden")
+    return family
+
+
+def add_note(user, family_id: int, category: str, text: str) -> FamilyNote:
+    from consent import CATEGORIES
+
+    gateway.load_for_write(user, family_id)
+    if category not in CATEGORIES or category in ("naw", "mdo_notulen"):
+        raise ValidationError({"category": "Kies een geldige categorie voor de aantekening."})
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Schrijf de aantekening."})
+    if len(text) > 10000:
+        raise ValidationError({"text": "De aantekening is te lang (hoogstens 10.000 tekens)."})
+    family, _ = gateway.load_for_write(user, family_id, needs=(category,))
+    if not user.roles & REGISTERING_ROLES:
+        raise Forbidden("Uw rol mag geen aantekeningen maken.")
+    note = FamilyNote(family_id=family.id, category=category, text=text, author_id=user.id)
+    db.session.add(note)
+    db.session.flush()
+    audit.record("create", user=user, object_type="family_note", object_id=note.id, family_pseudonym=family.pseudonym,
+                 shown=[category])
+    return note
+
+
+# ------------------------------------------------------------------ intake
+
+INTAKE_FIELDS = ("type", "location", "planned_at", "held_at", "participants", "report", "outcome", "plan")
+MISSED_FIELDS = ("missed_reason", "missed_text")
+
+
+def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: int | None = None) -> Intake:
+    """Plan an intake, or record it (held_at, report, outcome). Updates the open intake of
+    the family when there is one, else starts a new one."""
+    gateway.load_for_write(user, family_id)  # not involved: the family does not exist (404), whatever was sent
+    if not isinstance(data, dict):
+        raise ValidationError({"_": "Stuur een JSON-object."})
+    if not user.roles & INTAKE_ROLES:
+        raise Forbidden("Uw rol mag geen intakes plannen of vastleggen.")
+    errors = _Errors()
+    intake_type = _code(data, "type", rules.INTAKE_TYPES, errors, "type", "Soort intake")
+    location = _code(data, "location", rules.INTAKE_LOCATIONS, errors, "location", "Locatie")
+    planned_at = _datetime(data, "planned_at", errors, "planned_at", label="Gepland op")
+    held_at = _datetime(data, "held_at", errors, "held_at", label="Gehouden op")
+    report = _text(data, "report", errors, "report", limit=20000, label="Verslag")
+    outcome = _code(data, "outcome", rules.INTAKE_OUTCOMES, errors, "outcome", "Uitkomst")
+    plan = _text(data, "plan", errors, "plan", limit=20000, label="Plan")
+    from igp.handover.rules import MISSED_REASONS
+
+    missed_reason = _code(data, "missed_reason", MISSED_REASONS, errors, "missed_reason",
+                          "Reden termijn niet gehaald")
+    missed_text = _text(data, "missed_text", errors, "missed_text", limit=2000, label="Toelichting termijn")
+    participant_ids = data.get("participants") or []
+    if not isinstance(participant_ids, list) or any(as_id(i) is None for i in participant_ids):
+        errors.add("participants", "Deelnemers: geef een lijst met gebruikers-id's.")
+        participant_ids = []
+    participant_ids = [as_id(i) for i in participant_ids]
+    if errors:
+        raise ValidationError(dict(errors))
+    needs = []
+    if report:
+        needs.append("consultverslagen")
+    if outcome or plan:
+        needs.append("zorgplan")
+    family, _ = gateway.load_for_write(user, family_id, needs=needs)
+    now = clock.now()
+    first_referral = min((r.received_at for r in family.referrals), default=family.created_at)
+    if planned_at and planned_at > now + timedelta(days=366):
+        errors.add("planned_at", "Gepland op ligt meer dan een jaar in de toekomst.")
+    if planned_at and planned_at < first_referral - timedelta(minutes=1):
+        errors.add("planned_at", "Gepland op ligt vóór de aanmelding.")
+    if held_at and held_at > now + timedelta(minutes=5):
+        errors.add("held_at", "Gehouden op kan niet in de toekomst liggen.")
+    if held_at and held_at < first_referral - timedelta(minutes=1):
+        errors.add("held_at", "Gehouden op ligt vóór de aanmelding.")
+    if outcome and not held_at and not _open_intake(family, held=True):
+        errors.add("outcome", "Leg de uitkomst vast bij een gehouden intake (vul 'gehouden op' in).")
+    participants = []
+    for pid in dict.fromkeys(participant_ids):
+        participant = db.session.get(User, pid)
+        if participant is None or not participant.is_active:
+            errors.add("participants", f"Onbekende of inactieve gebruiker {pid}.")
+        else:
+            participants.append(participant)
+    if not any(data.get(k) not in (None, "", []) for k in INTAKE_FIELDS):
+        errors.add("_", "Vul ten minste één gegeven van de intake in.")
+    if held_at and "held_at" not in errors:
+        from igp.handover.services import open_inward
+
+        handover = open_inward(family.id)
+        if handover is not None and clock.local_date(held_at) > handover.deadline:
+            if not missed_reason:
+                errors.add("missed_reason", "De termijn van de warme overdracht is niet gehaald: kies een reden.")
+            if not missed_text:
+                errors.add("missed_text", "De termijn is niet gehaald: licht de reden toe.")
+    if errors:
+        raise ValidationError(dict(errors))
+
+    intake = _open_intake(family) or (_open_intake(family, held=True) if outcome and not held_at else None)
+    created = intake is None
+    if created:
+        intake = Intake(family_id=family.id, created_by_id=user.id)
+        db.session.add(intake)
+        family.intakes.append(intake)
+    before_planned, before_held = intake.planned_at, intake.held_at
+    for attr, value in (("intake_type", intake_type), ("location", location), ("planned_at", planned_at),
+                        ("held_at", held_at), ("report", report), ("outcome", outcome), ("plan", plan)):
+        if value is not None:
+            setattr(intake, attr, value)
+    existing = {p.user_id for p in intake.participants}
+    for participant in participants:
+        if participant.id not in existing:
+            intake.participants.append(IntakeParticipant(user_id=participant.id))
+    if intake.outcome:
+        family.status = rules.OUTCOME_STATUS[intake.outcome]
+    elif intake.held_at or intake.planned_at:
+        if family.status == "aangemeld":
+            family.status = "in_intake"
+    db.session.flush()
+    audit.record("create" if created else "update", user=user, object_type="intake", object_id=intake.id,
+                 family_pseudonym=family.pseudonym, shown=needs or None, on_behalf_of_id=on_behalf_of_id,
+                 detail="intake " + ("held" if intake.held_at else "planned" if intake.planned_at else "updated"))
+    from igp.handover.services import intake_changed
+
+    try:
+        intake_changed(user, family, intake, planned_now=planned_at is not None and before_planned != planned_at,
+                       held_now=held_at is not None and before_held != held_at, on_behalf_of_id=on_behalf_of_id,
+                       missed_reason=missed_reason, missed_text=missed_text)
+    except ValidationError as exc:
+        # the handover refused (e.g. a missed term without a reason): name the intake's fields
+        renamed = {("missed_reason" if k == "reason" else "missed_text" if k == "note" else
+                    "held_at" if k == "at" else k): v for k, v in exc.errors.items()}
+        raise ValidationError(renamed) from exc
+    return intake
+
+
+def _open_intake(family: Family, held: bool = False) -> Intake | None:
+    for intake in reversed(family.intakes):
+        if held:
+            if intake.held_at is not None and intake.outcome is None:
+                return intake
+        elif intake.held_at is None:
+            return intake
+    return None
+
+
+# ------------------------------------------------------------------ lists and search
+
+LIST_PAGE_SIZE = 50
+
+
+def list_families(user, *, poli: str | None = None, status: str | None = None, phase: str | None = None,
+                  page: int = 1, access: str = "web") -> tuple[list[gateway.FamilySummary], bool]:
+    errors = _Errors()
+    if status and status not in rules.STATUSES:
+        errors.add("status", f"Onbekende status '{status}'.")
+    if phase and phase not in rules.PHASES:
+        errors.add("phase", f"Onbekende fase '{phase}'.")
+    poli_obj = None
+    if poli:
+        poli_obj = find_poli(poli)
+        if poli_obj is None:
+            errors.add("poli", f"Onbekende poli '{poli}'.")
+    if errors:
+        raise ValidationError(dict(errors))
+    stmt = gateway.visible_families_query(user)
+    if poli_obj:
+        stmt = stmt.where(Family.poli_id == poli_obj.id)
+    if status:
+        stmt = stmt.where(Family.status == status)
+    if phase:
+        stmt = stmt.where(Family.phase == phase)
+    page = min(max(1, page), 10_000)
+    stmt = stmt.order_by(Family.created_at.desc(), Family.id.desc()).offset((page - 1) * LIST_PAGE_SIZE)\
+        .limit(LIST_PAGE_SIZE + 1)
+    families = list(db.session.scalars(stmt))
+    summaries = gateway.summarise(user, families[:LIST_PAGE_SIZE], access=access)
+    return summaries, len(families) > LIST_PAGE_SIZE
+
+
+def search_families(user, *, pseudonym: str | None = None, bsn: str | None = None, name: str | None = None,
+                    birth_date: date | None = None, access: str = "web") -> list[gateway.FamilySummary]:
+    """Exact search: pseudonym, BSN (blind index) or name + birth date (blind index)."""
+    conditions = []
+    kind = None
+    if pseudonym:
+        conditions.append(Family.pseudonym == pseudonym.strip().upper())
+        kind = "pseudonym"
+    elif bsn:
+        if not rules.bsn_is_valid(bsn):
+            raise ValidationError({"bsn": "Dit BSN is ongeldig: het voldoet niet aan de elfproef."})
+        key = bsn_index(bsn)
+        conditions.append(Family.id.in_(select(Parent.family_id).where(Parent.bsn_index == key)))
+        kind = "bsn"
+    elif name or birth_date:
+        if not (name and birth_date):
+            raise ValidationError({"name" if not name else "birth_date":
+                                   "Zoek op naam én geboortedatum samen."})
+        key = name_birth_index(name, birth_date)
+        # the ids first (two index lookups): an OR of two IN-subqueries made the database walk every family
+        ids = list(db.session.scalars(union(select(Parent.family_id).where(Parent.name_birth_index == key),
+                                            select(Child.family_id).where(Child.name_birth_index == key))))
+        conditions.append(Family.id.in_(ids))
+        kind = "naam_geboortedatum"
+    else:
+        raise ValidationError({"q": "Zoek op pseudoniem, BSN, of naam en geboortedatum."})
+    stmt = gateway.visible_families_query(user).where(*conditions).order_by(Family.id).limit(50)
+    families = list(db.session.scalars(stmt))
+    if not families:
+        audit.record("search", user=user, object_type="family", detail=f"{access}: search by {kind}: 0 found")
+    return gateway.summarise(user, families, access=access, detail=f"search by {kind}")
+
+
+# ------------------------------------------------------------------ editing the record
+
+def update_family(user, family_id: int, data: dict) -> Family:
+    """Correct or complete NAW and pregnancy/child data (a move, a new phone number, the birth).
+
+    Optimistic locking: `version` must be the version the user saw; a concurrent change gives
+    a conflict, never a silent overwrite. Parents and children are updated by position (their
+    ids stay, so consent records keep pointing at the right parent); new ones may be added."""
+    gateway.load_for_write(user, family_id)
+    if not isinstance(data, dict):
+        raise ValidationError({"_": "Stuur een JSON-object."})
+    if not user.roles & REGISTERING_ROLES:
+        raise Forbidden("Uw rol mag de gegevens van een gezin niet wijzigen.")
+    errors = _Errors()
+    today = clock.today()
+    version = as_id(data.get("version"))
+    if version is None:
+        raise ValidationError({"version": "Geef de versie mee die u zag (version)."})
+    needs = []
+    if "parents" in data or "children" in data or "support_question" in data:
+        needs.append("naw")
+    if "expected_due_date" in data or "phase" in data or any(
+            any(k in (c or {}) for k in ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams"))
+            for c in (data.get("children") or []) if isinstance(c, dict)):
+        needs.append("medische_voorgeschiedenis")
+    if not needs:
+        raise ValidationError({"_": "Geef ten minste één gegeven om te wijzigen."})
+    family, _ = gateway.load_for_write(user, family_id, needs=needs)
+    if family.version != version:
+        raise Conflict("Iemand anders heeft dit gezin intussen gewijzigd. Laad de pagina opnieuw; uw wijziging is "
+                       "niet opgeslagen.")
+    parents = _parse_parents(data, errors, today, partial=True) if "parents" in data else None
+    for i, p in enumerate(data.get("parents") or []):
+        if i >= len(family.parents) and isinstance(p, dict) and not p.get("name"):
+            errors.add(f"parents[{i}].name", "Naam ouder is verplicht voor een nieuwe ouder.")
+    children, _ = _parse_children(data, errors, today) if "children" in data else (None, False)
+    phase = _code(data, "phase", rules.PHASES, errors, "phase", "Fase") if "phase" in data else family.phase
+    due = (_date(data, "expected_due_date", errors, "expected_due_date", label="Uitgerekende datum")
+           if "expected_due_date" in data else family.expected_due_date)
+    if due and "expected_due_date" in data and due > rules.add_months(today, 10):
+        errors.add("expected_due_date", "De uitgerekende datum ligt meer dan 10 maanden in de toekomst.")
+    if parents is not None and len(parents) < len(family.parents):
+        errors.add("parents", "Een ouder kan niet worden verwijderd; pas de gegevens aan.")
+    if children is not None and len(children) < len(family.children):
+        errors.add("children", "Een kind kan niet worden verwijderd; pas de gegevens aan.")
+    support = _text(data, "support_question", errors, "support_question", limit=1000,
+                    label="Hulpvraag voor informele steun") if "support_question" in data else family.support_question
+    if errors:
+        raise ValidationError(dict(errors))
+    if parents and any("bsn" in (p or {}) for p in data["parents"]) and not gateway.may_see_bsn(user):
+        raise ValidationError({"parents[0].bsn": "Uw rol mag het BSN niet vastleggen of wijzigen."})
+    changed = []
+    for i, p in enumerate(parents or []):
+        given = data["parents"][i]  # only the keys sent are changed: an omitted field keeps its value
+        row = family.parents[i] if i < len(family.parents) else None
+        if row is None:
+            row = Parent(position=i + 1)
+            family.parents.append(row)
+        for key in ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language",
+                    "interpreter_needed"):
+            if key in given:
+                setattr(row, key, getattr(p, key))
+        row.bsn_index = bsn_index(row.bsn) if row.bsn else None
+        row.name_birth_index = name_birth_index(row.name, row.birth_date) if row.birth_date else None
+        changed.append("parents")
+    for i, c in enumerate(children or []):
+        given = data["children"][i]
+        row = family.children[i] if i < len(family.children) else None
+        if row is None:
+            row = Child(position=i + 1)
+            family.children.append(row)
+        for key in ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams"):
+            if key in given:
+                setattr(row, key, getattr(c, key))
+        row.name_birth_index = name_birth_index(row.name, row.birth_date) if row.name and row.birth_date else None
+        changed.append("children")
+    family.phase, family.expected_due_date, family.support_question = phase, due, support
+    family.updated_at = clock.now()  # bumps the version, also when only parents or children changed
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict("Iemand anders heeft dit gezin intussen gewijzigd. Laad de pagina opnieuw.") from None
+    audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=needs, detail="record corrected: " + ", ".join(sorted(set(changed)) or ["fields"]))
+    return family

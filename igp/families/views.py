@@ -1,0 +1,395 @@
+"""Family pages: list and search, aanmelding, the family record and its actions."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS, PURPOSE_LABELS, REASON_LABELS
+from igp import clock
+from igp.admin.services import list_polis
+from igp.auth import access
+from igp.auth.models import User
+from igp.coordination import services as coordination
+from igp.errors import ValidationError
+from igp.extensions import db
+from igp.families import rules, services
+from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TextForm
+from igp.families.overview import family_page
+from igp.forms_util import options
+from igp.handover import rules as handover_rules
+from igp.handover import services as handover
+from igp.mdo import rules as mdo_rules
+from igp.sharing import services as sharing
+
+bp = Blueprint("families", __name__, url_prefix="/gezinnen")
+
+FAMILY_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
+                "sociaal_werker", "planner", "informele_steun", "mdo_voorzitter")
+WRITE_ROLES = tuple(services.REGISTERING_ROLES)
+
+LABELS = {
+    "phases": rules.PHASES, "statuses": rules.STATUSES, "referrer_types": rules.REFERRER_TYPES,
+    "vulnerabilities": rules.VULNERABILITIES, "medical_reasons": rules.MEDICAL_REASONS,
+    "instruments": rules.SCREENING_INSTRUMENTS, "non_primary": rules.NON_PRIMARY,
+    "intake_types": rules.INTAKE_TYPES, "intake_locations": rules.INTAKE_LOCATIONS,
+    "intake_outcomes": rules.INTAKE_OUTCOMES, "categories": CATEGORY_LABELS, "reasons": REASON_LABELS,
+    "purposes": PURPOSE_LABELS, "methods": CONSENT_METHOD_LABELS, "handover_statuses": handover_rules.STATUSES,
+    "handover_events": handover_rules.EVENT_TYPES, "contact_modes": handover_rules.CONTACT_MODES,
+    "missed_reasons": handover_rules.MISSED_REASONS, "feedback_methods": handover_rules.FEEDBACK_METHODS,
+    "feedback_recipients": handover_rules.FEEDBACK_RECIPIENTS, "signals": handover_rules.SIGNALS,
+    "outward_targets": handover_rules.OUTWARD_TARGETS, "assign_reasons": coordination.ASSIGN_REASONS,
+    "exit_reasons": coordination.EXIT_REASONS, "outcome_kinds": mdo_rules.OUTCOME_KINDS,
+    "referral_types": mdo_rules.REFERRAL_TYPES, "item_statuses": mdo_rules.ITEM_STATUSES,
+    "action_statuses": mdo_rules.ACTION_STATUSES, "knelpunt_kinds": coordination.KNELPUNT_KINDS,
+}
+
+
+def _apply_errors(form, exc: ValidationError, mapper=None) -> None:
+    for path, message in exc.errors.items():
+        field = mapper(path) if mapper else getattr(form, path, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors or []) + [message]
+        else:
+            flash(message, "error")
+
+
+# ------------------------------------------------------------------ list and search
+
+@bp.route("/")
+@access.roles(*FAMILY_ROLES)
+def index():
+    search = SearchForm(request.args)
+    poli, status, phase = request.args.get("poli") or None, request.args.get("status") or None, \
+        request.args.get("fase") or None
+    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    results, has_next, searched = [], False, False
+    try:
+        if any(request.args.get(k) for k in ("pseudoniem", "bsn", "naam", "geboortedatum")):
+            searched = True
+            search.validate()
+            results = services.search_families(current_user, pseudonym=search.pseudoniem.data or None,
+                                               bsn=search.bsn.data or None, name=search.naam.data or None,
+                                               birth_date=search.geboortedatum.data)
+        else:
+            results, has_next = services.list_families(current_user, poli=poli, status=status, phase=phase, page=page)
+    except ValidationError as exc:
+        _apply_errors(search, exc, mapper=lambda p: {"bsn": search.bsn, "name": search.naam,
+                                                      "birth_date": search.geboortedatum,
+                                                      "q": search.pseudoniem}.get(p))
+    return render_template("families/index.html", families=results, has_next=has_next, page=page, search=search,
+                           searched=searched, polis=list_polis(), labels=LABELS, args=request.args)
+
+
+# ------------------------------------------------------------------ aanmelding
+
+def _aanmelding_form() -> AanmeldingForm:
+    form = AanmeldingForm()
+    form.poli.choices = options([("", "Kies...")] + [(p.code, p.name) for p in list_polis()])
+    if request.method == "GET":
+        form.referred_at.data = clock.local(clock.now()).replace(second=0, microsecond=0, tzinfo=None)
+    return form
+
+
+@bp.route("/aanmelden", methods=["GET", "POST"])
+@access.roles(*WRITE_ROLES)
+def new():
+    form = _aanmelding_form()
+    duplicates, target_group, status = None, None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        data = form.to_data()
+        if form.consent_preset.data:
+            data["consent"] = {"preset": form.consent_preset.data, "method": form.consent_method.data,
+                               "form_version": form.consent_form_version.data}
+        try:
+            result = services.aanmelden(current_user, data)
+        except services.DuplicateFound as exc:
+            db.session.rollback()
+            duplicates, status = exc.duplicates, 409
+            flash(exc.message, "warning")
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc, mapper=form.field_for)
+            status = 422
+        else:
+            family = result.family
+            if result.linked:
+                flash(f"De aanmelding is gekoppeld aan het bestaande gezin {family.pseudonym}.", "success")
+            else:
+                flash(f"Gezin {family.pseudonym} is aangemeld.", "success")
+            if not result.target_group.eligible and not family.target_override:
+                flash("Let op: dit gezin valt buiten de doelgroep; er is geen warme overdracht gestart.", "warning")
+            if services.gateway.is_visible(current_user, family.id):
+                return redirect(url_for("families.detail", family_id=family.id))
+            return redirect(url_for("families.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("families/new.html", form=form, duplicates=duplicates, target_group=target_group,
+                           labels=LABELS), status
+
+
+# ------------------------------------------------------------------ the family record
+
+def _forms(page, overrides: dict | None = None) -> dict:
+    users = list(db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.name)))
+    intake = IntakeForm(prefix="intake")
+    intake.participants.choices = options([(u.id, f"{u.name} ({u.organisation.name})") for u in users
+                                           if u.roles & services.INTAKE_ROLES])
+    intake.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
+    forms = {"intake": intake, "note": NoteForm(prefix="note"), "text": TextForm(prefix="text"),
+             "action": FlaskForm(), "users": users}
+    forms.update(overrides or {})
+    return forms
+
+
+def _render_family(family_id: int, overrides: dict | None = None, status: int = 200):
+    import consent
+
+    page = family_page(current_user, family_id)
+    forms = _forms(page, overrides)
+    organisations = sharing.organisations()
+    names = {o.id: o.name for o in organisations}
+    return render_template(
+        "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=PRESETS,
+        organisations=organisations, caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
+        consent_status=sharing.consent_status, now=clock.now,
+        consent_summary=lambda record: consent.summarise_consent(services.gateway.as_grant(record), names),
+    ), status
+
+
+@bp.route("/<int:family_id>")
+@access.roles(*FAMILY_ROLES)
+def detail(family_id: int):
+    return _render_family(family_id)
+
+
+def _done(family_id: int, message: str):
+    flash(message, "success")
+    return redirect(url_for("families.detail", family_id=family_id))
+
+
+
+def _small_action(family_id: int, func, success: str):
+    """Run a small action from the family page; on bad input re-show the page with the error."""
+    try:
+        func()
+    except ValidationError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(message, "error")
+        return _render_family(family_id, status=422)
+    return _done(family_id, success)
+
+
+@bp.route("/<int:family_id>/intake", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def intake(family_id: int):
+    form = IntakeForm(prefix="intake")
+    form.participants.choices = options([(u.id, u.name) for u in db.session.scalars(db.select(User))])
+    form.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
+    if not form.validate():  # dates that do not parse are named here, before the service runs
+        return _render_family(family_id, {"intake": form}, status=422)
+    try:
+        services.plan_or_record_intake(current_user, family_id, form.to_data(),
+                                       on_behalf_of_id=None)
+    except ValidationError as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return _render_family(family_id, {"intake": form}, status=422)
+    return _done(family_id, "De intake is bijgewerkt.")
+
+
+@bp.route("/<int:family_id>/aantekening", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def note(family_id: int):
+    form = NoteForm(prefix="note")
+    try:
+        services.add_note(current_user, family_id, form.category.data, form.text.data)
+    except ValidationError as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return _render_family(family_id, {"note": form}, status=422)
+    return _done(family_id, "De aantekening is opgeslagen.")
+
+
+@bp.route("/<int:family_id>/doelgroep", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def override(family_id: int):
+    return _small_action(family_id, lambda: services.override_target_group(
+        current_user, family_id, request.form.get("reason", "")), "De afwijking van de doelgroep is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/mdo-bespreken", methods=["POST"])
+@access.roles(*WRITE_ROLES + ("mdo_voorzitter",))
+def request_mdo(family_id: int):
+    from igp.mdo.services import request_discussion
+
+    return _small_action(family_id, lambda: request_discussion(current_user, family_id,
+                                                               request.form.get("question", "")),
+                         "Het gezin staat klaar om in het MDO te bespreken.")
+
+
+@bp.route("/<int:family_id>/toestemming", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def record_consent(family_id: int):
+    def run():
+        form = request.form
+        if form.get("preset"):
+            sharing.record_preset(current_user, family_id, form["preset"], method=form.get("method", ""),
+                                  given_at=form.get("given_at") or None, form_version=form.get("form_version"),
+                                  categories=form.getlist("categories") or None,
+                                  domains=form.getlist("domains") or None)
+        else:
+            upload = request.files.get("scan")
+            data = upload.read() if upload and upload.filename else None
+            recipient = ({"organisation_id": form.get("organisation_id")} if form.get("organisation_id")
+                         else {"domain": form.get("domain") or None})
+            sharing.record_consent(current_user, family_id, {
+                "recipient": recipient, "categories": form.getlist("categories"),
+                "purpose": form.get("purpose"), "given_at": form.get("given_at") or None,
+                "valid_until": form.get("valid_until") or None, "method": form.get("method"),
+                "form_version": form.get("form_version"), "note": form.get("note"),
+            }, scan=data, scan_mimetype=upload.mimetype if data else None,
+                scan_filename=upload.filename if data else None)
+
+    return _small_action(family_id, run, "De toestemming is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/toestemming/<int:consent_id>/intrekken", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def withdraw_consent(family_id: int, consent_id: int):
+    return _small_action(family_id, lambda: sharing.withdraw(current_user, consent_id, request.form.get("reason")),
+                         "De toestemming is ingetrokken. Vanaf nu worden deze gegevens niet meer gedeeld.")
+
+
+@bp.route("/<int:family_id>/toestemming/<int:consent_id>/scan")
+@access.roles(*WRITE_ROLES)
+def consent_scan(family_id: int, consent_id: int):
+    from igp.audit import services as audit
+    from igp.sharing.models import ConsentRecord
+
+    family, _ = services.gateway.load_for_write(current_user, family_id)
+    record = db.session.get(ConsentRecord, consent_id)
+    if record is None or record.family_id != family.id or record.scan is None:
+        abort(404)
+    audit.record("read", object_type="consent_scan", object_id=record.id, family_pseudonym=family.pseudonym,
+                 detail="scan downloaded")
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[record.scan_mimetype]
+    return Response(record.scan, mimetype=record.scan_mimetype, headers={
+        "Content-Disposition": f'attachment; filename="toestemming-{record.id}.{extension}"'})
+
+
+@bp.route("/<int:family_id>/noodtoegang", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def break_glass(family_id: int):
+    return _small_action(family_id, lambda: sharing.break_glass(current_user, family_id, request.form.get("reason")),
+                         "Noodtoegang is geopend voor 24 uur. De privacy officer en de coördinator zijn ingelicht.")
+
+
+@bp.route("/<int:family_id>/wie-zag-wat")
+@access.signed_in
+def access_log(family_id: int):
+    family, entries = sharing.access_log(current_user, family_id)
+    from igp.audit.services import ACTION_LABELS
+
+    return render_template("families/access_log.html", family=family, entries=entries, action_labels=ACTION_LABELS,
+                           labels=LABELS)
+
+
+@bp.route("/<int:family_id>/inzage-ouders")
+@access.signed_in
+def parents_overview(family_id: int):
+    view, consents, entries = sharing.overview_for_parents(current_user, family_id)
+    from igp.audit.services import ACTION_LABELS
+
+    return render_template("families/parents_overview.html", view=view, consents=consents, entries=entries,
+                           labels=LABELS, action_labels=ACTION_LABELS, printed_at=clock.now())
+
+
+@bp.route("/<int:family_id>/coordinator", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def assign(family_id: int):
+    return _small_action(family_id, lambda: coordination.assign_coordinator(current_user, family_id, {
+        "user_id": request.form.get("user_id"), "reason": request.form.get("reason") or None,
+        "reason_text": request.form.get("reason_text")}), "De coördinator is gewijzigd.")
+
+
+@bp.route("/<int:family_id>/kernteam", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def add_member(family_id: int):
+    user_id = request.form.get("user_id", type=int)
+    return _small_action(family_id, lambda: coordination.add_core_member(
+        current_user, family_id, user_id, request.form.get("case_role", "")), "Het kernteam is bijgewerkt.")
+
+
+@bp.route("/<int:family_id>/kernteam/<int:member_id>/verwijderen", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def remove_member(family_id: int, member_id: int):
+    return _small_action(family_id, lambda: coordination.remove_core_member(current_user, family_id, member_id),
+                         "Het kernteam is bijgewerkt.")
+
+
+@bp.route("/<int:family_id>/uitstroom", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def exit_family(family_id: int):
+    return _small_action(family_id, lambda: coordination.exit_family(current_user, family_id, request.form.to_dict()),
+                         "Het gezin is uitgestroomd.")
+
+
+@bp.route("/<int:family_id>/overdracht/stap", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def handover_step(family_id: int):
+    data = request.form.to_dict()
+    for key in ("at", "planned_at"):
+        if not data.get(key):
+            data.pop(key, None)
+    return _small_action(family_id, lambda: handover.record_event(current_user, family_id, data),
+                         "De warme overdracht is bijgewerkt.")
+
+
+@bp.route("/<int:family_id>/overdracht/terugkoppeling", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def handover_feedback(family_id: int):
+    data = request.form.to_dict()
+    if not data.get("at"):
+        data.pop("at", None)
+    return _small_action(family_id, lambda: handover.record_feedback(current_user, family_id, data),
+                         "De terugkoppeling is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/knelpunt", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def knelpunt(family_id: int):
+    data = dict(request.form.to_dict(), family_id=family_id)
+    return _small_action(family_id, lambda: coordination.raise_knelpunt(current_user, data),
+                         "Het knelpunt is gemeld bij de projectleider.")
+
+
+PARENT_KEYS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language")
+
+
+@bp.route("/<int:family_id>/gegevens", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def update_record(family_id: int):
+    """Correct NAW and pregnancy data, with the version the user saw (no silent overwrite)."""
+    from igp.errors import Conflict
+
+    form = request.form
+    parents = []
+    for n in (1, 2):  # only the fields on the form are sent: a field the user cannot see keeps its value
+        values = {key: form.get(f"p{n}_{key}", "").strip() or None for key in PARENT_KEYS if f"p{n}_{key}" in form}
+        values["interpreter_needed"] = form.get(f"p{n}_interpreter") == "1"
+        if n == 1 or any(v for k, v in values.items() if k != "interpreter_needed"):
+            parents.append(values)
+    data = {"version": form.get("version"), "parents": parents,
+            "support_question": form.get("support_question") or None}
+    if "expected_due_date" in form:
+        data["expected_due_date"] = form.get("expected_due_date") or None
+    try:
+        services.update_family(current_user, family_id, data)
+    except (ValidationError, Conflict) as exc:
+        db.session.rollback()
+        for message in (exc.errors.values() if isinstance(exc, ValidationError) else [exc.message]):
+            flash(message, "error")
+        return _render_family(family_id, status=exc.status)
+    return _done(family_id, "De gegevens zijn bijgewerkt.")

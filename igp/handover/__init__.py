@@ -1,0 +1,1 @@
+"""Warme overdracht: every handover tracked against its term in working days."""

@@ -1,0 +1,123 @@
+"""Pure rules of the warm handover: steps, allowed transitions, signals. No Flask, no database."""
+from __future__ import annotations
+
+from datetime import date
+
+from igp.workdays import WorkCalendar, add_workdays, workdays_between
+
+# Codes are a contract (API, reports): never rename.
+STEPS = {
+    "aangemeld": "Aangemeld",
+    "contact_gelegd": "Contact gelegd",
+    "intake_gepland": "Intake gepland",
+    "intake_gehouden": "Intake gehouden",
+}
+SIDE_EXITS = {
+    "schriftelijk_volstaat": "Schriftelijke overdracht volstaat",
+    "gezin_niet_bereikbaar": "Gezin niet bereikbaar",
+    "gezin_ziet_af": "Gezin ziet af",
+    "geannuleerd": "Geannuleerd",
+}
+STATUSES = {**STEPS, **SIDE_EXITS}
+OPEN_STATUSES = ("aangemeld", "contact_gelegd", "intake_gepland")
+CLOSED_STATUSES = ("intake_gehouden",) + tuple(SIDE_EXITS)
+
+# Event types: every status above that can be entered, plus events that do not move the step.
+EVENT_TYPES = {
+    "contact_gelegd": "Contact gelegd",
+    "intake_gepland": "Intake gepland",
+    "intake_gehouden": "Intake gehouden",
+    "schriftelijk_volstaat": "Schriftelijke overdracht volstaat",
+    "gezin_niet_bereikbaar": "Gezin niet bereikbaar",
+    "gezin_ziet_af": "Gezin ziet af",
+    "geannuleerd": "Geannuleerd",
+    "contactpoging": "Contactpoging",
+}
+RECORD_ONLY_EVENTS = ("contactpoging",)
+
+CONTACT_MODES = {
+    "verwijzer_met_coordinator": "Verwijzer belde met de coördinator",
+    "coordinator_met_gezin": "Coördinator belde met het gezin",
+    "jvk_op_afdeling": "Jeugdverpleegkundige sloot aan op de afdeling",
+    "gezamenlijk_gesprek": "Gezamenlijk gesprek met verwijzer en gezin",
+    "anders": "Anders",
+}
+
+MISSED_REASONS = {
+    "gezin_niet_bereikbaar": "Gezin niet bereikbaar",
+    "capaciteit": "Onvoldoende capaciteit",
+    "gezin_wil_later": "Gezin wil later",
+    "administratief": "Administratief (te laat doorgegeven of vastgelegd)",
+    "anders": "Anders",
+}
+
+FEEDBACK_RECIPIENTS = {"verwijzer": "Verwijzer", "gezin": "Gezin"}
+FEEDBACK_METHODS = {
+    "telefoon": "Telefonisch",
+    "brief": "Brief",
+    "beveiligde_mail": "Beveiligde e-mail",
+    "dossier": "Via het dossier",
+    "nvt": "Niet van toepassing",
+}
+
+SIGNALS = {"op_schema": "Op schema", "risico": "Risico", "te_laat": "Te laat"}
+
+OUTWARD_TARGETS = {
+    "reguliere_jgz": "Reguliere JGZ",
+    "wijkteam": "Wijkteam",
+    "anders": "Anders",
+}
+
+# from-status -> event types allowed
+_ALLOWED = {
+    "aangemeld": {"contact_gelegd", "intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS},
+    "contact_gelegd": {"contact_gelegd", "intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS},
+    "intake_gepland": {"intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS},
+}
+
+
+def transition_error(current: str, event: str, *, has_explicit_at: bool) -> str | None:
+    """Dutch reason why `event` cannot follow `current`, or None when it may."""
+    if event not in EVENT_TYPES:
+        return f"Onbekende stap '{event}'. Kies uit: {', '.join(EVENT_TYPES)}."
+    if current in CLOSED_STATUSES:
+        return (f"De overdracht is afgesloten ({STATUSES[current].lower()}); "
+                f"een nieuwe stap '{EVENT_TYPES[event].lower()}' kan niet meer.")
+    if event not in _ALLOWED[current]:
+        return f"'{EVENT_TYPES[event]}' volgt niet op '{STATUSES[current]}'."
+    if event == "intake_gehouden" and current != "intake_gepland" and not has_explicit_at:
+        return ("Een intake die niet gepland was, kan alleen worden vastgelegd met het moment waarop "
+                "hij is gehouden ('at').")
+    return None
+
+
+def new_status(current: str, event: str) -> str:
+    return current if event in RECORD_ONLY_EVENTS else event
+
+
+def deadline_for(start: date, term_workdays: int, calendar: WorkCalendar) -> date:
+    """The last day on which the intake meets the term."""
+    return add_workdays(start, term_workdays, calendar)
+
+
+def signal(deadline: date, today: date, calendar: WorkCalendar, risk_workdays: int = 1) -> str:
+    """op_schema / risico (risk_workdays or fewer working days left) / te_laat (deadline passed)."""
+    if today > deadline:
+        return "te_laat"
+    if workdays_between(today, deadline, calendar) <= risk_workdays:
+        return "risico"
+    return "op_schema"
+
+
+def workdays_left(deadline: date, today: date, calendar: WorkCalendar) -> int:
+    """Working days from today to the deadline; negative once it has passed."""
+    if today > deadline:
+        return -max(1, workdays_between(deadline, today, calendar))
+    return workdays_between(today, deadline, calendar)
+
+
+def risk_limit(today: date, calendar: WorkCalendar, risk_workdays: int = 1) -> date:
+    """Exclusive bound for SQL filters: an open handover is 'risico' when
+    today <= deadline < risk_limit(today), 'op_schema' when deadline >= risk_limit(today) and
+    'te_laat' when deadline < today (the same answer as `signal()`)."""
+    return add_workdays(today, risk_workdays + 1, calendar)

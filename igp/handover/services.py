@@ -1,0 +1,469 @@
+"""Warme overdracht: start, steps, feedback, signals, digests.
+
+The deadline is fixed when the handover starts (term and calendar of that moment); changing
+a setting never moves it silently: `recalculate_deadline` is an explicit, logged action.
+All working-day arithmetic goes through igp.workdays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import defer, selectinload
+
+from igp import clock
+from igp.admin.services import find_poli, get_setting, handover_term, work_calendar
+from igp.audit import services as audit
+from igp.errors import Forbidden, NotFound, ValidationError
+from igp.extensions import db
+from igp.families.models import Family
+from igp.handover import rules
+from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback
+from igp.sharing import gateway
+from igp.workdays import workdays_between
+
+HANDOVER_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                            "jeugdverpleegkundige", "sociaal_werker", "planner"})
+
+
+def risk_workdays() -> int:
+    return int(get_setting("handover_risk_workdays"))
+
+
+# ------------------------------------------------------------------ start
+
+def start_for_referral(user, family: Family, referral) -> Handover | None:
+    """Every aanmelding of a family in the target group starts an inward handover."""
+    if family.status == "niet_in_doelgroep":
+        return None
+    open_one = open_inward(family.id)
+    if open_one is not None:
+        return open_one  # a second aanmelding while one is running joins the running handover
+    start_on = clock.local_date(referral.received_at)
+    term = handover_term(family.poli)
+    handover = Handover(
+        family_id=family.id, referral_id=referral.id, direction="in", poli_id=family.poli_id, status="aangemeld",
+        started_at=referral.received_at, started_on=start_on, term_workdays=term,
+        deadline=rules.deadline_for(start_on, term, work_calendar()),
+    )
+    db.session.add(handover)
+    db.session.flush()
+    _event(handover, user, "aangemeld", referral.received_at, from_status=None, to_status="aangemeld")
+    return handover
+
+
+def start_outward(user, family: Family, target: str, target_name: str | None, note: str | None,
+                  on_behalf_of_id: int | None = None) -> Handover:
+    """The outward warm handover at exit: the same steps, term and feedback as inward."""
+    now = clock.now()
+    start_on = clock.local_date(now)
+    term = handover_term(family.poli)
+    handover = Handover(
+        family_id=family.id, direction="uit", poli_id=family.poli_id, status="aangemeld", started_at=now,
+        started_on=start_on, term_workdays=term, deadline=rules.deadline_for(start_on, term, work_calendar()),
+        target=target, target_name=target_name,
+    )
+    db.session.add(handover)
+    db.session.flush()
+    _event(handover, user, "aangemeld", now, from_status=None, to_status="aangemeld", note=note,
+           on_behalf_of_id=on_behalf_of_id)
+    return handover
+
+
+def open_inward(family_id: int) -> Handover | None:
+    return db.session.scalar(select(Handover).where(
+        Handover.family_id == family_id, Handover.direction == "in", Handover.closed_at.is_(None)))
+
+
+def current_handover(family_id: int, direction: str | None = None) -> Handover | None:
+    """The open handover of a family, else the most recent one."""
+    stmt = select(Handover).where(Handover.family_id == family_id)
+    if direction:
+        stmt = stmt.where(Handover.direction == direction)
+    stmt = stmt.order_by(Handover.closed_at.is_(None).desc(), Handover.started_at.desc(), Handover.id.desc())
+    return db.session.scalars(stmt.limit(1)).first()
+
+
+def _event(handover: Handover, user, event_type: str, at: datetime, *, from_status, to_status, note=None,
+           reason=None, contact_mode=None, on_behalf_of_id=None) -> HandoverEvent:
+    event = HandoverEvent(handover=handover, event_type=event_type, at=at, by_user_id=getattr(user, "id", None),
+                          on_behalf_of_id=on_behalf_of_id, note=note, reason=reason, contact_mode=contact_mode,
+                          from_status=from_status, to_status=to_status)
+    db.session.add(event)
+    return event
+
+
+# ------------------------------------------------------------------ steps
+
+@dataclass
+class EventInput:
+    type: str
+    at: datetime | None
+    note: str | None
+    reason: str | None
+    contact_mode: str | None
+    planned_at: datetime | None = None
+    missed_text: str | None = None
+
+
+def parse_event(data: dict) -> EventInput:
+    from igp.families.services import _code, _datetime, _Errors, _text
+
+    if not isinstance(data, dict):
+        raise ValidationError({"_": "Stuur een JSON-object."})
+    errors = _Errors()
+    event_type = _code(data, "type", rules.EVENT_TYPES, errors, "type", "Stap", required=True)
+    at = _datetime(data, "at", errors, "at", label="Moment")
+    note = _text(data, "note", errors, "note", limit=4000, label="Toelichting")
+    reason = data.get("reason") or None
+    contact_mode = _code(data, "contact_mode", rules.CONTACT_MODES, errors, "contact_mode", "Wijze van contact")
+    planned_at = _datetime(data, "planned_at", errors, "planned_at", label="Intake gepland op")
+    if errors:
+        raise ValidationError(dict(errors))
+    return EventInput(event_type, at, note, reason, contact_mode, planned_at)
+
+
+def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: int | None = None,
+                from_intake: bool = False) -> HandoverEvent:
+    """Move a handover one step, with every refusal in Dutch and the state unchanged."""
+    now = clock.now()
+    error = rules.transition_error(handover.status, data.type, has_explicit_at=data.at is not None or from_intake)
+    if error:
+        raise ValidationError({"type": error})
+    at = data.at or now
+    errors: dict[str, str] = {}
+    if at < handover.started_at - timedelta(minutes=1):
+        errors["at"] = "Het moment ligt vóór de aanmelding."
+    elif at > now + timedelta(minutes=5):
+        errors["at"] = "Het moment kan niet in de toekomst liggen."
+    if data.type == "schriftelijk_volstaat" and not (data.note and len(data.note.strip()) >= 10):
+        errors["note"] = "Leg vast waarom een schriftelijke overdracht volstaat (minstens 10 tekens)."
+    if data.type == "contact_gelegd" and not data.contact_mode and not data.note:
+        errors["contact_mode"] = "Geef aan wie met wie contact had."
+    term_met = None
+    held_date = None
+    if data.type == "intake_gehouden":
+        held_date = clock.local_date(at)
+        term_met = held_date <= handover.deadline
+        if not term_met:
+            if data.reason not in rules.MISSED_REASONS:
+                errors["reason"] = ("De termijn is niet gehaald: kies een reden (" + ", ".join(rules.MISSED_REASONS)
+                                    + ").")
+            if not (data.note or data.missed_text):
+                errors["note"] = "De termijn is niet gehaald: licht de reden toe."
+    elif data.reason is not None and data.type not in ("gezin_niet_bereikbaar", "gezin_ziet_af", "geannuleerd"):
+        if data.reason not in rules.MISSED_REASONS:
+            errors["reason"] = f"Onbekende reden '{data.reason}'."
+    if errors:
+        raise ValidationError(errors)
+
+    before = handover.status
+    after = rules.new_status(before, data.type)
+    handover.status = after
+    if data.type == "contact_gelegd" and handover.contact_at is None:
+        handover.contact_at = at
+    if data.type == "intake_gepland":
+        if handover.contact_at is None:
+            handover.contact_at = at
+        handover.intake_planned_at = data.planned_at or handover.intake_planned_at
+    if data.type == "intake_gehouden":
+        handover.intake_held_at = at
+        handover.term_met = term_met
+        handover.workdays_to_intake = workdays_between(handover.started_on, held_date, work_calendar())
+        if not term_met:
+            handover.missed_reason = data.reason
+            handover.missed_text = data.missed_text or data.note
+    if after in rules.CLOSED_STATUSES:
+        handover.closed_at = at
+        _maybe_complete(handover)
+    event = _event(handover, user, data.type, at, from_status=before, to_status=after, note=data.note,
+                   reason=data.reason, contact_mode=data.contact_mode, on_behalf_of_id=on_behalf_of_id)
+    db.session.flush()
+    audit.record("update", user=user, object_type="handover", object_id=handover.id,
+                 family_pseudonym=handover.family.pseudonym, on_behalf_of_id=on_behalf_of_id,
+                 detail=f"handover {before} -> {after} ({data.type})")
+    return event
+
+
+def record_event(user, family_id: int, data: dict) -> HandoverEvent:
+    """API/form entry: a step on the family's open (or latest) handover."""
+    family, _ = gateway.load_for_write(user, family_id)
+    parsed = parse_event(data)
+    _require_role(user)
+    handover = current_handover(family.id)
+    if handover is None:
+        raise NotFound("Dit gezin heeft geen warme overdracht.")
+    on_behalf = acting_for(user, family)
+    if parsed.type in ("intake_gepland", "intake_gehouden") and handover.direction == "in":
+        # the inward intake is a record of its own: keep the two in step
+        from igp.families.services import plan_or_record_intake
+
+        intake_data = {"planned_at": parsed.planned_at.isoformat() if parsed.planned_at else None}
+        if parsed.type == "intake_gehouden":
+            # validate the step first so a refusal leaves everything unchanged
+            check = rules.transition_error(handover.status, "intake_gehouden", has_explicit_at=parsed.at is not None)
+            if check:
+                raise ValidationError({"type": check})
+            intake_data = {"held_at": (parsed.at or clock.now()).isoformat(), "missed_reason": parsed.reason,
+                           "missed_text": parsed.note}
+        elif parsed.planned_at is None:
+            return apply_event(user, handover, parsed, on_behalf_of_id=on_behalf)
+        try:
+            plan_or_record_intake(user, family.id, intake_data, on_behalf_of_id=on_behalf)
+        except ValidationError as exc:  # name the fields as this endpoint calls them
+            names = {"missed_reason": "reason", "missed_text": "note", "held_at": "at"}
+            raise ValidationError({names.get(k, k): v for k, v in exc.errors.items()}) from exc
+        return handover.events[-1]
+    return apply_event(user, handover, parsed, on_behalf_of_id=on_behalf)
+
+
+def intake_changed(user, family: Family, intake, *, planned_now: bool, held_now: bool,
+                   on_behalf_of_id: int | None = None, missed_reason: str | None = None,
+                   missed_text: str | None = None) -> None:
+    """Keep the inward handover in step with the intake record."""
+    handover = open_inward(family.id)
+    if handover is None:
+        return
+    if planned_now and handover.status in ("aangemeld", "contact_gelegd", "intake_gepland") and not held_now:
+        # planned now, or (recorded afterwards) at the latest at the planned moment itself
+        moment = max(handover.started_at, min(clock.now(), intake.planned_at))
+        apply_event(user, handover, EventInput("intake_gepland", moment, None, None, None, intake.planned_at),
+                    on_behalf_of_id=on_behalf_of_id, from_intake=True)
+    if held_now:
+        apply_event(user, handover, EventInput("intake_gehouden", intake.held_at, missed_text, missed_reason, None,
+                                               missed_text=missed_text),
+                    on_behalf_of_id=on_behalf_of_id, from_intake=True)
+
+
+def _require_role(user) -> None:
+    if not user.roles & HANDOVER_ROLES:
+        raise Forbidden("Uw rol mag de warme overdracht niet bijwerken.")
+
+
+def acting_for(user, family: Family) -> int | None:
+    """When the user acts as substitute of the family's coordinator: that coordinator's id."""
+    from igp.coordination.services import acting_substitute_for
+
+    return acting_substitute_for(user, family)
+
+
+# ------------------------------------------------------------------ feedback
+
+def record_feedback(user, family_id: int, data: dict) -> HandoverFeedback:
+    from igp.families.services import _code, _datetime, _Errors, _text
+
+    gateway.load_for_write(user, family_id)
+    errors = _Errors()
+    recipient = _code(data, "recipient", rules.FEEDBACK_RECIPIENTS, errors, "recipient", "Aan wie", required=True)
+    method = _code(data, "method", rules.FEEDBACK_METHODS, errors, "method", "Hoe", required=True)
+    at = _datetime(data, "at", errors, "at", label="Moment")
+    note = _text(data, "note", errors, "note", limit=2000, label="Toelichting")
+    if method == "nvt" and not note:
+        errors.add("note", "Licht toe waarom terugkoppeling niet van toepassing is.")
+    if errors:
+        raise ValidationError(dict(errors))
+    family, _ = gateway.load_for_write(user, family_id)
+    _require_role(user)
+    handover = current_handover(family.id)
+    if handover is None:
+        raise NotFound("Dit gezin heeft geen warme overdracht.")
+    now = clock.now()
+    at = at or now
+    if at > now + timedelta(minutes=5):
+        raise ValidationError({"at": "Het moment kan niet in de toekomst liggen."})
+    if at < handover.started_at - timedelta(minutes=1):
+        raise ValidationError({"at": "Het moment ligt vóór de aanmelding."})
+    feedback = HandoverFeedback(handover=handover, recipient=recipient, method=method, at=at, by_user_id=user.id,
+                                note=note)
+    db.session.add(feedback)
+    if recipient == "verwijzer":
+        handover.feedback_referrer = method
+    else:
+        handover.feedback_family = method
+    _maybe_complete(handover)
+    db.session.flush()
+    audit.record("update", user=user, object_type="handover", object_id=handover.id,
+                 family_pseudonym=family.pseudonym, on_behalf_of_id=acting_for(user, family),
+                 detail=f"feedback to {recipient} by {method}")
+    return feedback
+
+
+def _maybe_complete(handover: Handover) -> None:
+    """Complete = closed AND feedback to the referrer recorded (or marked not applicable)."""
+    if handover.closed_at is not None and handover.feedback_referrer and handover.completed_at is None:
+        handover.completed_at = clock.now()
+
+
+# ------------------------------------------------------------------ recalculation
+
+def recalculate_deadline(user, handover_id: int, reason: str) -> Handover:
+    handover = db.session.get(Handover, handover_id)
+    if handover is None:
+        raise NotFound("Deze overdracht bestaat niet.")
+    gateway.load_for_write(user, handover.family_id)
+    if not user.has_role("planner", "jeugdverpleegkundige", "beheerder"):
+        raise Forbidden("Alleen een planner, jeugdverpleegkundige of beheerder mag de termijn herberekenen.")
+    if not reason or len(reason.strip()) < 10:
+        raise ValidationError({"reason": "Licht toe waarom de termijn opnieuw wordt berekend (minstens 10 tekens)."})
+    if handover.closed_at is not None:
+        raise ValidationError({"_": "Een afgesloten overdracht wordt niet herberekend."})
+    old_deadline, old_term = handover.deadline, handover.term_workdays
+    poli = find_poli(handover.poli.code)
+    handover.term_workdays = handover_term(poli)
+    handover.deadline = rules.deadline_for(handover.started_on, handover.term_workdays, work_calendar())
+    _event(handover, user, "herberekend", clock.now(), from_status=handover.status, to_status=handover.status,
+           note=f"{reason.strip()} (was {old_deadline.strftime('%d-%m-%Y')}, {old_term} werkdagen)")
+    audit.record("update", user=user, object_type="handover", object_id=handover.id,
+                 family_pseudonym=handover.family.pseudonym,
+                 detail=f"deadline recalculated {old_deadline.isoformat()} -> {handover.deadline.isoformat()}")
+    return handover
+
+
+# ------------------------------------------------------------------ board and signals
+
+@dataclass
+class HandoverRow:
+    handover: Handover
+    summary: gateway.FamilySummary
+    signal: str | None
+    workdays_left: int | None
+    coordinator_name: str | None
+
+
+def signal_of(handover: Handover, today: date | None = None, calendar=None) -> str | None:
+    if handover.closed_at is not None:
+        return None
+    return rules.signal(handover.deadline, today or clock.today(), calendar or work_calendar(), risk_workdays())
+
+
+def board(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,
+          mine: bool = False, include_closed_days: int = 14, limit: int = 300, access: str = "web",
+          urgent: bool = False) -> list[HandoverRow]:
+    """Open handovers (and recently closed ones) of the families this user may see. urgent: only the
+    open ones that are 'risico' or 'te_laat' (the signals pages), selected by the database so that
+    only what is shown is read and logged."""
+    if signal and signal not in rules.SIGNALS:
+        raise ValidationError({"signal": f"Onbekend signaal '{signal}'. Kies uit: {', '.join(rules.SIGNALS)}."})
+    today = clock.today()
+    calendar = work_calendar()
+    stmt = (select(Handover).join(Family, Family.id == Handover.family_id).where(gateway.visibility_clause(user))
+            .options(defer(Handover.missed_text), defer(Handover.target_name),
+                     selectinload(Handover.family).options(*gateway.list_options())))
+    if poli:
+        poli_obj = find_poli(poli)
+        if poli_obj is None:
+            raise ValidationError({"poli": f"Onbekende poli '{poli}'."})
+        stmt = stmt.where(Handover.poli_id == poli_obj.id)
+    if coordinator_id:
+        stmt = stmt.where(Family.coordinator_id == coordinator_id)
+    if mine:
+        from igp.coordination.services import my_family_ids_clause
+
+        stmt = stmt.where(my_family_ids_clause(user))
+    since = clock.now() - timedelta(days=include_closed_days)
+    if signal:
+        limit_date = rules.risk_limit(today, calendar, risk_workdays())
+        stmt = stmt.where(Handover.closed_at.is_(None))
+        if signal == "te_laat":
+            stmt = stmt.where(Handover.deadline < today)
+        elif signal == "risico":
+            stmt = stmt.where(Handover.deadline >= today, Handover.deadline < limit_date)
+        else:
+            stmt = stmt.where(Handover.deadline >= limit_date)
+    elif urgent:
+        stmt = stmt.where(Handover.closed_at.is_(None),
+                          Handover.deadline < rules.risk_limit(today, calendar, risk_workdays()))
+    else:
+        stmt = stmt.where(or_(Handover.closed_at.is_(None), Handover.closed_at >= since))
+    stmt = stmt.order_by(Handover.closed_at.is_not(None), Handover.deadline, Handover.id).limit(limit)
+    handovers = list(db.session.scalars(stmt))
+    summaries = {s.id: s for s in gateway.summarise(user, [h.family for h in handovers], access=access,
+                                                    detail="handover board")}
+    rows = []
+    for h in handovers:
+        summary = summaries.get(h.family_id)
+        if summary is None:
+            continue
+        rows.append(HandoverRow(
+            handover=h, summary=summary, signal=signal_of(h, today, calendar),
+            workdays_left=None if h.closed_at else rules.workdays_left(h.deadline, today, calendar),
+            coordinator_name=h.family.coordinator.name if h.family.coordinator else None,
+        ))
+    return rows
+
+
+def open_signals(family_ids: list[int]) -> dict[int, str]:
+    """The signal of each family's open handover (the most urgent when there are two), for lists that
+    have already read and logged the families themselves."""
+    if not family_ids:
+        return {}
+    today, calendar = clock.today(), work_calendar()
+    result: dict[int, str] = {}
+    rows = db.session.execute(select(Handover.family_id, Handover.deadline).where(
+        Handover.family_id.in_(family_ids), Handover.closed_at.is_(None)).order_by(Handover.deadline.desc()))
+    for family_id, deadline in rows:
+        result[family_id] = rules.signal(deadline, today, calendar, risk_workdays())
+    return result
+
+
+def signal_counts(*, poli_id: int | None = None) -> dict[str, int]:
+    """Open handovers per signal, right now, counted by the database (for dashboards)."""
+    today = clock.today()
+    limit_date = rules.risk_limit(today, work_calendar(), risk_workdays())
+    signal_expr = case(
+        (Handover.deadline < today, "te_laat"),
+        (Handover.deadline < limit_date, "risico"),
+        else_="op_schema",
+    )
+    stmt = select(signal_expr, func.count()).where(Handover.closed_at.is_(None)).group_by(signal_expr)
+    if poli_id:
+        stmt = stmt.where(Handover.poli_id == poli_id)
+    counts = {key: 0 for key in rules.SIGNALS}
+    for key, count in db.session.execute(stmt):
+        counts[key] = count
+    return counts
+
+
+# ------------------------------------------------------------------ digest
+
+def digest_items(user) -> list[str]:
+    """Lines for one user's daily digest: pseudonyms and dates only."""
+    lines = []
+    for row in board(user, mine=True, urgent=True, access="digest"):
+        if row.signal in ("risico", "te_laat"):
+            label = "TE LAAT" if row.signal == "te_laat" else "risico"
+            lines.append(f"- {row.summary.pseudonym} ({row.handover.poli.name}): warme overdracht {label}, "
+                         f"uiterlijk {row.handover.deadline.strftime('%d-%m-%Y')}")
+    from igp.coordination.services import digest_lines as coordination_lines
+
+    lines.extend(coordination_lines(user))
+    return lines
+
+
+def send_digests(day: date | None = None) -> tuple[int, int]:
+    """Send each user with signals one digest for `day`. Idempotent: a user who already got
+    today's digest is skipped. Returns (sent, skipped)."""
+    from igp import mail
+    from igp.auth.models import User
+
+    day = day or clock.today()
+    already = set(db.session.scalars(select(DigestLog.user_id).where(DigestLog.day == day)))
+    sent = skipped = 0
+    for user in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
+        if user.id in already:
+            skipped += 1
+            continue
+        if not user.email or not gateway.may_see_any_family(user):
+            continue
+        lines = digest_items(user)
+        if not lines:
+            continue
+        body = ("Goedemorgen,\n\nDit vraagt vandaag uw aandacht in de IGP-casusregie:\n\n" + "\n".join(lines)
+                + "\n\nOpen het systeem voor de details. Deze e-mail bevat bewust geen namen.\n")
+        mail.queue(user.email, f"IGP: {len(lines)} signalen voor {day.strftime('%d-%m-%Y')}", body)
+        db.session.add(DigestLog(user_id=user.id, day=day, items=len(lines)))
+        audit.record("export", user=user, object_type="digest", detail=f"signal digest {day.isoformat()}: "
+                                                                        f"{len(lines)} items")
+        sent += 1
+    return sent, skipped

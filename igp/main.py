@@ -1,0 +1,66 @@
+"""Home page, navigation by role, health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from igp.auth import access
+from igp.extensions import db
+
+bp = Blueprint("main", __name__)
+
+# (endpoint, label, roles that see it; empty = every signed-in user)
+_CASE = ("jeugdverpleegkundige", "sociaal_werker", "mmw", "gynaecoloog", "verloskundige", "kinderarts",
+         "jeugdarts", "planner", "informele_steun", "mdo_voorzitter")
+_BOARD = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
+          "sociaal_werker", "planner", "mdo_voorzitter")
+NAV = [
+    ("main.home", "Start", ()),
+    ("coordination.my_families", "Mijn gezinnen", _CASE),
+    ("handover.my_signals", "Mijn signalen", _BOARD),
+    ("families.index", "Gezinnen", _CASE),
+    ("handover.board", "Overdrachten", _BOARD),
+    ("mdo.index", "MDO", _CASE),
+    ("coordination.caseload", "Caseload", ("planner", "projectleider", "jeugdverpleegkundige", "beheerder")),
+    ("coordination.absences", "Afwezigheid", _CASE + ("beheerder",)),
+    ("coordination.knelpunten", "Knelpunten", _CASE + ("projectleider",)),
+    ("reporting.dashboard", "Dashboard", ("projectleider", "beheerder")),
+    ("reporting.experience", "Ervaring", ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                                          "jeugdverpleegkundige", "sociaal_werker", "planner")),
+    ("notifications.index", "Meldingen", ()),
+    ("sharing.break_glass_queue", "Noodtoegang", ("privacy_officer",)),
+    ("audit.index", "Auditlog", ("privacy_officer",)),
+    ("admin.index", "Beheer", ("beheerder",)),
+]
+
+
+def navigation() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAV:
+        if roles and not current_user.has_role(*roles):
+            continue
+        href = url_for(endpoint)
+        label_text = label
+        if endpoint == "notifications.index":
+            from igp.notifications.services import unread_count
+
+            unread = unread_count(current_user.id)
+            label_text = f"{label} ({unread})" if unread else label
+        items.append({"href": href, "label": label_text, "current": request.endpoint == endpoint})
+    return items
+
+
+@bp.route("/")
+@access.signed_in
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/health")
+@access.public
+def health():
+    db.session.execute(text("SELECT 1"))
+    return jsonify({"status": "ok"})

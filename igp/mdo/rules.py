@@ -1,0 +1,103 @@
+"""Pure MDO rules: meeting dates of a series, quorum, agenda proposal reasons. No Flask, no DB."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+RHYTHMS = {"wekelijks": "Wekelijks", "tweewekelijks": "Om de week", "datumlijst": "Vaste data (na elke poli-middag)"}
+MEETING_STATUSES = {"gepland": "Gepland", "gedeeld": "Agenda gedeeld", "afgerond": "Afgerond",
+                    "geannuleerd": "Geannuleerd"}
+ATTENDANCE = {"uitgenodigd": "Uitgenodigd", "aanwezig": "Aanwezig", "afwezig": "Afwezig", "te_laat": "Later aangeschoven"}
+PRESENT = ("aanwezig", "te_laat")
+ITEM_STATUSES = {"gepland": "Gepland", "besproken": "Besproken", "niet_besproken": "Niet besproken"}
+OUTCOME_KINDS = {"besluit": "Besluit", "advies": "Advies", "actie": "Actie", "doorverwijzing": "Doorverwijzing"}
+REFERRAL_TYPES = {
+    "kindergeneeskunde": "Kindergeneeskunde",
+    "ggz": "GGZ",
+    "jeugdzorg": "Jeugdzorg",
+    "welzijn": "Welzijn",
+    "paramedisch": "Paramedisch",
+    "veilig_thuis": "Veilig Thuis",
+    "anders": "Anders",
+}
+ACTION_STATUSES = {"open": "Open", "gedaan": "Gedaan", "vervallen": "Vervallen"}
+
+# Why a family is proposed for the agenda (codes are a contract of the API).
+PROPOSAL_REASONS = {
+    "nieuwe_aanmelding": "Nieuwe aanmelding sinds het vorige MDO",
+    "overdracht_risico": "Warme overdracht dreigt te laat te worden",
+    "overdracht_te_laat": "Warme overdracht is te laat",
+    "actie_verlopen": "MDO-actie over de datum",
+    "actie_binnenkort": "MDO-actie verloopt uiterlijk op de MDO-datum",
+    "bespreken_gevraagd": "Een professional vraagt om bespreking",
+    "lang_niet_besproken": "Actief gezin lang niet besproken",
+    "niet_besproken_vorige": "Vorige keer niet besproken",
+    "handmatig": "Door de voorzitter toegevoegd",
+}
+REASON_ORDER = tuple(PROPOSAL_REASONS)
+
+
+def series_dates(rhythm: str, first: date | None, weekday: int | None, dates: list[date] | None,
+                 start: date, end: date) -> list[date]:
+    """Meeting dates of a series within [start, end]."""
+    if rhythm == "datumlijst":
+        return sorted(d for d in (dates or []) if start <= d <= end)
+    if first is None:
+        return []
+    step = 7 if rhythm == "wekelijks" else 14
+    day = first
+    if weekday is not None and day.weekday() != weekday:
+        day = day + timedelta(days=(weekday - day.weekday()) % 7)
+    if day < start:
+        skipped = (start - day).days // step
+        day = day + timedelta(days=skipped * step)
+        if day < start:
+            day += timedelta(days=step)
+    found = []
+    while day <= end:
+        found.append(day)
+        day += timedelta(days=step)
+    return found
+
+
+@dataclass(frozen=True)
+class Present:
+    user_id: int
+    domain: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class QuorumResult:
+    met: bool
+    missing_domains: tuple[str, ...]
+    missing_roles: tuple[str, ...]
+
+    def describe(self) -> str:
+        if self.met:
+            return "Quorum bereikt."
+        parts = []
+        if self.missing_domains:
+            parts.append("domein " + ", ".join(self.missing_domains))
+        if self.missing_roles:
+            parts.append("rol " + ", ".join(self.missing_roles))
+        return "Geen quorum: ontbreekt " + "; ".join(parts) + "."
+
+
+def quorum(required_domains, required_roles, present: list[Present]) -> QuorumResult:
+    """Every required domain and every required role must be represented by someone present."""
+    domains = {p.domain for p in present}
+    roles = set().union(*(p.roles for p in present)) if present else set()
+    missing_domains = tuple(d for d in required_domains if d not in domains)
+    missing_roles = tuple(r for r in required_roles if r not in roles)
+    return QuorumResult(not missing_domains and not missing_roles, missing_domains, missing_roles)
+
+
+def present_for_item(attendance: list[tuple[Present, str, list[int] | None]], item_id: int) -> list[Present]:
+    """Those present (on time or late) for this agenda item."""
+    return [p for p, status, item_ids in attendance
+            if status in PRESENT and (item_ids is None or item_id in item_ids)]
+
+
+def sort_reasons(reasons) -> list[str]:
+    return sorted(set(reasons), key=REASON_ORDER.index)

@@ -1,0 +1,254 @@
+"""MDO pages: meetings, agenda, attendance, minutes, outcomes, actions, calendar feed."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from consent import DOMAIN_LABELS, ROLE_LABELS
+from igp import clock
+from igp.admin.services import list_polis
+from igp.auth import access
+from igp.auth.models import User
+from igp.errors import ServiceError, ValidationError
+from igp.extensions import db, limiter
+from igp.families.models import Family
+from igp.families.views import LABELS
+from igp.mdo import rules, services
+
+bp = Blueprint("mdo", __name__, url_prefix="/mdo")
+
+MDO_VIEW_ROLES = tuple(services.MDO_ROLES)
+MDO_LABELS = dict(LABELS, rhythms=rules.RHYTHMS, meeting_statuses=rules.MEETING_STATUSES,
+                  attendance=rules.ATTENDANCE, proposal_reasons=rules.PROPOSAL_REASONS)
+
+
+
+def _users():
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
+@bp.route("/")
+@access.roles(*MDO_VIEW_ROLES)
+def index():
+    return render_template("mdo/index.html", meetings=services.upcoming_meetings(current_user), labels=MDO_LABELS,
+                           next_meeting=services.next_meeting(current_user),
+                           may_plan=bool(current_user.roles & services.CHAIR_ROLES))
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@access.roles(*services.CHAIR_ROLES)
+def new_meeting():
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            meeting = services.create_meeting(current_user, {
+                "poli": values.get("poli"), "starts_at": values.get("starts_at"),
+                "duration_minutes": values.get("duration_minutes"), "location": values.get("location"),
+                "video_link": values.get("video_link"), "chair_id": values.get("chair_id"),
+                "minute_taker_id": values.get("minute_taker_id"),
+                "quorum_domains": request.form.getlist("quorum_domains")})
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash("Het MDO is gepland.", "success")
+            return redirect(url_for("mdo.meeting", meeting_id=meeting.id))
+    return render_template("mdo/new_meeting.html", errors=errors, values=values, polis=list_polis(), users=_users(),
+                           domains=DOMAIN_LABELS, form=FlaskForm()), (422 if errors else 200)
+
+
+@bp.route("/reeks/nieuw", methods=["GET", "POST"])
+@access.roles(*services.CHAIR_ROLES)
+def new_series():
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            dates = [d.strip() for d in (values.get("dates") or "").replace(";", ",").split(",") if d.strip()]
+            series = services.create_series(current_user, {
+                "poli": values.get("poli"), "name": values.get("name"), "rhythm": values.get("rhythm"),
+                "first_date": values.get("first_date"), "dates": dates, "start_time": values.get("start_time"),
+                "duration_minutes": values.get("duration_minutes"), "location": values.get("location"),
+                "video_link": values.get("video_link"), "chair_id": values.get("chair_id"),
+                "minute_taker_id": values.get("minute_taker_id"),
+                "quorum_domains": request.form.getlist("quorum_domains"),
+                "quorum_roles": request.form.getlist("quorum_roles"),
+                "member_ids": request.form.getlist("member_ids")})
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(f"De reeks '{series.name}' is aangemaakt met de MDO's voor de komende 8 weken.", "success")
+            return redirect(url_for("mdo.index"))
+    return render_template("mdo/new_series.html", errors=errors, values=values, polis=list_polis(), users=_users(),
+                           domains=DOMAIN_LABELS, roles=ROLE_LABELS, rhythms=rules.RHYTHMS, form=FlaskForm()), \
+        (422 if errors else 200)
+
+
+@bp.route("/<int:meeting_id>")
+@access.roles(*MDO_VIEW_ROLES)
+def meeting(meeting_id: int):
+    return _render_meeting(meeting_id)
+
+
+def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html"):
+    meeting, items = services.meeting_page(current_user, meeting_id)
+    manage = services.may_manage(current_user, meeting)
+    proposal = []
+    if manage and meeting.status in ("gepland", "gedeeld"):
+        proposal = services.propose_agenda(current_user, meeting.id)
+    poli_families = []
+    if manage and meeting.status in ("gepland", "gedeeld"):
+        on_agenda = {i.item.family_id for i in items}
+        poli_families = [f for f in db.session.scalars(
+            select(Family).where(Family.poli_id == meeting.poli_id,
+                                 Family.status.in_(services.ACTIVE_STATUSES)).order_by(Family.pseudonym).limit(500))
+            if f.id not in on_agenda]
+    return render_template(template, meeting=meeting, items=items, manage=manage, proposal=proposal,
+                           poli_families=poli_families, labels=MDO_LABELS, users=_users(), form=FlaskForm(),
+                           quorum=services.quorum_for_meeting(meeting), domains=DOMAIN_LABELS), status
+
+
+@bp.route("/<int:meeting_id>/afdruk")
+@access.roles(*MDO_VIEW_ROLES)
+def print_agenda(meeting_id: int):
+    return _render_meeting(meeting_id, template="mdo/print.html")
+
+
+def _act(meeting_id: int, func, message: str, anchor: str = ""):
+    try:
+        func()
+    except ValidationError as exc:
+        db.session.rollback()
+        for text in exc.errors.values():
+            flash(text, "error")
+        return _render_meeting(meeting_id, status=422)
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_meeting(meeting_id, status=exc.status)
+    flash(message, "success")
+    return redirect(url_for("mdo.meeting", meeting_id=meeting_id) + anchor)
+
+
+@bp.route("/<int:meeting_id>/voorstel", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def accept_proposal(meeting_id: int):
+    chosen = request.form.getlist("family_ids", type=int) or None
+    return _act(meeting_id, lambda: services.accept_proposal(current_user, meeting_id, chosen),
+                "Het voorstel is op de agenda gezet.")
+
+
+@bp.route("/<int:meeting_id>/punten", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def add_item(meeting_id: int):
+    return _act(meeting_id, lambda: services.add_item(current_user, meeting_id, {
+        "family_id": request.form.get("family_id"), "question": request.form.get("question"),
+        "minutes_planned": request.form.get("minutes_planned") or None, "reasons": ["handmatig"]}),
+        "Het gezin staat op de agenda.")
+
+
+@bp.route("/<int:meeting_id>/aanwezigheid", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def attendance(meeting_id: int):
+    entries = []
+    for key, value in request.form.items():
+        if key.startswith("status_") and value and key.removeprefix("status_").isdigit():
+            entries.append({"user_id": int(key.removeprefix("status_")), "status": value})
+    if request.form.get("add_user_id"):
+        entries.append({"user_id": request.form.get("add_user_id"), "status": request.form.get("add_status")
+                        or "aanwezig"})
+    return _act(meeting_id, lambda: services.record_attendance(current_user, meeting_id, {"attendees": entries}),
+                "De aanwezigheid is bijgewerkt.", "#aanwezigheid")
+
+
+@bp.route("/<int:meeting_id>/delen", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def share(meeting_id: int):
+    return _act(meeting_id, lambda: services.share_agenda(current_user, meeting_id),
+                "De agenda is gedeeld met de deelnemers.")
+
+
+@bp.route("/<int:meeting_id>/vaststellen", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def finalise(meeting_id: int):
+    return _act(meeting_id, lambda: services.finalise(current_user, meeting_id),
+                "Het verslag is vastgesteld en kan niet meer worden gewijzigd.")
+
+
+@bp.route("/punt/<int:item_id>/<action>", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def item_action(item_id: int, action: str):
+    item = services.get_item(item_id)
+    meeting_id = item.meeting_id
+    form = request.form
+    handlers = {
+        "verslag": (lambda: services.save_minutes(current_user, item_id, form.get("text", ""),
+                                                  expected_revision=form.get("revision", type=int)),
+                    "Het verslag is opgeslagen."),
+        "uitkomst": (lambda: services.add_outcome(current_user, item_id, {
+            "kind": form.get("kind"), "text": form.get("text"), "referral_type": form.get("referral_type") or None,
+            "owner_id": form.get("owner_id") or None, "due_date": form.get("due_date") or None,
+            "due_workdays": form.get("due_workdays") or None, "feedback_by_id": form.get("feedback_by_id") or None,
+            "meeting_id": meeting_id}), "De uitkomst is vastgelegd."),
+        "niet-besproken": (lambda: services.mark_not_discussed(current_user, item_id),
+                           "Gemarkeerd als niet besproken; het gezin wordt voor het volgende MDO voorgesteld."),
+        "omhoog": (lambda: services.move_item(current_user, item_id, -1), "De volgorde is aangepast."),
+        "omlaag": (lambda: services.move_item(current_user, item_id, 1), "De volgorde is aangepast."),
+        "verwijderen": (lambda: services.remove_item(current_user, item_id), "Het punt is van de agenda gehaald."),
+        "tijd": (lambda: services.update_item(current_user, item_id, {"minutes_planned": form.get("minutes_planned"),
+                                                                      "question": form.get("question")}),
+                 "Het agendapunt is bijgewerkt."),
+    }
+    if action not in handlers:
+        abort(404)
+    func, message = handlers[action]
+    return _act(meeting_id, func, message, f"#punt-{item_id}")
+
+
+@bp.route("/acties", methods=["GET", "POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def my_actions():
+    if request.method == "POST":
+        try:
+            services.set_action_status(current_user, request.form.get("action_id", type=int) or 0,
+                                       request.form.get("status", ""))
+        except ValidationError as exc:
+            db.session.rollback()
+            for text in exc.errors.values():
+                flash(text, "error")
+        else:
+            flash("De actie is bijgewerkt.", "success")
+            return redirect(url_for("mdo.my_actions", status=request.args.get("status", "open")))
+    status = request.args.get("status", "open") or None
+    if status == "alle":
+        status = None
+    actions = services.actions_for(current_user, owner="me", status=status)
+    texts = services.action_texts(current_user, actions)
+    return render_template("mdo/actions.html", actions=actions, texts=texts, labels=MDO_LABELS, status=status,
+                           today=clock.today(), form=FlaskForm())
+
+
+@bp.route("/agenda-link", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def feed_link():
+    token = services.new_feed_token(current_user)
+    url = url_for("mdo.feed", token=token, _external=True)
+    flash(f"Uw persoonlijke agendalink (alleen tijden en plaatsen, geen gezinsgegevens): {url}", "success")
+    return redirect(url_for("mdo.index"))
+
+
+@bp.route("/agenda/<token>.ics")
+@access.public
+@limiter.limit("60 per minute")
+def feed(token: str):
+    user = services.user_for_feed(token)
+    if user is None:
+        abort(404)
+    return Response(services.ics_feed(user), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'inline; filename="igp-mdo.ics"'})

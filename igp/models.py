@@ -1,0 +1,19 @@
+"""Imports every model module so the metadata (and Alembic autogenerate) sees all tables."""
+from igp.admin.models import Poli, Setting  # noqa: F401
+from igp.audit.models import AuditEntry, AuditHead  # noqa: F401
+from igp.auth.models import ApiToken, LoginThrottle, Organisation, User, UserRole  # noqa: F401
+from igp.coordination.models import Absence, CoordinatorAssignment, CoreTeamMember, Knelpunt  # noqa: F401
+from igp.families.models import Child, Family, FamilyNote, Intake, IntakeParticipant, Parent, Referral  # noqa: F401
+from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback  # noqa: F401
+from igp.mdo.models import (  # noqa: F401
+    AgendaItem,
+    MdoAction,
+    MdoAttendee,
+    MdoMeeting,
+    MdoOutcome,
+    MdoSeries,
+    MinutesRevision,
+)
+from igp.notifications.models import Notification  # noqa: F401
+from igp.reporting.models import ExperienceResponse  # noqa: F401
+from igp.sharing.models import BreakGlassAccess, ConsentRecord  # noqa: F401

@@ -1,0 +1,1 @@
+"""Throughput for projectleiders: aggregated, anonymous figures computed by the database."""

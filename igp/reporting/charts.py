@@ -1,0 +1,85 @@
+"""Small server-side SVG charts: no scripts, no external assets, readable at a glance.
+
+Every chart has a <title> and <desc>, text labels on the bars, and the dashboard shows the
+same numbers in a table next to it (screen readers, printing)."""
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+PALETTE = ("#0b4f7c", "#1d6b3a", "#7a4b00", "#a4161a", "#5b3e96", "#216f74", "#6b4f2a", "#4a4f57")
+TEXT = "#1b1b1f"
+GRID = "#c9ced6"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def _short(label: str, limit: int = 20) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def hbar(items: list[tuple[str, float]], title: str, *, width: int = 400, bar: int = 24, colour: str | None = None,
+         unit: str = "") -> Markup:
+    """Horizontal bars with the label left and the value at the end of the bar (sized for a
+    dashboard column of about 400 px, so the 14 px text stays 14 px)."""
+    items = list(items)
+    label_w, value_w, gap = 170, 44, 8
+    height = max(1, len(items)) * (bar + gap) + 8
+    top = max([v for _, v in items] + [1])
+    scale = (width - label_w - value_w) / top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+             f'role="img" class="chart">',
+             f"<title>{escape(title)}</title>",
+             f"<desc>{escape('; '.join(f'{label}: {_fmt(value)}{unit}' for label, value in items))}</desc>"]
+    for i, (label, value) in enumerate(items):
+        y = 4 + i * (bar + gap)
+        w = max(0.0, value * scale)
+        fill = colour or PALETTE[i % len(PALETTE)]
+        parts.append(f'<text x="{label_w - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" font-size="14" '
+                     f'fill="{TEXT}"><title>{escape(label)}</title>{escape(_short(label))}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{fill}" rx="3"/>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + bar * 0.7:.1f}" font-size="14" font-weight="bold" '
+                     f'fill="{TEXT}">{escape(_fmt(value))}{escape(unit)}</text>')
+    if not items:
+        parts.append(f'<text x="8" y="20" font-size="14" fill="{TEXT}">Geen gegevens in deze periode.</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # every label and value above went through escape()
+
+
+def columns(items: list[tuple[str, float]], title: str, *, width: int = 720, height: int = 220) -> Markup:
+    """Vertical columns over time (weeks or months); every few labels shown to stay readable."""
+    items = list(items)
+    left, bottom, top_pad = 36, 44, 16
+    plot_w, plot_h = width - left - 8, height - bottom - top_pad
+    top = max([v for _, v in items] + [1])
+    n = max(1, len(items))
+    slot = plot_w / n
+    every = max(1, round(n / 12))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'class="chart">', f"<title>{escape(title)}</title>",
+             f"<desc>{escape('; '.join(f'{label}: {_fmt(value)}' for label, value in items))}</desc>"]
+    for fraction in (0, 0.5, 1):
+        y = top_pad + plot_h * (1 - fraction)
+        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{TEXT}">'
+                     f'{escape(_fmt(round(top * fraction)))}</text>')
+    for i, (label, value) in enumerate(items):
+        h = plot_h * value / top
+        x = left + i * slot + slot * 0.15
+        parts.append(f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
+                     f'fill="{PALETTE[0]}"><title>{escape(label)}: {escape(_fmt(value))}</title></rect>')
+        if i % every == 0:
+            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                         f'font-size="11" fill="{TEXT}">{escape(label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # every label and value above went through escape()
+
+
+def funnel(steps: list[tuple[str, int]], title: str) -> Markup:
+    """The handover funnel: each step as a share of the first."""
+    first = steps[0][1] if steps and steps[0][1] else 0
+    labelled = [(f"{label} ({round(100 * value / first) if first else 0}%)", value) for label, value in steps]
+    return hbar(labelled, title, colour=PALETTE[0])

@@ -1,0 +1,409 @@
+"""Throughput figures for projectleiders. Every number is computed by the database (GROUP BY,
+window functions); no family is loaded into Python. No pseudonyms, no free text.
+
+Definitions (also shown on the dashboard):
+* The period is a range of Europe/Amsterdam dates, both ends included.
+* Referrals: aanmeldingen received in the period (by local date).
+* Handover figures: inward handovers that started in the period (a cohort).
+* Median and 90th percentile: nearest-rank (the smallest value with at least 50% / 90% of the
+  values at or below it), in working days from aanmelding to intake.
+* Open handovers by signal and caseloads: right now, whatever the period.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+
+from igp import clock
+from igp.admin.models import Poli
+from igp.admin.services import find_poli, get_setting
+from igp.audit import services as audit
+from igp.coordination.models import Knelpunt
+from igp.errors import ValidationError
+from igp.extensions import db
+from igp.families.models import Family, Referral
+from igp.handover import rules as handover_rules
+from igp.handover.models import Handover
+from igp.ids import as_text
+from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
+from igp.reporting.models import ExperienceResponse
+
+REPORT_ROLES = ("projectleider", "beheerder")
+MAX_PERIOD_DAYS = 5 * 366
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    poli: Poli | None
+
+    @property
+    def start_utc(self):
+        return clock.from_local(self.start)
+
+    @property
+    def end_utc(self):  # exclusive
+        return clock.from_local(self.end + timedelta(days=1))
+
+    def label(self) -> str:
+        text = f"{self.start.strftime('%d-%m-%Y')} t/m {self.end.strftime('%d-%m-%Y')}"
+        return text + (f", {self.poli.name}" if self.poli else ", alle poli's")
+
+
+def parse_period(start: str | None, end: str | None, poli: str | None) -> Period:
+    """Validate the filters; default: the last 12 months up to today."""
+    errors = {}
+    today = clock.today()
+
+    def parse(value, name):
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            errors[name] = f"'{name}' is geen geldige datum (gebruik JJJJ-MM-DD)."
+            return None
+
+    end_date = parse(end, "to") or today
+    start_date = parse(start, "from") or (end_date - timedelta(days=364))
+    poli_obj = None
+    if poli:
+        poli_obj = find_poli(poli)
+        if poli_obj is None:
+            errors["poli"] = f"Onbekende poli '{poli}'."
+    if not errors:
+        if start_date > end_date:
+            errors["from"] = "'from' ligt na 'to'."
+        elif (end_date - start_date).days > MAX_PERIOD_DAYS:
+            errors["to"] = "Een periode mag hoogstens 5 jaar zijn."
+    if errors:
+        raise ValidationError(errors)
+    return Period(start_date, end_date, poli_obj)
+
+
+def _poli(column, period: Period):
+    return column == period.poli.id if period.poli else literal(True)
+
+
+def _nearest_rank(values_subquery, column):
+    """Median and p90 (nearest rank) of one column of a subquery, computed in SQL."""
+    ranked = select(column.label("v"), func.row_number().over(order_by=column).label("rn"),
+                    func.count().over().label("n")).select_from(values_subquery).subquery()
+    return select(func.min(case((ranked.c.rn * 2 >= ranked.c.n, ranked.c.v))),
+                  func.min(case((ranked.c.rn * 10 >= ranked.c.n * 9, ranked.c.v))))
+
+
+def _days_between(later, earlier):
+    """Whole days between two timestamps, per dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", later - earlier) / 86400), Integer)
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+
+# ------------------------------------------------------------------ the figures
+
+def referral_figures(period: Period) -> dict:
+    """Aanmeldingen in the period: two scans of the period's referrals (totals by referrer type, poli
+    and target-group outcome; counts per day), whatever the size of the database."""
+    in_period = and_(Referral.received_on >= period.start, Referral.received_on <= period.end,
+                     _poli(Family.poli_id, period))
+    rows = db.session.execute(
+        select(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override, func.count())
+        .select_from(Referral).join(Family, Family.id == Referral.family_id).join(Poli, Poli.id == Family.poli_id)
+        .where(in_period)
+        .group_by(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override)).all()
+    total = eligible = overridden = 0
+    by_referrer: dict[str, int] = {}
+    by_poli: dict[str, int] = {}
+    for referrer_type, poli_code, is_eligible, override, count in rows:
+        total += count
+        by_referrer[referrer_type] = by_referrer.get(referrer_type, 0) + count
+        by_poli[poli_code] = by_poli.get(poli_code, 0) + count
+        if is_eligible:
+            eligible += count
+        elif override:
+            overridden += count
+    per_day = db.session.execute(
+        select(Referral.received_on, func.count()).join(Family, Family.id == Referral.family_id)
+        .where(in_period).group_by(Referral.received_on)).all()
+    return {"referrals": total, "eligible": eligible, "not_eligible": total - eligible,
+            "not_eligible_admitted": overridden, "by_referrer_type": by_referrer, "by_poli": by_poli,
+            "per_day": {d if isinstance(d, date) else date.fromisoformat(str(d)): n for d, n in per_day}}
+
+
+def buckets(per_day: dict[date, int], period: Period) -> tuple[str, list[tuple[str, int]]]:
+    """Fold the database's counts per day into ISO weeks (periods up to ~6 months) or months,
+    with every bucket of the period present (also the empty ones)."""
+    by_week = (period.end - period.start).days <= 190
+
+    def key(d: date) -> str:
+        if by_week:  # at most ~27 weeks: a week number cannot repeat within the period
+            return f"wk {d.isocalendar().week}"
+        return d.strftime("%m-%Y")
+
+    counts: dict[str, int] = {}
+    day = period.start
+    while day <= period.end:
+        counts.setdefault(key(day), 0)
+        day += timedelta(days=1)
+    for d, n in per_day.items():
+        counts[key(d)] = counts.get(key(d), 0) + n
+    return ("week" if by_week else "maand"), list(counts.items())
+
+
+def handover_figures(period: Period) -> dict:
+    cohort = and_(Handover.direction == "in", Handover.started_on >= period.start,
+                  Handover.started_on <= period.end, _poli(Handover.poli_id, period))
+    reached_contact = or_(Handover.contact_at.is_not(None), Handover.intake_planned_at.is_not(None),
+                          Handover.intake_held_at.is_not(None))
+    reached_planning = or_(Handover.intake_planned_at.is_not(None), Handover.intake_held_at.is_not(None))
+    row = db.session.execute(select(
+        func.count(),
+        func.sum(case((reached_contact, 1), else_=0)),
+        func.sum(case((reached_planning, 1), else_=0)),
+        func.count(Handover.intake_held_at),
+        func.sum(case((Handover.term_met.is_(True), 1), else_=0)),
+        func.sum(case((Handover.status == "schriftelijk_volstaat", 1), else_=0)),
+        func.sum(case((Handover.completed_at.is_not(None), 1), else_=0)),
+    ).where(cohort)).one()
+    started, contact, planned, held, within, written, completed = (int(x or 0) for x in row)
+    values = select(Handover.workdays_to_intake.label("w")).where(cohort, Handover.workdays_to_intake.is_not(None))\
+        .subquery()
+    median, p90 = db.session.execute(_nearest_rank(values, values.c.w)).one()
+    missed = dict(db.session.execute(select(Handover.missed_reason, func.count())
+                                     .where(cohort, Handover.term_met.is_(False))
+                                     .group_by(Handover.missed_reason)).all())
+    # a step counts as reached when a later step was (an intake held without planning was planned)
+    return {
+        "handovers": started, "contact": contact, "intake_planned": planned,
+        "intakes_held": held, "intake_within_term": within,
+        "intake_within_term_pct": round(100 * within / held, 1) if held else None,
+        "median_workdays_to_intake": median, "p90_workdays_to_intake": p90,
+        "missed_reasons": missed, "written_referral_sufficed": written, "completed_with_feedback": completed,
+    }
+
+
+def open_signals(period: Period) -> dict:
+    from igp.handover.services import signal_counts
+
+    return signal_counts(poli_id=period.poli.id if period.poli else None)
+
+
+def caseload_figures(period: Period) -> dict:
+    from igp.coordination.services import ACTIVE_STATUSES, no_contact_count
+
+    rows = db.session.execute(
+        select(Family.coordinator_id, func.count()).where(Family.status.in_(ACTIVE_STATUSES),
+                                                          Family.coordinator_id.is_not(None),
+                                                          _poli(Family.poli_id, period))
+        .group_by(Family.coordinator_id).order_by(func.count().desc())).all()
+    from igp.auth.models import User
+
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_([r[0] for r in rows]))).all()) \
+        if rows else {}
+    return {"per_coordinator": [(names.get(uid, "?"), count) for uid, count in rows],
+            "without_contact": no_contact_count(),
+            "active_families": db.session.scalar(select(func.count()).select_from(Family).where(
+                Family.status.in_(ACTIVE_STATUSES), _poli(Family.poli_id, period))) or 0}
+
+
+def mdo_figures(period: Period) -> dict:
+    in_period = and_(MdoMeeting.starts_at >= period.start_utc, MdoMeeting.starts_at < period.end_utc,
+                     _poli(MdoMeeting.poli_id, period))
+    held = db.session.scalar(select(func.count()).select_from(MdoMeeting).where(in_period,
+                                                                               MdoMeeting.status == "afgerond")) or 0
+    discussed = db.session.scalar(select(func.count()).select_from(AgendaItem).join(
+        MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id).where(in_period, AgendaItem.status == "besproken")) or 0
+    not_discussed = db.session.scalar(select(func.count()).select_from(AgendaItem).join(
+        MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id).where(in_period, AgendaItem.status == "niet_besproken")) \
+        or 0
+    outcome_rows = db.session.execute(
+        select(MdoOutcome.quorum_met, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
+        .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id).where(in_period)
+        .group_by(MdoOutcome.quorum_met)).all()
+    quorum = {bool(k): v for k, v in outcome_rows}
+    today = clock.today()
+    action_base = (select(MdoAction).join(MdoOutcome, MdoOutcome.id == MdoAction.outcome_id)
+                   .join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
+                   .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id).where(in_period)).subquery()
+    done_on_time = case((and_(action_base.c.status == "gedaan", action_base.c.done_on <= action_base.c.due_date), 1),
+                        else_=0)
+    row = db.session.execute(select(
+        func.count(),
+        func.sum(case((action_base.c.status == "open", 1), else_=0)),
+        func.sum(case((and_(action_base.c.status == "open", action_base.c.due_date < today), 1), else_=0)),
+        func.sum(case((action_base.c.status == "gedaan", 1), else_=0)),
+        func.sum(done_on_time),
+        func.sum(case((action_base.c.status == "vervallen", 1), else_=0)),
+    )).one()
+    total, open_, overdue, done, on_time, dropped = (int(x or 0) for x in row)
+    return {"meetings_held": held, "families_discussed": discussed, "items_not_discussed": not_discussed,
+            "outcomes_with_quorum": quorum.get(True, 0), "outcomes_without_quorum": quorum.get(False, 0),
+            "actions": total, "actions_open": open_, "actions_overdue": overdue, "actions_done": done,
+            "actions_done_on_time": on_time, "actions_dropped": dropped}
+
+
+def onward_referrals(period: Period) -> dict:
+    from igp.mdo.rules import REFERRAL_TYPES
+
+    rows = dict(db.session.execute(
+        select(MdoOutcome.referral_type, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
+        .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+        .where(MdoOutcome.kind == "doorverwijzing", MdoMeeting.starts_at >= period.start_utc,
+               MdoMeeting.starts_at < period.end_utc, _poli(MdoMeeting.poli_id, period))
+        .group_by(MdoOutcome.referral_type)).all())
+    return {code: rows.get(code, 0) for code in REFERRAL_TYPES}
+
+
+def exit_figures(period: Period) -> dict:
+    exits = and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
+    by_reason = dict(db.session.execute(select(Family.exit_reason, func.count()).where(exits)
+                                        .group_by(Family.exit_reason)).all())
+    # only the families that left in the period: their first aanmelding and exit moment
+    per_family = (select(Family.exited_at.label("exited_at"), func.min(Referral.received_at).label("first"))
+                  .join(Referral, Referral.family_id == Family.id).where(exits)
+                  .group_by(Family.id, Family.exited_at).subquery())
+    durations = select(_days_between(per_family.c.exited_at, per_family.c.first).label("d")).subquery()
+    median, p90 = db.session.execute(_nearest_rank(durations, durations.c.d)).one()
+    return {"exits": sum(by_reason.values()), "by_reason": by_reason, "median_days_in_igp": median,
+            "p90_days_in_igp": p90}
+
+
+def knelpunt_figures(period: Period) -> dict:
+    raised = and_(Knelpunt.raised_at >= period.start_utc, Knelpunt.raised_at < period.end_utc)
+    rows = dict(db.session.execute(select(Knelpunt.status, func.count()).where(raised)
+                                   .group_by(Knelpunt.status)).all())
+    by_kind = dict(db.session.execute(select(Knelpunt.kind, func.count()).where(raised)
+                                      .group_by(Knelpunt.kind)).all())
+    return {"raised": sum(rows.values()), "open": rows.get("open", 0) + rows.get("in_behandeling", 0),
+            "closed": rows.get("gesloten", 0), "by_kind": by_kind}
+
+
+def experience_figures(period: Period) -> dict:
+    rows = dict(db.session.execute(
+        select(ExperienceResponse.score, func.count()).where(
+            ExperienceResponse.recorded_on >= period.start, ExperienceResponse.recorded_on <= period.end,
+            _poli(ExperienceResponse.poli_id, period)).group_by(ExperienceResponse.score)).all())
+    total = sum(rows.values())
+    mean = round(sum(score * n for score, n in rows.items()) / total, 2) if total else None
+    return {"responses": total, "by_score": {s: rows.get(s, 0) for s in range(1, 6)}, "mean": mean}
+
+
+def throughput(period: Period) -> dict:
+    referrals = referral_figures(period)
+    handovers = handover_figures(period)
+    return {
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat(),
+                   "poli": period.poli.code if period.poli else None},
+        "referrals": referrals["referrals"], "eligible": referrals["eligible"],
+        "not_eligible": referrals["not_eligible"], "not_eligible_admitted": referrals["not_eligible_admitted"],
+        "by_poli": referrals["by_poli"], "by_referrer_type": referrals["by_referrer_type"],
+        "intakes_held": handovers["intakes_held"], "intake_within_term": handovers["intake_within_term"],
+        "intake_within_term_pct": handovers["intake_within_term_pct"],
+        "median_workdays_to_intake": handovers["median_workdays_to_intake"],
+        "p90_workdays_to_intake": handovers["p90_workdays_to_intake"],
+        "funnel": {"aangemeld": handovers["handovers"], "contact": handovers["contact"],
+                   "intake_gepland": handovers["intake_planned"], "intake_gehouden": handovers["intakes_held"]},
+        "missed_term_reasons": handovers["missed_reasons"],
+        "written_referral_sufficed": handovers["written_referral_sufficed"],
+        "completed_with_feedback": handovers["completed_with_feedback"],
+        "open_handovers": open_signals(period),
+        "caseload": caseload_figures(period),
+        "mdo": mdo_figures(period),
+        "onward_referrals": onward_referrals(period),
+        "exits": exit_figures(period),
+        "knelpunten": knelpunt_figures(period),
+        "experience": experience_figures(period),
+        "per_day": {d.isoformat(): n for d, n in sorted(referrals["per_day"].items())},
+    }
+
+
+def log_view(user, period: Period, access: str) -> None:
+    audit.record("read", user=user, object_type="report", detail=f"{access}: throughput {period.label()}")
+
+
+# ------------------------------------------------------------------ export with small-cell suppression
+
+def suppress(value, threshold: int):
+    """Counts from 1 up to threshold-1 are shown as '<threshold' (0 stays 0: nothing to re-identify)."""
+    if isinstance(value, int) and 0 < value < threshold:
+        return f"<{threshold}"
+    return value
+
+
+def export_rows(figures: dict, threshold: int) -> list[tuple[str, str, object]]:
+    """(section, measure, value) rows: aggregated counts only, small cells suppressed."""
+    from igp.coordination.services import EXIT_REASONS, KNELPUNT_KINDS
+    from igp.families.rules import REFERRER_TYPES
+
+    s = lambda v: suppress(v, threshold)  # noqa: E731
+    rows = [("periode", "van", figures["period"]["from"]), ("periode", "tot en met", figures["period"]["to"]),
+            ("periode", "poli", figures["period"]["poli"] or "alle"),
+            ("aanmeldingen", "totaal", s(figures["referrals"])),
+            ("aanmeldingen", "binnen doelgroep", s(figures["eligible"])),
+            ("aanmeldingen", "buiten doelgroep", s(figures["not_eligible"]))]
+    rows += [("aanmeldingen per poli", poli, s(n)) for poli, n in sorted(figures["by_poli"].items())]
+    rows += [("aanmeldingen per verwijzer", code, s(figures["by_referrer_type"].get(code, 0)))
+             for code in REFERRER_TYPES]
+    rows += [("warme overdracht", step, s(n)) for step, n in figures["funnel"].items()]
+    rows += [("warme overdracht", "intake binnen termijn", s(figures["intake_within_term"])),
+             ("warme overdracht", "mediaan werkdagen tot intake", figures["median_workdays_to_intake"]),
+             ("warme overdracht", "90e percentiel werkdagen tot intake", figures["p90_workdays_to_intake"])]
+    rows += [("termijn gemist, reden", code, s(figures["missed_term_reasons"].get(code, 0)))
+             for code in handover_rules.MISSED_REASONS]
+    rows += [("doorverwijzingen", code, s(n)) for code, n in figures["onward_referrals"].items()]
+    rows += [("uitstroom", code, s(figures["exits"]["by_reason"].get(code, 0))) for code in EXIT_REASONS]
+    rows += [("mdo", key, s(value)) for key, value in figures["mdo"].items()]
+    rows += [("knelpunten", key, s(figures["knelpunten"]["by_kind"].get(key, 0))) for key in KNELPUNT_KINDS]
+    rows += [("ervaring gezinnen", f"score {k}", s(v)) for k, v in figures["experience"]["by_score"].items()]
+    return rows
+
+
+def export_csv(user, period: Period) -> str:
+    threshold = int(get_setting("report_small_cell"))
+    figures = throughput(period)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["onderdeel", "maat", "waarde"])
+    writer.writerows(export_rows(figures, threshold))
+    audit.record("export", user=user, object_type="report", detail=f"csv: throughput {period.label()}")
+    return out.getvalue()
+
+
+def record_experience(actor, data: dict):
+    """Store one anonymous experience score (no link to the family, the recorder or the time)."""
+    from igp.families.services import REGISTERING_ROLES
+
+    if not actor.roles & REGISTERING_ROLES:
+        from igp.errors import Forbidden
+
+        raise Forbidden("Uw rol legt geen ervaringsvragen vast.")
+    errors = {}
+    poli = find_poli(str(data.get("poli") or ""))
+    if poli is None:
+        errors["poli"] = "Kies de poli."
+    try:
+        score = int(data.get("score"))
+        if not 1 <= score <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["score"] = "Kies een score van 1 tot en met 5."
+        score = None
+    try:
+        comment = as_text(data.get("comment"), "comment", 1000)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        comment = None
+    if errors:
+        raise ValidationError(errors)
+    row = ExperienceResponse(poli_id=poli.id, recorded_on=clock.today(), score=score, comment=comment)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", user=actor, object_type="experience")  # no id: the answer stays unlinkable
+    return row
+

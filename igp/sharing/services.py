@@ -1,0 +1,330 @@
+"""Consent records, withdrawal, break-the-glass, the need-to-know table, transparency."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+import consent
+from consent import CATEGORIES, DOMAINS, PRESETS, get_preset, validate_consent
+from igp import clock
+from igp.admin.services import set_setting
+from igp.audit import services as audit
+from igp.audit.models import AuditEntry
+from igp.auth.models import Organisation, UserRole
+from igp.errors import Forbidden, NotFound, ValidationError
+from igp.extensions import db
+from igp.families.models import Family
+from igp.ids import as_id, as_text
+from igp.notifications.services import notify
+from igp.sharing import gateway
+from igp.sharing.models import BreakGlassAccess, ConsentRecord
+
+CONSENT_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                           "jeugdverpleegkundige", "sociaal_werker", "planner"})
+BREAK_GLASS_HOURS = 24
+SCAN_TYPES = {"application/pdf": b"%PDF", "image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}
+SCAN_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _parse_dt(value, field: str, errors: dict) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return clock.ensure_utc(value) if value.tzinfo else value.replace(tzinfo=clock.AMSTERDAM)
+    try:
+        text = str(value)
+        if len(text) == 10:  # a date: start of that day in Amsterdam
+            text += "T00:00"
+        return clock.parse_local_datetime(text)
+    except ValueError:
+        errors[field] = "Gebruik een geldige datum (jjjj-mm-dd) of datum en tijd."
+        return None
+
+
+def check_scan(data: bytes | None, mimetype: str | None) -> dict[str, str]:
+    if not data:
+        return {}
+    if mimetype not in SCAN_TYPES:
+        return {"scan": "Alleen een PDF, PNG of JPEG-bestand."}
+    if len(data) > SCAN_MAX_BYTES:
+        return {"scan": "Het bestand is te groot (hoogstens 2 MB)."}
+    if not data.startswith(SCAN_TYPES[mimetype]):
+        return {"scan": "De inhoud van het bestand past niet bij het bestandstype."}
+    return {}
+
+
+def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = None,
+                   scan_mimetype: str | None = None, scan_filename: str | None = None) -> ConsentRecord:
+    """Record one consent (API shape: recipient {organisation_id} or {domain}, categories,
+    purpose, given_at, valid_until, form_version, method, given_by)."""
+    gateway.load_for_write(actor, family_id)
+    if not isinstance(data, dict):
+        raise ValidationError({"_": "Stuur een JSON-object."})
+    if not actor.roles & CONSENT_ROLES:
+        raise Forbidden("Uw rol mag geen toestemming vastleggen.")
+    errors: dict[str, str] = {}
+    recipient = data.get("recipient") or {}
+    if not isinstance(recipient, dict):
+        recipient = {}
+    org_id = recipient.get("organisation_id")
+    domain = recipient.get("domain") or None
+    if org_id not in (None, ""):
+        org_id = as_id(org_id)
+        if org_id is None or db.session.get(Organisation, org_id) is None:
+            errors["recipient"] = "Onbekende organisatie als ontvanger."
+            org_id = None
+    else:
+        org_id = None
+    categories = data.get("categories")
+    given_at = _parse_dt(data.get("given_at"), "given_at", errors) or (None if "given_at" in errors else clock.now())
+    valid_until = _parse_dt(data.get("valid_until"), "valid_until", errors)
+    method = data.get("method")
+    purpose = data.get("purpose") or "zorg_en_ondersteuning"
+    problems = validate_consent(org_id, domain, categories, purpose, method, given_at, valid_until)
+    for key, message in problems.items():
+        errors.setdefault(key, message)
+    if given_at and given_at > clock.now() + timedelta(minutes=5):
+        errors.setdefault("given_at", "De toestemming kan niet in de toekomst gegeven zijn.")
+    form_version = as_text(data.get("form_version"), "form_version", 40)
+    errors.update(check_scan(scan, scan_mimetype))
+    if errors:
+        raise ValidationError(errors)
+    family, _ = gateway.load_for_write(actor, family_id)
+    if actor.organisation_id != family.registering_organisation_id:
+        # only the data holder records what the parents agreed to share; otherwise a professional
+        # could grant their own organisation access (break-the-glass without reason or review)
+        raise Forbidden("Alleen de organisatie die het gezin aanmeldde, legt de toestemming van de ouders vast.",
+                        audit={"action": "create", "user": actor, "object_type": "consent",
+                               "family_pseudonym": family.pseudonym, "outcome": "denied",
+                               "detail": "consent by a non-registering organisation refused"})
+    parent_ids = {p.id for p in family.parents}
+    given_by = data.get("given_by")
+    if given_by in (None, "", []):
+        given_by = sorted(parent_ids)
+    elif (not isinstance(given_by, list) or any(as_id(x) is None for x in given_by)
+          or not {as_id(x) for x in given_by} <= parent_ids):
+        raise ValidationError({"given_by": "Kies de ouder(s) van dit gezin die toestemming gaven."})
+    record = ConsentRecord(
+        family_id=family.id, recipient_organisation_id=org_id, recipient_domain=domain,
+        categories=[c for c in CATEGORIES if c in set(categories)], purpose=purpose, given_at=given_at,
+        valid_until=valid_until, given_by=[as_id(x) for x in given_by], form_version=form_version, method=method,
+        preset=data.get("preset") or None, recorded_by_id=actor.id,
+        note=as_text(data.get("note"), "note", 2000), scan=scan or None,
+        scan_mimetype=scan_mimetype if scan else None, scan_filename=scan_filename if scan else None,
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record("create", user=actor, object_type="consent", object_id=record.id,
+                 family_pseudonym=family.pseudonym, consent_ids=[record.id],
+                 detail=f"consent to {'org ' + str(org_id) if org_id else 'domain ' + str(domain)}: "
+                        f"{','.join(record.categories)} ({purpose})")
+    return record
+
+
+def record_preset(actor, family_id: int, preset_code: str, *, method: str, given_at=None,
+                  form_version: str | None = None, categories: list[str] | None = None,
+                  domains: list[str] | None = None) -> list[ConsentRecord]:
+    """A preset (e.g. 'Kernteam IGP') as one consent per domain; the professional may narrow
+    the categories and domains first."""
+    if not isinstance(preset_code, str):
+        raise ValidationError({"preset": "Kies een voorkeuze (tekst)."})
+    for name, value in (("categories", categories), ("domains", domains)):
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+            raise ValidationError({name: "Geef een lijst met codes."})
+    if not isinstance(method, str):
+        raise ValidationError({"method": "Kies hoe de toestemming is gegeven."})
+    try:
+        preset = get_preset(preset_code)
+    except consent.PolicyError:
+        raise ValidationError({"preset": f"Onbekende voorkeuze '{preset_code}'."}) from None
+    chosen_categories = categories if categories is not None else list(preset.categories)
+    chosen_domains = domains if domains is not None else list(preset.domains)
+    if not chosen_domains:
+        raise ValidationError({"domains": "Kies ten minste één ontvanger."})
+    if any(d not in DOMAINS for d in chosen_domains):
+        raise ValidationError({"domains": "Onbekend domein."})
+    errors: dict[str, str] = {}
+    given = _parse_dt(given_at, "given_at", errors) or clock.now()
+    if errors:
+        raise ValidationError(errors)
+    valid_until = preset.valid_until_from(given)
+    return [record_consent(actor, family_id, {
+        "recipient": {"domain": d}, "categories": chosen_categories, "purpose": preset.purpose,
+        "given_at": given.isoformat(), "valid_until": valid_until.isoformat(), "method": method,
+        "form_version": form_version, "preset": preset.code,
+    }) for d in chosen_domains]
+
+
+def consents_of(family_id: int) -> list[ConsentRecord]:
+    return list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family_id)
+                                   .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc())))
+
+
+def consent_status(record: ConsentRecord) -> str:
+    return consent.grant_status(gateway.as_grant(record), clock.now())
+
+
+def withdraw(actor, consent_id: int, reason: str | None) -> ConsentRecord:
+    record = db.session.get(ConsentRecord, consent_id)
+    if record is None:
+        raise NotFound("Deze toestemming bestaat niet.")
+    family, _ = gateway.load_for_write(actor, record.family_id)
+    if not actor.roles & CONSENT_ROLES:
+        raise Forbidden("Uw rol mag geen toestemming intrekken.")
+    if record.withdrawn_at is not None:
+        raise ValidationError({"_": "Deze toestemming is al ingetrokken op "
+                                    f"{clock.local(record.withdrawn_at).strftime('%d-%m-%Y')}."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Noteer waarom of op wiens verzoek de toestemming wordt ingetrokken."})
+    record.withdrawn_at = clock.now()
+    record.withdrawn_by_id = actor.id
+    record.withdrawal_reason = reason[:2000]
+    audit.record("update", user=actor, object_type="consent", object_id=record.id, family_pseudonym=family.pseudonym,
+                 consent_ids=[record.id], detail="consent withdrawn")
+    _notify_withdrawal(actor, family, record)
+    return record
+
+
+def _notify_withdrawal(actor, family: Family, record: ConsentRecord) -> None:
+    from igp.coordination.models import CoreTeamMember
+
+    recipients = set()
+    if family.coordinator_id:
+        recipients.add(family.coordinator_id)
+    members = db.session.scalars(select(CoreTeamMember).where(CoreTeamMember.family_id == family.id,
+                                                              CoreTeamMember.removed_at.is_(None)))
+    for member in members:
+        user = member.user
+        if user.organisation_id == record.recipient_organisation_id or user.organisation.domain == record.recipient_domain:
+            recipients.add(user.id)
+    recipients.discard(actor.id)
+    labels = ", ".join(consent.CATEGORY_LABELS[c].lower() for c in record.categories)
+    notify(recipients, "toestemming_ingetrokken",
+           f"De ouders van gezin {family.pseudonym} hebben toestemming ingetrokken ({labels}). "
+           "Deze gegevens worden niet meer getoond.", family_id=family.id)
+
+
+# ------------------------------------------------------------------ break the glass
+
+def break_glass(actor, family_id: int, reason: str) -> BreakGlassAccess:
+    gateway.load_for_write(actor, family_id)
+    reason = (reason or "").strip()
+    if len(reason) < 20:
+        raise ValidationError({"reason": "Noodtoegang vraagt een reden van minstens 20 tekens: welke acute "
+                                         "veiligheidssituatie (Meldcode) maakt dit nodig?"})
+    family, decision = gateway.load_for_write(actor, family_id)
+    consent_reasons = {"geen_toestemming", "toestemming_ingetrokken", "toestemming_verlopen"}
+    if not any(r in consent_reasons for _, r in decision.withheld_list()):
+        raise ValidationError({"_": "Er zijn geen gegevens afgeschermd die noodtoegang kan openen."})
+    now = clock.now()
+    row = BreakGlassAccess(family_id=family.id, user_id=actor.id, reason=reason[:4000], opened_at=now,
+                           expires_at=now + timedelta(hours=BREAK_GLASS_HOURS))
+    db.session.add(row)
+    db.session.flush()
+    audit.record("break_glass", user=actor, object_type="family", object_id=family.id,
+                 family_pseudonym=family.pseudonym, withheld=decision.withheld_list(),
+                 detail=f"break-the-glass #{row.id} opened for {BREAK_GLASS_HOURS}h")
+    officers = set(db.session.scalars(select(UserRole.user_id).where(UserRole.role == "privacy_officer")))
+    if family.coordinator_id:
+        officers.add(family.coordinator_id)
+    officers.discard(actor.id)
+    notify(officers, "noodtoegang", f"Noodtoegang tot gezin {family.pseudonym} door {actor.name} "
+                                    f"({actor.organisation.name}).", family_id=family.id)
+    return row
+
+
+def break_glass_queue(include_reviewed: bool = False) -> list[BreakGlassAccess]:
+    stmt = select(BreakGlassAccess).order_by(BreakGlassAccess.opened_at.desc())
+    if not include_reviewed:
+        stmt = stmt.where(BreakGlassAccess.reviewed_at.is_(None))
+    return list(db.session.scalars(stmt.limit(500)))
+
+
+def review_break_glass(officer, access_id: int, note: str) -> BreakGlassAccess:
+    if not officer.has_role("privacy_officer"):
+        raise Forbidden("Alleen de privacy officer beoordeelt noodtoegang.")
+    row = db.session.get(BreakGlassAccess, access_id)
+    if row is None:
+        raise NotFound("Deze noodtoegang bestaat niet.")
+    if row.reviewed_at is not None:
+        raise ValidationError({"_": "Deze noodtoegang is al beoordeeld."})
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Noteer de beoordeling."})
+    row.reviewed_at = clock.now()
+    row.reviewed_by_id = officer.id
+    row.review_note = note[:4000]
+    audit.record("update", user=officer, object_type="break_glass", object_id=row.id,
+                 family_pseudonym=row.family.pseudonym, detail="break-the-glass reviewed")
+    return row
+
+
+def break_glass_for_family(family_id: int) -> list[BreakGlassAccess]:
+    return list(db.session.scalars(select(BreakGlassAccess).where(BreakGlassAccess.family_id == family_id)
+                                   .order_by(BreakGlassAccess.opened_at.desc())))
+
+
+# ------------------------------------------------------------------ need to know
+
+def set_need_to_know(actor, table: dict[str, list[str]]) -> dict:
+    if not actor.has_role("beheerder"):
+        raise Forbidden("Alleen de beheerder past de need-to-know-tabel aan.")
+    try:
+        merged = consent.merge_need_to_know(table)
+    except consent.PolicyError as exc:
+        raise ValidationError({"need_to_know": str(exc)}) from None
+    overrides = {role: sorted(cats) for role, cats in merged.items()
+                 if frozenset(cats) != consent.DEFAULT_NEED_TO_KNOW[role]}
+    set_setting("need_to_know", overrides)
+    return overrides
+
+
+# ------------------------------------------------------------------ transparency
+
+def may_see_access_log(actor, family: Family) -> bool:
+    from igp.coordination.services import acting_substitute_for
+
+    return (actor.has_role("privacy_officer") or family.coordinator_id == actor.id
+            or acting_substitute_for(actor, family) is not None)
+
+
+def access_log(actor, family_id: int) -> tuple[Family, list[AuditEntry]]:
+    """'Wie zag wat': who looked at which categories of this family, for the coordinator and
+    the privacy officer."""
+    family = db.session.get(Family, family_id)
+    if family is None or not may_see_access_log(actor, family):
+        raise NotFound("Dit gezin bestaat niet of u hebt er geen toegang toe.", audit={
+            "action": "read", "user": actor, "object_type": "access_log", "object_id": family_id,
+            "family_pseudonym": family.pseudonym if family else None, "outcome": "denied"})
+    entries = audit.entries_for_family(family.pseudonym)
+    audit.record("read", user=actor, object_type="access_log", object_id=family.id,
+                 family_pseudonym=family.pseudonym, detail="wie zag wat")
+    return family, entries
+
+
+def overview_for_parents(actor, family_id: int):
+    """The right-of-access overview (AVG art. 15): all data held, consents, accesses.
+    Only the privacy officer produces it (it shows every category, beyond any professional's
+    consent or need to know); logged as an export."""
+    family = db.session.get(Family, family_id)
+    if family is None or not actor.has_role("privacy_officer"):
+        raise NotFound("Dit gezin bestaat niet of u hebt er geen toegang toe.", audit={
+            "action": "export", "user": actor, "object_type": "family", "object_id": family_id,
+            "outcome": "denied", "detail": "AVG art. 15 overview refused"})
+    full = consent.Decision(involved=True, allowed=frozenset(CATEGORIES), withheld={}, own_organisation=True)
+    view = gateway.build_view(actor, gateway.load_family(family.id), full)
+    view.naw = view.naw and dict(view.naw, parents=[dict(p, bsn=p_obj.bsn) for p, p_obj in
+                                                    zip(view.naw["parents"], family.parents)])
+    entries = audit.entries_for_family(family.pseudonym)
+    audit.record("export", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=list(CATEGORIES), detail="AVG art. 15 overview for the parents")
+    return view, consents_of(family.id), entries
+
+
+def organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+PRESET_CHOICES = [(p.code, p.label) for p in PRESETS]

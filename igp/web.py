@@ -1,0 +1,402 @@
+"""Request handling shared by every page and API call.
+
+* one transaction per request: services flush, the response commits once (after the page
+  or JSON is rendered but before it leaves); a failed commit replaces the response with an
+  error, so data whose read could not be logged is never sent (fail closed);
+* access rules enforced before every request (igp.auth.access);
+* idle timeout and session versions;
+* security headers; JSON errors for the API, Dutch pages for the UI;
+* template filters: dates as dd-mm-yyyy, times in Europe/Amsterdam.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from consent import CATEGORY_LABELS, DOMAIN_LABELS, ROLE_LABELS
+from igp import clock
+from igp.audit import services as audit
+from igp.auth import access
+from igp.errors import ServiceError, ValidationError
+from igp.extensions import db, login_manager
+
+log = logging.getLogger("igp.web")
+
+WEEKDAYS_NL = ("ma", "di", "wo", "do", "vr", "za", "zo")
+WEEKDAYS_NL_LONG = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+# ------------------------------------------------------------------ filters
+
+def format_date(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = clock.local(value).date()
+    return value.strftime("%d-%m-%Y")
+
+
+def format_datetime(value) -> str:
+    if value is None:
+        return ""
+    return clock.local(value).strftime("%d-%m-%Y %H:%M")
+
+
+def format_time(value) -> str:
+    if value is None:
+        return ""
+    return clock.local(value).strftime("%H:%M")
+
+
+def format_weekday_date(value) -> str:
+    """'do 30-04-2026'"""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.local(value).date()
+    return f"{WEEKDAYS_NL[value.weekday()]} {format_date(value)}"
+
+
+def format_long_date(value: date) -> str:
+    """'donderdag 30 april 2026' (for screen readers and print)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.local(value).date()
+    return f"{WEEKDAYS_NL_LONG[value.weekday()]} {value.day} {MONTHS_NL[value.month - 1]} {value.year}"
+
+
+# ------------------------------------------------------------------ registration
+
+def register_web(app) -> None:
+    app.jinja_env.filters.update(
+        date_nl=format_date, datetime_nl=format_datetime, time_nl=format_time,
+        weekday_date_nl=format_weekday_date, long_date_nl=format_long_date,
+    )
+    app.jinja_env.globals.update(
+        ROLE_LABELS=ROLE_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
+    )
+    app.jinja_env.autoescape = True
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Meld u aan om verder te gaan."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if access.is_api_request():
+            return None  # the API authenticates by bearer token only (no cookie, no CSRF risk)
+        from igp.auth.models import User
+
+        try:
+            raw_id, version = user_id.split(":")
+            user = db.session.get(User, int(raw_id))
+        except (ValueError, TypeError):
+            return None
+        if user is None or not user.is_active or str(user.session_version) != version:
+            return None
+        return user
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        if not access.is_api_request():
+            return None
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        from igp.auth.services import resolve_token
+
+        user, reason = resolve_token(header.removeprefix("Bearer ").strip())
+        if user is None:
+            g.token_problem = reason
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if access.is_api_request():
+            return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig.")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+    if app.config.get("QUERY_COUNT_HEADER"):
+        _count_queries(app)
+    if app.config.get("BENCH_ROUTES"):
+        app.add_url_rule("/bench/ping", "bench_ping", _bench_ping)
+    app.before_request(_check_schema)
+    app.before_request(_idle_timeout)
+    app.before_request(_enforce_access)
+    app.before_request(_reject_nul_characters)
+    app.after_request(_commit_and_secure)
+
+    @app.errorhandler(access.AccessRefused)
+    def _refused(exc: access.AccessRefused):
+        db.session.rollback()
+        if exc.status == 401:
+            if access.is_api_request():
+                problem = g.get("token_problem")
+                if problem:
+                    audit.record("token_refused", outcome="denied", detail=f"{request.endpoint}: {problem}")
+                    db.session.commit()
+                return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig of verlopen.")
+            if session.get("expired_notice"):
+                session.pop("expired_notice")
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
+                     detail=exc.reason)
+        db.session.commit()
+        return error_response(403, "forbidden", "U hebt geen toegang tot deze pagina.")
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        db.session.rollback()
+        if exc.audit:
+            audit.record(**exc.audit)
+        elif exc.status in (403, 404):
+            audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
+                         detail=f"{exc.code}: {request.method} {request.path}"[:300])
+        if access.is_api_request():
+            fields = getattr(exc, "errors", None)
+            return api_error(exc.status, exc.code, exc.message, field=exc.field, fields=fields)
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        db.session.rollback()
+        return error_response(400, "csrf", "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        messages = {
+            400: "Het verzoek is ongeldig.",
+            404: "Deze pagina of dit gegeven bestaat niet.",
+            405: "Deze methode is hier niet toegestaan.",
+            413: "Het verzoek is te groot.",
+            429: "Te veel verzoeken. Wacht even en probeer het opnieuw.",
+        }
+        code = exc.code or 500
+        return error_response(code, (exc.name or "error").lower().replace(" ", "_"),
+                              messages.get(code, exc.description or "Er ging iets mis."))
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc):
+        log.error("database unavailable: %s", type(exc).__name__)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return error_response(503, "database_unavailable",
+                              "De database is tijdelijk niet bereikbaar. Probeer het over enkele minuten opnieuw.")
+
+    @app.errorhandler(DataError)
+    def _value_refused_by_database(exc):
+        # A value the validation let through but the database cannot hold (a number out of the
+        # column's range, a character PostgreSQL refuses): the user's input, not a fault, so a
+        # 422 and not a 500. Logged without the parameters (hide_parameters), so no personal data.
+        log.warning("database refused a value on %s %s: %s", request.method, request.endpoint,
+                    type(getattr(exc, "orig", exc)).__name__)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return error_response(422, "invalid_value",
+                              "Een ingevulde waarde is ongeldig of te groot. Controleer de invoer en probeer het opnieuw.")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("unhandled error on %s %s", request.method, request.endpoint)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return error_response(500, "internal_error", "Er ging iets mis. De fout is vastgelegd; probeer het later opnieuw.")
+
+    @app.context_processor
+    def _layout():
+        from igp.main import navigation
+
+        return {"nav_items": navigation(), "igp_name": current_app.config["IGP_NAME"],
+                "dev_mode": current_app.config["IGP_ENV"] == "development",
+                "totp_relaxed": not current_app.config["REQUIRE_TOTP"]}
+
+
+# ------------------------------------------------------------------ benchmarking aids
+
+def _count_queries(app) -> None:
+    """Count SQL statements per request (X-IGP-Queries), for the benchmark and the test that the
+    number of queries of a page does not grow with the data."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        from flask import has_request_context
+
+        if has_request_context():
+            g.igp_queries = g.get("igp_queries", 0) + 1
+
+
+@access.public
+def _bench_ping():
+    return "ok"
+
+
+# ------------------------------------------------------------------ helpers
+
+def api_error(status: int, code: str, message: str, *, field: str | None = None, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if field and field != "_":
+        body["error"]["field"] = field
+    if fields and (len(fields) > 1 or field not in (None, "_")):
+        body["error"]["fields"] = {k: v for k, v in fields.items() if k != "_"}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="igp"'
+    return response
+
+
+def error_response(status: int, code: str, message: str):
+    if access.is_api_request():
+        return api_error(status, code, message)
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _check_schema():
+    if current_app.extensions.get("igp_schema_ok"):
+        return None
+    if request.endpoint == "static":
+        return None
+    from igp.schema import schema_state
+
+    state = schema_state()
+    if state == "current":
+        current_app.extensions["igp_schema_ok"] = True
+        return None
+    message = ("De database is niet bijgewerkt. Voer 'flask --app igp db upgrade' uit en start de toepassing opnieuw."
+               if state == "behind" else
+               "De database is nieuwer dan deze versie van de toepassing. Werk de toepassing bij.")
+    return error_response(503, "schema_" + state, message)
+
+
+def _nul_field(value, path: str) -> str | None:
+    """The name of the first field whose text holds a NUL character (PostgreSQL cannot store
+    one and no user types one), or None."""
+    if isinstance(value, str):
+        return path or "_" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = (path or "_") if "\x00" in str(key) else _nul_field(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_field(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _reject_nul_characters():
+    """Refuse input with a NUL character in a query parameter, form field or JSON value with a
+    clear error naming the field, instead of a database error."""
+    fields = list(request.args.lists())
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
+        fields += list(request.form.lists())
+    field = next((name or "_" for name, values in fields
+                  if "\x00" in name or any("\x00" in v for v in values)), None)
+    if field is None and request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
+        field = _nul_field(request.get_json(silent=True), "")
+    if field is not None:
+        raise ValidationError({field: f"Het veld '{field}' bevat een ongeldig teken (NUL); verwijder het en probeer het opnieuw."})
+
+
+def _idle_timeout():
+    if access.is_api_request() or not current_user.is_authenticated:
+        return None
+    now = clock.now().timestamp()
+    last = session.get("last_seen")
+    limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
+    if last is not None and now - last > limit:
+        user = current_user._get_current_object()
+        audit.record("session_expired", user=user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Uw sessie is verlopen omdat u een tijd niet actief was. Meld u opnieuw aan.", "warning")
+        return redirect(url_for("auth.login"))
+    session["last_seen"] = now
+    return None
+
+
+def _enforce_access():
+    access.check(request.endpoint)
+
+
+def _commit_and_secure(response: Response) -> Response:
+    if response.status_code < 400:
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            log.exception("commit failed; response withheld")
+            db.session.rollback()
+            response = current_app.make_response(error_response(
+                503, "commit_failed", "De wijziging of inzage kon niet worden vastgelegd. Probeer het opnieuw."))
+    else:
+        # nothing of this request is written, except its reads and refusals: a 4xx page may
+        # still have shown family data, and every refusal is logged (NEN 7513)
+        db.session.rollback()
+        if audit.requeue_unwritten():
+            try:
+                db.session.commit()
+            except SQLAlchemyError:
+                log.exception("audit commit failed; response withheld")
+                db.session.rollback()
+                response = current_app.make_response(error_response(
+                    503, "commit_failed", "De inzage kon niet worden vastgelegd. Probeer het opnieuw."))
+    headers = response.headers
+    if current_app.config.get("QUERY_COUNT_HEADER"):
+        headers["X-IGP-Queries"] = str(g.get("igp_queries", 0))
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+    if current_app.config.get("HSTS"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def sign_in_session(user) -> None:
+    """Start a fresh session for this user (no fixation: the old session content is dropped)."""
+    session.clear()
+    login_user(user, remember=False, fresh=True)
+    session["last_seen"] = clock.now().timestamp()
+    session.permanent = True
