@@ -1,0 +1,321 @@
+"""Shared fixtures.
+
+* The test database (SQLite file, or PostgreSQL from IGP_TEST_DATABASE_URL) is emptied and
+  built ONCE per run with `alembic upgrade head`, exactly as a deployment builds it.
+* Every test gets its own app (with a FixedClock) whose engine is replaced by one
+  connection inside a transaction; the app's commits become savepoints and the whole
+  transaction is rolled back after the test (SQLAlchemy 2.0's "join an external
+  transaction" recipe). Tests therefore see real commits and never leak data.
+* Factories return functions: make_org(...), make_user(...).
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from datetime import datetime, timezone
+
+import pyotp
+import pytest
+from flask.globals import _cv_app, _cv_request
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from config import Testing
+from igp import create_app
+from igp.clock import FixedClock
+
+# A Tuesday morning in Amsterdam (09:00 UTC = 10:00 local, winter time).
+DEFAULT_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+PASSWORD = "correct horse battery staple"
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("IGP_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The migrated test database (built once per test run)."""
+    import flask_migrate
+
+    url = _test_database_url(tmp_path_factory)
+    _reset_database(url)
+    app = create_app(Testing(SQLALCHEMY_DATABASE_URI=url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        from igp.extensions import db
+
+        db.engine.dispose()
+    return url
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own application context, as a real server does.
+
+    The test itself holds an app context (for factories and assertions); without this, Flask
+    would reuse it for the client's requests and `g` (the signed-in user, the CSRF token)
+    would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        def run():
+            _cv_app.set(None)
+            _cv_request.set(None)
+            return FlaskClient.open(self, *args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def settings_overrides():
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, clock, settings_overrides):
+    from igp.extensions import db, limiter
+
+    application = create_app(Testing(SQLALCHEMY_DATABASE_URI=database_url, **settings_overrides), clock=clock)
+    application.test_client_class = IsolatedClient
+    ctx = application.app_context()
+    ctx.push()
+    engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection
+    db.session.remove()
+    db.session.configure(join_transaction_mode="create_savepoint")
+    limiter.reset()
+    try:
+        yield application
+    finally:
+        db.session.remove()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
+        engines[None] = engine
+        engine.dispose()
+        ctx.pop()
+
+
+@pytest.fixture
+def db_session(app):
+    from igp.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_org(app):
+    from igp.auth.services import create_organisation
+    from igp.extensions import db
+
+    counter = {"n": 0}
+
+    def factory(name: str | None = None, domain: str = "zorg"):
+        counter["n"] += 1
+        org = create_organisation(name or f"Organisatie {domain} {counter['n']}", domain)
+        db.session.commit()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    from igp.auth.services import create_user
+    from igp.extensions import db
+
+    counter = {"n": 0}
+    orgs: dict[str, object] = {}
+
+    def factory(*roles: str, org=None, username: str | None = None, totp: bool = True, name: str | None = None,
+                password: str = PASSWORD, **kwargs):
+        counter["n"] += 1
+        roles = roles or ("jeugdverpleegkundige",)
+        if org is None:
+            domain = "zorg" if roles[0] in ("gynaecoloog", "verloskundige", "kinderarts", "mmw") else \
+                "sociaal" if roles[0] == "sociaal_werker" else \
+                "informeel" if roles[0] == "informele_steun" else "jgz"
+            if domain not in orgs:
+                orgs[domain] = make_org(f"Standaard {domain}", domain)
+            org = orgs[domain]
+        user = create_user(username=username or f"user{counter['n']}", name=name or f"Gebruiker {counter['n']}",
+                           organisation=org, roles=list(roles), password=password,
+                           totp_secret=pyotp.random_base32() if totp else None, **kwargs)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, path: str) -> str:
+    """GET a page and return the CSRF token of its (first) form, as a browser would."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no csrf_token on {path} (status {response.status_code})"
+    return match.group(1) or match.group(2)
+
+
+def totp_code(user, clock) -> str:
+    return pyotp.TOTP(user.totp_secret).at(clock.now())
+
+
+@pytest.fixture
+def login(client, clock):
+    """Sign a user in through the real forms (password, then TOTP), with CSRF."""
+
+    def do_login(user, password: str = PASSWORD, test_client=None):
+        c = test_client or client
+        token = csrf_token(c, "/login")
+        response = c.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
+        if user.totp_enrolled:
+            assert response.status_code == 302 and "/login/code" in response.headers["Location"], response.status_code
+            token = csrf_token(c, "/login/code")
+            response = c.post("/login/code", data={"code": totp_code(user, clock), "csrf_token": token})
+            clock.advance(seconds=30)  # the next sign-in needs a fresh time step
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return do_login
+
+
+@pytest.fixture
+def api_token(client, clock):
+    """Get a bearer token through POST /api/v1/auth/token."""
+
+    def get(user, password: str = PASSWORD) -> str:
+        body = {"username": user.username, "password": password}
+        if user.totp_enrolled:
+            body["otp"] = totp_code(user, clock)
+            clock.advance(seconds=30)
+        response = client.post("/api/v1/auth/token", json=body)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["token"]
+
+    return get
+
+
+@pytest.fixture
+def api(client, api_token):
+    """api(user) -> a small client that sends the user's bearer token."""
+
+    class Api:
+        def __init__(self, token):
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+        def get(self, path, **kw):
+            return client.get(path, headers=self.headers, **kw)
+
+        def post(self, path, json=None, **kw):
+            return client.post(path, json=json, headers=self.headers, **kw)
+
+        def put(self, path, json=None, **kw):
+            return client.put(path, json=json, headers=self.headers, **kw)
+
+        def patch(self, path, json=None, **kw):
+            return client.patch(path, json=json, headers=self.headers, **kw)
+
+        def delete(self, path, **kw):
+            return client.delete(path, headers=self.headers, **kw)
+
+    return lambda user: Api(api_token(user))
+
+
+# ------------------------------------------------------------------ an IGP network for case tests
+
+class Network:
+    """Organisations of each domain, poli's and a user per role, created through the services."""
+
+    def __init__(self, make_org, make_user):
+        from igp.admin.services import create_poli
+        from igp.extensions import db
+
+        self.hospital = make_org("Ziekenhuis Test", "zorg")
+        self.jgz = make_org("JGZ Test", "jgz")
+        self.wijkteam = make_org("Wijkteam Test", "sociaal")
+        self.homestart = make_org("Home-Start Test", "informeel")
+        self.other_hospital = make_org("Ander Ziekenhuis", "zorg")
+        self.pop = create_poli("pop", "POP-poli")
+        self.mamaplus = create_poli("mamaplus", "MamaPlusPoli")
+        db.session.commit()
+        self.gyn = make_user("gynaecoloog", org=self.hospital, username="gyn", name="Dr. Gyn")
+        self.mmw = make_user("mmw", org=self.hospital, username="mmw", name="MMW Medewerker")
+        self.jvk = make_user("jeugdverpleegkundige", org=self.jgz, username="jvk1", name="JVK Een")
+        self.jvk2 = make_user("jeugdverpleegkundige", org=self.jgz, username="jvk2", name="JVK Twee")
+        self.sw = make_user("sociaal_werker", org=self.wijkteam, username="sw", name="Sociaal Werker")
+        self.planner = make_user("planner", org=self.jgz, username="planner", name="Planner")
+        self.vrijwilliger = make_user("informele_steun", org=self.homestart, username="vrijw", name="Vrijwilliger")
+        self.chair = make_user("mdo_voorzitter", "kinderarts", org=self.hospital, username="chair", name="Voorzitter")
+        self.pl = make_user("projectleider", org=self.jgz, username="pl", name="Projectleider", totp=False)
+        self.po = make_user("privacy_officer", org=self.hospital, username="po", name="Privacy Officer")
+        self.admin = make_user("beheerder", org=self.jgz, username="admin", name="Beheerder")
+        self.outsider = make_user("gynaecoloog", org=self.other_hospital, username="outsider", name="Buitenstaander")
+
+
+@pytest.fixture
+def network(make_org, make_user):
+    return Network(make_org, make_user)
+
+
+def family_data(**overrides) -> dict:
+    """A valid aanmelding (prenatal, POP-poli) in the API's JSON shape."""
+    data = {
+        "poli": "pop", "phase": "prenatal", "referred_at": "2026-11-23T10:00:00+01:00",
+        "referrer": {"type": "verloskundige", "name": "Verloskundige Vos", "organisation": "Praktijk De Wieg"},
+        "reason": "Geldzorgen en eerdere depressie",
+        "vulnerabilities": ["financien", "psychisch"], "medical_reasons": ["psychiatrie"], "high_risk": False,
+        "parents": [{"name": "Canary Moedernaam", "birth_date": "1995-03-14", "bsn": "111222333",
+                     "phone": "06-12345678", "address": "Canarystraat 12", "postcode": "1234 AB",
+                     "city": "Canarystad"}],
+        "expected_due_date": "2027-02-10",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def register(app):
+    """register(user, **overrides) -> Family, through the aanmelding service, committed."""
+    from igp.extensions import db
+    from igp.families.services import aanmelden
+
+    count = {"n": 0}
+
+    def do(user, **overrides):
+        count["n"] += 1
+        if count["n"] > 1 and "parents" not in overrides:  # later families get their own parent
+            overrides["parents"] = [{"name": f"Ouder {count['n']}", "birth_date": f"1990-01-{count['n']:02d}"}]
+        result = aanmelden(user, family_data(**overrides))
+        db.session.commit()
+        return result.family
+
+    return do

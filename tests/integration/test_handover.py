@@ -1,0 +1,238 @@
+"""Warme overdracht: the 5-werkdagen term, the steps and their refusals, signals, digests."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from igp.audit.models import AuditEntry
+from igp.extensions import db
+from igp.handover.models import Handover
+
+
+def _handover(family_id):
+    db.session.expire_all()
+    return db.session.scalars(select(Handover).where(Handover.family_id == family_id)).one()
+
+
+@pytest.fixture
+def family(network, register):
+    # Monday 23-11-2026 10:00 Amsterdam -> term of 5 working days -> Monday 30-11-2026
+    return register(network.jvk, referred_at="2026-11-23T10:00:00+01:00")
+
+
+def test_deadline_and_the_first_step(family):
+    handover = _handover(family.id)
+    assert (handover.status, handover.started_on.isoformat(), handover.deadline.isoformat(),
+            handover.term_workdays) == ("aangemeld", "2026-11-23", "2026-11-30", 5)
+
+
+@pytest.mark.parametrize("referred_at,deadline", [
+    ("2026-04-30T09:00:00+02:00", "2026-05-08"),   # 5 mei is a holiday
+    ("2026-04-24T09:00:00+02:00", "2026-05-04"),   # Koningsdag Mon 27-04
+    ("2026-06-22T23:30:00+00:00", "2026-06-30"),   # 23:30 UTC on a summer Monday is a Tuesday referral
+    ("2026-05-09T12:00:00+02:00", "2026-05-18"),   # Saturday referral counts from Monday; Hemelvaart 14-05
+])
+def test_deadline_uses_local_dates_and_dutch_holidays(network, register, referred_at, deadline):
+    family = register(network.jvk, referred_at=referred_at)
+    assert _handover(family.id).deadline.isoformat() == deadline
+
+
+def test_the_steps_in_order_via_the_api(family, network, api):
+    a = api(network.jvk)
+    url = f"/api/v1/families/{family.id}/handover/events"
+    response = a.post(url, json={"type": "contact_gelegd", "contact_mode": "jvk_op_afdeling",
+                                 "at": "2026-11-23T15:00"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["handover"]["status"] == "contact_gelegd"
+    response = a.post(url, json={"type": "intake_gepland", "planned_at": "2026-11-26T10:00"})
+    assert response.get_json()["handover"]["status"] == "intake_gepland"
+    response = a.post(url, json={"type": "intake_gehouden", "at": "2026-11-24T09:00"})
+    body = response.get_json()["handover"]
+    assert body["status"] == "intake_gehouden" and body["term_met"] is True and body["workdays_to_intake"] == 1
+    detail = a.get(f"/api/v1/families/{family.id}").get_json()
+    assert detail["intakes"][0]["held_at"] == "2026-11-24T08:00:00Z"
+
+
+@pytest.mark.parametrize("steps,refused,field,message", [
+    ([], {"type": "intake_gehouden"}, "type", "alleen worden vastgelegd met het moment"),
+    ([], {"type": "vergeten"}, "type", "onbekende waarde"),
+    ([], {"type": "contact_gelegd", "contact_mode": "anders", "at": "2026-11-22T10:00"}, "at", "vóór de aanmelding"),
+    ([], {"type": "contact_gelegd", "contact_mode": "anders", "at": "2026-11-25T10:00"}, "at", "toekomst"),
+    ([], {"type": "schriftelijk_volstaat"}, "note", "waarom een schriftelijke overdracht volstaat"),
+    ([], {"type": "contact_gelegd"}, "contact_mode", "wie met wie"),
+    ([{"type": "intake_gehouden", "at": "2026-11-24T08:00"}], {"type": "contact_gelegd", "contact_mode": "anders"},
+     "type", "afgesloten"),
+    ([{"type": "intake_gepland"}], {"type": "contact_gelegd", "contact_mode": "anders"}, "type", "volgt niet op"),
+])
+def test_refused_steps_leave_the_state_unchanged(family, network, api, steps, refused, field, message):
+    a = api(network.jvk)
+    url = f"/api/v1/families/{family.id}/handover/events"
+    for step in steps:
+        assert a.post(url, json=step).status_code == 201
+    before = _handover(family.id).status
+    events_before = len(_handover(family.id).events)
+    response = a.post(url, json=refused)
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    fields = error.get("fields") or {error.get("field"): error["message"]}
+    assert field in fields and message.lower() in fields[field].lower()
+    handover = _handover(family.id)
+    assert handover.status == before and len(handover.events) == events_before
+
+
+def test_written_referral_suffices_with_a_reason(family, network, api):
+    response = api(network.jvk).post(f"/api/v1/families/{family.id}/handover/events", json={
+        "type": "schriftelijk_volstaat", "note": "Gezin heeft al een vaste jeugdverpleegkundige via het CB."})
+    assert response.status_code == 201
+    handover = _handover(family.id)
+    assert handover.status == "schriftelijk_volstaat" and handover.closed_at is not None and handover.term_met is None
+
+
+def test_missed_term_needs_a_reason(family, network, api, clock):
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc))
+    a = api(network.jvk)
+    url = f"/api/v1/families/{family.id}/handover/events"
+    refused = a.post(url, json={"type": "intake_gehouden", "at": "2026-12-01T10:00"})
+    assert refused.status_code == 422
+    assert "termijn van de warme overdracht is niet gehaald" in refused.get_json()["error"]["fields"]["reason"]
+    ok = a.post(url, json={"type": "intake_gehouden", "at": "2026-12-01T10:00", "reason": "capaciteit",
+                           "note": "Geen intakeplek vrij in week 48."})
+    assert ok.status_code == 201, ok.get_json()
+    body = ok.get_json()["handover"]
+    assert body["term_met"] is False and body["missed_reason"] == "capaciteit" and body["workdays_to_intake"] == 6
+
+
+@pytest.mark.parametrize("now,signal,left", [
+    (datetime(2026, 11, 24, 9, tzinfo=timezone.utc), "op_schema", 4),
+    (datetime(2026, 11, 26, 9, tzinfo=timezone.utc), "op_schema", 2),
+    (datetime(2026, 11, 27, 9, tzinfo=timezone.utc), "risico", 1),
+    (datetime(2026, 11, 28, 12, tzinfo=timezone.utc), "risico", 1),   # Saturday
+    (datetime(2026, 11, 30, 9, tzinfo=timezone.utc), "risico", 0),
+    (datetime(2026, 12, 1, 9, tzinfo=timezone.utc), "te_laat", -1),
+])
+def test_signals_with_a_fixed_clock(family, network, api, clock, now, signal, left):
+    clock.set(now)
+    token_user = api(network.jvk)  # tokens live 8 hours: get one at the new time
+    items = token_user.get("/api/v1/handovers").get_json()["items"]
+    assert [(i["signal"], i["workdays_left"]) for i in items] == [(signal, left)]
+    for other in ("op_schema", "risico", "te_laat"):
+        filtered = token_user.get(f"/api/v1/handovers?signal={other}").get_json()["items"]
+        assert len(filtered) == (1 if other == signal else 0), other
+    assert token_user.get("/api/v1/handovers?signal=rood").status_code == 422
+
+
+def test_deadline_does_not_move_when_the_term_changes(family, network, api, db_session):
+    from igp.admin.services import set_setting
+
+    set_setting("handover_term_workdays", 10)
+    db_session.commit()
+    assert _handover(family.id).deadline.isoformat() == "2026-11-30"
+    handover = _handover(family.id)
+    refused = api(network.jvk).post(f"/api/v1/handovers/{handover.id}/recalculate", json={"reason": "kort"})
+    assert refused.status_code == 422
+    response = api(network.jvk).post(f"/api/v1/handovers/{handover.id}/recalculate",
+                                     json={"reason": "Termijn IGP is per 1 december 10 werkdagen."})
+    assert response.status_code == 200 and response.get_json()["deadline"] == "2026-12-07"
+    db_session.expire_all()
+    log = db_session.scalars(select(AuditEntry).where(AuditEntry.object_type == "handover",
+                                                      AuditEntry.detail.like("deadline recalculated%"))).one()
+    assert "2026-11-30 -> 2026-12-07" in log.detail
+
+
+def test_poli_term_and_switched_off_holiday_apply_to_new_handovers(network, register, db_session):
+    from igp.admin.services import set_calendar
+
+    network.mamaplus.handover_term_workdays = 3
+    set_calendar(disabled_holidays=["bevrijdingsdag"])
+    db_session.commit()
+    family = register(network.jvk, poli="mamaplus", referred_at="2026-04-30T09:00:00+02:00")
+    handover = _handover(family.id)
+    # Fri 01-05, Mon 04-05, Tue 05-05 (5 mei switched off: a working day)
+    assert handover.term_workdays == 3 and handover.deadline.isoformat() == "2026-05-05"
+
+
+def test_feedback_completes_the_handover(family, network, api):
+    a = api(network.jvk)
+    a.post(f"/api/v1/families/{family.id}/handover/events", json={"type": "intake_gehouden",
+                                                                   "at": "2026-11-24T08:00"})
+    assert _handover(family.id).completed_at is None  # closed, but the referrer was not told yet
+    refused = a.post(f"/api/v1/families/{family.id}/handover/feedback", json={"recipient": "verwijzer",
+                                                                              "method": "nvt"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "note"
+    assert a.post(f"/api/v1/families/{family.id}/handover/feedback",
+                  json={"recipient": "gezin", "method": "telefoon"}).status_code == 201
+    assert _handover(family.id).completed_at is None
+    ok = a.post(f"/api/v1/families/{family.id}/handover/feedback", json={"recipient": "verwijzer",
+                                                                         "method": "beveiligde_mail"})
+    assert ok.status_code == 201
+    assert ok.get_json()["handover"]["completed_at"] is not None
+    bad = a.post(f"/api/v1/families/{family.id}/handover/feedback", json={"recipient": "buurman", "method": "brief"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "recipient"
+
+
+def test_digest_is_sent_once_per_day(family, network, app, clock, db_session):
+    from igp.handover.services import send_digests
+
+    network.jvk.email = "jvk@example.test"
+    db_session.commit()
+    clock.set(datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc))  # Friday: 1 working day left -> risico
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["signals", "send"])
+    assert first.exit_code == 0 and first.output.startswith("1 digest(s) sent")
+    second = runner.invoke(args=["signals", "send"])
+    assert second.output.startswith("0 digest(s) sent, 1 already sent today")
+    outbox = app.extensions.get("igp_outbox", [])
+    assert len(outbox) == 1
+    message = outbox[0]
+    assert message["To"] == "jvk@example.test"
+    body = message.get_content()
+    assert family.pseudonym in body and "uiterlijk 30-11-2026" in body
+    assert "Canary" not in body  # no names in e-mail
+    clock.set(datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc))
+    assert send_digests() == (1, 0)
+    db_session.commit()
+    assert len(app.extensions["igp_outbox"]) == 2 and "TE LAAT" in app.extensions["igp_outbox"][1].get_content()
+
+
+def test_rolled_back_work_mails_nobody(family, network, app, clock, db_session):
+    from igp.handover.services import send_digests
+
+    network.jvk.email = "jvk@example.test"
+    db_session.commit()
+    clock.set(datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc))
+    send_digests()
+    db_session.rollback()
+    assert app.extensions.get("igp_outbox", []) == []
+
+
+def test_board_and_signals_pages(family, network, login, client, clock):
+    clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
+    login(network.jvk)
+    board = client.get("/overdrachten").get_data(as_text=True)
+    assert family.pseudonym in board and "uiterlijk ma 30-11-2026" in board and "nog 1 werkdag" in board
+    signals = client.get("/signalen").get_data(as_text=True)
+    assert family.pseudonym in signals and "Risico" in signals
+
+
+def test_signals_page_reads_only_the_urgent_families_and_my_families_logs_each_once(
+        family, network, register, login, client, clock, db_session):
+    """NEN 7513: a list logs a read of each family it shows, and only those."""
+    clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc))
+    on_schedule = register(network.jvk, referred_at="2026-11-26T10:00:00+01:00")  # deadline Thu 03-12
+    clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))  # family: 1 working day left -> risico
+    login(network.jvk)
+
+    def listed(detail):
+        return sorted(e.family_pseudonym for e in db_session.scalars(select(AuditEntry).where(
+            AuditEntry.user_id == network.jvk.id, AuditEntry.detail.like(f"%{detail}%"))))
+
+    signals = client.get("/signalen").get_data(as_text=True)
+    assert family.pseudonym in signals and on_schedule.pseudonym not in signals
+    assert listed("handover board") == [family.pseudonym]
+    mine = client.get("/mijn-gezinnen").get_data(as_text=True)
+    assert family.pseudonym in mine and on_schedule.pseudonym in mine
+    assert "Risico" in mine and "Op schema" in mine
+    assert listed("mijn gezinnen") == sorted([family.pseudonym, on_schedule.pseudonym])
+    assert listed("handover board") == [family.pseudonym]  # Mijn gezinnen does not read the board again

@@ -1,0 +1,32 @@
+"""Found by the browser journey (tests/e2e/test_e2e_mdo.py): the chair, who runs the meeting,
+must be able to mark an agenda item 'niet besproken' even when the family's consent hides its MDO
+minutes from them, or the MDO could never be finalised. Recording minutes and outcomes still
+needs the consent, and so does 'niet besproken' for other attendees (test_review_findings.py)."""
+from __future__ import annotations
+
+import pytest
+
+from igp.errors import Forbidden
+from igp.extensions import db
+from igp.mdo import services as mdo
+from tests.conftest import csrf_token
+
+
+def test_chair_marks_a_family_without_consent_not_discussed_and_finalises(network, register, login, client):
+    without = register(network.jvk, parents=[{"name": "Geheime Ouder"}])  # JGZ, no consent for the hospital
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
+    item = mdo.add_item(network.chair, meeting.id, {"family_id": without.id})
+    db.session.commit()
+    with pytest.raises(Forbidden):  # the minutes stay closed to the chair
+        mdo.save_minutes(network.chair, item.id, "Besproken zonder toestemming")
+    db.session.rollback()
+
+    login(network.chair)
+    token = csrf_token(client, f"/mdo/{meeting.id}")
+    response = client.post(f"/mdo/punt/{item.id}/niet-besproken", data={"csrf_token": token})
+    assert response.status_code == 302
+    response = client.post(f"/mdo/{meeting.id}/vaststellen", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert mdo.get_item(item.id).status == "niet_besproken"
+    assert mdo.get_meeting(meeting.id).status == "afgerond"

@@ -1,0 +1,86 @@
+"""The number of SQL statements of each key page does not grow with the data: measured at two
+data sizes of the synthetic generator (the timed figures are in bench/)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from igp.demo import DEMO_PASSWORD
+from igp.extensions import db
+from igp.families.models import Family
+from igp.mdo.models import MdoMeeting
+from igp.synth import synth
+from tests.conftest import csrf_token
+
+pytestmark = pytest.mark.parametrize("settings_overrides", [{"REQUIRE_TOTP": False, "QUERY_COUNT_HEADER": True}])
+
+
+def _sign_in(app, username):
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    return client
+
+
+def _queries(client, path, method="GET", **kwargs):
+    response = client.open(path, method=method, **kwargs)
+    assert response.status_code in (200, 201), (path, response.status_code, response.get_data(as_text=True)[:300])
+    return int(response.headers["X-IGP-Queries"])
+
+
+def _measure(app, n, meeting_id=None):
+    """The same shape at every size: the nurse also has a fresh aanmelding (an open handover), one
+    received three weeks ago (a late handover) and a child a month from the age limit (both shown
+    on the signals page)."""
+    from datetime import timedelta
+
+    from igp import clock
+    from igp.auth.models import User
+    from igp.families.services import aanmelden
+    from tests.conftest import family_data
+
+    user = db.session.scalars(select(User).where(User.username == "jvk.smit")).one()
+    consent = {"preset": "kernteam", "method": "schriftelijk"}
+    aanmelden(user, family_data(parents=[{"name": f"Meting {n}", "birth_date": "1991-02-03"}], consent=consent))
+    aanmelden(user, family_data(parents=[{"name": f"Laat {n}", "birth_date": "1990-04-05"}], consent=consent,
+                                referred_at=(clock.now() - timedelta(days=21)).isoformat()))
+    aanmelden(user, family_data(parents=[{"name": f"Grens {n}", "birth_date": "1989-06-07"}], consent=consent,
+                                phase="postnatal", expected_due_date=None,
+                                children=[{"name": f"Kind {n}",
+                                           "birth_date": (clock.today() - timedelta(days=700)).isoformat()}]))
+    db.session.commit()
+    nurse = _sign_in(app, "jvk.smit")
+    lead = _sign_in(app, "pl.hendriks")
+    family = db.session.scalars(select(Family).where(Family.coordinator.has(username="jvk.smit"),
+                                                     Family.status == "actief").order_by(Family.id)).first()
+    meeting = db.session.get(MdoMeeting, meeting_id) if meeting_id else db.session.scalars(
+        select(MdoMeeting).where(MdoMeeting.status == "afgerond").order_by(MdoMeeting.starts_at.desc())).first()
+    chair = _sign_in(app, meeting.chair.username)
+    detail = nurse.get(f"/gezinnen/{family.id}").get_data(as_text=True)
+    bsn = re.search(r"<dt>BSN</dt><dd>(\d+)</dd>", detail).group(1)
+    return meeting.id, {
+        "mijn gezinnen": _queries(nurse, "/mijn-gezinnen"),
+        "gezinspagina": _queries(nurse, f"/gezinnen/{family.id}"),
+        "overdrachten": _queries(nurse, "/overdrachten"),
+        "signalen": _queries(nurse, "/signalen"),
+        "gezinnen (lijst)": _queries(nurse, "/gezinnen/"),
+        "zoeken op BSN": _queries(nurse, f"/gezinnen/?bsn={bsn}"),
+        "mdo": _queries(chair, f"/mdo/{meeting.id}"),
+        "dashboard": _queries(lead, "/dashboard?van=2025-11-24&tot=2026-11-24"),
+    }
+
+
+def test_query_count_is_independent_of_the_number_of_families(app, settings_overrides, capsys):
+    synth(150, seed=1, batch=150)
+    db.session.commit()
+    meeting_id, small = _measure(app, 1)
+    synth(450, seed=2, batch=450)
+    db.session.commit()
+    _, large = _measure(app, 2, meeting_id)  # the same meeting and family pages, now among more data
+    with capsys.disabled():
+        print("\nSQL statements per page (150 -> 600 families):",
+              ", ".join(f"{page} {small[page]}->{large[page]}" for page in small))
+    assert small == large

@@ -1,0 +1,92 @@
+"""Settings: production refuses development or missing secrets, with a clear message."""
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from config import ConfigurationError, Development, Production, settings_from_env
+from config.settings import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY
+
+REAL = {
+    "IGP_DATABASE_URL": "postgresql+psycopg://igp@127.0.0.1/igp",
+    "IGP_SECRET_KEY": "s" * 40,
+    "IGP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "IGP_BLIND_INDEX_KEY": "i" * 40,
+    "IGP_AUDIT_KEY": "a" * 40,
+}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in list(REAL) + ["IGP_ENV", "IGP_REQUIRE_TOTP"]:
+        monkeypatch.delenv(name, raising=False)
+
+    def set_env(**values):
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+
+    return set_env
+
+
+def test_production_starts_with_real_secrets(env):
+    env(**REAL)
+    Production().validate()
+
+
+def test_production_refuses_missing_secrets(env):
+    with pytest.raises(ConfigurationError) as info:
+        Production().validate()
+    message = str(info.value)
+    for name in ("IGP_DATABASE_URL", "IGP_SECRET_KEY", "IGP_ENCRYPTION_KEYS", "IGP_BLIND_INDEX_KEY", "IGP_AUDIT_KEY"):
+        assert name in message
+
+
+@pytest.mark.parametrize("name,value", [
+    ("IGP_SECRET_KEY", DEV_SECRET_KEY),
+    ("IGP_ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY),
+    ("IGP_ENCRYPTION_KEYS", Fernet.generate_key().decode() + "," + DEV_ENCRYPTION_KEY),
+    ("IGP_SECRET_KEY", "short"),
+    ("IGP_REQUIRE_TOTP", "0"),
+])
+def test_production_refuses_development_keys(env, name, value):
+    env(**{**REAL, name: value})
+    with pytest.raises(ConfigurationError, match=name):
+        Production().validate()
+
+
+def test_production_refuses_shared_keys(env):
+    env(**{**REAL, "IGP_AUDIT_KEY": REAL["IGP_SECRET_KEY"]})
+    with pytest.raises(ConfigurationError, match="must differ"):
+        Production().validate()
+
+
+def test_create_app_refuses_to_start_in_production_with_dev_keys(env):
+    from igp import create_app
+
+    env(IGP_ENV="production", IGP_DATABASE_URL="sqlite://")
+    with pytest.raises(ConfigurationError, match="Production refuses to start"):
+        create_app()
+
+
+def test_development_defaults_to_sqlite_under_instance(env, monkeypatch, tmp_path):
+    monkeypatch.setenv("IGP_INSTANCE_PATH", str(tmp_path))
+    settings = Development()
+    settings.validate()
+    assert settings.SQLALCHEMY_DATABASE_URI == f"sqlite:///{tmp_path / 'igp.db'}"
+    assert settings.REQUIRE_TOTP is True
+
+
+def test_unknown_environment_name(env):
+    env(IGP_ENV="staging")
+    with pytest.raises(ConfigurationError, match="IGP_ENV"):
+        settings_from_env()
+
+
+def test_nothing_is_read_at_import():
+    import subprocess
+    import sys
+
+    code = ("import os; os.environ['IGP_ENV']='production'; import igp, config, igp.crypto, igp.web, igp.cli; "
+            "print('imported')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "imported"
