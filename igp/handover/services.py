@@ -337,19 +337,14 @@ def signal_of(handover: Handover, today: date | None = None, calendar=None) -> s
     return rules.signal(handover.deadline, today or clock.today(), calendar or work_calendar(), risk_workdays())
 
 
-def board(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,
-          mine: bool = False, include_closed_days: int = 14, limit: int = 300, access: str = "web",
-          urgent: bool = False) -> list[HandoverRow]:
-    """Open handovers (and recently closed ones) of the families this user may see. urgent: only the
-    open ones that are 'risico' or 'te_laat' (the signals pages), selected by the database so that
-    only what is shown is read and logged."""
+def _board_statement(user, *, poli, coordinator_id, signal, mine, include_closed_days, urgent, status):
+    """The handovers of the board's filters, as a statement on Handover joined with Family."""
     if signal and signal not in rules.SIGNALS:
         raise ValidationError({"signal": f"Onbekend signaal '{signal}'. Kies uit: {', '.join(rules.SIGNALS)}."})
+    if status and status not in rules.STATUSES:
+        raise ValidationError({"status": f"Onbekende status '{status}'. Kies uit: {', '.join(rules.STATUSES)}."})
     today = clock.today()
-    calendar = work_calendar()
-    stmt = (select(Handover).join(Family, Family.id == Handover.family_id).where(gateway.visibility_clause(user))
-            .options(defer(Handover.missed_text), defer(Handover.target_name),
-                     selectinload(Handover.family).options(*gateway.list_options())))
+    stmt = select(Handover).join(Family, Family.id == Handover.family_id).where(gateway.visibility_clause(user))
     if poli:
         poli_obj = find_poli(poli)
         if poli_obj is None:
@@ -361,9 +356,11 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
         from igp.coordination.services import my_family_ids_clause
 
         stmt = stmt.where(my_family_ids_clause(user))
+    if status:
+        stmt = stmt.where(Handover.status == status)
     since = clock.now() - timedelta(days=include_closed_days)
     if signal:
-        limit_date = rules.risk_limit(today, calendar, risk_workdays())
+        limit_date = rules.risk_limit(today, work_calendar(), risk_workdays())
         stmt = stmt.where(Handover.closed_at.is_(None))
         if signal == "te_laat":
             stmt = stmt.where(Handover.deadline < today)
@@ -373,10 +370,34 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
             stmt = stmt.where(Handover.deadline >= limit_date)
     elif urgent:
         stmt = stmt.where(Handover.closed_at.is_(None),
-                          Handover.deadline < rules.risk_limit(today, calendar, risk_workdays()))
+                          Handover.deadline < rules.risk_limit(today, work_calendar(), risk_workdays()))
     else:
         stmt = stmt.where(or_(Handover.closed_at.is_(None), Handover.closed_at >= since))
-    stmt = stmt.order_by(Handover.closed_at.is_not(None), Handover.deadline, Handover.id).limit(limit)
+    return stmt
+
+
+def board(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,
+          mine: bool = False, include_closed_days: int = 14, limit: int = 300, access: str = "web",
+          urgent: bool = False, status: str | None = None, offset: int = 0,
+          per_status: int | None = None) -> list[HandoverRow]:
+    """Open handovers (and recently closed ones) of the families this user may see, most urgent
+    first. urgent: only the open ones that are 'risico' or 'te_laat' (the signals pages), selected
+    by the database so that only what is shown is read and logged. per_status: at most this many
+    per status (the board's columns), so a column of hundreds does not crowd out the others;
+    board_counts() gives the true totals. status/offset: one column, a page at a time."""
+    today = clock.today()
+    calendar = work_calendar()
+    stmt = _board_statement(user, poli=poli, coordinator_id=coordinator_id, signal=signal, mine=mine,
+                            include_closed_days=include_closed_days, urgent=urgent, status=status)
+    order = (Handover.closed_at.is_not(None), Handover.deadline, Handover.id)
+    if per_status:
+        ranked = stmt.with_only_columns(
+            Handover.id, func.row_number().over(partition_by=Handover.status, order_by=order).label("rank"),
+        ).subquery()
+        stmt = select(Handover).where(Handover.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_status)))
+    stmt = (stmt.options(defer(Handover.missed_text), defer(Handover.target_name),
+                         selectinload(Handover.family).options(*gateway.list_options()))
+            .order_by(*order).offset(max(offset, 0)).limit(limit))
     handovers = list(db.session.scalars(stmt))
     summaries = {s.id: s for s in gateway.summarise(user, [h.family for h in handovers], access=access,
                                                     detail="handover board")}
@@ -391,6 +412,17 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
             coordinator_name=h.family.coordinator.name if h.family.coordinator else None,
         ))
     return rows
+
+
+def board_counts(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,
+                 mine: bool = False, include_closed_days: int = 14, status: str | None = None,
+                 urgent: bool = False) -> dict[str, int]:
+    """How many handovers each status has under the board's filters: the true column totals,
+    counted by the database without reading (or logging) a family."""
+    stmt = _board_statement(user, poli=poli, coordinator_id=coordinator_id, signal=signal, mine=mine,
+                            include_closed_days=include_closed_days, urgent=urgent, status=status)
+    stmt = stmt.with_only_columns(Handover.status, func.count(Handover.id)).group_by(Handover.status)
+    return {row_status: count for row_status, count in db.session.execute(stmt)}
 
 
 def open_signals(family_ids: list[int]) -> dict[int, str]:

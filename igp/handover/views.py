@@ -17,22 +17,41 @@ BOARD_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
                "sociaal_werker", "planner", "mdo_voorzitter")
 
 
+CARDS_PER_COLUMN = 25   # the most urgent cards of each column; "Alle tonen" pages through the rest
+CARDS_PER_PAGE = 100    # one column at a time
+TEAM_SIGNALS_SHOWN = 50  # the planner's team signals: the most urgent; the board filters show the rest
+
+
 @bp.route("/overdrachten")
 @access.roles(*BOARD_ROLES)
 def board():
     poli = request.args.get("poli") or None
     coordinator = request.args.get("coordinator", type=int)
     signal = request.args.get("signaal") or None
+    status = request.args.get("status") or None
+    page = max(request.args.get("pagina", default=1, type=int) or 1, 1)
+    filters = {"poli": poli, "coordinator_id": coordinator, "signal": signal}
     error = None
     try:
-        rows = services.board(current_user, poli=poli, coordinator_id=coordinator, signal=signal)
+        counts = services.board_counts(current_user, status=status, **filters)
+        if status:
+            rows = services.board(current_user, status=status, offset=(page - 1) * CARDS_PER_PAGE,
+                                  limit=CARDS_PER_PAGE, **filters)
+        else:
+            rows = services.board(current_user, per_status=CARDS_PER_COLUMN, **filters)
     except ValidationError as exc:
-        rows, error = [], exc.message
-    columns = {status: [r for r in rows if r.handover.status == status] for status in rules.STEPS}
+        rows, counts, error = [], {}, exc.message
+    shown = [status] if status in rules.STEPS else [] if status else list(rules.STEPS)
+    columns = {s: [r for r in rows if r.handover.status == s] for s in shown}
     closed = [r for r in rows if r.handover.status in rules.SIDE_EXITS]
     holders = coordination.coordinator_choices()
-    return render_template("handover/board.html", columns=columns, closed=closed, labels=LABELS, polis=list_polis(),
-                           holders=holders, args=request.args, error=error)
+    total = counts.get(status, 0) if status else None
+    pages = max((total - 1) // CARDS_PER_PAGE + 1, 1) if status else 1
+    filter_args = {k: v for k, v in request.args.items() if k in ("poli", "coordinator", "signaal") and v}
+    return render_template("handover/board.html", columns=columns, closed=closed, counts=counts, labels=LABELS,
+                           polis=list_polis(), holders=holders, args=request.args, error=error, status=status,
+                           page=page, pages=pages, filter_args=filter_args,
+                           closed_total=sum(counts.get(s, 0) for s in rules.SIDE_EXITS), side_exits=list(rules.SIDE_EXITS))
 
 
 @bp.route("/signalen")
@@ -45,7 +64,8 @@ def my_signals():
     if current_user.has_role("planner"):
         no_contact, no_contact_total = coordination.families_without_contact_list()
         team = {
-            "handovers": services.board(current_user, urgent=True),
+            "handovers": services.board(current_user, urgent=True, limit=TEAM_SIGNALS_SHOWN),
+            "handovers_total": sum(services.board_counts(current_user, urgent=True).values()),
             "no_contact": no_contact, "no_contact_total": no_contact_total,
         }
     return render_template("handover/signals.html", rows=rows, labels=LABELS,

@@ -236,3 +236,53 @@ def test_signals_page_reads_only_the_urgent_families_and_my_families_logs_each_o
     assert "Risico" in mine and "Op schema" in mine
     assert listed("mijn gezinnen") == sorted([family.pseudonym, on_schedule.pseudonym])
     assert listed("handover board") == [family.pseudonym]  # Mijn gezinnen does not read the board again
+
+
+def test_board_shows_the_most_urgent_cards_per_column_with_true_totals_and_pages_through_the_rest(
+        network, register, login, client, clock, db_session, monkeypatch):
+    """A busy column does not crowd out the others: each column shows its most urgent cards with
+    the real total ("2 van 5") and a link to page through all of them; only shown families are
+    read and logged (NEN 7513)."""
+    from igp.handover import views
+
+    monkeypatch.setattr(views, "CARDS_PER_COLUMN", 2)
+    monkeypatch.setattr(views, "CARDS_PER_PAGE", 2)
+    days = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+    families = [register(network.jvk, referred_at=f"{d}T10:00:00+01:00") for d in days]  # earliest = most urgent
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    login(network.jvk)
+    from sqlalchemy import func
+
+    before = db_session.scalar(select(func.max(AuditEntry.id)))  # only this page's reads below
+
+    board = client.get("/overdrachten").get_data(as_text=True)
+    assert "(2 van 5)" in board and "Alle 5 tonen" in board
+    assert [f.pseudonym in board for f in families] == [True, True, False, False, False]
+    logged = sorted(e.family_pseudonym for e in db_session.scalars(
+        select(AuditEntry).where(AuditEntry.id > before, AuditEntry.detail.like("%handover board%"))))
+    assert logged == sorted(f.pseudonym for f in families[:2])
+
+    pages = [client.get(f"/overdrachten?status=aangemeld&pagina={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    assert "Pagina 2 van 3" in pages[1] and "Volgende" in pages[1] and "Vorige" in pages[1]
+    for page, expected in zip(pages, (families[0:2], families[2:4], families[4:5])):
+        assert all(f.pseudonym in page for f in expected)
+    assert sum(f.pseudonym in page for page in pages for f in families) == 5  # each exactly once
+
+    refused = client.get("/overdrachten?status=bestaat_niet")
+    assert refused.status_code == 200 and "Onbekende status" in refused.get_data(as_text=True)
+
+
+def test_planner_team_signals_show_the_most_urgent_first_with_the_total(
+        network, register, login, client, clock, monkeypatch):
+    from igp.handover import views
+
+    monkeypatch.setattr(views, "TEAM_SIGNALS_SHOWN", 2)
+    late = [register(network.jvk, referred_at=f"2026-11-{d}T10:00:00+01:00") for d in ("04", "02", "03")]
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    login(network.planner)
+    page = client.get("/signalen").get_data(as_text=True)
+    team = page[page.index('id="s-team"'):]
+    assert "De 2 meest urgente van 3" in team
+    assert late[1].pseudonym in team and late[2].pseudonym in team and late[0].pseudonym not in team
+    assert team.index(late[1].pseudonym) < team.index(late[2].pseudonym)  # earliest deadline first
+    assert 'href="/overdrachten?signaal=te_laat"' in team
