@@ -1211,6 +1211,9 @@ def main(argv=None) -> int:
         Path(args.from_json).with_suffix(".md").write_text(md)
         print(md)
         return 0
+    if not (BIN / "gunicorn").exists():  # before minutes of synth, not after
+        print(f"gunicorn is not installed in {BIN.parent}: run  {BIN / 'pip'} install -e '.[prod]'", file=sys.stderr)
+        return 2
     args.warmup = max(10, args.warmup)
     global WARM_PARALLEL, IDLE_WAIT
     WARM_PARALLEL = max(2, args.workers)
