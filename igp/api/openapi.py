@@ -155,8 +155,10 @@ def document() -> dict:
                                                         "method": enum(handover_rules.FEEDBACK_METHODS),
                                                         "at": DATETIME, "note": STR}, ["recipient", "method"]),
             ok="201")},
-        "/handovers": {"get": op("Handovers with their signal", params=[
-            query("signal", enum(handover_rules.SIGNALS)), query("poli"), query("coordinator", INT), query("mine")])},
+        "/handovers": {"get": op("Handovers with their signal, most urgent first, 300 per page; "
+                                 "`total` and `has_next` in the answer", params=[
+            query("signal", enum(handover_rules.SIGNALS)), query("poli"), query("coordinator", INT), query("mine"),
+            query("status", enum(handover_rules.STATUSES)), query("page", {"type": "integer", "minimum": 1})])},
         "/handovers/{handover_id}/recalculate": {"parameters": [path_param("handover_id")], "post": op(
             "Recalculate a deadline (explicit, logged)", body=obj({"reason": STR}, ["reason"]))},
         "/absences": {

@@ -8,26 +8,36 @@ from igp.api import bp
 from igp.api.common import iso, json_body
 from igp.auth import access
 from igp.coordination import services as coordination
+from igp.errors import ValidationError
 from igp.handover import services as handover
 from igp.mdo import services as mdo
 
 BOARD_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
                "sociaal_werker", "planner", "mdo_voorzitter")
 CASE_ROLES = BOARD_ROLES + ("informele_steun",)
+HANDOVERS_PER_PAGE = 300
 
 
 @bp.route("/handovers", methods=["GET"])
 @access.roles(*BOARD_ROLES)
 def handovers():
-    rows = handover.board(current_user, poli=request.args.get("poli") or None,
-                          signal=request.args.get("signal") or None,
-                          coordinator_id=request.args.get("coordinator", type=int),
-                          mine=request.args.get("mine") in ("1", "true"), access="api")
+    """Most urgent first, HANDOVERS_PER_PAGE per page; `total` counts all that match the filters."""
+    raw_page = request.args.get("page", "1").strip()
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+        raise ValidationError({"page": "page moet een geheel getal vanaf 1 zijn."})
+    page = int(raw_page)
+    filters = {"poli": request.args.get("poli") or None, "signal": request.args.get("signal") or None,
+               "coordinator_id": request.args.get("coordinator", type=int),
+               "mine": request.args.get("mine") in ("1", "true"), "status": request.args.get("status") or None}
+    total = sum(handover.board_counts(current_user, **filters).values())
+    rows = handover.board(current_user, access="api", limit=HANDOVERS_PER_PAGE,
+                          offset=(page - 1) * HANDOVERS_PER_PAGE, **filters)
     return jsonify({"items": [{
         "id": r.handover.id, "family_id": r.summary.id, "pseudonym": r.summary.pseudonym,
         "poli": r.handover.poli.code, "direction": r.handover.direction, "status": r.handover.status,
         "deadline": iso(r.handover.deadline), "workdays_left": r.workdays_left, "signal": r.signal,
-        "coordinator": r.coordinator_name} for r in rows]})
+        "coordinator": r.coordinator_name} for r in rows],
+        "page": page, "total": total, "has_next": page * HANDOVERS_PER_PAGE < total})
 
 
 @bp.route("/handovers/<int:handover_id>/recalculate", methods=["POST"])

@@ -286,3 +286,23 @@ def test_planner_team_signals_show_the_most_urgent_first_with_the_total(
     assert late[1].pseudonym in team and late[2].pseudonym in team and late[0].pseudonym not in team
     assert team.index(late[1].pseudonym) < team.index(late[2].pseudonym)  # earliest deadline first
     assert 'href="/overdrachten?signaal=te_laat"' in team
+
+
+def test_handovers_api_pages_most_urgent_first_with_the_total(network, register, api, clock, monkeypatch):
+    from igp.api import work
+
+    monkeypatch.setattr(work, "HANDOVERS_PER_PAGE", 2)
+    families = [register(network.jvk, referred_at=f"2026-11-{d}T10:00:00+01:00") for d in ("18", "16", "17")]
+    clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    client = api(network.jvk)
+    first = client.get("/api/v1/handovers").get_json()
+    assert (first["total"], first["page"], first["has_next"]) == (3, 1, True)
+    assert [i["family_id"] for i in first["items"]] == [families[1].id, families[2].id]
+    second = client.get("/api/v1/handovers?page=2").get_json()
+    assert (second["has_next"], [i["family_id"] for i in second["items"]]) == (False, [families[0].id])
+    assert client.get("/api/v1/handovers?status=contact_gelegd").get_json()["total"] == 0
+    for bad in ("0", "x", "-1"):
+        refused = client.get(f"/api/v1/handovers?page={bad}")
+        assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "page", bad
+    refused = client.get("/api/v1/handovers?status=klaar")
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "status"
