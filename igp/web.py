@@ -212,17 +212,11 @@ def register_web(app) -> None:
 
     @app.errorhandler(DataError)
     def _value_refused_by_database(exc):
-        # A value the validation let through but the database cannot hold (a number out of the
-        # column's range, a character PostgreSQL refuses): the user's input, not a fault, so a
-        # 422 and not a 500. Logged without the parameters (hide_parameters), so no personal data.
-        log.warning("database refused a value on %s %s: %s", request.method, request.endpoint,
-                    type(getattr(exc, "orig", exc)).__name__)
         try:
             db.session.rollback()
         except SQLAlchemyError:
             pass
-        return error_response(422, "invalid_value",
-                              "Een ingevulde waarde is ongeldig of te groot. Controleer de invoer en probeer het opnieuw.")
+        return _value_refused_response(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
@@ -280,6 +274,16 @@ def api_error(status: int, code: str, message: str, *, field: str | None = None,
     return response
 
 
+def _value_refused_response(exc: DataError):
+    """A value the validation let through but the database cannot hold (a number out of the
+    column's range, a character PostgreSQL refuses): the user's input, not a fault, so a 422 and
+    not a 500. Logged without the parameters (hide_parameters), so without personal data."""
+    log.warning("database refused a value on %s %s: %s", request.method, request.endpoint,
+                type(getattr(exc, "orig", exc)).__name__)
+    return error_response(422, "invalid_value",
+                          "Een ingevulde waarde is ongeldig of te groot. Controleer de invoer en probeer het opnieuw.")
+
+
 def error_response(status: int, code: str, message: str):
     if access.is_api_request():
         return api_error(status, code, message)
@@ -303,21 +307,21 @@ def _check_schema():
     return error_response(503, "schema_" + state, message)
 
 
-def _nul_field(value, path: str) -> str | None:
+def _nul_field(value, path: str = "") -> str | None:
     """The name of the first field whose text holds a NUL character (PostgreSQL cannot store
-    one and no user types one), or None."""
-    if isinstance(value, str):
-        return path or "_" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = (path or "_") if "\x00" in str(key) else _nul_field(item, f"{path}.{key}" if path else str(key))
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_field(item, f"{path}[{index}]")
-            if found:
-                return found
+    one and no user types one), or None. A NUL in a key names the enclosing field."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where or "_"
+        elif isinstance(item, dict):
+            if any("\x00" in str(key) for key in item):
+                return where or "_"
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
     return None
 
 
@@ -327,12 +331,13 @@ def _reject_nul_characters():
     fields = list(request.args.lists())
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
         fields += list(request.form.lists())
-    field = next((name or "_" for name, values in fields
+    field = next(("_" if "\x00" in name or not name else name for name, values in fields
                   if "\x00" in name or any("\x00" in v for v in values)), None)
     if field is None and request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
-        field = _nul_field(request.get_json(silent=True), "")
+        field = _nul_field(request.get_json(silent=True))
     if field is not None:
-        raise ValidationError({field: f"Het veld '{field}' bevat een ongeldig teken (NUL); verwijder het en probeer het opnieuw."})
+        where = "De invoer" if field == "_" else f"Het veld '{field}'"
+        raise ValidationError({field: f"{where} bevat een ongeldig teken (NUL); verwijder het en probeer het opnieuw."})
 
 
 def _idle_timeout():
@@ -361,6 +366,9 @@ def _commit_and_secure(response: Response) -> Response:
     if response.status_code < 400:
         try:
             db.session.commit()
+        except DataError as exc:  # a value the database cannot hold, found only at commit
+            db.session.rollback()
+            response = current_app.make_response(_value_refused_response(exc))
         except SQLAlchemyError:
             log.exception("commit failed; response withheld")
             db.session.rollback()

@@ -1,6 +1,8 @@
 """API: handovers board, absences, caseload, knelpunten, MDO, actions."""
 from __future__ import annotations
 
+import re
+
 from flask import jsonify, request
 from flask_login import current_user
 
@@ -23,7 +25,7 @@ HANDOVERS_PER_PAGE = 300
 def handovers():
     """Most urgent first, HANDOVERS_PER_PAGE per page; `total` counts all that match the filters."""
     raw_page = request.args.get("page", "1").strip()
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+    if not re.fullmatch(r"[0-9]{1,6}", raw_page) or not 1 <= int(raw_page) <= 100_000:
         raise ValidationError({"page": "page moet een geheel getal vanaf 1 zijn."})
     page = int(raw_page)
     filters = {"poli": request.args.get("poli") or None, "signal": request.args.get("signal") or None,

@@ -389,7 +389,8 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
     calendar = work_calendar()
     stmt = _board_statement(user, poli=poli, coordinator_id=coordinator_id, signal=signal, mine=mine,
                             include_closed_days=include_closed_days, urgent=urgent, status=status)
-    order = (Handover.closed_at.is_not(None), Handover.deadline, Handover.id)
+    # open ones first, by deadline; then the closed ones, the most recently closed first
+    order = (Handover.closed_at.is_not(None), Handover.closed_at.desc(), Handover.deadline, Handover.id)
     if per_status:
         ranked = stmt.with_only_columns(
             Handover.id, func.row_number().over(partition_by=Handover.status, order_by=order).label("rank"),

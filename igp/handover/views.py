@@ -1,6 +1,8 @@
 """The handover board, 'Mijn signalen' and the team's signals."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
@@ -29,24 +31,26 @@ def board():
     coordinator = request.args.get("coordinator", type=int)
     signal = request.args.get("signaal") or None
     status = request.args.get("status") or None
-    page = max(request.args.get("pagina", default=1, type=int) or 1, 1)
+    raw_page = (request.args.get("pagina") or "1").strip()
+    page = int(raw_page) if re.fullmatch(r"[0-9]{1,6}", raw_page) else 1
     filters = {"poli": poli, "coordinator_id": coordinator, "signal": signal}
     error = None
+    pages = 1
     try:
         counts = services.board_counts(current_user, status=status, **filters)
         if status:
+            pages = max((counts.get(status, 0) - 1) // CARDS_PER_PAGE + 1, 1)
+            page = min(max(page, 1), pages)  # past the end: the last page, not an empty one
             rows = services.board(current_user, status=status, offset=(page - 1) * CARDS_PER_PAGE,
                                   limit=CARDS_PER_PAGE, **filters)
         else:
             rows = services.board(current_user, per_status=CARDS_PER_COLUMN, **filters)
     except ValidationError as exc:
-        rows, counts, error = [], {}, exc.message
+        rows, counts, error, status = [], {}, exc.message, None
     shown = [status] if status in rules.STEPS else [] if status else list(rules.STEPS)
     columns = {s: [r for r in rows if r.handover.status == s] for s in shown}
     closed = [r for r in rows if r.handover.status in rules.SIDE_EXITS]
     holders = coordination.coordinator_choices()
-    total = counts.get(status, 0) if status else None
-    pages = max((total - 1) // CARDS_PER_PAGE + 1, 1) if status else 1
     filter_args = {k: v for k, v in request.args.items() if k in ("poli", "coordinator", "signaal") and v}
     return render_template("handover/board.html", columns=columns, closed=closed, counts=counts, labels=LABELS,
                            polis=list_polis(), holders=holders, args=request.args, error=error, status=status,

@@ -239,34 +239,54 @@ def test_signals_page_reads_only_the_urgent_families_and_my_families_logs_each_o
 
 
 def test_board_shows_the_most_urgent_cards_per_column_with_true_totals_and_pages_through_the_rest(
-        network, register, login, client, clock, db_session, monkeypatch):
+        network, register, login, client, clock, db_session, api, monkeypatch):
     """A busy column does not crowd out the others: each column shows its most urgent cards with
-    the real total ("2 van 5") and a link to page through all of them; only shown families are
-    read and logged (NEN 7513)."""
+    the real total ("2 van 5") and a link to page through all of them; filters reach the totals;
+    only shown families are read and logged (NEN 7513)."""
+    from sqlalchemy import func
+
     from igp.handover import views
 
     monkeypatch.setattr(views, "CARDS_PER_COLUMN", 2)
     monkeypatch.setattr(views, "CARDS_PER_PAGE", 2)
     days = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
     families = [register(network.jvk, referred_at=f"{d}T10:00:00+01:00") for d in days]  # earliest = most urgent
+    contacted = register(network.jvk, referred_at="2026-11-23T10:00:00+01:00")  # the newest: sorts last overall
+    declined = register(network.jvk, referred_at="2026-11-23T11:00:00+01:00")
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc))
+    a = api(network.jvk)
+    for family, event in ((contacted, {"type": "contact_gelegd", "contact_mode": "jvk_op_afdeling"}),
+                          (declined, {"type": "gezin_ziet_af", "reason": "wil geen hulp"})):
+        response = a.post(f"/api/v1/families/{family.id}/handover/events", json=event)
+        assert response.status_code == 201, response.get_json()
     login(network.jvk)
-    from sqlalchemy import func
-
     before = db_session.scalar(select(func.max(AuditEntry.id)))  # only this page's reads below
 
     board = client.get("/overdrachten").get_data(as_text=True)
     assert "(2 van 5)" in board and "Alle 5 tonen" in board
     assert [f.pseudonym in board for f in families] == [True, True, False, False, False]
+    assert contacted.pseudonym in board  # its column is not crowded out by the five older ones
+    assert declined.pseudonym in board and "Afgesloten zonder intake" in board
     logged = sorted(e.family_pseudonym for e in db_session.scalars(
         select(AuditEntry).where(AuditEntry.id > before, AuditEntry.detail.like("%handover board%"))))
-    assert logged == sorted(f.pseudonym for f in families[:2])
+    assert logged == sorted(f.pseudonym for f in families[:2] + [contacted, declined])
+
+    late = client.get("/overdrachten?signaal=te_laat").get_data(as_text=True)  # only 16-11's deadline (23-11) passed
+    assert families[0].pseudonym in late and families[1].pseudonym not in late and contacted.pseudonym not in late
+    assert "van 5" not in late and "Alle 5 tonen" not in late  # the filter reaches the totals
 
     pages = [client.get(f"/overdrachten?status=aangemeld&pagina={n}").get_data(as_text=True) for n in (1, 2, 3)]
     assert "Pagina 2 van 3" in pages[1] and "Volgende" in pages[1] and "Vorige" in pages[1]
     for page, expected in zip(pages, (families[0:2], families[2:4], families[4:5])):
         assert all(f.pseudonym in page for f in expected)
     assert sum(f.pseudonym in page for page in pages for f in families) == 5  # each exactly once
+    assert contacted.pseudonym not in pages[0]
+    beyond = client.get("/overdrachten?status=aangemeld&pagina=999999").get_data(as_text=True)
+    assert "Pagina 3 van 3" in beyond and families[4].pseudonym in beyond  # the last page, not an empty one
+
+    side = client.get("/overdrachten?status=gezin_ziet_af").get_data(as_text=True)
+    assert declined.pseudonym in side and families[0].pseudonym not in side
+    assert "Geen." in client.get("/overdrachten?status=geannuleerd").get_data(as_text=True)
 
     refused = client.get("/overdrachten?status=bestaat_niet")
     assert refused.status_code == 200 and "Onbekende status" in refused.get_data(as_text=True)
@@ -301,7 +321,7 @@ def test_handovers_api_pages_most_urgent_first_with_the_total(network, register,
     second = client.get("/api/v1/handovers?page=2").get_json()
     assert (second["has_next"], [i["family_id"] for i in second["items"]]) == (False, [families[0].id])
     assert client.get("/api/v1/handovers?status=contact_gelegd").get_json()["total"] == 0
-    for bad in ("0", "x", "-1"):
+    for bad in ("0", "x", "-1", "²", "9" * 5000):
         refused = client.get(f"/api/v1/handovers?page={bad}")
         assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "page", bad
     refused = client.get("/api/v1/handovers?status=klaar")

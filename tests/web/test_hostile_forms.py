@@ -68,6 +68,18 @@ def test_nul_character_is_refused_naming_the_field(network, login, client, api):
     assert response.get_json()["error"]["field"] == "parents[0].name"
     response = api(network.jvk).get("/api/v1/families?q=x%00y")
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "q"
+    response = api(network.jvk).post("/api/v1/families", json={"parents": [{"na\x00me": "A"}]})
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "parents[0]"
+    page = client.get("/gezinnen/?q=a%00b")
+    assert page.status_code == 422 and "Het veld &#39;q&#39; bevat een ongeldig teken" in page.get_data(as_text=True)
+    page = client.get("/gezinnen/?a%00b=1")  # a NUL in a name is never echoed back
+    assert page.status_code == 422 and "De invoer bevat een ongeldig teken" in page.get_data(as_text=True)
+    assert "\x00" not in page.get_data(as_text=True)
+
+
+def test_nul_character_from_a_stranger_is_refused_as_unauthenticated_first(client):
+    assert client.get("/gezinnen/?q=a%00b").status_code == 302  # to the login page, not a 422
+    assert client.get("/api/v1/families?q=a%00b").status_code == 401
 
 
 def test_value_the_database_refuses_is_a_clear_422_not_a_500(app, client):
@@ -76,8 +88,11 @@ def test_value_the_database_refuses_is_a_clear_422_not_a_500(app, client):
     from sqlalchemy.exc import DataError
 
     from igp.auth import access
+    from igp.auth.models import Organisation
 
     def refuse():
+        db.session.add(Organisation(name="Half opgeslagen", domain="zorg"))  # written, then refused
+        db.session.flush()
         raise DataError("INSERT ...", {}, ValueError("integer out of range"))
 
     app.add_url_rule("/api/v1/_test_refused", "test_refused_api", access.public(refuse))
@@ -87,3 +102,6 @@ def test_value_the_database_refuses_is_a_clear_422_not_a_500(app, client):
     assert response.get_json()["error"]["code"] == "invalid_value"
     response = client.get("/_test_refused")
     assert response.status_code == 422 and "ongeldig of te groot" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Organisation).where(
+        Organisation.name == "Half opgeslagen")) == 0  # rolled back: nothing stored half
