@@ -51,6 +51,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
 
 # ------------------------------------------------------------------ filters
 
+def format_number(value) -> str:
+    """Numbers the Dutch way: 66,7 and 1.234 (a decimal comma, a thousands dot); other values
+    (text such as "<5") as they are."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
+    text = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def format_date(value) -> str:
     if value is None or value == "":
         return ""
@@ -94,7 +103,7 @@ def format_long_date(value: date) -> str:
 def register_web(app) -> None:
     app.jinja_env.filters.update(
         date_nl=format_date, datetime_nl=format_datetime, time_nl=format_time,
-        weekday_date_nl=format_weekday_date, long_date_nl=format_long_date,
+        weekday_date_nl=format_weekday_date, long_date_nl=format_long_date, number_nl=format_number,
     )
     app.jinja_env.globals.update(
         ROLE_LABELS=ROLE_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,

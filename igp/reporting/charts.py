@@ -49,28 +49,48 @@ def hbar(items: list[tuple[str, float]], title: str, *, width: int = 400, bar: i
     return Markup("".join(parts))  # every label and value above went through escape()
 
 
+def nice_axis(top: float) -> tuple[float, float]:
+    """The axis maximum and gridline step for values up to `top`: steps of 1, 2 or 5 times a power
+    of ten, at most 5 intervals, so every gridline has a round label (never 1.5 shown as "2")."""
+    top = max(float(top), 1.0)
+    magnitude = 1.0
+    while magnitude * 10 <= top:
+        magnitude *= 10
+    for factor in (0.1, 0.2, 0.5, 1, 2, 5, 10):
+        step = max(magnitude * factor, 1.0)
+        if top / step <= 5:
+            break
+    intervals = -(-top // step)  # ceiling
+    return intervals * step, step
+
+
 def columns(items: list[tuple[str, float]], title: str, *, width: int = 720, height: int = 220) -> Markup:
-    """Vertical columns over time (weeks or months); every few labels shown to stay readable."""
+    """Vertical columns over time (weeks or months) on round gridlines, with the value above each
+    column when there is room; every few labels shown to stay readable."""
     items = list(items)
-    left, bottom, top_pad = 36, 44, 16
+    left, bottom, top_pad = 36, 44, 20
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
-    top = max([v for _, v in items] + [1])
+    top, step = nice_axis(max([v for _, v in items] + [1]))
     n = max(1, len(items))
     slot = plot_w / n
     every = max(1, round(n / 12))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
              f'class="chart">', f"<title>{escape(title)}</title>",
              f"<desc>{escape('; '.join(f'{label}: {_fmt(value)}' for label, value in items))}</desc>"]
-    for fraction in (0, 0.5, 1):
-        y = top_pad + plot_h * (1 - fraction)
+    for k in range(int(round(top / step)) + 1):
+        value = k * step
+        y = top_pad + plot_h * (1 - value / top)
         parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{TEXT}">'
-                     f'{escape(_fmt(round(top * fraction)))}</text>')
+                     f'{escape(_fmt(int(value)))}</text>')
     for i, (label, value) in enumerate(items):
         h = plot_h * value / top
         x = left + i * slot + slot * 0.15
         parts.append(f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
                      f'fill="{PALETTE[0]}"><title>{escape(label)}: {escape(_fmt(value))}</title></rect>')
+        if slot >= 24 and value:
+            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{top_pad + plot_h - h - 4:.1f}" text-anchor="middle" '
+                         f'font-size="11" font-weight="bold" fill="{TEXT}">{escape(_fmt(value))}</text>')
         if i % every == 0:
             parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                          f'font-size="11" fill="{TEXT}">{escape(label)}</text>')

@@ -184,7 +184,7 @@ def test_csv_export_is_aggregated_and_logged(seeded, network, login, client, db_
 def test_dashboard_page_and_api(seeded, network, login, client, api):
     login(network.pl)
     html = client.get("/dashboard?van=2026-10-20&tot=2027-01-10").get_data(as_text=True)
-    assert "Doorstroom 20-10-2026 t/m 10-01-2027" in html and "<svg" in html and "60.0%" in html
+    assert "Doorstroom 20-10-2026 t/m 10-01-2027" in html and "<svg" in html and "60,0%" in html
     body = api(network.pl).get("/api/v1/reports/throughput?from=2026-10-20&to=2027-01-10&poli=pop").get_json()
     for key in ("referrals", "eligible", "intakes_held", "intake_within_term", "intake_within_term_pct",
                 "median_workdays_to_intake", "p90_workdays_to_intake", "open_handovers", "by_poli",
