@@ -213,7 +213,7 @@ def test_board_and_signals_pages(family, network, login, client, clock):
     board = client.get("/overdrachten").get_data(as_text=True)
     assert family.pseudonym in board and "uiterlijk ma 30-11-2026" in board and "nog 1 werkdag" in board
     signals = client.get("/signalen").get_data(as_text=True)
-    assert family.pseudonym in signals and "Risico" in signals
+    assert family.pseudonym in signals and "Risico" in signals and "nog 1 werkdag<" in signals
 
 
 def test_signals_page_reads_only_the_urgent_families_and_my_families_logs_each_once(
