@@ -52,6 +52,8 @@ def test_deeper_pages_pass_axe(as_user):
     jvk.follow(jvk.page.get_by_role("main").locator('a[href^="/mdo/"]').filter(has_text="-").first)
     jvk.follow(jvk.page.get_by_role("link", name="Afdrukversie"))
     jvk.goto("/gezinnen/?naam=Smit")
+    jvk.goto("/overdrachten?status=intake_gepland")  # one column of the board, paged
+    jvk.goto("/overdrachten?signaal=te_laat")
 
 
 def test_the_accessibility_check_catches_violations(as_user):
