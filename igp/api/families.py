@@ -5,7 +5,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from igp.api import bp
-from igp.api.common import iso, json_body
+from igp.api.common import iso, json_body, page_arg
 from igp.auth import access
 from igp.coordination import services as coordination
 from igp.errors import ValidationError
@@ -71,10 +71,10 @@ def create_family():
 @bp.route("/families", methods=["GET"])
 @access.roles(*READ_ROLES)
 def list_families():
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg()
     items, has_next = services.list_families(current_user, poli=request.args.get("poli") or None,
                                              status=request.args.get("status") or None,
-                                             phase=request.args.get("phase") or None, page=max(1, page), access="api")
+                                             phase=request.args.get("phase") or None, page=page, access="api")
     return jsonify({"items": [summary_json(s) for s in items], "page": page, "has_next": has_next})
 
 

@@ -1,16 +1,13 @@
 """API: handovers board, absences, caseload, knelpunten, MDO, actions."""
 from __future__ import annotations
 
-import re
-
 from flask import jsonify, request
 from flask_login import current_user
 
 from igp.api import bp
-from igp.api.common import iso, json_body
+from igp.api.common import iso, json_body, page_arg
 from igp.auth import access
 from igp.coordination import services as coordination
-from igp.errors import ValidationError
 from igp.handover import services as handover
 from igp.mdo import services as mdo
 
@@ -24,10 +21,7 @@ HANDOVERS_PER_PAGE = 300
 @access.roles(*BOARD_ROLES)
 def handovers():
     """Most urgent first, HANDOVERS_PER_PAGE per page; `total` counts all that match the filters."""
-    raw_page = request.args.get("page", "1").strip()
-    if not re.fullmatch(r"[0-9]{1,6}", raw_page) or not 1 <= int(raw_page) <= 100_000:
-        raise ValidationError({"page": "page moet een geheel getal vanaf 1 zijn."})
-    page = int(raw_page)
+    page = page_arg()
     filters = {"poli": request.args.get("poli") or None, "signal": request.args.get("signal") or None,
                "coordinator_id": request.args.get("coordinator", type=int),
                "mine": request.args.get("mine") in ("1", "true"), "status": request.args.get("status") or None}

@@ -324,5 +324,9 @@ def test_handovers_api_pages_most_urgent_first_with_the_total(network, register,
     for bad in ("0", "x", "-1", "²", "9" * 5000):
         refused = client.get(f"/api/v1/handovers?page={bad}")
         assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "page", bad
+    for path in ("/api/v1/families?page=x", "/api/v1/families?page=0"):  # the same rule for every list
+        refused = client.get(path)
+        assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "page", path
+    assert client.get("/api/v1/families?page=2").status_code == 200
     refused = client.get("/api/v1/handovers?status=klaar")
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "status"
