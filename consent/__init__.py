@@ -9,7 +9,10 @@ decide() answers, per data category, whether a viewer may see a family's data no
     covering the category, given_at <= at < valid_until, not withdrawn, a purpose that fits
     the reading context, and (if required) given by every parent. Otherwise the reason is
     toestemming_ingetrokken, else toestemming_verlopen, else geen_toestemming.
- 5. An active break-the-glass of this user for this family lifts only those consent reasons.
+ 5. An active break-the-glass of this user for this family lifts only those consent reasons,
+    and only for a direct care relationship (registering organisation, coordinator, acting
+    substitute, core team); categories shown that way may be read, not written
+    (Decision.may_write).
 """
 
 from .policy import (
@@ -20,8 +23,10 @@ from .policy import (
     FamilyContext,
     Viewer,
     active_break_glass,
+    covers_context,
     decide,
     grant_status,
+    has_direct_care,
     merge_need_to_know,
     require_aware,
     role_categories,
@@ -35,6 +40,7 @@ from .vocabulary import (
     CONSENT_METHOD_LABELS,
     CONSENT_METHODS,
     CONSENT_REASONS,
+    DIRECT_CARE_KINDS,
     DOMAIN_LABELS,
     DOMAINS,
     GRANT_STATUS_LABELS,
@@ -60,6 +66,7 @@ __all__ = [
     "CONSENT_METHOD_LABELS",
     "CONSENT_REASONS",
     "ConsentGrant",
+    "DIRECT_CARE_KINDS",
     "DEFAULT_NEED_TO_KNOW",
     "DOMAINS",
     "DOMAIN_LABELS",
@@ -83,11 +90,13 @@ __all__ = [
     "WITHHOLD_REASONS",
     "active_break_glass",
     "add_months",
+    "covers_context",
     "decide",
     "explain",
     "format_date",
     "get_preset",
     "grant_status",
+    "has_direct_care",
     "merge_need_to_know",
     "require_aware",
     "role_categories",

@@ -13,6 +13,7 @@ from .vocabulary import (
     CATEGORIES,
     CONSENT_EXPIRED,
     CONSENT_WITHDRAWN,
+    DIRECT_CARE_KINDS,
     DOMAINS,
     GENERAL_PURPOSE,
     GROUNDS,
@@ -242,6 +243,17 @@ class Decision:
         """(category, reason) pairs in CATEGORIES order."""
         return list(self.withheld.items())
 
+    def may_write(self, category: str) -> bool:
+        """True if the category may be changed or added to: shown on a ground other than
+        break-the-glass. Emergency access opens reading only (an emergency note is the one
+        write it allows, and the app asks for that explicitly)."""
+        return self.may(category) and self.grounds.get(category) != BY_BREAK_GLASS
+
+    @property
+    def by_break_glass(self) -> frozenset[str]:
+        """The categories shown only because of break-the-glass."""
+        return frozenset(c for c, ground in self.grounds.items() if ground == BY_BREAK_GLASS)
+
 
 def _addressed_to(grant: ConsentGrant, viewer: Viewer) -> bool:
     return grant.recipient_organisation_id == viewer.organisation_id or grant.recipient_domain == viewer.domain
@@ -278,6 +290,21 @@ def grant_status(grant: ConsentGrant, at: datetime) -> str:
     if at < grant.given_at:
         return STATUS_NOT_YET_VALID
     return STATUS_ACTIVE
+
+
+def has_direct_care(involvement: Iterable[str]) -> bool:
+    """A direct care relationship (behandelrelatie): registering organisation, coordinator,
+    acting substitute or a named core-team member. MDO attendance or a team-wide role is not."""
+    return bool(frozenset(involvement) & DIRECT_CARE_KINDS)
+
+
+def covers_context(consents: Iterable[ConsentGrant], context: str, at: datetime) -> bool:
+    """True if any consent in force at ``at`` has a purpose that fits the reading context
+    (e.g. a family may be put on an MDO agenda by name only when this holds for 'mdo_bespreking')."""
+    require_aware(at, "at")
+    if context not in PURPOSES:
+        raise PolicyError(f"Onbekende leescontext: {context!r}.")
+    return any(_fits_context(grant, context) and _in_force(grant, at) for grant in consents)
 
 
 def active_break_glass(
@@ -321,7 +348,9 @@ def decide(
 
     grants = tuple(consents)
     parents = family.parent_ids if both_parents_required else frozenset()
-    glass = active_break_glass(viewer, family, break_glass, at)
+    # Rule 5 applies only to a direct care relationship: MDO attendance or a team-wide role
+    # never opens emergency access, even if a row exists.
+    glass = active_break_glass(viewer, family, break_glass, at) if has_direct_care(family.involvement) else None
     grounds: dict[str, str] = {}
     withheld: dict[str, str] = {}
     consent_ids: set[int] = set()

@@ -173,13 +173,18 @@ GRANT_STATUSES: tuple[str, ...] = tuple(GRANT_STATUS_LABELS)
 INVOLVEMENT_LABELS: Mapping[str, str] = _frozen(
     {
         "registering_organisation": "Aanmeldende organisatie",
-        "coordinator": "Casusregisseur",
+        "coordinator": "Coördinator",
         "core_team": "Kernteam",
         "substitute": "Vervanger",
         "mdo_attendee": "Deelnemer MDO",
+        "team_planner": "Planner van het kernteam",
     }
 )
 INVOLVEMENT_KINDS: tuple[str, ...] = tuple(INVOLVEMENT_LABELS)
+
+#: A direct care relationship (behandelrelatie) with the family. Only these open the way to
+#: break-the-glass; MDO attendance and the planner's team-wide role do not.
+DIRECT_CARE_KINDS: frozenset[str] = frozenset({"registering_organisation", "coordinator", "core_team", "substitute"})
 
 
 def check_codes(values: object, known: tuple[str, ...], what: str) -> frozenset[str]:

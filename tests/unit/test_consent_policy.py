@@ -209,6 +209,11 @@ class Involvement:
     own: bool
     kinds: frozenset[str]
 
+    @property
+    def direct(self) -> bool:
+        """A direct care relationship: only this lets break-the-glass open anything."""
+        return bool(self.kinds & {"registering_organisation", "coordinator", "core_team", "substitute"})
+
 
 INVOLVEMENTS = (
     Involvement("eigen organisatie (aanmeldend)", True, frozenset({"registering_organisation"})),
@@ -216,6 +221,7 @@ INVOLVEMENTS = (
     Involvement("andere organisatie, kernteam", False, frozenset({"core_team"})),
     Involvement("andere organisatie, vervanger", False, frozenset({"substitute"})),
     Involvement("andere organisatie, MDO-deelnemer", False, frozenset({"mdo_attendee"})),
+    Involvement("andere organisatie, planner van het kernteam", False, frozenset({"team_planner"})),
     Involvement("andere organisatie, onbetrokken", False, frozenset()),
     Involvement("eigen organisatie, onbetrokken", True, frozenset()),
 )
@@ -406,7 +412,8 @@ def test_exhaustive_matrix_against_oracle() -> None:
                 outcome = NOT_INVOLVED_OUTCOME
             else:
                 state = scenario.state if category in CONSENTED else "geen"
-                outcome = OUTCOMES[(ROLE_HAS[(role, category)], involvement.own, state, glass_on)]
+                outcome = OUTCOMES[(ROLE_HAS[(role, category)], involvement.own, state,
+                                    glass_on and involvement.direct)]
             expected[category] = outcome
             kind, code = outcome
             if kind == "toon":
@@ -453,7 +460,7 @@ def test_exhaustive_matrix_against_oracle() -> None:
     expected_cells = len(ROLES) * len(CATEGORIES) * len(SCENARIOS) * len(INVOLVEMENTS) * len(BREAK_GLASS_STATES)
     print(f"\nconsent matrix cells checked: {cells} ({decisions} decisions)")
     assert not failures, f"{len(failures)} afwijkingen, eerste:\n" + "\n".join(failures[:25])
-    assert cells == expected_cells == 13 * 10 * 26 * 7 * 2
+    assert cells == expected_cells == 13 * 10 * 26 * 8 * 2
     assert decisions * len(CATEGORIES) == cells
 
 
@@ -501,7 +508,8 @@ def test_vocabulary_codes_are_the_contract() -> None:
         "geen_betrokkenheid",
     }
     assert CONSENT_REASONS == {"geen_toestemming", "toestemming_ingetrokken", "toestemming_verlopen"}
-    assert INVOLVEMENT_KINDS == ("registering_organisation", "coordinator", "core_team", "substitute", "mdo_attendee")
+    assert INVOLVEMENT_KINDS == ("registering_organisation", "coordinator", "core_team", "substitute", "mdo_attendee",
+                                 "team_planner")
     assert set(GROUNDS) == {"eigen_organisatie", "toestemming", "noodtoegang"}
     assert set(GRANT_STATUSES) == {"actief", "ingetrokken", "verlopen", "nog_niet_geldig"}
     assert set(GRID_ROLES) == set(ROLES) and set(GRID_COLUMNS.values()) == set(CATEGORIES)
@@ -1111,13 +1119,65 @@ def test_properties(roles, domain, organisation, kinds, consents, context, both)
     assert plain.consent_ids <= {c.id for c in consents}
     if plain.own_organisation and plain.involved:
         assert plain.allowed == role_categories(roles) and not plain.consent_ids
-    # Break-the-glass only ever turns consent reasons into "allowed".
+    # Break-the-glass only ever turns consent reasons into "allowed", and only for a direct care
+    # relationship; what it opens may be read, never written.
+    direct = bool(kinds & {"registering_organisation", "coordinator", "core_team", "substitute"})
     for category in CATEGORIES:
-        if plain.reason(category) in CONSENT_REASONS:
-            assert glass.may(category)
+        if plain.reason(category) in CONSENT_REASONS and direct:
+            assert glass.may(category) and not glass.may_write(category)
         else:
             assert glass.reason(category) == plain.reason(category)
-    assert (glass.break_glass_id is not None) == any(r in CONSENT_REASONS for r in plain.withheld.values())
+            assert glass.may_write(category) == plain.may_write(category) == plain.may(category)
+    assert (glass.break_glass_id is not None) == (direct and any(r in CONSENT_REASONS for r in plain.withheld.values()))
     # Without any consent nothing is shown to another organisation.
     if not plain.own_organisation:
         assert decide(viewer, family, (), NOW, **kwargs).allowed == frozenset()
+
+
+# ---------------------------------------------------------------------------
+# Break-the-glass follows a direct care relationship, and opens reading only.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kinds", [frozenset({"mdo_attendee"}), frozenset({"team_planner"}),
+                                   frozenset({"mdo_attendee", "team_planner"})])
+def test_break_glass_without_a_care_relationship_opens_nothing(kinds) -> None:
+    decision = decide(JEUGDARTS, _other_org_family(kinds), (), NOW, break_glass=[_glass()])
+    assert decision.involved
+    assert decision.allowed == frozenset()
+    assert set(decision.withheld.values()) == {"geen_toestemming"}
+    assert decision.break_glass_id is None
+
+
+@pytest.mark.parametrize("kind", ["registering_organisation", "coordinator", "core_team", "substitute"])
+def test_break_glass_with_a_care_relationship_opens_reading_not_writing(kind) -> None:
+    consents = [grant(1, org=OTHER_ORG, categories=frozenset({"naw"}))]
+    decision = decide(JEUGDARTS, _other_org_family(frozenset({kind})), consents, NOW, break_glass=[_glass()])
+    assert decision.allowed == set(CATEGORIES)
+    assert decision.may_write("naw")            # by consent
+    assert not decision.may_write("consultverslagen")  # only by break-the-glass
+    assert decision.by_break_glass == set(CATEGORIES) - {"naw"}
+
+
+def test_has_direct_care() -> None:
+    from consent import has_direct_care
+
+    assert not has_direct_care(())
+    assert not has_direct_care({"mdo_attendee", "team_planner"})
+    assert all(has_direct_care({k}) for k in ("registering_organisation", "coordinator", "core_team", "substitute"))
+
+
+def test_covers_context_for_the_mdo() -> None:
+    from consent import covers_context
+
+    general = grant(1, org=OTHER_ORG)
+    mdo = grant(2, org=OTHER_ORG, purpose=MDO)
+    handover = grant(3, org=OTHER_ORG, purpose="warme_overdracht")
+    assert covers_context([general], MDO, NOW)
+    assert covers_context([mdo], MDO, NOW)
+    assert not covers_context([handover], MDO, NOW)
+    assert not covers_context([grant(4, org=OTHER_ORG, withdrawn=NOW - DAY)], MDO, NOW)
+    assert not covers_context([grant(5, org=OTHER_ORG, until=NOW - DAY)], MDO, NOW)
+    assert not covers_context([], MDO, NOW)
+    with pytest.raises(PolicyError):
+        covers_context([general], "koffie", NOW)
