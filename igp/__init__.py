@@ -67,6 +67,10 @@ def create_app(settings=None, clock=None):
     from igp.web import register_web
 
     register_web(app)
+    if app.config.get("GUARD_TEMPLATES"):
+        from igp.sharing import guard
+
+        guard.install(app, db)
     _register_blueprints(app)
     _register_cli(app)
     _sqlite_pragmas(app)

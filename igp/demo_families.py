@@ -130,6 +130,7 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
 
 def load_mdo() -> None:
     """A weekly POP-poli MDO series (meetings for the coming weeks) and one finished MDO."""
+    from igp.admin.services import add_poli_team_member
     from igp.mdo.services import (
         accept_proposal,
         add_outcome,
@@ -141,8 +142,13 @@ def load_mdo() -> None:
     )
 
     chair = _user("mdo.dejong")
+    planner = _user("planner.kok")
     members = [_user(u).id for u in ("jvk.smit", "jvk.elamrani", "sw.mulder", "mmw.jansen", "ja.peters",
                                      "planner.kok", "ka.vermeulen")]
+    # the kernteam of each MDO poli, kept by the planner: their attendance counts as involvement
+    for poli in ("pop", "mamaplus"):
+        for uid in [chair.id, *members]:
+            add_poli_team_member(planner, poli, uid)
     today = clock.today()
     first = today + timedelta(days=(1 - today.weekday()) % 7 or 7)  # next Tuesday
     create_series(chair, {"poli": "pop", "name": "MDO POP-poli", "rhythm": "wekelijks",
@@ -153,7 +159,7 @@ def load_mdo() -> None:
     past = create_meeting(chair, {"poli": "mamaplus", "starts_at": (clock.now() - timedelta(days=3)).isoformat(),
                                   "location": "Consultatiebureau Noord", "quorum_domains": ["zorg", "jgz", "sociaal"]})
     record_attendance(chair, past.id, {"attendees": [{"user_id": uid, "status": "aanwezig"} for uid in members]})
-    items = accept_proposal(chair, past.id)
+    items = accept_proposal(planner, past.id)  # the planner prepares the agenda
     for n, item in enumerate(items):
         if n % 3 == 2:
             mark_not_discussed(chair, item.id)

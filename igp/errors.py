@@ -19,6 +19,13 @@ class ServiceError(Exception):
         self.audit = audit
 
 
+class UsePost(ServiceError):
+    """An identifying value (BSN, name, birth date) sent in a URL: refused, the POST is named."""
+
+    status = 400
+    code = "use_post"
+
+
 class ValidationError(ServiceError):
     """Bad input: `errors` maps field names to Dutch messages."""
 

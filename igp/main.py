@@ -22,6 +22,8 @@ NAV = [
     ("families.index", "Gezinnen", _CASE),
     ("handover.board", "Overdrachten", _BOARD),
     ("mdo.index", "MDO", _CASE),
+    ("mdo.poli_teams", "Kernteams", ("planner", "beheerder")),
+    ("families.duplicate_queue", "Dubbele gezinnen", ("planner", "privacy_officer")),
     ("coordination.caseload", "Caseload", ("planner", "projectleider", "jeugdverpleegkundige", "beheerder")),
     ("coordination.absences", "Afwezigheid", _CASE + ("beheerder",)),
     ("coordination.knelpunten", "Knelpunten", _CASE + ("projectleider",)),

@@ -1,9 +1,24 @@
 """Imports every model module so the metadata (and Alembic autogenerate) sees all tables."""
-from igp.admin.models import Poli, Setting  # noqa: F401
+from igp.admin.models import Poli, PoliTeamMember, Setting  # noqa: F401
 from igp.audit.models import AuditEntry, AuditHead  # noqa: F401
 from igp.auth.models import ApiToken, LoginThrottle, Organisation, User, UserRole  # noqa: F401
-from igp.coordination.models import Absence, CoordinatorAssignment, CoreTeamMember, Knelpunt  # noqa: F401
-from igp.families.models import Child, Family, FamilyNote, Intake, IntakeParticipant, Parent, Referral  # noqa: F401
+from igp.coordination.models import (  # noqa: F401
+    Absence,
+    CoordinatorAssignment,
+    CoordinatorProposal,
+    CoreTeamMember,
+    Knelpunt,
+)
+from igp.families.models import (  # noqa: F401
+    Child,
+    DuplicateCandidate,
+    Family,
+    FamilyNote,
+    Intake,
+    IntakeParticipant,
+    Parent,
+    Referral,
+)
 from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback  # noqa: F401
 from igp.mdo.models import (  # noqa: F401
     AgendaItem,

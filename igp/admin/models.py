@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from igp.extensions import db
 from igp.models_base import UTCDateTime, utcnow
@@ -32,3 +32,22 @@ class Setting(db.Model):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PoliTeamMember(db.Model):
+    """The kernteam of a poli: the professionals whose attendance at this poli's MDO counts as
+    involvement with the families on its agenda (kept by a planner or beheerder)."""
+
+    __tablename__ = "poli_team_member"
+    __table_args__ = (Index("ix_poli_team_member_user_active", "user_id", "removed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    poli = relationship("Poli", lazy="joined")
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")

@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import func, select
 
-from igp.admin.models import Poli, Setting
+from igp.admin.models import Poli, PoliTeamMember, Setting
 from igp.audit import services as audit
-from igp.errors import ValidationError
+from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 
 POLI_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,29}$")
@@ -171,3 +171,65 @@ def update_settings(values: dict) -> dict:
     for key, value in changed.items():
         set_setting(key, value)
     return changed
+
+
+# ------------------------------------------------------------------ the kernteam of a poli
+
+TEAM_KEEPER_ROLES = frozenset({"planner", "beheerder"})
+# Roles that take part in an MDO as a professional of the kernteam (not the aggregate-only roles)
+TEAM_MEMBER_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                               "jeugdverpleegkundige", "sociaal_werker", "planner", "informele_steun",
+                               "mdo_voorzitter"})
+
+
+def poli_team(poli_id: int) -> list[PoliTeamMember]:
+    return list(db.session.scalars(select(PoliTeamMember).where(PoliTeamMember.poli_id == poli_id,
+                                                               PoliTeamMember.removed_at.is_(None))
+                                   .order_by(PoliTeamMember.added_at, PoliTeamMember.id)))
+
+
+def _require_team_keeper(actor) -> None:
+    if not actor.roles & TEAM_KEEPER_ROLES:
+        raise Forbidden("Alleen een planner of beheerder houdt het kernteam van een poli bij.", audit={
+            "action": "update", "user": actor, "object_type": "poli_team", "outcome": "denied",
+            "detail": "poli team change refused: role"})
+
+
+def add_poli_team_member(actor, poli_code: str, user_id) -> PoliTeamMember:
+    """Adding someone to a poli's kernteam lets their MDO attendance count as involvement with
+    the families on that poli's agendas (under consent): a security decision, logged."""
+    from igp.auth.models import User
+    from igp.ids import as_id
+
+    _require_team_keeper(actor)
+    poli = find_poli(poli_code)
+    if poli is None:
+        raise NotFound("Deze poli bestaat niet.")
+    uid = as_id(user_id)
+    user = db.session.get(User, uid) if uid else None
+    if user is None or not user.is_active:
+        raise ValidationError({"user_id": "Kies een actieve gebruiker."})
+    if not user.roles & TEAM_MEMBER_ROLES:
+        raise ValidationError({"user_id": f"{user.name} heeft geen rol in het kernteam van een poli."})
+    if any(m.user_id == user.id for m in poli_team(poli.id)):
+        raise ValidationError({"user_id": f"{user.name} staat al in het kernteam van {poli.name}."})
+    member = PoliTeamMember(poli_id=poli.id, user_id=user.id, added_by_id=actor.id)
+    db.session.add(member)
+    db.session.flush()
+    audit.record("update", user=actor, object_type="poli_team", object_id=member.id,
+                 detail=f"poli {poli.code}: + user {user.id}")
+    return member
+
+
+def remove_poli_team_member(actor, member_id: int, poli_code: str | None = None) -> PoliTeamMember:
+    from igp import clock
+
+    _require_team_keeper(actor)
+    member = db.session.get(PoliTeamMember, member_id)
+    if member is None or member.removed_at is not None or (poli_code is not None and member.poli.code != poli_code):
+        raise NotFound("Dit kernteamlid bestaat niet (meer).")
+    member.removed_at = clock.now()
+    member.removed_by_id = actor.id
+    audit.record("update", user=actor, object_type="poli_team", object_id=member.id,
+                 detail=f"poli {member.poli.code}: - user {member.user_id}")
+    return member

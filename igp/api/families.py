@@ -8,7 +8,7 @@ from igp.api import bp
 from igp.api.common import iso, json_body, page_arg
 from igp.auth import access
 from igp.coordination import services as coordination
-from igp.errors import ValidationError
+from igp.errors import UsePost, ValidationError
 from igp.families import services
 from igp.families.overview import consent_json, family_page, handover_json, page_json
 from igp.handover import services as handover
@@ -26,8 +26,8 @@ def summary_json(s) -> dict:
             "withheld": [] if s.name else [{"category": "naw", "reason": s.naw_withheld_reason}]}
 
 
-def _coordinator_json(family) -> dict | None:
-    contact = coordination.contact_today(family)
+def _coordinator_json(family=None, *, contact: dict | None = None) -> dict | None:
+    contact = contact if contact is not None else coordination.contact_today(family)
     if contact["coordinator"] is None:
         return None
     coordinator, substitute = contact["coordinator"], contact["acting_substitute"]
@@ -46,8 +46,7 @@ def create_family():
         return jsonify({"error": {
             "code": "duplicate", "message": exc.message,
             "duplicates": [{"id": d.family_id, "pseudonym": d.pseudonym, "match": d.match, "visible": d.visible,
-                            "organisation": d.organisation} for d in exc.duplicates],
-            "not_visible": exc.hidden}}), 409
+                            "organisation": d.organisation} for d in exc.duplicates]}}), 409
     family = result.family
     current = handover.current_handover(family.id, "in")
     signal = handover.signal_of(current) if current else None
@@ -78,19 +77,27 @@ def list_families():
     return jsonify({"items": [summary_json(s) for s in items], "page": page, "has_next": has_next})
 
 
+IDENTIFYING_PARAMS = ("bsn", "name", "birth_date")
+
+
 @bp.route("/families/search", methods=["GET"])
 @access.roles(*READ_ROLES)
 def search_families():
-    from datetime import date
+    """By pseudonym only: identifying values never travel in a URL (a proxy's access log would
+    hold them). BSN, name and birth date go in the body of POST /api/v1/families/search."""
+    if any(key in request.args for key in IDENTIFYING_PARAMS):
+        raise UsePost("Zoek op BSN, naam of geboortedatum met POST /api/v1/families/search en de gegevens in de "
+                      "body ({\"bsn\"} of {\"name\", \"birth_date\"}); zulke gegevens horen niet in een adres.",
+                      field=next(k for k in IDENTIFYING_PARAMS if k in request.args))
+    items = services.search_families(current_user, pseudonym=request.args.get("pseudonym"), access="api")
+    return jsonify({"items": [summary_json(s) for s in items]})
 
-    birth = request.args.get("birth_date")
-    try:
-        birth_date = date.fromisoformat(birth) if birth else None
-    except ValueError:
-        raise ValidationError({"birth_date": "Gebruik jjjj-mm-dd."}) from None
-    items = services.search_families(current_user, pseudonym=request.args.get("pseudonym"),
-                                     bsn=request.args.get("bsn"), name=request.args.get("name"),
-                                     birth_date=birth_date, access="api")
+
+@bp.route("/families/search", methods=["POST"])
+@access.roles(*READ_ROLES)
+def search_families_post():
+    body = json_body()
+    items = services.search(current_user, body, access="api")
     return jsonify({"items": [summary_json(s) for s in items]})
 
 
@@ -121,8 +128,12 @@ def intake(family_id: int):
 @access.roles(*WRITE_ROLES)
 def add_note(family_id: int):
     data = json_body()
-    note = services.add_note(current_user, family_id, data.get("category"), data.get("text"))
-    return jsonify({"id": note.id, "category": note.category, "created_at": iso(note.created_at)}), 201
+    emergency = data.get("emergency", False)
+    if not isinstance(emergency, bool):
+        raise ValidationError({"emergency": "Geef true of false."})
+    note = services.add_note(current_user, family_id, data.get("category"), data.get("text"), emergency=emergency)
+    return jsonify({"id": note.id, "category": note.category, "created_at": iso(note.created_at),
+                    "emergency": note.break_glass_id is not None}), 201
 
 
 @bp.route("/families/<int:family_id>/consents", methods=["POST"])
@@ -172,15 +183,47 @@ def access_log(family_id: int):
         "consent_ids": [int(c) for c in (e.consent_ids or "").split(",") if c]} for e in entries]})
 
 
+def _proposal_json(row) -> dict:
+    return {"id": row.id, "family_id": row.family_id, "user_id": row.proposed_user_id,
+            "proposed_by_id": row.proposed_by_id, "reason": row.reason, "status": row.status,
+            "created_at": iso(row.created_at)}
+
+
+@bp.route("/families/<int:family_id>/coordinator/proposals", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def propose_coordinator(family_id: int):
+    row = coordination.propose_coordinator_change(current_user, family_id, json_body())
+    return jsonify(_proposal_json(row)), 201
+
+
+@bp.route("/families/<int:family_id>/coordinator/proposals", methods=["GET"])
+@access.roles(*READ_ROLES)
+def coordinator_proposals(family_id: int):
+    from igp.sharing import gateway, related
+
+    view = gateway.read_family(current_user, family_id, access="api", audit_read=False)
+    return jsonify({"items": [{"id": p.id, "proposed_user": p.proposed_user, "proposed_by": p.proposed_by,
+                               "reason": p.reason, "reason_text": p.reason_text, "created_at": iso(p.created_at)}
+                              for p in related.coordinator_proposals(view)]})
+
+
+@bp.route("/coordinator-proposals/<int:proposal_id>/<decision>", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def decide_coordinator_proposal(proposal_id: int, decision: str):
+    if decision not in ("accept", "decline"):
+        from igp.errors import NotFound
+
+        raise NotFound("Gebruik /accept of /decline.")
+    row = coordination.decide_proposal(current_user, proposal_id, decision == "accept")
+    return jsonify(_proposal_json(row))
+
+
 @bp.route("/families/<int:family_id>/coordinator", methods=["PUT"])
 @access.roles(*WRITE_ROLES)
 def set_coordinator(family_id: int):
     assignment = coordination.assign_coordinator(current_user, family_id, json_body())
-    from igp.extensions import db
-    from igp.families.models import Family
-
-    family = db.session.get(Family, family_id)
-    return jsonify({"coordinator": _coordinator_json(family), "reason": assignment.reason})
+    return jsonify({"coordinator": _coordinator_json(contact=coordination.contact_for(family_id)),
+                    "reason": assignment.reason})
 
 
 @bp.route("/families/<int:family_id>/core-team", methods=["POST"])

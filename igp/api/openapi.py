@@ -113,8 +113,12 @@ def document() -> dict:
                 query("poli"), query("status", enum(family_rules.STATUSES)), query("phase", enum(family_rules.PHASES)),
                 query("page", INT)]),
         },
-        "/families/search": {"get": op("Exact search", params=[query("pseudonym"), query("bsn"), query("name"),
-                                                                query("birth_date", DATE)])},
+        "/families/search": {
+            "get": op("Search by pseudonym (BSN, name or birth date in the URL: 400, use the POST)",
+                      params=[query("pseudonym")]),
+            "post": op("Exact search by BSN, name + birth date, or pseudonym, in the body", body=obj(
+                {"bsn": STR, "name": STR, "birth_date": DATE, "pseudonym": STR})),
+        },
         "/families/{family_id}": {
             "parameters": [FAMILY_ID],
             "get": op("A family: allowed categories only, plus what is withheld and why"),
@@ -127,7 +131,8 @@ def document() -> dict:
         "/families/{family_id}/intake": {"parameters": [FAMILY_ID],
                                          "post": op("Plan or record the intake", body=INTAKE, ok="201")},
         "/families/{family_id}/notes": {"parameters": [FAMILY_ID], "post": op(
-            "A note in one data category", body=obj({"category": enum(CATEGORIES), "text": STR}), ok="201")},
+            "A note in one data category; emergency: a noodnotitie under an open break-the-glass",
+            body=obj({"category": enum(CATEGORIES), "text": STR, "emergency": BOOL}), ok="201")},
         "/families/{family_id}/consents": {
             "parameters": [FAMILY_ID],
             "post": op("Record the parents' consent (registering organisation)", body=CONSENT, ok="201"),
@@ -141,6 +146,16 @@ def document() -> dict:
                                              "get": op("Wie zag wat (coordinator, privacy officer)")},
         "/families/{family_id}/coordinator": {"parameters": [FAMILY_ID], "put": op(
             "Assign the coordinator", body=obj({"user_id": INT, "reason": STR, "reason_text": STR}, ["user_id"]))},
+        "/families/{family_id}/coordinator/proposals": {
+            "parameters": [FAMILY_ID],
+            "post": op("Propose another coordinator (kernteam members who may not change it)", body=obj(
+                {"user_id": INT, "reason": STR, "reason_text": STR}, ["user_id"]), ok="201"),
+            "get": op("Open proposals"),
+        },
+        "/coordinator-proposals/{proposal_id}/{decision}": {
+            "parameters": [path_param("proposal_id"),
+                           {"name": "decision", "in": "path", "required": True, "schema": enum(["accept", "decline"])}],
+            "post": op("Accept or decline a proposal (planner, coordinator or substitute, registering organisation)")},
         "/families/{family_id}/core-team": {"parameters": [FAMILY_ID], "post": op(
             "Add a professional to the core team", body=obj({"user_id": INT, "case_role": STR}), ok="201")},
         "/families/{family_id}/exit": {"parameters": [FAMILY_ID], "post": op("Exit with an outward handover", body=obj(
@@ -181,8 +196,9 @@ def document() -> dict:
         "/mdo/meetings/{meeting_id}/agenda/propose": {"parameters": [path_param("meeting_id")],
                                                       "post": op("The proposed agenda with reasons")},
         "/mdo/meetings/{meeting_id}/items": {"parameters": [path_param("meeting_id")], "post": op(
-            "Add an agenda item", body=obj({"family_id": INT, "reasons": {"type": "array", "items": STR},
-                                            "question": STR, "minutes_planned": INT, "position": INT}), ok="201")},
+            "Add an agenda item (a family the actor may already see; without MDO consent only anonymously)",
+            body=obj({"family_id": INT, "pseudonym": STR, "reasons": {"type": "array", "items": STR},
+                      "question": STR, "minutes_planned": INT, "position": INT, "anonymous": BOOL}), ok="201")},
         "/mdo/meetings/{meeting_id}/attendance": {"parameters": [path_param("meeting_id")], "post": op(
             "Attendance", body=obj({"attendees": {"type": "array", "items": obj(
                 {"user_id": INT, "status": enum(mdo_rules.ATTENDANCE), "item_ids": {"type": "array", "items": INT}})}}))},
@@ -198,6 +214,21 @@ def document() -> dict:
         "/actions": {"get": op("MDO actions", params=[query("owner"), query("status", enum(mdo_rules.ACTION_STATUSES))])},
         "/actions/{action_id}": {"parameters": [path_param("action_id")], "post": op(
             "Update an action", body=obj({"status": enum(mdo_rules.ACTION_STATUSES)}, ["status"]))},
+        "/polis/{code}/team": {
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR}],
+            "get": op("The kernteam of a poli (whose MDO attendance counts as involvement)"),
+            "post": op("Add a member (planner, beheerder)", body=obj({"user_id": INT}, ["user_id"]), ok="201"),
+        },
+        "/polis/{code}/team/{member_id}": {
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR},
+                           path_param("member_id")],
+            "delete": op("Remove a member (planner, beheerder)", ok="204"),
+        },
+        "/duplicates": {"get": op("Possible duplicates the registering user could not see (planner, privacy "
+                                  "officer)")},
+        "/duplicates/{candidate_id}/resolve": {"parameters": [path_param("candidate_id")], "post": op(
+            "Merge or mark as distinct", body=obj({"resolution": enum(["samenvoegen", "verschillend"]), "note": STR},
+                                                  ["resolution"]))},
         "/reports/throughput": {"get": op("Aggregated throughput (projectleider, beheerder)", params=[
             query("from", DATE), query("to", DATE), query("poli")])},
     }

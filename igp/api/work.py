@@ -9,6 +9,7 @@ from igp.api.common import iso, json_body, page_arg
 from igp.auth import access
 from igp.coordination import services as coordination
 from igp.handover import services as handover
+from igp.mdo import readmodels
 from igp.mdo import services as mdo
 
 BOARD_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
@@ -30,7 +31,7 @@ def handovers():
                           offset=(page - 1) * HANDOVERS_PER_PAGE, **filters)
     return jsonify({"items": [{
         "id": r.handover.id, "family_id": r.summary.id, "pseudonym": r.summary.pseudonym,
-        "poli": r.handover.poli.code, "direction": r.handover.direction, "status": r.handover.status,
+        "poli": r.handover.poli_code, "direction": r.handover.direction, "status": r.handover.status,
         "deadline": iso(r.handover.deadline), "workdays_left": r.workdays_left, "signal": r.signal,
         "coordinator": r.coordinator_name} for r in rows],
         "page": page, "total": total, "has_next": page * HANDOVERS_PER_PAGE < total})
@@ -118,15 +119,20 @@ def create_meeting():
 @bp.route("/mdo/meetings/<int:meeting_id>", methods=["GET"])
 @access.roles(*CASE_ROLES)
 def get_meeting(meeting_id: int):
-    meeting, items = mdo.meeting_page(current_user, meeting_id, access="api")
-    body = meeting_json(meeting)
-    for entry, view in zip(body["items"], items):
-        entry["quorum_met"] = view.quorum.met
-        entry["visible"] = view.family is not None
-        entry["name"] = view.family.display_name if view.family else None
-        entry["minutes"] = view.minutes
-        entry["outcomes"] = [{"kind": o.kind, "referral_type": o.referral_type, "quorum_met": o.quorum_met,
-                              "text": o.text if view.may_minutes else None} for o in view.item.outcomes]
+    meeting, items = readmodels.meeting_page(current_user, meeting_id, access="api")
+    body = {"id": meeting.id, "poli": meeting.poli_code, "starts_at": iso(meeting.starts_at),
+            "duration_minutes": meeting.duration_minutes, "status": meeting.status, "chair_id": meeting.chair_id,
+            "quorum_domains": meeting.quorum_domains,
+            "attendees": [{"user_id": a.user_id, "status": a.status} for a in meeting.attendees], "items": []}
+    for view in items:
+        body["items"].append({
+            "id": view.id, "family_id": view.family_id, "pseudonym": view.pseudonym, "position": view.position,
+            "reasons": view.reasons, "status": view.status, "minutes_planned": view.minutes_planned,
+            "anonymous": view.anonymous, "quorum_met": view.quorum.met, "visible": view.family is not None,
+            "name": view.family.display_name if view.family else None, "question": view.question,
+            "minutes": view.minutes,
+            "outcomes": [{"kind": o.kind, "referral_type": o.referral_type, "quorum_met": o.quorum_met,
+                          "text": o.text} for o in view.outcomes]})
     return jsonify(body)
 
 
@@ -135,7 +141,8 @@ def get_meeting(meeting_id: int):
 def propose(meeting_id: int):
     proposals = mdo.propose_agenda(current_user, meeting_id)
     return jsonify({"items": [{"family_id": p.family_id, "pseudonym": p.pseudonym, "reasons": p.reasons,
-                               "open_actions": p.open_actions} for p in proposals]})
+                               "open_actions": p.open_actions, "name": p.name, "coordinator": p.coordinator,
+                               "question": p.question, "mdo_consent": p.mdo_consent} for p in proposals]})
 
 
 @bp.route("/mdo/meetings/<int:meeting_id>/items", methods=["POST"])
@@ -143,7 +150,7 @@ def propose(meeting_id: int):
 def add_item(meeting_id: int):
     item = mdo.add_item(current_user, meeting_id, json_body())
     return jsonify({"id": item.id, "family_id": item.family_id, "position": item.position,
-                    "reasons": item.reasons}), 201
+                    "reasons": item.reasons, "anonymous": item.anonymous}), 201
 
 
 @bp.route("/mdo/meetings/<int:meeting_id>/attendance", methods=["POST"])
@@ -213,3 +220,58 @@ def actions():
 def update_action(action_id: int):
     action = mdo.set_action_status(current_user, action_id, json_body().get("status"))
     return jsonify({"id": action.id, "status": action.status, "done_at": iso(action.done_at)})
+
+
+# ------------------------------------------------------------------ the kernteam of a poli
+
+@bp.route("/polis/<code>/team", methods=["GET"])
+@access.roles(*CASE_ROLES)
+def poli_team(code: str):
+    from igp.admin import services as admin
+    from igp.errors import NotFound
+
+    poli = admin.find_poli(code)
+    if poli is None:
+        raise NotFound("Deze poli bestaat niet.")
+    return jsonify({"poli": poli.code, "members": [
+        {"id": m.id, "user_id": m.user_id, "name": m.user.name, "organisation": m.user.organisation.name,
+         "added_at": iso(m.added_at)} for m in admin.poli_team(poli.id)]})
+
+
+@bp.route("/polis/<code>/team", methods=["POST"])
+@access.roles("planner", "beheerder")
+def add_poli_team_member(code: str):
+    from igp.admin import services as admin
+
+    member = admin.add_poli_team_member(current_user, code, json_body().get("user_id"))
+    return jsonify({"id": member.id, "user_id": member.user_id, "poli": member.poli.code}), 201
+
+
+@bp.route("/polis/<code>/team/<int:member_id>", methods=["DELETE"])
+@access.roles("planner", "beheerder")
+def remove_poli_team_member(code: str, member_id: int):
+    from igp.admin import services as admin
+
+    admin.remove_poli_team_member(current_user, member_id, poli_code=code)
+    return "", 204
+
+
+# ------------------------------------------------------------------ possible duplicates
+
+@bp.route("/duplicates", methods=["GET"])
+@access.roles("planner", "privacy_officer")
+def duplicates():
+    from igp.families import duplicates as queue
+
+    return jsonify({"items": [{"id": c.id, "new_family_id": c.new_family_id, "existing_family_id": c.existing_family_id,
+                               "new_pseudonym": c.new_pseudonym, "existing_pseudonym": c.existing_pseudonym,
+                               "match": c.match, "created_at": iso(c.created_at)} for c in queue.queue(current_user)]})
+
+
+@bp.route("/duplicates/<int:candidate_id>/resolve", methods=["POST"])
+@access.roles("planner", "privacy_officer")
+def resolve_duplicate(candidate_id: int):
+    from igp.families import duplicates as queue
+
+    row = queue.resolve(current_user, candidate_id, json_body())
+    return jsonify({"id": row.id, "resolution": row.resolution, "resolved_at": iso(row.resolved_at)})

@@ -31,6 +31,28 @@ class CoordinatorAssignment(db.Model):
     by_user = relationship("User", foreign_keys=[by_user_id])
 
 
+class CoordinatorProposal(db.Model):
+    """A kernteam member who may not change the coordinator proposes it; the planner, the
+    current coordinator (or substitute) or the registering organisation accepts or declines."""
+
+    __tablename__ = "coordinator_proposal"
+    __table_args__ = (Index("ix_coordinator_proposal_family_status", "family_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
+    proposed_user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    reason_text: Mapped[str | None] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | aangenomen | afgewezen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    proposed_user = relationship("User", foreign_keys=[proposed_user_id], lazy="joined")
+    proposed_by = relationship("User", foreign_keys=[proposed_by_id], lazy="joined")
+
+
 class CoreTeamMember(db.Model):
     """A professional involved with a family ('vaste gezichten'), with their role on the case."""
 

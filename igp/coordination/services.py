@@ -5,25 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from igp import clock
 from igp.admin.services import get_setting
 from igp.audit import services as audit
 from igp.auth.models import User, UserRole
-from igp.coordination.models import Absence, CoordinatorAssignment, CoreTeamMember, Knelpunt
+from igp.coordination import rules
+from igp.coordination.models import Absence, CoordinatorAssignment, CoordinatorProposal, CoreTeamMember, Knelpunt
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families import rules as family_rules
 from igp.families.models import Child, Family
 from igp.ids import as_id, as_text
 from igp.notifications.services import notify
-from igp.sharing import gateway
+from igp.sharing import gateway, involvement
 
 ACTIVE_STATUSES = ("aangemeld", "in_intake", "actief")
 CASEHOLDING_ROLES = frozenset({"jeugdverpleegkundige", "sociaal_werker", "mmw"})
-COORDINATING_ACTORS = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
-                                 "jeugdverpleegkundige", "sociaal_werker", "planner"})
+COORDINATING_ACTORS = rules.COORDINATING_ACTORS
 
 ASSIGN_REASONS = {
     "standaard": "Standaard: jeugdverpleegkundige",
@@ -53,8 +53,7 @@ def can_hold_cases(user: User) -> bool:
 
 # ------------------------------------------------------------------ absence and substitution
 
-def _active_absence_clause(day: date):
-    return and_(Absence.starts_on <= day, Absence.ends_on >= day, Absence.cancelled_at.is_(None))
+_active_absence_clause = involvement.active_absence_clause
 
 
 def absence_on(user_id: int, day: date | None = None) -> Absence | None:
@@ -65,26 +64,11 @@ def absence_on(user_id: int, day: date | None = None) -> Absence | None:
 
 def substituted_user_ids(user, day: date | None = None) -> list[int]:
     """Coordinators for whom this user stands in today."""
-    day = day or clock.today()
-    return list(db.session.scalars(select(Absence.user_id).where(Absence.substitute_id == user.id,
-                                                                 _active_absence_clause(day))))
+    return involvement.substituted_user_ids(user.id, day)
 
 
-def acting_substitute_for(user, family: Family) -> int | None:
-    """The coordinator's id when `user` acts for them on this family today ("namens")."""
-    if family.coordinator_id is None or family.coordinator_id == user.id:
-        return None
-    absence = absence_on(family.coordinator_id)
-    if absence is not None and absence.substitute_id == user.id:
-        return family.coordinator_id
-    return None
-
-
-def my_family_ids_clause(user, day: date | None = None):
-    """Families this user coordinates, or coordinates today as substitute."""
-    # the few ids are fetched first: a plain IN list lets the database use the coordinator index
-    # (an OR with a subquery made it read every active family)
-    return Family.coordinator_id.in_([user.id, *substituted_user_ids(user, day)])
+acting_substitute_for = involvement.acting_substitute_for
+my_family_ids_clause = involvement.coordinated_family_clause
 
 
 def contact_today(family: Family, day: date | None = None) -> dict:
@@ -205,8 +189,9 @@ def _active_case_counts(poli_id: int | None = None) -> dict[int, int]:
 
 def coordinator_allowed(family: Family, candidate: User) -> bool:
     """The family's consent (or being the registering organisation) must cover NAW for the
-    candidate's organisation: a coordinator has to be able to reach the family."""
-    decision = gateway.decide_for(candidate, family, kinds=frozenset({"coordinator"}))
+    candidate's organisation: a coordinator has to be able to reach the family. An open
+    break-the-glass of the candidate never counts: emergency access is no ground for a role."""
+    decision = gateway.decide_for(candidate, family, kinds=frozenset({"coordinator"}), break_glass=[])
     return decision.may("naw")
 
 
@@ -262,20 +247,34 @@ def _assign(actor, family: Family, target: User, reason: str, reason_text: str |
     audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  on_behalf_of_id=on_behalf_of_id, detail=f"coordinator {previous} -> {target.id} ({reason})")
     if getattr(actor, "id", None) != target.id:
-        notify([target.id], "coordinator", f"U bent coördinator van gezin {family.pseudonym}.", family_id=family.id)
+        notify([target.id], "coordinator", "U bent coördinator van gezin {gezin}.", family_id=family.id)
     return assignment
 
 
-def assign_coordinator(actor, family_id: int, data: dict) -> CoordinatorAssignment:
-    gateway.load_for_write(actor, family_id)
-    if not actor.roles & COORDINATING_ACTORS:
-        raise Forbidden("Uw rol mag geen coördinator toewijzen.")
+ASSIGNMENT_REFUSAL = ("Alleen de planner, de huidige coördinator (of diens vervanger) of de aanmeldende organisatie "
+                      "wijzigt de coördinator van dit gezin. U kunt een wijziging voorstellen.")
+
+
+def _require_may_assign(actor, family: Family, kinds: frozenset[str]) -> None:
+    if not rules.may_change_coordinator(actor.roles, kinds, family.coordinator_id is not None):
+        raise Forbidden(ASSIGNMENT_REFUSAL, audit={
+            "action": "update", "user": actor, "object_type": "family", "object_id": family.id,
+            "family_pseudonym": family.pseudonym, "outcome": "denied",
+            "detail": f"coordinator change refused (involvement {','.join(sorted(kinds)) or '-'})"})
+
+
+def may_assign(actor, family: Family) -> bool:
+    """Whether this actor may change the coordinator now (the same rule the change enforces)."""
+    return rules.may_change_coordinator(actor.roles, gateway.involvement(actor, family),
+                                        family.coordinator_id is not None)
+
+
+def _target_and_reason(family: Family, data: dict) -> tuple[User, str, str | None]:
     user_id = as_id(data.get("user_id"))
     if user_id is None:
         raise ValidationError({"user_id": "Kies een coördinator."})
     reason = data.get("reason") or None
     reason_text = as_text(data.get("reason_text"), "reason_text", 2000)
-    family, _ = gateway.load_for_write(actor, family_id)
     if family.status == "uitgestroomd":
         raise ValidationError({"_": "Dit gezin is uitgestroomd."})
     target = db.session.get(User, user_id)
@@ -286,7 +285,79 @@ def assign_coordinator(actor, family_id: int, data: dict) -> CoordinatorAssignme
         raise ValidationError(errors)
     if family.coordinator_id == target.id:
         raise ValidationError({"user_id": f"{target.name} is al de coördinator."})
+    return target, reason, reason_text
+
+
+def assign_coordinator(actor, family_id: int, data: dict) -> CoordinatorAssignment:
+    family, _ = gateway.load_for_write(actor, family_id)
+    _require_may_assign(actor, family, gateway.involvement(actor, family))
+    target, reason, reason_text = _target_and_reason(family, data)
     return _assign(actor, family, target, reason, reason_text, on_behalf_of_id=acting_substitute_for(actor, family))
+
+
+# ------------------------------------------------------------------ proposals to change the coordinator
+
+def propose_coordinator_change(actor, family_id: int, data: dict) -> CoordinatorProposal:
+    """A kernteam member who may not change the coordinator proposes it; the planner and the
+    coordinator (or substitute) are told and decide."""
+    family, _ = gateway.load_for_write(actor, family_id)
+    kinds = gateway.involvement(actor, family)
+    if not rules.may_propose_coordinator(actor.roles, kinds):
+        raise Forbidden("Alleen een professional uit het kernteam van dit gezin stelt een andere coördinator voor.",
+                        audit={"action": "create", "user": actor, "object_type": "coordinator_proposal",
+                               "family_pseudonym": family.pseudonym, "outcome": "denied",
+                               "detail": "coordinator proposal refused: no care relationship"})
+    if rules.may_change_coordinator(actor.roles, kinds, family.coordinator_id is not None):
+        raise ValidationError({"_": "U mag de coördinator zelf wijzigen; een voorstel is niet nodig."})
+    target, reason, reason_text = _target_and_reason(family, data)
+    if db.session.scalar(select(func.count()).select_from(CoordinatorProposal).where(
+            CoordinatorProposal.family_id == family.id, CoordinatorProposal.status == "open",
+            CoordinatorProposal.proposed_user_id == target.id)):
+        raise ValidationError({"user_id": f"Er staat al een voorstel open om {target.name} coördinator te maken."})
+    row = CoordinatorProposal(family_id=family.id, proposed_user_id=target.id, proposed_by_id=actor.id,
+                              reason=reason, reason_text=reason_text, status="open")
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", user=actor, object_type="coordinator_proposal", object_id=row.id,
+                 family_pseudonym=family.pseudonym, detail=f"proposes user {target.id} as coordinator ({reason})")
+    deciders = set(db.session.scalars(select(UserRole.user_id).where(UserRole.role == "planner")))
+    contact = contact_today(family)
+    if contact["user"] is not None:
+        deciders.add(contact["user"].id)
+    deciders.discard(actor.id)
+    notify(deciders, "coordinator", f"{actor.name} stelt voor dat {target.name} coördinator wordt van gezin "
+                                    "{gezin}.", family_id=family.id)
+    return row
+
+
+def open_proposals(family_id: int) -> list[CoordinatorProposal]:
+    return list(db.session.scalars(select(CoordinatorProposal).where(
+        CoordinatorProposal.family_id == family_id, CoordinatorProposal.status == "open")
+        .order_by(CoordinatorProposal.created_at)))
+
+
+def decide_proposal(actor, proposal_id: int, accept: bool, *, family_id: int | None = None) -> CoordinatorProposal:
+    row = db.session.get(CoordinatorProposal, proposal_id)
+    if row is None or (family_id is not None and row.family_id != family_id):
+        raise NotFound("Dit voorstel bestaat niet.")
+    family, _ = gateway.load_for_write(actor, row.family_id)
+    if row.status != "open":
+        raise ValidationError({"_": "Over dit voorstel is al besloten."})
+    _require_may_assign(actor, family, gateway.involvement(actor, family))
+    if accept:
+        target, reason, reason_text = _target_and_reason(family, {
+            "user_id": row.proposed_user_id, "reason": row.reason, "reason_text": row.reason_text})
+        _assign(actor, family, target, reason, reason_text, on_behalf_of_id=acting_substitute_for(actor, family))
+    row.status = "aangenomen" if accept else "afgewezen"
+    row.decided_by_id = actor.id
+    row.decided_at = clock.now()
+    audit.record("update", user=actor, object_type="coordinator_proposal", object_id=row.id,
+                 family_pseudonym=family.pseudonym, detail=f"proposal {row.status}")
+    if row.proposed_by_id != actor.id:
+        verdict = "aangenomen" if accept else "afgewezen"
+        notify([row.proposed_by_id], "coordinator", f"Uw voorstel voor de coördinatie van gezin {{gezin}} is {verdict}.",
+               family_id=family.id)
+    return row
 
 
 def assign_default(actor, family: Family) -> CoordinatorAssignment | None:
@@ -318,6 +389,7 @@ def bulk_reassign(actor, family_ids: list[int], to_user_id: int, reason: str, re
     problems = {}
     for fid in dict.fromkeys(as_id(f) for f in family_ids):
         family, _ = gateway.load_for_write(actor, fid)
+        _require_may_assign(actor, family, gateway.involvement(actor, family))
         errors = _validate_assignment(family, target, reason, reason_text)
         if errors:
             problems[family.pseudonym] = next(iter(errors.values()))
@@ -335,13 +407,20 @@ def history(family_id: int) -> list[CoordinatorAssignment]:
 
 # ------------------------------------------------------------------ core team
 
-def _require_team_keeper(actor, family: Family) -> None:
+def may_keep_team(actor, family: Family) -> bool:
     """Adding someone to a family's core team gives them access (under consent): only the
     coordinator (or the acting substitute) and the registering organisation may do that."""
-    if not actor.roles & COORDINATING_ACTORS or not (
-            family.coordinator_id == actor.id or family.registering_organisation_id == actor.organisation_id
-            or acting_substitute_for(actor, family) is not None):
-        raise Forbidden("Alleen de coördinator of de aanmeldende organisatie wijzigt het kernteam van dit gezin.")
+    return bool(actor.roles & COORDINATING_ACTORS) and (
+        family.coordinator_id == actor.id or family.registering_organisation_id == actor.organisation_id
+        or acting_substitute_for(actor, family) is not None)
+
+
+def _require_team_keeper(actor, family: Family) -> None:
+    if not may_keep_team(actor, family):
+        raise Forbidden("Alleen de coördinator of de aanmeldende organisatie wijzigt het kernteam van dit gezin.",
+                        audit={"action": "update", "user": actor, "object_type": "family", "object_id": family.id,
+                               "family_pseudonym": family.pseudonym, "outcome": "denied",
+                               "detail": "core team change refused"})
 
 
 def core_team(family_id: int) -> list[CoreTeamMember]:
@@ -384,6 +463,44 @@ def remove_core_member(actor, family_id: int, member_id: int) -> None:
     row.removed_at = clock.now()
     audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  detail=f"core team - user {row.user_id}")
+
+
+# ------------------------------------------------------------------ my families
+
+def my_families(user, limit: int = 300) -> tuple[list[gateway.FamilySummary], list[str]]:
+    """The active families this user coordinates (or stands in for today), read through the
+    gateway (each logged), with the handover signal and 'namens'; and whom the user stands in for."""
+    from igp.handover.services import open_signals
+
+    stmt = (gateway.visible_families_query(user)
+            .where(my_family_ids_clause(user), Family.status.in_(ACTIVE_STATUSES))
+            .order_by(Family.created_at.desc()).limit(limit))
+    families = list(db.session.scalars(stmt))
+    summaries = gateway.summarise(user, families, access="web", detail="mijn gezinnen")
+    by_id = {f.id: f for f in families}
+    signals = open_signals([s.id for s in summaries])
+    for s in summaries:
+        s.extra["signal"] = signals.get(s.id)
+        s.extra["namens"] = by_id[s.id].coordinator.name if by_id[s.id].coordinator_id != user.id else None
+    substituting = substituted_user_ids(user)
+    names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(substituting)))} \
+        if substituting else {}
+    return summaries, [names[i] for i in substituting]
+
+
+def caseload_families(user, coordinator_id: int) -> list[gateway.FamilySummary]:
+    """The active families of one coordinator that this user may see (the caseload page's list)."""
+    if not gateway.may_see_any_family(user):
+        return []
+    stmt = (gateway.visible_families_query(user)
+            .where(Family.coordinator_id == coordinator_id, Family.status.in_(ACTIVE_STATUSES))
+            .order_by(Family.created_at))
+    return gateway.summarise(user, list(db.session.scalars(stmt)), access="web", detail="caseload")
+
+
+def contact_for(family_id: int) -> dict:
+    """contact_today() of a family by id (after a change, for the answer)."""
+    return contact_today(db.session.get(Family, family_id))
 
 
 # ------------------------------------------------------------------ caseload and team signals
@@ -482,7 +599,7 @@ def no_contact_count(day: date | None = None) -> int:
         or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))) or 0
 
 
-def age_limit_signals(user, day: date | None = None) -> list[tuple[Family, date]]:
+def age_limit_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:
     """My families whose youngest child reaches the age limit within the warning period."""
     day = day or clock.today()
     months = int(get_setting("age_limit_months"))
@@ -501,17 +618,9 @@ def age_limit_signals(user, day: date | None = None) -> list[tuple[Family, date]
         return []
     families = list(db.session.scalars(select(Family).where(Family.id.in_(near))
                                        .options(*gateway.list_options())))
-    decisions = gateway.decisions_for(user, families)
-    found = []
-    for family in families:
-        # the date follows from the children's birth dates: only where NAW may be seen, and logged
-        decision = decisions[family.id]
-        if not decision.may("naw"):
-            continue
-        found.append((family, limits[family.id]))
-        audit.record("read", user=user, object_type="family", object_id=family.id,
-                     family_pseudonym=family.pseudonym, shown=["naw"], consent_ids=decision.consent_ids,
-                     detail="age limit signal")
+    # the date follows from the children's birth dates: only where NAW may be seen, and logged
+    found = [(summary, limits[summary.id])
+             for summary in gateway.read_where_allowed(user, families, "naw", detail="age limit signal")]
     return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
 
 
@@ -520,7 +629,7 @@ def digest_lines(user) -> list[str]:
 
     lines = [f"- {family.pseudonym}: jongste kind bereikt de leeftijdsgrens op {limit.strftime('%d-%m-%Y')}"
              for family, limit in age_limit_signals(user)]
-    lines += [f"- {action.family.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
+    lines += [f"- {action.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
               for action in overdue_actions(user)]
     if user.has_role("planner"):
         count = no_contact_count()

@@ -11,10 +11,7 @@ from igp.auth.models import User
 from igp.coordination import services
 from igp.errors import ValidationError
 from igp.extensions import db
-from igp.families.models import Family
 from igp.families.views import LABELS
-from igp.handover import services as handover
-from igp.sharing import gateway
 
 bp = Blueprint("coordination", __name__)
 
@@ -26,21 +23,9 @@ CASE_ROLES = ("jeugdverpleegkundige", "sociaal_werker", "mmw", "gynaecoloog", "v
 @bp.route("/mijn-gezinnen")
 @access.roles(*CASE_ROLES)
 def my_families():
-    stmt = (gateway.visible_families_query(current_user)
-            .where(services.my_family_ids_clause(current_user), Family.status.in_(services.ACTIVE_STATUSES))
-            .order_by(Family.created_at.desc()).limit(300))
-    families = list(db.session.scalars(stmt))
-    summaries = gateway.summarise(current_user, families, access="web", detail="mijn gezinnen")
-    by_id = {f.id: f for f in families}
-    signals = handover.open_signals([s.id for s in summaries])
-    for s in summaries:
-        s.extra["signal"] = signals.get(s.id)
-        s.extra["namens"] = by_id[s.id].coordinator.name if by_id[s.id].coordinator_id != current_user.id else None
-    substituting = services.substituted_user_ids(current_user)
-    names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(substituting)))} \
-        if substituting else {}
+    summaries, substituting = services.my_families(current_user)
     return render_template("coordination/my_families.html", families=summaries, labels=LABELS,
-                           substituting=[names[i] for i in substituting])
+                           substituting=substituting)
 
 
 @bp.route("/caseload", methods=["GET", "POST"])
@@ -61,11 +46,8 @@ def caseload():
     rows = services.caseload()
     families = []
     selected = request.args.get("coordinator", type=int)
-    if selected and gateway.may_see_any_family(current_user):
-        stmt = (gateway.visible_families_query(current_user)
-                .where(Family.coordinator_id == selected, Family.status.in_(services.ACTIVE_STATUSES))
-                .order_by(Family.created_at))
-        families = gateway.summarise(current_user, list(db.session.scalars(stmt)), access="web", detail="caseload")
+    if selected:
+        families = services.caseload_families(current_user, selected)
     return render_template("coordination/caseload.html", rows=rows, families=families, selected=selected,
                            labels=LABELS, no_contact=services.no_contact_count(),
                            holders=[r.user for r in rows], form=FlaskForm())

@@ -197,8 +197,7 @@ class NoteForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False
+    """Searched by POST (with CSRF): a BSN, name or birth date never travels in a URL."""
 
     pseudoniem = StringField("Pseudoniem")
     bsn = StringField("BSN")

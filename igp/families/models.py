@@ -180,6 +180,35 @@ class FamilyNote(db.Model):
     text: Mapped[str] = mapped_column(EncryptedText)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An emergency note (noodnotitie): written under break-the-glass, the one write it allows
+    break_glass_id: Mapped[int | None] = mapped_column(ForeignKey("break_glass_access.id"))
 
     family: Mapped[Family] = relationship(back_populates="notes")
     author = relationship("User", lazy="joined")
+
+
+class DuplicateCandidate(db.Model):
+    """A possible duplicate that the registering user could not see (so was not told about):
+    the registration went ahead and the planner or privacy officer of the registering side
+    resolves it (merge, or mark as distinct families). No oracle for the registering user."""
+
+    __tablename__ = "duplicate_candidate"
+    __table_args__ = (Index("ix_duplicate_candidate_open", "resolved_at", "registering_organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    new_family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    existing_family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    new_pseudonym: Mapped[str] = mapped_column(String(12))
+    existing_pseudonym: Mapped[str] = mapped_column(String(12))
+    match: Mapped[str] = mapped_column(String(30))  # bsn | naam_geboortedatum
+    registering_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolution: Mapped[str | None] = mapped_column(String(20))  # samengevoegd | verschillend
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+
+    registering_organisation = relationship("Organisation", lazy="joined")
+    registered_by = relationship("User", foreign_keys=[registered_by_id], lazy="joined")
+    resolved_by = relationship("User", foreign_keys=[resolved_by_id])

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from igp import clock
 from igp.admin.services import work_calendar
 from igp.api.common import iso
+from igp.coordination import rules as coordination_rules
 from igp.coordination import services as coordination
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
-from igp.mdo import services as mdo_services
-from igp.sharing import gateway
+from igp.sharing import gateway, related
 from igp.sharing import services as sharing
+
+UNNOTED = frozenset({"naw", "mdo_notulen"})  # categories that take no free-text note
 
 
 @dataclass
@@ -24,16 +26,19 @@ class FamilyPage:
     contact: dict
     coordinator_history: list
     core_team: list
-    handover: object | None
+    handover: related.HandoverView | None
     handover_signal: str | None
     workdays_left: int | None
-    outward: object | None
+    outward: related.HandoverView | None
     consents: list
     mdo_items: list
     actions: list
     acting_for: int | None
     may_access_log: bool
     break_glass: list = field(default_factory=list)
+    proposals: list = field(default_factory=list)
+    involvement: frozenset = frozenset()
+    may: dict = field(default_factory=dict)   # the actions this reader may take (same rules as the services)
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -42,21 +47,33 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
     from igp.families.models import Family
 
     family = db.session.get(Family, view.id)
-    handover = handover_services.current_handover(view.id, "in")
-    outward = handover_services.current_handover(view.id, "uit")
+    kinds = gateway.involvement(user, family)
+    handover = related.current_handover(view, "in")
+    outward = related.current_handover(view, "uit")
     today = clock.today()
     calendar = work_calendar()
-    signal = handover_services.signal_of(handover, today, calendar) if handover else None
+    signal = handover_rules.signal(handover.deadline, today, calendar, handover_services.risk_workdays()) \
+        if handover and handover.closed_at is None else None
     left = (handover_rules.workdays_left(handover.deadline, today, calendar)
             if handover and handover.closed_at is None else None)
+    names = {o.id: o.name for o in sharing.organisations()}
+    glass = related.own_break_glass(view, user)
+    may = {
+        "change_coordinator": coordination_rules.may_change_coordinator(user.roles, kinds,
+                                                                        family.coordinator_id is not None),
+        "propose_coordinator": coordination_rules.may_propose_coordinator(user.roles, kinds),
+        "break_glass": sharing.may_break_glass(user, kinds, view.decision),
+        "emergency_note": any(g.active for g in glass) and bool(view.decision.by_break_glass - UNNOTED),
+        "record_consent": sharing.may_record_consent(user, family),
+        "keep_core_team": coordination.may_keep_team(user, family),
+    }
     return FamilyPage(
-        view=view, contact=coordination.contact_today(family), coordinator_history=coordination.history(view.id),
-        core_team=coordination.core_team(view.id), handover=handover, handover_signal=signal, workdays_left=left,
-        outward=outward, consents=sharing.consents_of(view.id), mdo_items=mdo_services.family_history(view.id),
-        actions=mdo_services.actions_for(user, owner=None, status=None, family_id=view.id),
-        acting_for=coordination.acting_substitute_for(user, family),
-        may_access_log=sharing.may_see_access_log(user, family),
-        break_glass=[b for b in sharing.break_glass_for_family(view.id) if b.user_id == user.id],
+        view=view, contact=coordination.contact_today(family), coordinator_history=related.coordinator_history(view),
+        core_team=related.core_team(view), handover=handover, handover_signal=signal, workdays_left=left,
+        outward=outward, consents=related.consents(view, names), mdo_items=related.mdo_history(view),
+        actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
+        may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
+        proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
     )
 
 
@@ -66,9 +83,13 @@ def _user_json(user) -> dict | None:
     return {"user_id": user.id, "name": user.name, "organisation": user.organisation.name}
 
 
-def handover_json(handover, signal=None, left=None, may_notes: bool = False) -> dict | None:
+def handover_json(handover, signal=None, left=None, may_notes: bool | None = None) -> dict | None:
+    """A handover for the API. Takes a related.HandoverView (notes already gated by the reader's
+    decision) or a table row written by the caller itself (then ``may_notes`` gates the notes)."""
     if handover is None:
         return None
+    if not isinstance(handover, related.HandoverView):
+        handover = related.handover_view(handover, bool(may_notes))
     return {
         "id": handover.id, "direction": handover.direction, "status": handover.status,
         "started_on": iso(handover.started_on), "term_workdays": handover.term_workdays,
@@ -77,9 +98,8 @@ def handover_json(handover, signal=None, left=None, may_notes: bool = False) -> 
         "missed_reason": handover.missed_reason, "closed_at": iso(handover.closed_at),
         "completed_at": iso(handover.completed_at), "feedback_referrer": handover.feedback_referrer,
         "feedback_family": handover.feedback_family, "target": handover.target,
-        "events": [{"type": e.event_type, "at": iso(e.at), "by": e.by_user.name if e.by_user else None,
-                    "on_behalf_of_id": e.on_behalf_of_id, "contact_mode": e.contact_mode, "reason": e.reason,
-                    "note": e.note if may_notes else None} for e in handover.events],
+        "events": [{"type": e.type, "at": iso(e.at), "by": e.by, "on_behalf_of_id": e.on_behalf_of_id,
+                    "contact_mode": e.contact_mode, "reason": e.reason, "note": e.note} for e in handover.events],
     }
 
 
@@ -122,23 +142,25 @@ def page_json(page: FamilyPage) -> dict:
                        for i in view.intakes]
     data["notes"] = {cat: [{"text": n["text"], "author": n["author"], "created_at": iso(n["created_at"])}
                            for n in notes] for cat, notes in view.notes.items()}
-    data["handover"] = handover_json(page.handover, page.handover_signal, page.workdays_left,
-                                     may_notes=view.may("verwijzingen"))
-    data["outward_handover"] = handover_json(page.outward, may_notes=view.may("verwijzingen"))
+    data["handover"] = handover_json(page.handover, page.handover_signal, page.workdays_left)
+    data["outward_handover"] = handover_json(page.outward)
     data["core_team"] = [dict(_user_json(m.user), case_role=m.case_role) for m in page.core_team]
     data["consents"] = [consent_json(c) for c in page.consents]
-    data["mdo"] = [{"meeting_id": item.meeting_id, "starts_at": iso(item.meeting.starts_at), "status": item.status,
-                    "outcomes": [{"kind": o.kind, "referral_type": o.referral_type,
-                                  "text": o.text if view.may("mdo_notulen") else None} for o in item.outcomes]}
+    data["mdo"] = [{"meeting_id": item.meeting_id, "starts_at": iso(item.starts_at), "status": item.status,
+                    "anonymous": item.anonymous,
+                    "outcomes": [{"kind": o.kind, "referral_type": o.referral_type, "text": o.text}
+                                 for o in item.outcomes]}
                    for item in page.mdo_items]
     return data
 
 
 def consent_json(record) -> dict:
+    """A consent for the API, from a related.ConsentView or a consent row."""
+    status = record.status if isinstance(record, related.ConsentView) else sharing.consent_status(record)
     return {
         "id": record.id, "recipient": ({"organisation_id": record.recipient_organisation_id}
                                        if record.recipient_organisation_id else {"domain": record.recipient_domain}),
-        "categories": record.categories, "purpose": record.purpose, "given_at": iso(record.given_at),
+        "categories": list(record.categories), "purpose": record.purpose, "given_at": iso(record.given_at),
         "valid_until": iso(record.valid_until), "method": record.method, "form_version": record.form_version,
-        "withdrawn_at": iso(record.withdrawn_at), "status": sharing.consent_status(record),
+        "withdrawn_at": iso(record.withdrawn_at), "status": status,
     }

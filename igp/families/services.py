@@ -22,7 +22,16 @@ from igp.crypto import bsn_index, name_birth_index, normalise_bsn
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
 from igp.families import rules
-from igp.families.models import Child, Family, FamilyNote, Intake, IntakeParticipant, Parent, Referral
+from igp.families.models import (
+    Child,
+    DuplicateCandidate,
+    Family,
+    FamilyNote,
+    Intake,
+    IntakeParticipant,
+    Parent,
+    Referral,
+)
 from igp.ids import as_id
 from igp.sharing import gateway
 
@@ -449,23 +458,47 @@ def find_duplicates(user, data: AanmeldingInput) -> list[Duplicate]:
 
 
 class DuplicateFound(Conflict):
-    """Only families the user may see are named; for others the user only learns that the IGP
-    already knows the family and whom to contact (no pseudonym, no organisation)."""
+    """Only families the user may see are named. A match the user may not see is never revealed
+    (not even counted): the registration goes ahead and the match is queued for the planner or
+    privacy officer of the registering side (see queue_hidden_duplicates)."""
 
     code = "duplicate"
 
     def __init__(self, duplicates: list[Duplicate]):
         visible = [d for d in duplicates if d.visible]
-        parts = []
-        if visible:
-            parts.append(f"Dit gezin lijkt al aangemeld te zijn ({', '.join(d.pseudonym for d in visible)}). "
+        super().__init__(f"Dit gezin lijkt al aangemeld te zijn ({', '.join(d.pseudonym for d in visible)}). "
                          "Koppel de aanmelding aan het bestaande gezin of bevestig dat het om een ander gezin gaat.")
-        if len(visible) < len(duplicates):
-            parts.append("Er is een gezin met dezelfde gegevens bij de IGP bekend dat u niet kunt inzien. Neem "
-                         "contact op met de planner van de IGP om deze aanmelding daaraan te koppelen.")
-        super().__init__(" ".join(parts))
         self.duplicates = visible
-        self.hidden = len(duplicates) - len(visible)
+
+
+def queue_hidden_duplicates(user, family: Family, duplicates: list[Duplicate]) -> list[DuplicateCandidate]:
+    """Possible duplicates the registering user may not see: a queue item each, for the planner of
+    the registering organisation and the privacy officer; logged, and nothing told to the user."""
+    rows = []
+    for dup in duplicates:
+        if dup.visible or dup.family_id == family.id:
+            continue
+        row = DuplicateCandidate(new_family_id=family.id, existing_family_id=dup.family_id,
+                                 new_pseudonym=family.pseudonym, existing_pseudonym=dup.pseudonym, match=dup.match,
+                                 registering_organisation_id=user.organisation_id, registered_by_id=user.id)
+        db.session.add(row)
+        rows.append(row)
+    if rows:
+        db.session.flush()
+        for row in rows:
+            audit.record("create", user=user, object_type="duplicate_candidate", object_id=row.id,
+                         family_pseudonym=family.pseudonym, detail=f"possible duplicate queued ({row.match})")
+        from igp.auth.models import UserRole
+        from igp.notifications.services import notify
+
+        planners = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+            UserRole.role == "planner", User.organisation_id == user.organisation_id, User.active.is_(True))
+        officers = select(UserRole.user_id).where(UserRole.role == "privacy_officer")
+        recipients = set(db.session.scalars(planners)) | set(db.session.scalars(officers))
+        recipients.discard(user.id)
+        notify(recipients, "dubbel", "Er is mogelijk een gezin dubbel aangemeld. Beoordeel de wachtrij 'Mogelijk "
+                                     "dubbele gezinnen'.")
+    return rows
 
 
 # ------------------------------------------------------------------ registering
@@ -518,9 +551,10 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
             raise ValidationError({"link_to_family_id": "U kunt alleen koppelen aan een gezin dat als mogelijk "
                                                         "dubbel is gevonden."})
         return _link(user, match, data, result)
-    if duplicates and not data.confirm_new:
-        raise DuplicateFound(duplicates)
-    if duplicates and data.confirm_new and any(d.match == "bsn" for d in duplicates):
+    visible = [d for d in duplicates if d.visible]
+    if visible and not data.confirm_new:
+        raise DuplicateFound(visible)
+    if visible and data.confirm_new and any(d.match == "bsn" for d in visible):
         raise ValidationError({"parents[0].bsn": "Er bestaat al een gezin met dit BSN: koppel de aanmelding "
                                                  "aan dat gezin (of laat de planner dat doen) in plaats van een "
                                                  "nieuw gezin te maken."})
@@ -560,6 +594,7 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
                  shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
                  detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
     after_referral(user, family, referral)
+    queue_hidden_duplicates(user, family, duplicates)
     return RegistrationResult(family, referral, result)
 
 
@@ -633,25 +668,36 @@ def override_target_group(user, family_id: int, reason: str) -> Family:
     return family
 
 
-def add_note(user, family_id: int, category: str, text: str) -> FamilyNote:
+def add_note(user, family_id: int, category: str, text: str, *, emergency: bool = False) -> FamilyNote:
+    """A note in one data category. ``emergency``: a noodnotitie under an open break-the-glass,
+    the one write emergency access allows (in a category it opened); it is linked to that
+    break-the-glass for the privacy officer's review."""
     from consent import CATEGORIES
 
     gateway.load_for_write(user, family_id)
-    if category not in CATEGORIES or category in ("naw", "mdo_notulen"):
+    if not isinstance(category, str) or category not in CATEGORIES or category in ("naw", "mdo_notulen"):
         raise ValidationError({"category": "Kies een geldige categorie voor de aantekening."})
-    text = (text or "").strip()
+    text = (text or "").strip() if isinstance(text, str) else ""
     if not text:
         raise ValidationError({"text": "Schrijf de aantekening."})
     if len(text) > 10000:
         raise ValidationError({"text": "De aantekening is te lang (hoogstens 10.000 tekens)."})
-    family, _ = gateway.load_for_write(user, family_id, needs=(category,))
     if not user.roles & REGISTERING_ROLES:
         raise Forbidden("Uw rol mag geen aantekeningen maken.")
-    note = FamilyNote(family_id=family.id, category=category, text=text, author_id=user.id)
+    if emergency:
+        family, decision = gateway.load_for_write(user, family_id)
+        if category not in decision.by_break_glass or decision.break_glass_id is None:
+            raise ValidationError({"category": "Een noodnotitie hoort bij een open noodtoegang, in een categorie die "
+                                               "alleen door die noodtoegang zichtbaar is."})
+        glass_id = decision.break_glass_id
+    else:
+        family, decision = gateway.load_for_write(user, family_id, needs=(category,))
+        glass_id = None
+    note = FamilyNote(family_id=family.id, category=category, text=text, author_id=user.id, break_glass_id=glass_id)
     db.session.add(note)
     db.session.flush()
     audit.record("create", user=user, object_type="family_note", object_id=note.id, family_pseudonym=family.pseudonym,
-                 shown=[category])
+                 shown=[category], detail=f"emergency note under break-the-glass #{glass_id}" if glass_id else None)
     return note
 
 
@@ -808,6 +854,30 @@ def list_families(user, *, poli: str | None = None, status: str | None = None, p
     families = list(db.session.scalars(stmt))
     summaries = gateway.summarise(user, families[:LIST_PAGE_SIZE], access=access)
     return summaries, len(families) > LIST_PAGE_SIZE
+
+
+def show_search_results(user, family_ids: list, *, access: str = "web") -> list[gateway.FamilySummary]:
+    """The families of an earlier search again (after its redirect), read anew through the
+    gateway: only those the user may still see, each logged."""
+    ids = [i for i in family_ids if isinstance(i, int)][:50]
+    if not ids:
+        return []
+    stmt = gateway.visible_families_query(user).where(Family.id.in_(ids)).order_by(Family.id)
+    return gateway.summarise(user, list(db.session.scalars(stmt)), access=access, detail="search result")
+
+
+def search(user, data: dict, *, access: str = "web") -> list[gateway.FamilySummary]:
+    """A search as the POST body states it: {"bsn"}, {"name", "birth_date"} or {"pseudonym"}."""
+    if not isinstance(data, dict):
+        raise ValidationError({"_": "Stuur een JSON-object."})
+    errors = _Errors()
+    pseudonym = _text(data, "pseudonym", errors, "pseudonym", limit=20, label="Pseudoniem")
+    bsn = _text(data, "bsn", errors, "bsn", limit=20, label="BSN")
+    name = _text(data, "name", errors, "name", limit=200, label="Naam")
+    birth_date = _date(data, "birth_date", errors, "birth_date", label="Geboortedatum")
+    if errors:
+        raise ValidationError(dict(errors))
+    return search_families(user, pseudonym=pseudonym, bsn=bsn, name=name, birth_date=birth_date, access=access)
 
 
 def search_families(user, *, pseudonym: str | None = None, bsn: str | None = None, name: str | None = None,

@@ -1,7 +1,9 @@
 """Family pages: list and search, aanmelding, the family record and its actions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -11,7 +13,7 @@ from igp.admin.services import list_polis
 from igp.auth import access
 from igp.auth.models import User
 from igp.coordination import services as coordination
-from igp.errors import ValidationError
+from igp.errors import UsePost, ValidationError
 from igp.extensions import db
 from igp.families import rules, services
 from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TextForm
@@ -56,29 +58,64 @@ def _apply_errors(form, exc: ValidationError, mapper=None) -> None:
 
 # ------------------------------------------------------------------ list and search
 
+IDENTIFYING_ARGS = ("bsn", "naam", "geboortedatum")
+SEARCH_KINDS = {"pseudonym": "pseudoniem", "bsn": "BSN", "naam_geboortedatum": "naam en geboortedatum"}
+
+
 @bp.route("/")
 @access.roles(*FAMILY_ROLES)
 def index():
-    search = SearchForm(request.args)
+    if any(request.args.get(k) for k in IDENTIFYING_ARGS):
+        raise UsePost("Zoek op BSN, naam of geboortedatum met het zoekformulier op deze pagina; zulke gegevens "
+                      "horen niet in een adres.")
+    search = SearchForm(formdata=None)
     poli, status, phase = request.args.get("poli") or None, request.args.get("status") or None, \
         request.args.get("fase") or None
     page = max(1, request.args.get("pagina", 1, type=int) or 1)
-    results, has_next, searched = [], False, False
+    results, has_next, searched, kind = [], False, False, None
     try:
-        if any(request.args.get(k) for k in ("pseudoniem", "bsn", "naam", "geboortedatum")):
-            searched = True
-            search.validate()
-            results = services.search_families(current_user, pseudonym=search.pseudoniem.data or None,
-                                               bsn=search.bsn.data or None, name=search.naam.data or None,
-                                               birth_date=search.geboortedatum.data)
+        stored = session.get("family_search") or {}
+        if request.args.get("zoekopdracht") and stored.get("token") == request.args.get("zoekopdracht"):
+            searched, kind = True, stored.get("kind")
+            results = services.show_search_results(current_user, stored.get("ids") or [])
+        elif request.args.get("pseudoniem"):
+            searched, kind = True, "pseudonym"
+            search.pseudoniem.data = request.args.get("pseudoniem")
+            results = services.search_families(current_user, pseudonym=request.args.get("pseudoniem"))
         else:
             results, has_next = services.list_families(current_user, poli=poli, status=status, phase=phase, page=page)
     except ValidationError as exc:
-        _apply_errors(search, exc, mapper=lambda p: {"bsn": search.bsn, "name": search.naam,
-                                                      "birth_date": search.geboortedatum,
-                                                      "q": search.pseudoniem}.get(p))
+        for message in exc.errors.values():
+            flash(message, "error")
     return render_template("families/index.html", families=results, has_next=has_next, page=page, search=search,
-                           searched=searched, polis=list_polis(), labels=LABELS, args=request.args)
+                           searched=searched, search_kind=SEARCH_KINDS.get(kind), polis=list_polis(), labels=LABELS,
+                           args=request.args)
+
+
+@bp.route("/zoeken", methods=["POST"])
+@access.roles(*FAMILY_ROLES)
+def search():
+    """Post, then redirect (so back and refresh work): the result is kept in the session as family
+    ids under a random token; the identifying values are in no URL and in no cookie."""
+    form = SearchForm()
+    status = 422
+    if form.validate():
+        try:
+            results = services.search_families(current_user, pseudonym=form.pseudoniem.data or None,
+                                               bsn=form.bsn.data or None, name=form.naam.data or None,
+                                               birth_date=form.geboortedatum.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc, mapper=lambda p: {"bsn": form.bsn, "name": form.naam,
+                                                        "birth_date": form.geboortedatum,
+                                                        "q": form.pseudoniem}.get(p))
+        else:
+            kind = ("pseudonym" if form.pseudoniem.data else "bsn" if form.bsn.data else "naam_geboortedatum")
+            token = secrets.token_urlsafe(8)
+            session["family_search"] = {"token": token, "ids": [r.id for r in results], "kind": kind}
+            return redirect(url_for("families.index", zoekopdracht=token))
+    return render_template("families/index.html", families=[], has_next=False, page=1, search=form, searched=False,
+                           search_kind=None, polis=list_polis(), labels=LABELS, args={}), status
 
 
 # ------------------------------------------------------------------ aanmelding
@@ -143,17 +180,12 @@ def _forms(page, overrides: dict | None = None) -> dict:
 
 
 def _render_family(family_id: int, overrides: dict | None = None, status: int = 200):
-    import consent
-
     page = family_page(current_user, family_id)
     forms = _forms(page, overrides)
-    organisations = sharing.organisations()
-    names = {o.id: o.name for o in organisations}
     return render_template(
         "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=PRESETS,
-        organisations=organisations, caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
-        consent_status=sharing.consent_status, now=clock.now,
-        consent_summary=lambda record: consent.summarise_consent(services.gateway.as_grant(record), names),
+        organisations=sharing.organisations(), caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
+        may_withdraw=bool(current_user.roles & sharing.CONSENT_ROLES),
     ), status
 
 
@@ -265,18 +297,9 @@ def withdraw_consent(family_id: int, consent_id: int):
 @bp.route("/<int:family_id>/toestemming/<int:consent_id>/scan")
 @access.roles(*WRITE_ROLES)
 def consent_scan(family_id: int, consent_id: int):
-    from igp.audit import services as audit
-    from igp.sharing.models import ConsentRecord
-
-    family, _ = services.gateway.load_for_write(current_user, family_id)
-    record = db.session.get(ConsentRecord, consent_id)
-    if record is None or record.family_id != family.id or record.scan is None:
-        abort(404)
-    audit.record("read", object_type="consent_scan", object_id=record.id, family_pseudonym=family.pseudonym,
-                 detail="scan downloaded")
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[record.scan_mimetype]
-    return Response(record.scan, mimetype=record.scan_mimetype, headers={
-        "Content-Disposition": f'attachment; filename="toestemming-{record.id}.{extension}"'})
+    scan = sharing.consent_scan(current_user, family_id, consent_id)
+    return Response(scan.data, mimetype=scan.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="toestemming-{scan.consent_id}.{scan.extension}"'})
 
 
 @bp.route("/<int:family_id>/noodtoegang", methods=["POST"])
@@ -284,6 +307,14 @@ def consent_scan(family_id: int, consent_id: int):
 def break_glass(family_id: int):
     return _small_action(family_id, lambda: sharing.break_glass(current_user, family_id, request.form.get("reason")),
                          "Noodtoegang is geopend voor 24 uur. De privacy officer en de coördinator zijn ingelicht.")
+
+
+@bp.route("/<int:family_id>/noodnotitie", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def emergency_note(family_id: int):
+    return _small_action(family_id, lambda: services.add_note(
+        current_user, family_id, request.form.get("category", ""), request.form.get("text", ""), emergency=True),
+        "De noodnotitie is opgeslagen en wordt met de noodtoegang beoordeeld.")
 
 
 @bp.route("/<int:family_id>/wie-zag-wat")
@@ -312,6 +343,27 @@ def assign(family_id: int):
     return _small_action(family_id, lambda: coordination.assign_coordinator(current_user, family_id, {
         "user_id": request.form.get("user_id"), "reason": request.form.get("reason") or None,
         "reason_text": request.form.get("reason_text")}), "De coördinator is gewijzigd.")
+
+
+@bp.route("/<int:family_id>/coordinator/voorstel", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def propose_coordinator(family_id: int):
+    return _small_action(family_id, lambda: coordination.propose_coordinator_change(current_user, family_id, {
+        "user_id": request.form.get("user_id"), "reason": request.form.get("reason") or None,
+        "reason_text": request.form.get("reason_text")}),
+        "Uw voorstel is doorgegeven aan de planner en de coördinator.")
+
+
+@bp.route("/<int:family_id>/coordinator/voorstel/<int:proposal_id>/<decision>", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def decide_proposal(family_id: int, proposal_id: int, decision: str):
+    if decision not in ("aannemen", "afwijzen"):
+        abort(404)
+    accept = decision == "aannemen"
+    return _small_action(family_id, lambda: coordination.decide_proposal(current_user, proposal_id, accept,
+                                                                         family_id=family_id),
+                         "Het voorstel is aangenomen: de coördinator is gewijzigd." if accept
+                         else "Het voorstel is afgewezen.")
 
 
 @bp.route("/<int:family_id>/kernteam", methods=["POST"])
@@ -393,3 +445,29 @@ def update_record(family_id: int):
             flash(message, "error")
         return _render_family(family_id, status=exc.status)
     return _done(family_id, "De gegevens zijn bijgewerkt.")
+
+
+# ------------------------------------------------------------------ possible duplicates
+
+@bp.route("/dubbelen", methods=["GET", "POST"])
+@access.roles("planner", "privacy_officer")
+def duplicate_queue():
+    from igp.families import duplicates
+
+    if request.method == "POST":
+        try:
+            duplicates.resolve(current_user, request.form.get("candidate_id", type=int) or 0,
+                               {"resolution": request.form.get("resolution"), "note": request.form.get("note")})
+        except ValidationError as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            flash("De melding is afgehandeld.", "success")
+            return redirect(url_for("families.duplicate_queue"))
+    return render_template("families/duplicates.html", items=duplicates.queue(current_user),
+                           resolutions=duplicates.RESOLUTIONS, match_labels=MATCH_LABELS,
+                           may_open=current_user.has_role("planner"), form=FlaskForm())
+
+
+MATCH_LABELS = {"bsn": "zelfde BSN", "naam_geboortedatum": "zelfde naam en geboortedatum"}

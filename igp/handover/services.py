@@ -323,8 +323,29 @@ def recalculate_deadline(user, handover_id: int, reason: str) -> Handover:
 # ------------------------------------------------------------------ board and signals
 
 @dataclass
+class HandoverCard:
+    """What a board card shows of a handover: codes and dates, no free text."""
+
+    id: int
+    family_id: int
+    poli_code: str
+    poli_name: str
+    direction: str
+    status: str
+    deadline: date
+    term_met: bool | None
+    feedback_referrer: str | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, h: Handover) -> "HandoverCard":
+        return cls(h.id, h.family_id, h.poli.code, h.poli.name, h.direction, h.status, h.deadline, h.term_met,
+                   h.feedback_referrer, h.closed_at)
+
+
+@dataclass
 class HandoverRow:
-    handover: Handover
+    handover: HandoverCard
     summary: gateway.FamilySummary
     signal: str | None
     workdays_left: int | None
@@ -408,7 +429,7 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
         if summary is None:
             continue
         rows.append(HandoverRow(
-            handover=h, summary=summary, signal=signal_of(h, today, calendar),
+            handover=HandoverCard.of(h), summary=summary, signal=signal_of(h, today, calendar),
             workdays_left=None if h.closed_at else rules.workdays_left(h.deadline, today, calendar),
             coordinator_name=h.family.coordinator.name if h.family.coordinator else None,
         ))
@@ -466,7 +487,7 @@ def digest_items(user) -> list[str]:
     for row in board(user, mine=True, urgent=True, access="digest"):
         if row.signal in ("risico", "te_laat"):
             label = "TE LAAT" if row.signal == "te_laat" else "risico"
-            lines.append(f"- {row.summary.pseudonym} ({row.handover.poli.name}): warme overdracht {label}, "
+            lines.append(f"- {row.summary.pseudonym} ({row.handover.poli_name}): warme overdracht {label}, "
                          f"uiterlijk {row.handover.deadline.strftime('%d-%m-%Y')}")
     from igp.coordination.services import digest_lines as coordination_lines
 

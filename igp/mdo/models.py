@@ -100,6 +100,9 @@ class AgendaItem(db.Model):
     reasons: Mapped[list] = mapped_column(JSON)                  # reason codes (no personal data)
     question: Mapped[str | None] = mapped_column(EncryptedText)  # the question for the MDO
     status: Mapped[str] = mapped_column(String(20), default="gepland")  # gepland | besproken | niet_besproken
+    # "anoniem bespreken": without consent for the MDO the family is discussed by pseudonym and
+    # question only, and attendance gives no access to it
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     feedback_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 

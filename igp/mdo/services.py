@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
+import consent
 from igp import clock
 from igp.admin.services import find_poli, get_setting, work_calendar
 from igp.audit import services as audit
@@ -26,26 +27,10 @@ from igp.workdays import add_workdays
 CHAIR_ROLES = frozenset({"mdo_voorzitter", "planner"})
 MDO_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
                        "sociaal_werker", "planner", "informele_steun", "mdo_voorzitter"})
-ATTENDEE_WINDOW = timedelta(days=30)   # attendees may read an item's family until 30 days after the MDO
 ACTIVE_STATUSES = ("aangemeld", "in_intake", "actief")
 
 
-# ------------------------------------------------------------------ involvement (used by the gateway)
-
-def attended_family_ids(user_id: int):
-    """SELECT of family ids on agendas of recent or upcoming meetings this user attends."""
-    since = clock.now() - ATTENDEE_WINDOW
-    return (select(AgendaItem.family_id)
-            .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-            .join(MdoAttendee, MdoAttendee.meeting_id == MdoMeeting.id)
-            .where(MdoAttendee.user_id == user_id, MdoAttendee.status != "afwezig",
-                   MdoMeeting.status != "geannuleerd", MdoMeeting.starts_at >= since))
-
-
-def attends_meeting_with_family(user_id: int, family_id: int) -> bool:
-    return db.session.scalar(select(func.count()).select_from(
-        attended_family_ids(user_id).where(AgendaItem.family_id == family_id).subquery())) > 0
-
+# ------------------------------------------------------------------ counts
 
 def open_actions_per_owner() -> dict[int, int]:
     return dict(db.session.execute(select(MdoAction.owner_id, func.count()).where(MdoAction.status == "open")
@@ -262,25 +247,6 @@ def create_meeting(actor, data: dict) -> MdoMeeting:
     return meeting
 
 
-def upcoming_meetings(actor, *, days_back: int = 14, limit: int = 50) -> list[MdoMeeting]:
-    since = clock.now() - timedelta(days=days_back)
-    stmt = select(MdoMeeting).where(MdoMeeting.starts_at >= since).order_by(MdoMeeting.starts_at).limit(limit)
-    if not actor.roles & CHAIR_ROLES:
-        stmt = stmt.where(MdoMeeting.id.in_(select(MdoAttendee.meeting_id).where(MdoAttendee.user_id == actor.id)))
-    return list(db.session.scalars(stmt))
-
-
-def next_meeting(actor, poli_id: int | None = None) -> MdoMeeting | None:
-    stmt = select(MdoMeeting).where(MdoMeeting.starts_at >= clock.now() - timedelta(hours=4),
-                                    MdoMeeting.status.in_(("gepland", "gedeeld")))
-    if poli_id:
-        stmt = stmt.where(MdoMeeting.poli_id == poli_id)
-    for meeting in db.session.scalars(stmt.order_by(MdoMeeting.starts_at).limit(20)):
-        if may_view_meeting(actor, meeting):
-            return meeting
-    return None
-
-
 # ------------------------------------------------------------------ agenda proposal
 
 @dataclass
@@ -288,8 +254,11 @@ class Proposal:
     family_id: int
     pseudonym: str
     reasons: list[str]
-    question: str | None = None
+    question: str | None = None     # only where the reader may see the MDO content (mdo_notulen)
     open_actions: int = 0
+    name: str | None = None         # only where the reader may see NAW
+    coordinator: str | None = None
+    mdo_consent: bool = True        # False: goes on the agenda anonymously
 
 
 def _previous_meeting(meeting: MdoMeeting) -> MdoMeeting | None:
@@ -298,8 +267,9 @@ def _previous_meeting(meeting: MdoMeeting) -> MdoMeeting | None:
         MdoMeeting.status != "geannuleerd").order_by(MdoMeeting.starts_at.desc()).limit(1)).first()
 
 
-def proposal_for(meeting: MdoMeeting) -> list[Proposal]:
-    """The families the agenda of this meeting should consider, each with its reasons."""
+def _proposal_reasons(meeting: MdoMeeting, visible) -> dict[int, set[str]]:
+    """Family id -> reason codes, for the families of the meeting's poli that ``visible`` (an SQL
+    condition) lets the reader see. Counts and codes only: nothing is decrypted here."""
     from igp.handover.models import Handover
     from igp.handover.rules import risk_limit
     from igp.handover.services import risk_workdays
@@ -313,7 +283,7 @@ def proposal_for(meeting: MdoMeeting) -> list[Proposal]:
         for fid in ids:
             reasons.setdefault(fid, set()).add(code)
 
-    in_poli = and_(Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES))
+    in_poli = and_(Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES), visible)
     add(db.session.scalars(select(Referral.family_id).join(Family, Family.id == Referral.family_id).where(
         in_poli, Referral.received_at >= since, Referral.received_at < meeting.starts_at)), "nieuwe_aanmelding")
     limit = risk_limit(meeting_day, work_calendar(), risk_workdays())
@@ -344,19 +314,34 @@ def proposal_for(meeting: MdoMeeting) -> list[Proposal]:
     waiting_since = func.coalesce(last_discussed.c.last, Family.created_at)
     add(db.session.scalars(
         select(Family.id).outerjoin(last_discussed, last_discussed.c.family_id == Family.id)
-        .where(Family.poli_id == meeting.poli_id, Family.status == "actief", Family.created_at < cutoff,
+        .where(Family.poli_id == meeting.poli_id, Family.status == "actief", Family.created_at < cutoff, visible,
                (last_discussed.c.last.is_(None)) | (last_discussed.c.last < cutoff))
         .order_by(waiting_since, Family.id).limit(int(get_setting("mdo_not_discussed_max")))),
         "lang_niet_besproken")
+    return reasons
+
+
+def proposal_for(meeting: MdoMeeting, actor) -> list[Proposal]:
+    """The families the agenda of this meeting should consider, each with its reasons: only
+    families the actor may put on an agenda (a care relationship, or planner), read through the
+    gateway (each one logged; name and question only where allowed)."""
+    from igp.sharing import gateway
+
+    reasons = _proposal_reasons(meeting, gateway.visibility_clause(actor, direct_only=True))
     already = {item.family_id for item in meeting.items}
     ids = [fid for fid in reasons if fid not in already]
     if not ids:
         return []
-    families = {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(ids)))}
+    families = list(db.session.scalars(select(Family).where(Family.id.in_(ids)).options(
+        *gateway.list_options(with_mdo_question=True))))
+    summaries = gateway.summarise(actor, families, access="web", action="search", context="mdo_bespreking",
+                                  detail=f"mdo agenda proposal for meeting {meeting.id}", with_mdo_question=True)
+    covered = gateway.consent_covers_bulk(ids, "mdo_bespreking")
     counts = dict(db.session.execute(select(MdoAction.family_id, func.count()).where(
         MdoAction.family_id.in_(ids), MdoAction.status == "open").group_by(MdoAction.family_id)).all())
-    proposals = [Proposal(fid, families[fid].pseudonym, rules.sort_reasons(reasons[fid]),
-                          families[fid].mdo_question, counts.get(fid, 0)) for fid in ids]
+    proposals = [Proposal(s.id, s.pseudonym, rules.sort_reasons(reasons[s.id]), s.extra.get("mdo_question"),
+                          counts.get(s.id, 0), s.name, s.extra.get("coordinator"), s.id in covered)
+                 for s in summaries]
     urgency = {code: i for i, code in enumerate(rules.REASON_ORDER)}
     return sorted(proposals, key=lambda p: (min(urgency[r] for r in p.reasons), p.pseudonym))
 
@@ -364,28 +349,43 @@ def proposal_for(meeting: MdoMeeting) -> list[Proposal]:
 def propose_agenda(actor, meeting_id: int) -> list[Proposal]:
     meeting = get_meeting(meeting_id)
     _require_manage(actor, meeting)
-    proposals = proposal_for(meeting)
-    for p in proposals:
-        audit.record("search", user=actor, object_type="family", object_id=p.family_id,
-                     family_pseudonym=p.pseudonym, detail=f"mdo agenda proposal for meeting {meeting.id}")
-    return proposals
+    return proposal_for(meeting, actor)
 
 
 # ------------------------------------------------------------------ agenda items
 
+AGENDA_KINDS = consent.DIRECT_CARE_KINDS | {"team_planner"}
+
+
+def _family_for_agenda(actor, data: dict):
+    """The family to put on an agenda: one the actor may already see through a care relationship
+    (registering organisation, coordinator or substitute, core team) or as planner. MDO
+    attendance does not count, so an agenda never widens itself. An unknown or invisible id or
+    pseudonym answers exactly alike (404)."""
+    from igp.sharing import gateway
+
+    family_id = as_id(data.get("family_id"))
+    pseudonym = data.get("pseudonym")
+    if family_id is None and isinstance(pseudonym, str) and pseudonym.strip():
+        family_id = gateway.visible_id_for_pseudonym(actor, pseudonym, direct_only=True)
+        if family_id is None:
+            raise gateway.refusal(actor, None, "mdo agenda: no such family (pseudonym)")
+    elif family_id is None:
+        raise ValidationError({"family_id": "Kies een gezin."})
+    return gateway.load_for_write(actor, family_id, requires=AGENDA_KINDS, access="mdo agenda", refusal=(
+        "U kunt alleen een gezin op de agenda zetten dat u al mag zien als aanmelder, coördinator, vervanger, "
+        "kernteamlid of planner."))
+
+
 def add_item(actor, meeting_id: int, data: dict) -> AgendaItem:
-    from igp.families.services import _Errors, _int, _text
+    from igp.families.services import _bool, _Errors, _int, _text
+    from igp.sharing import gateway
 
     meeting = get_meeting(meeting_id)
     _require_manage(actor, meeting)
     _require_open(meeting)
+    family, _ = _family_for_agenda(actor, data)
     errors = _Errors()
-    family_id = as_id(data.get("family_id"))
-    if family_id is None:
-        raise ValidationError({"family_id": "Kies een gezin."})
-    family = db.session.get(Family, family_id)
-    if family is None:
-        raise ValidationError({"family_id": "Onbekend gezin."})
     if family.poli_id != meeting.poli_id:
         errors.add("family_id", f"Gezin {family.pseudonym} hoort bij een andere poli dan dit MDO.")
     if any(i.family_id == family.id for i in meeting.items):
@@ -395,29 +395,37 @@ def add_item(actor, meeting_id: int, data: dict) -> AgendaItem:
         errors.add("reasons", f"Kies redenen uit: {', '.join(rules.PROPOSAL_REASONS)}.")
     minutes = _int(data, "minutes_planned", errors, "minutes_planned", 1, 120, "Tijd (minuten)") or 10
     question = _text(data, "question", errors, "question", limit=2000, label="Vraag aan het MDO")
+    anonymous = _bool(data, "anonymous", errors, "anonymous")
+    if not anonymous and not gateway.consent_covers(family, "mdo_bespreking"):
+        errors.add("anonymous", f"De ouders van gezin {family.pseudonym} hebben geen toestemming gegeven voor "
+                                "bespreking in het MDO. Bespreek het gezin anoniem (alleen pseudoniem en vraag) of "
+                                "leg eerst toestemming vast.")
     if errors:
         raise ValidationError(dict(errors))
     position = data.get("position")
     item = AgendaItem(meeting_id=meeting.id, family_id=family.id, reasons=rules.sort_reasons(reasons),
-                      minutes_planned=minutes, question=question or family.mdo_question, status="gepland",
-                      feedback_by_id=family.coordinator_id,
+                      minutes_planned=minutes, question=question or (None if anonymous else family.mdo_question),
+                      status="gepland", anonymous=anonymous, feedback_by_id=family.coordinator_id,
                       position=int(position) if str(position or "").isdigit() else len(meeting.items) + 1)
     meeting.items.append(item)
     _renumber(meeting, moved=item)
     db.session.flush()
     audit.record("update", user=actor, object_type="mdo_meeting", object_id=meeting.id,
-                 family_pseudonym=family.pseudonym, detail="agenda item added")
+                 family_pseudonym=family.pseudonym,
+                 detail="agenda item added" + (" (anoniem bespreken)" if anonymous else ""))
     return item
 
 
 def accept_proposal(actor, meeting_id: int, family_ids: list[int] | None = None) -> list[AgendaItem]:
+    """Put the proposed families on the agenda; a family without consent for the MDO goes on
+    it anonymously (pseudonym and question only)."""
     meeting = get_meeting(meeting_id)
     _require_manage(actor, meeting)
     _require_open(meeting)
-    proposals = proposal_for(meeting)
+    proposals = proposal_for(meeting, actor)
     chosen = [p for p in proposals if family_ids is None or p.family_id in set(family_ids)]
-    items = [add_item(actor, meeting.id, {"family_id": p.family_id, "reasons": p.reasons}) for p in chosen]
-    return items
+    return [add_item(actor, meeting.id, {"family_id": p.family_id, "reasons": p.reasons,
+                                         "anonymous": not p.mdo_consent}) for p in chosen]
 
 
 def _renumber(meeting: MdoMeeting, moved: AgendaItem | None = None) -> None:
@@ -626,7 +634,7 @@ def add_outcome(actor, item_id: int, data: dict) -> MdoOutcome:
     if kind == "actie":
         outcome.action = MdoAction(family_id=item.family_id, owner_id=owner.id, due_date=due, status="open")
         if owner.id != actor.id:
-            notify([owner.id], "mdo", f"Nieuwe MDO-actie voor gezin {item.family.pseudonym}, uiterlijk "
+            notify([owner.id], "mdo", "Nieuwe MDO-actie voor gezin {gezin}, uiterlijk "
                                       f"{due.strftime('%d-%m-%Y')}.", family_id=item.family_id)
     item.status = "besproken"
     if data.get("feedback_by_id"):
@@ -675,8 +683,8 @@ def finalise(actor, meeting_id: int) -> MdoMeeting:
             family.mdo_requested_at = None
             family.mdo_question = None
         if item.feedback_by_id:
-            notify([item.feedback_by_id], "mdo", f"Koppel de uitkomst van het MDO terug voor gezin "
-                                                 f"{family.pseudonym}.", family_id=family.id)
+            notify([item.feedback_by_id], "mdo", "Koppel de uitkomst van het MDO terug voor gezin {gezin}.",
+                   family_id=family.id)
     audit.record("update", user=actor, object_type="mdo_meeting", object_id=meeting.id,
                  detail=f"finalised: {len(discussed)} discussed, {len(meeting.items) - len(discussed)} not")
     return meeting
@@ -729,44 +737,47 @@ def set_action_status(actor, action_id: int, status: str) -> MdoAction:
     return action
 
 
-def action_texts(user, actions: list[MdoAction]) -> dict[int, str | None]:
-    """The text of each action (MDO minutes category) where this user may read it; each read is
-    logged like any other read of family data."""
+def action_views(user, actions: list[MdoAction]) -> list:
+    """The actions as plain records for this reader: the text (MDO content) only where the reader
+    may see the family's mdo_notulen; each text read is logged like any read of family data."""
     from igp.sharing import gateway
+    from igp.sharing.related import ActionView
 
-    texts: dict[int, str | None] = {}
+    views = []
     decisions = gateway.decisions_for(user, list({a.family_id: a.family for a in actions}.values()))
     for action in actions:
         decision = decisions[action.family_id]
         allowed = decision.may("mdo_notulen")
-        texts[action.id] = action.outcome.text if allowed else None
+        views.append(ActionView(action.id, action.family_id, action.family.pseudonym,
+                                action.outcome.text if allowed else None, action.owner_id, action.owner.name,
+                                action.due_date, action.status))
         audit.record("read", user=user, object_type="mdo_action", object_id=action.id,
                      family_pseudonym=action.family.pseudonym, shown=["mdo_notulen"] if allowed else [],
                      withheld=[] if allowed else [("mdo_notulen", decision.reason("mdo_notulen"))],
                      consent_ids=decision.consent_ids if allowed else None, detail="action text")
-    return texts
+    return views
 
 
-def overdue_actions(user) -> list[MdoAction]:
+def action_texts(user, actions: list[MdoAction]) -> dict[int, str | None]:
+    return {v.id: v.text for v in action_views(user, actions)}
+
+
+def overdue_actions(user) -> list:
+    """Open MDO actions past their date, of the actions this user owns or of the families this
+    user coordinates (or stands in for), on families the user may still see: pseudonym, owner
+    and date (no text)."""
     from igp.coordination.services import my_family_ids_clause
     from igp.sharing import gateway
+    from igp.sharing.related import ActionView
 
     today = clock.today()
     stmt = (select(MdoAction).join(Family, Family.id == MdoAction.family_id)
             .where(MdoAction.status == "open", MdoAction.due_date < today,
-                   (MdoAction.owner_id == user.id) | my_family_ids_clause(user))
+                   (MdoAction.owner_id == user.id) | my_family_ids_clause(user), gateway.visibility_clause(user))
             .options(selectinload(MdoAction.family).options(*gateway.list_options()))
             .order_by(MdoAction.due_date).limit(200))
-    return list(db.session.scalars(stmt))
-
-
-def family_history(family_id: int) -> list[AgendaItem]:
-    """The MDO discussions of a family, newest first (content shown only through the gateway)."""
-    return list(db.session.scalars(
-        select(AgendaItem).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.family_id == family_id).order_by(MdoMeeting.starts_at.desc())
-        .options(selectinload(AgendaItem.outcomes), selectinload(AgendaItem.revisions),
-                 selectinload(AgendaItem.meeting))))
+    return [ActionView(a.id, a.family_id, a.family.pseudonym, None, a.owner_id, a.owner.name, a.due_date, a.status)
+            for a in db.session.scalars(stmt)]
 
 
 def request_discussion(actor, family_id: int, question: str) -> Family:
@@ -842,42 +853,3 @@ def ics_feed(user) -> bytes:
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
-
-
-# ------------------------------------------------------------------ the meeting page
-
-@dataclass
-class ItemView:
-    item: AgendaItem
-    family: object | None          # gateway.FamilyView, or None when this viewer may not see the family
-    quorum: rules.QuorumResult
-    open_actions: list
-    minutes: str | None
-    may_minutes: bool
-
-
-def meeting_page(actor, meeting_id: int, *, access: str = "web") -> tuple[MdoMeeting, list[ItemView]]:
-    """The meeting with, per agenda item, only what this attendee may see of the family."""
-    from igp.sharing import gateway
-
-    meeting = get_meeting(meeting_id)
-    _require_view(actor, meeting)
-    audit.record("read", user=actor, object_type="mdo_meeting", object_id=meeting.id, detail=access)
-    family_ids = [i.family_id for i in meeting.items]
-    actions: dict[int, list] = {}
-    if family_ids:
-        for action in db.session.scalars(select(MdoAction).where(MdoAction.family_id.in_(family_ids),
-                                                                 MdoAction.status == "open")
-                                         .order_by(MdoAction.due_date)):
-            actions.setdefault(action.family_id, []).append(action)
-    views = []
-    family_views = gateway.read_families(actor, [i.family_id for i in meeting.items], context="mdo_bespreking",
-                                         access=f"{access}: mdo")
-    for item in meeting.items:
-        family_view = family_views.get(item.family_id)
-        may_minutes = family_view is not None and family_view.may("mdo_notulen")
-        views.append(ItemView(item=item, family=family_view, quorum=quorum_for_item(meeting, item),
-                              open_actions=actions.get(item.family_id, []),
-                              minutes=item.revisions[-1].text if may_minutes and item.revisions else None,
-                              may_minutes=may_minutes))
-    return meeting, views

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from consent import DOMAIN_LABELS, ROLE_LABELS
 from igp import clock
 from igp.admin.services import list_polis
+from igp.audit import services as audit
 from igp.auth import access
 from igp.auth.models import User
-from igp.errors import ServiceError, ValidationError
+from igp.errors import NotFound, ServiceError, ValidationError
 from igp.extensions import db, limiter
-from igp.families.models import Family
 from igp.families.views import LABELS
-from igp.mdo import rules, services
+from igp.mdo import readmodels, rules, services
 
 bp = Blueprint("mdo", __name__, url_prefix="/mdo")
 
@@ -32,8 +32,8 @@ def _users():
 @bp.route("/")
 @access.roles(*MDO_VIEW_ROLES)
 def index():
-    return render_template("mdo/index.html", meetings=services.upcoming_meetings(current_user), labels=MDO_LABELS,
-                           next_meeting=services.next_meeting(current_user),
+    return render_template("mdo/index.html", meetings=readmodels.upcoming_meetings(current_user), labels=MDO_LABELS,
+                           next_meeting=readmodels.next_meeting(current_user),
                            may_plan=bool(current_user.roles & services.CHAIR_ROLES))
 
 
@@ -94,33 +94,34 @@ def meeting(meeting_id: int):
     return _render_meeting(meeting_id)
 
 
-def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html"):
-    meeting, items = services.meeting_page(current_user, meeting_id)
-    manage = services.may_manage(current_user, meeting)
+def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html", action: str = "read"):
+    meeting, items = readmodels.meeting_page(current_user, meeting_id, action=action)
     proposal = []
-    if manage and meeting.status in ("gepland", "gedeeld"):
+    if meeting.manage and meeting.status in ("gepland", "gedeeld") and template == "mdo/meeting.html":
         proposal = services.propose_agenda(current_user, meeting.id)
-    poli_families = []
-    if manage and meeting.status in ("gepland", "gedeeld"):
-        on_agenda = {i.item.family_id for i in items}
-        poli_families = [f for f in db.session.scalars(
-            select(Family).where(Family.poli_id == meeting.poli_id,
-                                 Family.status.in_(services.ACTIVE_STATUSES)).order_by(Family.pseudonym).limit(500))
-            if f.id not in on_agenda]
-    return render_template(template, meeting=meeting, items=items, manage=manage, proposal=proposal,
-                           poli_families=poli_families, labels=MDO_LABELS, users=_users(), form=FlaskForm(),
-                           quorum=services.quorum_for_meeting(meeting), domains=DOMAIN_LABELS), status
+    return render_template(template, meeting=meeting, items=items, manage=meeting.manage, proposal=proposal,
+                           labels=MDO_LABELS, users=_users(), form=FlaskForm(), quorum=meeting.quorum,
+                           domains=DOMAIN_LABELS), status
 
 
 @bp.route("/<int:meeting_id>/afdruk")
 @access.roles(*MDO_VIEW_ROLES)
 def print_agenda(meeting_id: int):
-    return _render_meeting(meeting_id, template="mdo/print.html")
+    return _render_meeting(meeting_id, template="mdo/print.html", action="print")
 
 
-def _act(meeting_id: int, func, message: str, anchor: str = ""):
+def _act(meeting_id: int, func, message: str, anchor: str = "", not_found: str | None = None):
     try:
         func()
+    except NotFound as exc:
+        if not_found is None or exc.audit is None:
+            raise
+        # the family to add does not exist or may not be seen: the same message either way; the
+        # refusal is logged, and the meeting page stays with what was typed
+        db.session.rollback()
+        audit.record(**exc.audit)
+        flash(not_found, "error")
+        return _render_meeting(meeting_id, status=404)
     except ValidationError as exc:
         db.session.rollback()
         for text in exc.errors.values():
@@ -148,9 +149,10 @@ def accept_proposal(meeting_id: int):
 @access.roles(*MDO_VIEW_ROLES)
 def add_item(meeting_id: int):
     return _act(meeting_id, lambda: services.add_item(current_user, meeting_id, {
-        "family_id": request.form.get("family_id"), "question": request.form.get("question"),
-        "minutes_planned": request.form.get("minutes_planned") or None, "reasons": ["handmatig"]}),
-        "Het gezin staat op de agenda.")
+        "pseudonym": request.form.get("pseudonym"), "question": request.form.get("question"),
+        "minutes_planned": request.form.get("minutes_planned") or None, "reasons": ["handmatig"],
+        "anonymous": request.form.get("anonymous") == "1"}),
+        "Het gezin staat op de agenda.", not_found="Er is geen gezin met dit pseudoniem dat u op de agenda mag zetten.")
 
 
 @bp.route("/<int:meeting_id>/aanwezigheid", methods=["POST"])
@@ -228,9 +230,8 @@ def my_actions():
     status = request.args.get("status", "open") or None
     if status == "alle":
         status = None
-    actions = services.actions_for(current_user, owner="me", status=status)
-    texts = services.action_texts(current_user, actions)
-    return render_template("mdo/actions.html", actions=actions, texts=texts, labels=MDO_LABELS, status=status,
+    actions = services.action_views(current_user, services.actions_for(current_user, owner="me", status=status))
+    return render_template("mdo/actions.html", actions=actions, labels=MDO_LABELS, status=status,
                            today=clock.today(), form=FlaskForm())
 
 
@@ -252,3 +253,29 @@ def feed(token: str):
         abort(404)
     return Response(services.ics_feed(user), mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="igp-mdo.ics"'})
+
+
+@bp.route("/kernteams", methods=["GET", "POST"])
+@access.roles("planner", "beheerder")
+def poli_teams():
+    """The kernteam of each poli: whose MDO attendance counts as involvement (planner, beheerder)."""
+    from igp.admin import services as admin
+
+    if request.method == "POST":
+        try:
+            if request.form.get("remove_id"):
+                admin.remove_poli_team_member(current_user, request.form.get("remove_id", type=int) or 0)
+                message = "Het kernteamlid is verwijderd."
+            else:
+                admin.add_poli_team_member(current_user, request.form.get("poli", ""), request.form.get("user_id"))
+                message = "Het kernteam is bijgewerkt."
+        except ValidationError as exc:
+            db.session.rollback()
+            for text in exc.errors.values():
+                flash(text, "error")
+        else:
+            flash(message, "success")
+            return redirect(url_for("mdo.poli_teams"))
+    teams = [(poli, admin.poli_team(poli.id)) for poli in list_polis()]
+    candidates = [u for u in _users() if u.roles & admin.TEAM_MEMBER_ROLES]
+    return render_template("mdo/poli_teams.html", teams=teams, users=candidates, form=FlaskForm())

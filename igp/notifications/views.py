@@ -12,7 +12,7 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/meldingen")
 @access.signed_in
 def index():
-    return render_template("notifications/index.html", items=services.for_user(current_user.id),
+    return render_template("notifications/index.html", items=services.for_user(current_user),
                            kinds=services.KINDS, form=FlaskForm())
 
 

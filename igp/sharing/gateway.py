@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
 import consent
@@ -38,10 +38,10 @@ from consent import (
 from igp import clock
 from igp.admin.services import get_setting
 from igp.audit import services as audit
-from igp.errors import NotFound
+from igp.errors import Forbidden, NotFound
 from igp.extensions import db
 from igp.families.models import Family, Intake, Parent, Referral
-from igp.mdo.models import AgendaItem as AgendaItemRef
+from igp.sharing import involvement as involvement_rules
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
 
 # Roles of care providers that may process the BSN (Wabvpz / Wpg); never social or informal roles.
@@ -68,86 +68,18 @@ def may_see_any_family(user, table=None) -> bool:
     return bool(role_categories(user.roles, table or need_to_know_table()))
 
 
-# Planners arrange appointments and MDO logistics for the whole kernteam: they count as a
-# core-team member of every family (their need-to-know is NAW only, consent still applies).
-TEAM_WIDE_ROLES = frozenset({"planner"})
-
-
 def involvement(user, family: Family) -> frozenset[str]:
-    from igp.coordination.models import CoreTeamMember
-    from igp.coordination.services import acting_substitute_for
-
-    kinds = set()
-    if family.registering_organisation_id == user.organisation_id:
-        kinds.add("registering_organisation")
-    if family.coordinator_id == user.id:
-        kinds.add("coordinator")
-    if user.roles & TEAM_WIDE_ROLES or db.session.scalar(select(exists().where(
-            CoreTeamMember.family_id == family.id, CoreTeamMember.user_id == user.id,
-            CoreTeamMember.removed_at.is_(None)))):
-        kinds.add("core_team")
-    if acting_substitute_for(user, family) is not None:
-        kinds.add("substitute")
-    if _mdo_attendee(user, family.id):
-        kinds.add("mdo_attendee")
-    return frozenset(kinds)
+    return involvement_rules.involvement(user, family)
 
 
 def involvement_bulk(user, families: list[Family]) -> dict[int, frozenset[str]]:
-    """involvement() for many families in a constant number of queries (lists, boards)."""
-    from igp.coordination.models import CoreTeamMember
-    from igp.coordination.services import substituted_user_ids
-    from igp.mdo.services import attended_family_ids
-
-    ids = [f.id for f in families]
-    if not ids:
-        return {}
-    core = set(db.session.scalars(select(CoreTeamMember.family_id).where(
-        CoreTeamMember.family_id.in_(ids), CoreTeamMember.user_id == user.id, CoreTeamMember.removed_at.is_(None))))
-    attended = set(db.session.scalars(attended_family_ids(user.id).where(AgendaItemRef.family_id.in_(ids))))
-    substituting = set(substituted_user_ids(user))
-    team_wide = bool(user.roles & TEAM_WIDE_ROLES)
-    result = {}
-    for family in families:
-        kinds = set()
-        if family.registering_organisation_id == user.organisation_id:
-            kinds.add("registering_organisation")
-        if family.coordinator_id == user.id:
-            kinds.add("coordinator")
-        if team_wide or family.id in core:
-            kinds.add("core_team")
-        if family.coordinator_id in substituting and family.coordinator_id != user.id:
-            kinds.add("substitute")
-        if family.id in attended:
-            kinds.add("mdo_attendee")
-        result[family.id] = frozenset(kinds)
-    return result
+    return involvement_rules.involvement_bulk(user, families)
 
 
-def _mdo_attendee(user, family_id: int) -> bool:
-    from igp.mdo.services import attends_meeting_with_family
-
-    return attends_meeting_with_family(user.id, family_id)
-
-
-def visibility_clause(user):
+def visibility_clause(user, *, direct_only: bool = False):
     """SQL condition: the families this user is involved with (for lists and search).
     Must agree with involvement() (a test compares them)."""
-    from igp.coordination.models import CoreTeamMember
-    from igp.coordination.services import my_family_ids_clause
-    from igp.mdo.services import attended_family_ids
-
-    if not may_see_any_family(user):
-        return false()
-    if user.roles & TEAM_WIDE_ROLES:
-        return true()
-    return or_(
-        Family.registering_organisation_id == user.organisation_id,
-        my_family_ids_clause(user),
-        Family.id.in_(select(CoreTeamMember.family_id).where(CoreTeamMember.user_id == user.id,
-                                                             CoreTeamMember.removed_at.is_(None))),
-        Family.id.in_(attended_family_ids(user.id)),
-    )
+    return involvement_rules.visibility_clause(user, sees_any=may_see_any_family(user), direct_only=direct_only)
 
 
 def as_grant(record: ConsentRecord) -> ConsentGrant:
@@ -316,7 +248,7 @@ def load_family(family_id: int) -> Family | None:
 
 
 def read_families(user, family_ids: list[int], *, context: str = "zorg_en_ondersteuning",
-                  access: str = "web") -> dict[int, FamilyView | None]:
+                  access: str = "web", action: str = "read") -> dict[int, FamilyView | None]:
     """The gateway for many families at once (an MDO agenda): the same decisions, views and
     audit entries as read_family(), in a constant number of queries. None: not involved (the
     refusal is logged)."""
@@ -334,7 +266,7 @@ def read_families(user, family_ids: list[int], *, context: str = "zorg_en_onders
                          withheld=[("*", "geen_betrokkenheid")], detail=f"{access}: not involved")
             continue
         view = build_view(user, family, decision)
-        record_read(user, view, access=access)
+        record_read(user, view, access=access, action=action)
         result[family.id] = view
     return result
 
@@ -372,25 +304,56 @@ def record_read(user, view: FamilyView, *, access: str, action: str = "read") ->
                  consent_ids=decision.consent_ids, detail=detail)
 
 
+def refusal(user, family_id: int | None, detail: str) -> NotFound:
+    """The answer for a family that does not exist or that this user may not see: the same in
+    both cases (no oracle), and logged."""
+    return _refusal(user, family_id, None, detail)
+
+
 def load_for_write(user, family_id: int, *, needs: Iterable[str] = (), access: str = "web",
-                   context: str = "zorg_en_ondersteuning") -> tuple[Family, Decision]:
-    """A family the user may change: involved, and allowed every category in `needs`."""
+                   context: str = "zorg_en_ondersteuning", requires: frozenset[str] | None = None,
+                   refusal: str | None = None, audit_action: str = "update") -> tuple[Family, Decision]:
+    """A family the user may change: involved, and allowed to write every category in `needs`
+    (shown on a ground other than break-the-glass: emergency access opens reading only).
+    ``requires``: involvement kinds of which the user needs at least one (e.g. a direct care
+    relationship); otherwise 403 with ``refusal`` as the Dutch reason, logged as refused."""
     family = load_family(family_id)
     if family is None:
         raise _refusal(user, family_id, None, f"{access}: no such family (write)")
-    decision = decide_for(user, family, context=context)
+    kinds = involvement(user, family)
+    decision = decide_for(user, family, context=context, kinds=kinds)
     if not decision.involved:
         raise _refusal(user, family.id, family.pseudonym, f"{access}: not involved (write)")
-    missing = [c for c in needs if not decision.may(c)]
+    if requires is not None and not kinds & requires:
+        raise Forbidden(refusal or "U hebt geen zorgrelatie met dit gezin die dit toestaat.", audit={
+            "action": audit_action, "user": user, "object_type": "family", "object_id": family.id,
+            "family_pseudonym": family.pseudonym, "outcome": "denied",
+            "detail": f"{access}: refused, involvement {','.join(sorted(kinds))} insufficient"})
+    missing = [c for c in needs if not decision.may_write(c)]
     if missing:
-        from igp.errors import Forbidden
-
-        raise Forbidden(
-            "U mag deze gegevens niet wijzigen: " + ", ".join(consent.CATEGORY_LABELS[c].lower() for c in missing) + ".",
-            audit={"action": "update", "user": user, "object_type": "family", "object_id": family.id,
-                    "family_pseudonym": family.pseudonym, "outcome": "denied",
-                    "withheld": [(c, decision.reason(c)) for c in missing], "detail": f"{access}: write refused"})
+        glass_only = all(c in decision.by_break_glass for c in missing)
+        labels = ", ".join(consent.CATEGORY_LABELS[c].lower() for c in missing)
+        message = (f"Noodtoegang geeft alleen inzage; u mag deze gegevens niet wijzigen of aanvullen: {labels}. "
+                   "Schrijf zo nodig een noodnotitie." if glass_only else f"U mag deze gegevens niet wijzigen: {labels}.")
+        raise Forbidden(message, audit={
+            "action": "update", "user": user, "object_type": "family", "object_id": family.id,
+            "family_pseudonym": family.pseudonym, "outcome": "denied",
+            "withheld": [(c, decision.reason(c) or "alleen_noodtoegang") for c in missing],
+            "detail": f"{access}: write refused"})
     return family, decision
+
+
+def consent_covers(family: Family, context: str) -> bool:
+    """Whether any consent of this family in force now fits the reading context (e.g. the MDO)."""
+    records = db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id))
+    return consent.covers_context([as_grant(r) for r in records], context, clock.now())
+
+
+def visible_id_for_pseudonym(user, pseudonym: str, *, direct_only: bool = False) -> int | None:
+    """The id of the family with this pseudonym (any case) if the user may see it, else None."""
+    stmt = select(Family.id).where(Family.pseudonym == pseudonym.strip().upper(),
+                                   visibility_clause(user, direct_only=direct_only)).limit(1)
+    return db.session.scalar(stmt)
 
 
 # ------------------------------------------------------------------ lists and search
@@ -432,38 +395,82 @@ def decisions_for(user, families: list[Family], *, context: str = "zorg_en_onder
                                   both_parents=both_parents) for family in families}
 
 
-def summarise(user, families: list[Family], *, access: str, action: str = "search", detail: str = "") -> list[FamilySummary]:
+def summarise(user, families: list[Family], *, access: str, action: str = "search", detail: str = "",
+              context: str = "zorg_en_ondersteuning", with_mdo_question: bool = False) -> list[FamilySummary]:
     """Summaries of families for a list; NAW per family through the policy. One audit entry
-    per family shown (NEN 7513: a list is a read of each row)."""
+    per family shown (NEN 7513: a list is a read of each row). ``with_mdo_question``: also the
+    question for the MDO, where the reader may see MDO content (mdo_notulen)."""
     if not families:
         return []
-    decisions = decisions_for(user, families)
+    decisions = decisions_for(user, families, context=context)
     result = []
     for family in families:
         decision = decisions[family.id]
         if not decision.involved:
             continue
         name = family.parents[0].name if decision.may("naw") and family.parents else None
-        result.append(FamilySummary(
+        shown = ["naw"] if name else []
+        summary = FamilySummary(
             id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
             phase=family.phase, status=family.status, created_at=family.created_at,
             received_at=family.referrals[-1].received_at if family.referrals else None,
             name=name, naw_withheld_reason=None if decision.may("naw") else decision.reason("naw"),
-        ))
+        )
+        summary.extra["coordinator"] = family.coordinator.name if family.coordinator else None
+        summary.extra["coordinator_id"] = family.coordinator_id
+        if with_mdo_question and decision.may("mdo_notulen") and family.mdo_question:
+            summary.extra["mdo_question"] = family.mdo_question
+            shown.append("mdo_notulen")
+        result.append(summary)
+        withheld = [] if name else [("naw", decision.reason("naw"))]
         audit.record(action, user=user, object_type="family", object_id=family.id,
-                     family_pseudonym=family.pseudonym, shown=["naw"] if name else [],
-                     withheld=[] if name else [("naw", decision.reason("naw"))],
-                     consent_ids=decision.consent_ids if name else None, detail=f"{access}: list {detail}".strip())
+                     family_pseudonym=family.pseudonym, shown=shown, withheld=withheld,
+                     consent_ids=decision.consent_ids if shown else None, detail=f"{access}: list {detail}".strip())
     return result
 
 
-def list_options() -> tuple:
+def read_where_allowed(user, families: list[Family], need: str, *, detail: str) -> list[FamilySummary]:
+    """The families whose category ``need`` this user may see now, as summaries, each read
+    logged (a signal computed from that category, e.g. the age limit from the children's birth
+    dates in NAW, is a read of it). Families where it is withheld are left out, unlogged: nothing
+    of them is shown."""
+    decisions = decisions_for(user, families)
+    result = []
+    for family in families:
+        decision = decisions[family.id]
+        if not decision.may(need):
+            continue
+        result.append(FamilySummary(
+            id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
+            phase=family.phase, status=family.status, created_at=family.created_at, received_at=None,
+            name=family.parents[0].name if decision.may("naw") and family.parents else None,
+            naw_withheld_reason=None if decision.may("naw") else decision.reason("naw")))
+        audit.record("read", user=user, object_type="family", object_id=family.id,
+                     family_pseudonym=family.pseudonym, shown=sorted({need, "naw"} & decision.allowed),
+                     consent_ids=decision.consent_ids, detail=detail)
+    return result
+
+
+def consent_covers_bulk(family_ids: list[int], context: str) -> set[int]:
+    """The ids among ``family_ids`` with a consent in force that fits the reading context."""
+    if not family_ids:
+        return set()
+    grants: dict[int, list[ConsentGrant]] = {}
+    for record in db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id.in_(family_ids)).options(
+            defer(ConsentRecord.note), defer(ConsentRecord.scan_filename), defer(ConsentRecord.withdrawal_reason))):
+        grants.setdefault(record.family_id, []).append(as_grant(record))
+    now = clock.now()
+    return {fid for fid, items in grants.items() if consent.covers_context(items, context, now)}
+
+
+def list_options(*, with_mdo_question: bool = False) -> tuple:
     """Loader options for a list of families: only what a summary and the policy need (the parents'
     ids and names, the referral dates). The other encrypted columns are not fetched, so a list of
     300 families costs a few hundred decryptions instead of thousands. Use on a Family query, or
     inside another loader: selectinload(Handover.family).options(*list_options())."""
+    deferred = () if with_mdo_question else (defer(Family.mdo_question),)
     return (defer(Family.expected_due_date), defer(Family.target_result), defer(Family.target_override_reason),
-            defer(Family.support_question), defer(Family.mdo_question),
+            defer(Family.support_question), *deferred,
             selectinload(Family.parents).load_only(Parent.id, Parent.family_id, Parent.position, Parent.name),
             selectinload(Family.referrals).load_only(Referral.id, Referral.family_id, Referral.received_at))
 

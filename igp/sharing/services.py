@@ -1,6 +1,7 @@
 """Consent records, withdrawal, break-the-glass, the need-to-know table, transparency."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -52,6 +53,11 @@ def check_scan(data: bytes | None, mimetype: str | None) -> dict[str, str]:
     if not data.startswith(SCAN_TYPES[mimetype]):
         return {"scan": "De inhoud van het bestand past niet bij het bestandstype."}
     return {}
+
+
+def may_record_consent(actor, family: Family) -> bool:
+    """Only the data holder (the registering organisation) records what the parents agreed to share."""
+    return bool(actor.roles & CONSENT_ROLES) and actor.organisation_id == family.registering_organisation_id
 
 
 def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = None,
@@ -156,6 +162,43 @@ def record_preset(actor, family_id: int, preset_code: str, *, method: str, given
     }) for d in chosen_domains]
 
 
+@dataclass
+class FamilyRef:
+    """A family by id and pseudonym only (no category data)."""
+
+    id: int
+    pseudonym: str
+
+
+@dataclass
+class Scan:
+    consent_id: int
+    data: bytes
+    mimetype: str
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[self.mimetype]
+
+
+def consent_scan(actor, family_id: int, consent_id: int) -> Scan:
+    """The signed consent form: it names the parents, so it is NAW; only for those who record
+    consent for this family (the data holder), read through the gateway and logged. A scan that
+    does not exist or may not be seen answers alike (404)."""
+    view = gateway.read_family(actor, family_id, access="consent scan", audit_read=False)
+    record = db.session.get(ConsentRecord, consent_id)
+    family = db.session.get(Family, view.id)
+    if (record is None or record.family_id != view.id or record.scan_mimetype is None
+            or not view.may("naw") or not may_record_consent(actor, family)):
+        raise NotFound("Deze scan bestaat niet of u hebt er geen toegang toe.", audit={
+            "action": "read", "user": actor, "object_type": "consent_scan", "object_id": consent_id,
+            "family_pseudonym": view.pseudonym, "outcome": "denied", "detail": "consent scan refused"})
+    audit.record("read", user=actor, object_type="consent_scan", object_id=record.id,
+                 family_pseudonym=view.pseudonym, shown=["naw"], consent_ids=view.decision.consent_ids or None,
+                 detail="scan downloaded")
+    return Scan(record.id, record.scan, record.scan_mimetype)
+
+
 def consents_of(family_id: int) -> list[ConsentRecord]:
     return list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family_id)
                                    .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc())))
@@ -202,19 +245,29 @@ def _notify_withdrawal(actor, family: Family, record: ConsentRecord) -> None:
     recipients.discard(actor.id)
     labels = ", ".join(consent.CATEGORY_LABELS[c].lower() for c in record.categories)
     notify(recipients, "toestemming_ingetrokken",
-           f"De ouders van gezin {family.pseudonym} hebben toestemming ingetrokken ({labels}). "
+           f"De ouders van gezin {{gezin}} hebben toestemming ingetrokken ({labels}). "
            "Deze gegevens worden niet meer getoond.", family_id=family.id)
 
 
 # ------------------------------------------------------------------ break the glass
 
+BREAK_GLASS_REFUSAL = ("Noodtoegang is alleen mogelijk bij een directe zorgrelatie met het gezin: als aanmeldende "
+                       "organisatie, coördinator, vervanger of kernteamlid. Deelname aan een MDO of een teambrede rol "
+                       "is daarvoor niet genoeg. Neem contact op met de coördinator of de privacy officer.")
+
+
 def break_glass(actor, family_id: int, reason: str) -> BreakGlassAccess:
-    gateway.load_for_write(actor, family_id)
-    reason = (reason or "").strip()
+    """Emergency access (Meldcode): opens reading of the categories withheld for want of consent,
+    for BREAK_GLASS_HOURS, for a user with a direct care relationship only. It allows no write
+    but an emergency note, and is never a ground for coordination, core-team membership or
+    consent. The privacy officer reviews it; the coordinator is told at once."""
+    family, decision = gateway.load_for_write(actor, family_id, requires=consent.DIRECT_CARE_KINDS,
+                                              refusal=BREAK_GLASS_REFUSAL, access="break-the-glass",
+                                              audit_action="break_glass")
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
     if len(reason) < 20:
         raise ValidationError({"reason": "Noodtoegang vraagt een reden van minstens 20 tekens: welke acute "
                                          "veiligheidssituatie (Meldcode) maakt dit nodig?"})
-    family, decision = gateway.load_for_write(actor, family_id)
     consent_reasons = {"geen_toestemming", "toestemming_ingetrokken", "toestemming_verlopen"}
     if not any(r in consent_reasons for _, r in decision.withheld_list()):
         raise ValidationError({"_": "Er zijn geen gegevens afgeschermd die noodtoegang kan openen."})
@@ -230,9 +283,15 @@ def break_glass(actor, family_id: int, reason: str) -> BreakGlassAccess:
     if family.coordinator_id:
         officers.add(family.coordinator_id)
     officers.discard(actor.id)
-    notify(officers, "noodtoegang", f"Noodtoegang tot gezin {family.pseudonym} door {actor.name} "
+    notify(officers, "noodtoegang", f"Noodtoegang tot gezin {{gezin}} door {actor.name} "
                                     f"({actor.organisation.name}).", family_id=family.id)
     return row
+
+
+def may_break_glass(actor, kinds: frozenset[str], decision) -> bool:
+    """Whether to offer break-the-glass to this reader (the same rule break_glass() enforces)."""
+    consent_reasons = {"geen_toestemming", "toestemming_ingetrokken", "toestemming_verlopen"}
+    return consent.has_direct_care(kinds) and any(r in consent_reasons for _, r in decision.withheld_list())
 
 
 def break_glass_queue(include_reviewed: bool = False) -> list[BreakGlassAccess]:
@@ -301,7 +360,7 @@ def access_log(actor, family_id: int) -> tuple[Family, list[AuditEntry]]:
     entries = audit.entries_for_family(family.pseudonym)
     audit.record("read", user=actor, object_type="access_log", object_id=family.id,
                  family_pseudonym=family.pseudonym, detail="wie zag wat")
-    return family, entries
+    return FamilyRef(family.id, family.pseudonym), entries
 
 
 def overview_for_parents(actor, family_id: int):
@@ -320,7 +379,9 @@ def overview_for_parents(actor, family_id: int):
     entries = audit.entries_for_family(family.pseudonym)
     audit.record("export", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=list(CATEGORIES), detail="AVG art. 15 overview for the parents")
-    return view, consents_of(family.id), entries
+    from igp.sharing import related
+
+    return view, related.consents(view, {o.id: o.name for o in organisations()}), entries
 
 
 def organisations() -> list[Organisation]:

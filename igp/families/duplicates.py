@@ -1,0 +1,201 @@
+"""The queue of possible duplicates that the registering user could not see.
+
+A registration whose BSN or name + birth date matches a family the user may not see goes
+ahead (the user learns nothing: no oracle) and is queued here. The planner of the registering
+organisation or a privacy officer resolves it: merge the new family into the existing one, or
+mark them as distinct families. Both are logged with both pseudonyms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from igp import clock
+from igp.audit import services as audit
+from igp.coordination.models import CoreTeamMember
+from igp.errors import Forbidden, NotFound, ValidationError
+from igp.extensions import db
+from igp.families.models import Child, DuplicateCandidate, Family, Parent
+
+RESOLUTIONS = {"samenvoegen": "Samenvoegen met het bestaande gezin", "verschillend": "Verschillende gezinnen"}
+ACTIVE = ("aangemeld", "in_intake", "actief")
+# tables whose rows move with a merge are found from the schema; these are handled by hand
+_SPECIAL = {"family", "parent", "child", "duplicate_candidate", "mdo_agenda_item"}
+
+
+def _may_resolve(actor, row: DuplicateCandidate | None = None) -> bool:
+    if actor.has_role("privacy_officer"):
+        return True
+    return actor.has_role("planner") and (row is None or row.registering_organisation_id == actor.organisation_id)
+
+
+@dataclass
+class CandidateView:
+    id: int
+    new_family_id: int | None
+    existing_family_id: int | None
+    new_pseudonym: str
+    existing_pseudonym: str
+    match: str
+    registered_by: str
+    organisation: str
+    created_at: datetime
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+def _view(row: DuplicateCandidate) -> CandidateView:
+    return CandidateView(row.id, row.new_family_id, row.existing_family_id, row.new_pseudonym, row.existing_pseudonym,
+                         row.match, row.registered_by.name, row.registering_organisation.name, row.created_at,
+                         row.resolution, row.resolved_at)
+
+
+def queue(actor, *, include_resolved: bool = False) -> list[CandidateView]:
+    if not _may_resolve(actor):
+        raise Forbidden("Alleen de planner of de privacy officer beoordeelt mogelijk dubbele gezinnen.")
+    stmt = select(DuplicateCandidate).order_by(DuplicateCandidate.created_at.desc(), DuplicateCandidate.id.desc())
+    if not include_resolved:
+        stmt = stmt.where(DuplicateCandidate.resolved_at.is_(None))
+    if not actor.has_role("privacy_officer"):
+        stmt = stmt.where(DuplicateCandidate.registering_organisation_id == actor.organisation_id)
+    rows = list(db.session.scalars(stmt.limit(200)))
+    audit.record("read", user=actor, object_type="duplicate_queue", detail=f"{len(rows)} shown (pseudonyms only)")
+    return [_view(r) for r in rows]
+
+
+def resolve(actor, candidate_id: int, data: dict) -> DuplicateCandidate:
+    row = db.session.get(DuplicateCandidate, candidate_id)
+    if row is None or not _may_resolve(actor, row):
+        raise NotFound("Deze melding bestaat niet.")
+    if row.resolved_at is not None:
+        raise ValidationError({"_": "Deze melding is al afgehandeld."})
+    resolution = data.get("resolution") if isinstance(data, dict) else None
+    if resolution not in RESOLUTIONS:
+        raise ValidationError({"resolution": "Kies samenvoegen of verschillend."})
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 2000):
+        raise ValidationError({"note": "De toelichting is tekst van hoogstens 2000 tekens."})
+    if resolution == "samenvoegen":
+        if row.new_family_id is None or row.existing_family_id is None:
+            raise ValidationError({"resolution": "Een van beide gezinnen bestaat niet meer; markeer als verschillend."})
+        merge(actor, row.new_family_id, row.existing_family_id)
+    row.resolution = "samengevoegd" if resolution == "samenvoegen" else "verschillend"
+    row.resolved_at = clock.now()
+    row.resolved_by_id = actor.id
+    row.note = (note or "").strip() or None
+    audit.record("update", user=actor, object_type="duplicate_candidate", object_id=row.id,
+                 family_pseudonym=row.existing_pseudonym,
+                 detail=f"{row.new_pseudonym} / {row.existing_pseudonym}: {row.resolution}")
+    return row
+
+
+def _family_tables():
+    """(table, column) pairs that point at a family, other than the ones merged by hand."""
+    for table in db.metadata.sorted_tables:
+        if table.name in _SPECIAL:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "family":
+                yield table, fk.parent
+
+
+def merge(actor, source_id: int, target_id: int) -> Family:
+    """Merge family ``source`` (the new registration) into ``target`` (the existing one): its
+    referrals, handovers, intakes, notes, consents, team, MDO history and actions move; parents
+    and children not already known are added; the registering user keeps a care relationship
+    as core-team member. The source family is removed. All or nothing (one transaction)."""
+    source, target = db.session.get(Family, source_id), db.session.get(Family, target_id)
+    if source is None or target is None or source.id == target.id:
+        raise ValidationError({"resolution": "Deze gezinnen kunnen niet worden samengevoegd."})
+    parent_map = _merge_people(source, target)
+    for record in source_consents(source.id):
+        record.given_by = sorted({parent_map.get(pid, pid) for pid in (record.given_by or [])})
+    _move_agenda_items(source, target)
+    for table, column in _family_tables():
+        db.session.execute(update(table).where(column == source.id).values({column.name: target.id}))
+    db.session.execute(update(DuplicateCandidate).where(DuplicateCandidate.new_family_id == source.id)
+                       .values(new_family_id=target.id))
+    db.session.execute(update(DuplicateCandidate).where(DuplicateCandidate.existing_family_id == source.id)
+                       .values(existing_family_id=target.id))
+    if source.registering_organisation_id != target.registering_organisation_id:
+        creator = source.created_by
+        if creator is not None and not db.session.scalar(select(CoreTeamMember.id).where(
+                CoreTeamMember.family_id == target.id, CoreTeamMember.user_id == creator.id,
+                CoreTeamMember.removed_at.is_(None))):
+            db.session.add(CoreTeamMember(family_id=target.id, user_id=creator.id,
+                                          case_role=sorted(creator.roles)[0], added_by_id=actor.id))
+    if target.coordinator_id is None and source.coordinator_id is not None:
+        target.coordinator_id = source.coordinator_id
+    if target.status not in ACTIVE and source.status in ACTIVE:
+        target.status = source.status
+        target.target_eligible = source.target_eligible
+        target.target_result = source.target_result
+    db.session.flush()
+    audit.record("update", user=actor, object_type="family", object_id=target.id, family_pseudonym=target.pseudonym,
+                 detail=f"merged {source.pseudonym} into {target.pseudonym}")
+    db.session.expire(target)
+    db.session.delete(db.session.get(Family, source.id))
+    db.session.flush()
+    return target
+
+
+def source_consents(family_id: int):
+    from igp.sharing.models import ConsentRecord
+
+    return list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family_id)))
+
+
+def _merge_people(source: Family, target: Family) -> dict[int, int]:
+    """Parents and children of the source not already in the target (same BSN or name + birth
+    date index) move over; returns source parent id -> target parent id for the consents."""
+    mapping: dict[int, int] = {}
+    for parent in list(source.parents):
+        match = next((p for p in target.parents if (parent.bsn_index and p.bsn_index == parent.bsn_index)
+                      or (parent.name_birth_index and p.name_birth_index == parent.name_birth_index)), None)
+        if match is not None:
+            mapping[parent.id] = match.id
+        else:
+            db.session.execute(update(Parent).where(Parent.id == parent.id).values(
+                family_id=target.id, position=len(target.parents) + 1))
+            mapping[parent.id] = parent.id
+    known = {c.name_birth_index for c in target.children if c.name_birth_index}
+    position = len(target.children)
+    for child in list(source.children):
+        if child.name_birth_index and child.name_birth_index in known:
+            continue
+        position += 1
+        db.session.execute(update(Child).where(Child.id == child.id).values(family_id=target.id, position=position))
+    db.session.expire(source)
+    db.session.expire(target)
+    return mapping
+
+
+def _move_agenda_items(source: Family, target: Family) -> None:
+    from igp.mdo.models import AgendaItem
+
+    target_meetings = set(db.session.scalars(select(AgendaItem.meeting_id).where(AgendaItem.family_id == target.id)))
+    for item in db.session.scalars(select(AgendaItem).where(AgendaItem.family_id == source.id)):
+        if item.meeting_id not in target_meetings:
+            item.family_id = target.id
+        elif item.outcomes or item.revisions:
+            raise ValidationError({"resolution": "Beide gezinnen zijn in hetzelfde MDO besproken; voeg de verslagen "
+                                                 "eerst samen of markeer de gezinnen als verschillend."})
+        else:
+            db.session.delete(item)   # both on one agenda: the empty duplicate item goes
+    db.session.flush()
+
+
+def pending_count(actor) -> int:
+    if not _may_resolve(actor):
+        return 0
+    from sqlalchemy import func
+
+    stmt = select(func.count()).select_from(DuplicateCandidate).where(DuplicateCandidate.resolved_at.is_(None))
+    if not actor.has_role("privacy_officer"):
+        stmt = stmt.where(DuplicateCandidate.registering_organisation_id == actor.organisation_id)
+    return db.session.scalar(stmt) or 0
+
+
+__all__ = ["RESOLUTIONS", "merge", "pending_count", "queue", "resolve"]

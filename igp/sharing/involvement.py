@@ -1,0 +1,145 @@
+"""How a user is involved with a family: the gateway's first question.
+
+Computed here from the tables of the other domains (through their models), never by calling
+their services, so that the read path has one owner and no domain can widen it by accident.
+
+A user is involved with a family as
+* ``registering_organisation``: the family was registered by the user's organisation;
+* ``coordinator``: the user is the family's coordinator;
+* ``substitute``: the user stands in today for the absent coordinator;
+* ``core_team``: the user is a named member of the family's core team;
+* ``team_planner``: the user is a planner (MDO logistics for the whole kernteam, NAW only);
+* ``mdo_attendee``: the user attends an MDO of the family's poli, is a member of that poli's
+  kernteam (kept by a planner or beheerder), the family is on its agenda by name (not
+  "anoniem bespreken"), the meeting is not cancelled and lies within the read window
+  (from ATTENDEE_READ_BEFORE before its start to ATTENDEE_READ_AFTER after it).
+
+Only the first four are a direct care relationship (consent.DIRECT_CARE_KINDS): they alone
+let a user open break-the-glass, put a family on an MDO agenda, or propose and change who
+coordinates it.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from igp import clock
+from igp.admin.models import PoliTeamMember
+from igp.coordination.models import Absence, CoreTeamMember
+from igp.extensions import db
+from igp.families.models import Family
+from igp.mdo.models import AgendaItem, MdoAttendee, MdoMeeting
+
+# Planners arrange appointments and MDO logistics for the whole kernteam (need-to-know: NAW).
+TEAM_WIDE_ROLES = frozenset({"planner"})
+# An attendee may prepare from two weeks before the MDO and read back until 30 days after it.
+ATTENDEE_READ_BEFORE = timedelta(days=14)
+ATTENDEE_READ_AFTER = timedelta(days=30)
+
+
+# ------------------------------------------------------------------ substitution
+
+def active_absence_clause(day: date):
+    return and_(Absence.starts_on <= day, Absence.ends_on >= day, Absence.cancelled_at.is_(None))
+
+
+def substituted_user_ids(user_id: int, day: date | None = None) -> list[int]:
+    """The coordinators for whom this user stands in on ``day`` (default today)."""
+    day = day or clock.today()
+    return list(db.session.scalars(select(Absence.user_id).where(Absence.substitute_id == user_id,
+                                                                 active_absence_clause(day))))
+
+
+def acting_substitute_for(user, family) -> int | None:
+    """The coordinator's id when ``user`` stands in for them on this family today ("namens")."""
+    if family.coordinator_id is None or family.coordinator_id == user.id:
+        return None
+    return family.coordinator_id if family.coordinator_id in substituted_user_ids(user.id) else None
+
+
+def coordinated_family_clause(user, day: date | None = None):
+    """Families this user coordinates, or coordinates today as substitute (the ids first: a
+    plain IN list lets the database use the coordinator index)."""
+    return Family.coordinator_id.in_([user.id, *substituted_user_ids(user.id, day)])
+
+
+# ------------------------------------------------------------------ MDO attendance
+
+def attended_family_ids(user_id: int):
+    """SELECT of the family ids that MDO attendance lets this user read now (see the module
+    docstring: kernteam of the poli, by name, within the window, not cancelled, not absent)."""
+    now = clock.now()
+    return (select(AgendaItem.family_id)
+            .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+            .join(MdoAttendee, MdoAttendee.meeting_id == MdoMeeting.id)
+            .join(PoliTeamMember, and_(PoliTeamMember.poli_id == MdoMeeting.poli_id,
+                                       PoliTeamMember.user_id == MdoAttendee.user_id,
+                                       PoliTeamMember.removed_at.is_(None)))
+            .where(MdoAttendee.user_id == user_id, MdoAttendee.status != "afwezig",
+                   AgendaItem.anonymous.is_(False), MdoMeeting.status != "geannuleerd",
+                   MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER,
+                   MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE))
+
+
+def is_poli_team_member(user_id: int, poli_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        PoliTeamMember.poli_id == poli_id, PoliTeamMember.user_id == user_id, PoliTeamMember.removed_at.is_(None)))))
+
+
+# ------------------------------------------------------------------ involvement
+
+def _core_team_family_ids(user_id: int):
+    return select(CoreTeamMember.family_id).where(CoreTeamMember.user_id == user_id,
+                                                  CoreTeamMember.removed_at.is_(None))
+
+
+def involvement(user, family) -> frozenset[str]:
+    return involvement_bulk(user, [family])[family.id]
+
+
+def involvement_bulk(user, families: list) -> dict[int, frozenset[str]]:
+    """involvement() for many families in a constant number of queries (lists, boards, agendas)."""
+    ids = [f.id for f in families]
+    if not ids:
+        return {}
+    core = set(db.session.scalars(_core_team_family_ids(user.id).where(CoreTeamMember.family_id.in_(ids))))
+    attended = set(db.session.scalars(attended_family_ids(user.id).where(AgendaItem.family_id.in_(ids))))
+    substituting = set(substituted_user_ids(user.id))
+    team_wide = bool(user.roles & TEAM_WIDE_ROLES)
+    result = {}
+    for family in families:
+        kinds = set()
+        if family.registering_organisation_id == user.organisation_id:
+            kinds.add("registering_organisation")
+        if family.coordinator_id == user.id:
+            kinds.add("coordinator")
+        elif family.coordinator_id in substituting:
+            kinds.add("substitute")
+        if family.id in core:
+            kinds.add("core_team")
+        if team_wide:
+            kinds.add("team_planner")
+        if family.id in attended:
+            kinds.add("mdo_attendee")
+        result[family.id] = frozenset(kinds)
+    return result
+
+
+def visibility_clause(user, *, sees_any: bool = True, direct_only: bool = False):
+    """SQL condition: the families this user is involved with (lists, search, selection lists).
+    Agrees with involvement() (a test compares them). ``direct_only``: leave out MDO attendance
+    (what a user may put on an agenda or act on must not follow from the agenda itself).
+    ``sees_any`` False (a role that sees no category at all): nothing."""
+    if not sees_any:
+        return false()
+    if user.roles & TEAM_WIDE_ROLES:
+        return true()
+    conditions = [
+        Family.registering_organisation_id == user.organisation_id,
+        coordinated_family_clause(user),
+        Family.id.in_(_core_team_family_ids(user.id)),
+    ]
+    if not direct_only:
+        conditions.append(Family.id.in_(attended_family_ids(user.id)))
+    return or_(*conditions)

@@ -1,0 +1,260 @@
+"""The records around a family (handover, coordination, MDO, consents), as plain values for
+one reader whose FamilyView (the gateway's decision) is given.
+
+Free text is copied in only where the decision allows its category: handover and coordination
+notes with `verwijzingen`, MDO minutes, outcomes and action texts with `mdo_notulen`. The
+pages and the API get these records, never the table rows (igp.sharing.guard checks it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import consent
+from igp import clock
+from igp.coordination.models import CoordinatorAssignment, CoordinatorProposal, CoreTeamMember
+from igp.extensions import db
+from igp.handover.models import Handover
+from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting
+from igp.sharing.models import BreakGlassAccess, ConsentRecord
+
+PROCESS_NOTES = "verwijzingen"   # handover and coordination notes
+MDO_CONTENT = "mdo_notulen"      # minutes, outcomes, actions, the question for the MDO
+
+
+@dataclass
+class EventView:
+    type: str
+    at: datetime
+    by: str | None
+    on_behalf_of_id: int | None
+    contact_mode: str | None
+    reason: str | None
+    note: str | None
+
+
+@dataclass
+class FeedbackView:
+    recipient: str
+    method: str
+    at: datetime
+    by: str | None
+    note: str | None
+
+
+@dataclass
+class HandoverView:
+    id: int
+    direction: str
+    status: str
+    started_on: date
+    term_workdays: int
+    deadline: date
+    closed_at: datetime | None
+    term_met: bool | None
+    workdays_to_intake: int | None
+    missed_reason: str | None
+    feedback_referrer: str | None
+    feedback_family: str | None
+    completed_at: datetime | None
+    target: str | None
+    target_name: str | None
+    events: list[EventView] = field(default_factory=list)
+    feedback: list[FeedbackView] = field(default_factory=list)
+
+
+def handover_view(handover: Handover | None, may_notes: bool) -> HandoverView | None:
+    if handover is None:
+        return None
+    return HandoverView(
+        id=handover.id, direction=handover.direction, status=handover.status, started_on=handover.started_on,
+        term_workdays=handover.term_workdays, deadline=handover.deadline, closed_at=handover.closed_at,
+        term_met=handover.term_met, workdays_to_intake=handover.workdays_to_intake,
+        missed_reason=handover.missed_reason, feedback_referrer=handover.feedback_referrer,
+        feedback_family=handover.feedback_family, completed_at=handover.completed_at, target=handover.target,
+        target_name=handover.target_name if may_notes else None,
+        events=[EventView(e.event_type, e.at, e.by_user.name if e.by_user else None, e.on_behalf_of_id,
+                          e.contact_mode, e.reason, e.note if may_notes else None) for e in handover.events],
+        feedback=[FeedbackView(f.recipient, f.method, f.at, f.by_user.name if f.by_user else None,
+                               f.note if may_notes else None) for f in handover.feedback],
+    )
+
+
+def current_handover(view, direction: str) -> HandoverView | None:
+    """The open handover of the family in this direction, else the most recent one."""
+    stmt = (select(Handover).where(Handover.family_id == view.id, Handover.direction == direction)
+            .order_by(Handover.closed_at.is_(None).desc(), Handover.started_at.desc(), Handover.id.desc())
+            .options(selectinload(Handover.events), selectinload(Handover.feedback)).limit(1))
+    return handover_view(db.session.scalars(stmt).first(), view.may(PROCESS_NOTES))
+
+
+@dataclass
+class AssignmentView:
+    at: datetime
+    to_user: str
+    reason: str
+    reason_text: str | None
+
+
+def coordinator_history(view) -> list[AssignmentView]:
+    rows = db.session.scalars(select(CoordinatorAssignment).where(CoordinatorAssignment.family_id == view.id)
+                              .order_by(CoordinatorAssignment.at, CoordinatorAssignment.id))
+    notes = view.may(PROCESS_NOTES)
+    return [AssignmentView(a.at, a.to_user.name, a.reason, a.reason_text if notes else None) for a in rows]
+
+
+@dataclass
+class ProposalView:
+    id: int
+    proposed_user: str
+    proposed_by: str
+    reason: str
+    reason_text: str | None
+    created_at: datetime
+
+
+def coordinator_proposals(view) -> list[ProposalView]:
+    rows = db.session.scalars(select(CoordinatorProposal).where(
+        CoordinatorProposal.family_id == view.id, CoordinatorProposal.status == "open")
+        .order_by(CoordinatorProposal.created_at))
+    notes = view.may(PROCESS_NOTES)
+    return [ProposalView(p.id, p.proposed_user.name, p.proposed_by.name, p.reason,
+                         p.reason_text if notes else None, p.created_at) for p in rows]
+
+
+@dataclass
+class MemberView:
+    id: int
+    user: object        # igp.auth.models.User (no family data)
+    case_role: str
+
+
+def core_team(view) -> list[MemberView]:
+    rows = db.session.scalars(select(CoreTeamMember).where(CoreTeamMember.family_id == view.id,
+                                                           CoreTeamMember.removed_at.is_(None))
+                              .order_by(CoreTeamMember.added_at))
+    return [MemberView(m.id, m.user, m.case_role) for m in rows]
+
+
+@dataclass
+class ConsentView:
+    id: int
+    status: str
+    summary: str
+    method: str
+    form_version: str | None
+    recorded_by: str
+    recorded_at: datetime
+    has_scan: bool
+    withdrawn_at: datetime | None
+    recipient_organisation_id: int | None
+    recipient_domain: str | None
+    recipient_name: str
+    categories: list[str]
+    purpose: str
+    given_at: datetime
+    valid_until: datetime | None
+
+
+def consent_view(record: ConsentRecord, names: dict[int, str]) -> ConsentView:
+    from igp.sharing.gateway import as_grant
+
+    grant = as_grant(record)
+    return ConsentView(
+        id=record.id, status=consent.grant_status(grant, clock.now()), summary=consent.summarise_consent(grant, names),
+        method=record.method, form_version=record.form_version, recorded_by=record.recorded_by.name,
+        recorded_at=record.recorded_at, has_scan=record.scan_mimetype is not None, withdrawn_at=record.withdrawn_at,
+        recipient_organisation_id=record.recipient_organisation_id, recipient_domain=record.recipient_domain,
+        recipient_name=(names.get(record.recipient_organisation_id, "") if record.recipient_organisation_id
+                        else consent.DOMAIN_LABELS.get(record.recipient_domain, record.recipient_domain or "")),
+        categories=list(record.categories), purpose=record.purpose, given_at=record.given_at,
+        valid_until=record.valid_until)
+
+
+def consents(view, names: dict[int, str]) -> list[ConsentView]:
+    """The family's consent records: who may see what (the parents' choices, no category data;
+    the note and the scan stay out)."""
+    from sqlalchemy.orm import defer
+
+    rows = db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == view.id)
+                              .options(defer(ConsentRecord.note), defer(ConsentRecord.withdrawal_reason))
+                              .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc()))
+    return [consent_view(r, names) for r in rows]
+
+
+@dataclass
+class OutcomeLine:
+    kind: str
+    referral_type: str | None
+    quorum_met: bool
+    text: str | None
+
+
+@dataclass
+class DiscussionView:
+    meeting_id: int
+    starts_at: datetime
+    poli_name: str
+    status: str
+    anonymous: bool
+    minutes: str | None
+    outcomes: list[OutcomeLine]
+
+
+def mdo_history(view) -> list[DiscussionView]:
+    """The MDO discussions of the family, newest first; minutes and outcome texts only with
+    mdo_notulen."""
+    rows = db.session.scalars(
+        select(AgendaItem).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at.desc())
+        .options(selectinload(AgendaItem.outcomes), selectinload(AgendaItem.revisions),
+                 selectinload(AgendaItem.meeting)))
+    content = view.may(MDO_CONTENT)
+    return [DiscussionView(
+        meeting_id=item.meeting_id, starts_at=item.meeting.starts_at, poli_name=item.meeting.poli.name,
+        status=item.status, anonymous=item.anonymous,
+        minutes=item.revisions[-1].text if content and item.revisions else None,
+        outcomes=[OutcomeLine(o.kind, o.referral_type, o.quorum_met, o.text if content else None)
+                  for o in item.outcomes]) for item in rows]
+
+
+@dataclass
+class ActionView:
+    id: int
+    family_id: int
+    pseudonym: str
+    text: str | None
+    owner_id: int
+    owner: str
+    due_date: date
+    status: str
+
+
+def actions(view) -> list[ActionView]:
+    rows = db.session.scalars(select(MdoAction).where(MdoAction.family_id == view.id)
+                              .options(selectinload(MdoAction.outcome))
+                              .order_by(MdoAction.due_date, MdoAction.id))
+    content = view.may(MDO_CONTENT)
+    return [ActionView(a.id, a.family_id, view.pseudonym, a.outcome.text if content else None, a.owner_id,
+                       a.owner.name, a.due_date, a.status) for a in rows]
+
+
+@dataclass
+class GlassView:
+    id: int
+    opened_at: datetime
+    expires_at: datetime
+
+    @property
+    def active(self) -> bool:
+        return self.opened_at <= clock.now() < self.expires_at
+
+
+def own_break_glass(view, user) -> list[GlassView]:
+    rows = db.session.scalars(select(BreakGlassAccess).where(BreakGlassAccess.family_id == view.id,
+                                                             BreakGlassAccess.user_id == user.id)
+                              .order_by(BreakGlassAccess.opened_at.desc()))
+    return [GlassView(b.id, b.opened_at, b.expires_at) for b in rows]
