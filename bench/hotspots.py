@@ -18,7 +18,6 @@ import pstats
 import re
 import sys
 import time
-import urllib.parse
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
@@ -76,11 +75,12 @@ def prepare(app, page: str, setup, web, token):
             p = (client.get(f"/api/v1/families/{fid}", headers=headers).get_json().get("parents") or [{}])[0]
             if p.get("bsn"):
                 values.append(p)
+        method, paths = "POST", (lambda i: "/api/v1/families/search")
         if page == "zoeken_bsn":
-            paths = lambda i: "/api/v1/families/search?" + urllib.parse.urlencode({"bsn": values[i % len(values)]["bsn"]})
+            body = lambda i: {"bsn": values[i % len(values)]["bsn"]}  # noqa: E731
         else:
-            paths = lambda i: "/api/v1/families/search?" + urllib.parse.urlencode(
-                {"name": values[i % len(values)]["name"], "birth_date": values[i % len(values)]["birth_date"][:10]})
+            body = lambda i: {"name": values[i % len(values)]["name"],  # noqa: E731
+                              "birth_date": values[i % len(values)]["birth_date"][:10]}
     elif page == "aanmelding":
         client = app.test_client()
         headers = token("jvk.smit")

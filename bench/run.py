@@ -757,16 +757,16 @@ def measure_pages(args, port: int, setup: Setup) -> list[dict]:
     nurse_api = api_client(port, setup.nurse, nurse_pw)
     values = search_values(nurse_api, setup.family_ids)
     if values:
+        # identifying searches are POSTs (no BSN or name in a URL)
         results.append(measure(
-            "zoeken_bsn (API)", nurse_api, "GET",
-            lambda i: "/api/v1/families/search?" + urllib.parse.urlencode({"bsn": values[i % len(values)]["bsn"]}),
-            n=n, warmup=w, user=setup.nurse, path_label=f"/api/v1/families/search?bsn=<bsn> ({len(values)} values)"))
+            "zoeken_bsn (API)", nurse_api, "POST", lambda i: "/api/v1/families/search",
+            body=lambda i: {"bsn": values[i % len(values)]["bsn"]}, ok=(200,),
+            n=n, warmup=w, user=setup.nurse, path_label=f"POST /api/v1/families/search {{bsn}} ({len(values)} values)"))
         results.append(measure(
-            "zoeken_naam (API)", nurse_api, "GET",
-            lambda i: "/api/v1/families/search?" + urllib.parse.urlencode(
-                {"name": values[i % len(values)]["name"], "birth_date": values[i % len(values)]["birth_date"]}),
-            n=n, warmup=w, user=setup.nurse,
-            path_label=f"/api/v1/families/search?name=<name>&birth_date=<date> ({len(values)} values)"))
+            "zoeken_naam (API)", nurse_api, "POST", lambda i: "/api/v1/families/search",
+            body=lambda i: {"name": values[i % len(values)]["name"], "birth_date": values[i % len(values)]["birth_date"]},
+            ok=(200,), n=n, warmup=w, user=setup.nurse,
+            path_label=f"POST /api/v1/families/search {{name, birth_date}} ({len(values)} values)"))
     else:
         log("  no BSN visible to the nurse: searches skipped")
     nurse_api.close()
@@ -843,7 +843,7 @@ def mixed_load(args, port: int, setup: Setup, gunicorn_pid: int) -> dict:
                 elif kind == "zoeken":
                     v = rng.choice(wk["values"])
                     q = {"bsn": v["bsn"]} if rng.random() < 0.5 else {"name": v["name"], "birth_date": v["birth_date"]}
-                    r = wk["api"].request("GET", "/api/v1/families/search?" + urllib.parse.urlencode(q))
+                    r = wk["api"].request("POST", "/api/v1/families/search", json_body=q)
                 elif kind == "dashboard":
                     r = wk["lead"].request("GET", dash)
                 else:

@@ -108,6 +108,8 @@ def app(database_url, clock, settings_overrides):
     limiter.reset()
     try:
         yield application
+        violations = application.extensions.get("igp_guard_violations")
+        assert not violations, "family data reached a template:\n" + "\n".join(violations)
     finally:
         db.session.remove()
         if outer.is_active:
@@ -279,6 +281,12 @@ class Network:
         self.po = make_user("privacy_officer", org=self.hospital, username="po", name="Privacy Officer")
         self.admin = make_user("beheerder", org=self.jgz, username="admin", name="Beheerder")
         self.outsider = make_user("gynaecoloog", org=self.other_hospital, username="outsider", name="Buitenstaander")
+        # the kernteam of the POP-poli, kept by the planner: their MDO attendance counts as involvement
+        from igp.admin.services import add_poli_team_member
+
+        for member in (self.gyn, self.mmw, self.jvk, self.jvk2, self.sw, self.planner, self.chair):
+            add_poli_team_member(self.planner, "pop", member.id)
+        db.session.commit()
 
 
 @pytest.fixture

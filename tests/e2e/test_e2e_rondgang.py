@@ -39,6 +39,8 @@ def test_deeper_pages_pass_axe(as_user):
     planner.goto("/mdo/")
     main = planner.page.get_by_role("main")
     _follow_each(planner, main.get_by_role("link", name="MDO plannen").or_(main.get_by_role("link", name="Nieuwe reeks")))
+    planner.goto("/mdo/kernteams")       # the kernteam per poli (whose MDO attendance counts)
+    planner.goto("/gezinnen/dubbelen")   # possible duplicates the registering user could not see
     planner.goto("/caseload")
     _follow_each(planner, planner.page.get_by_role("main").locator('a[href*="coordinator="]').first)
 
@@ -51,7 +53,13 @@ def test_deeper_pages_pass_axe(as_user):
     jvk.goto("/mdo/")
     jvk.follow(jvk.page.get_by_role("main").locator('a[href^="/mdo/"]').filter(has_text="-").first)
     jvk.follow(jvk.page.get_by_role("link", name="Afdrukversie"))
-    jvk.goto("/gezinnen/?naam=Smit")
+    # a search is a POST (no name in the URL): the form with its error, then a search that redirects
+    jvk.goto("/gezinnen/")
+    search = jvk.page.get_by_role("form", name="Zoeken")
+    search.get_by_label("Naam ouder of kind").fill("Smit")
+    jvk.submit(search.get_by_role("button", name="Zoeken"), expect_status=422)
+    assert "Smit" not in jvk.page.url
+    jvk.goto("/gezinnen/?naam=Smit", expect_status=400)  # identifying values in a URL are refused
     jvk.goto("/overdrachten?status=intake_gepland")  # one column of the board, paged
     jvk.goto("/overdrachten?signaal=te_laat")
 

@@ -79,7 +79,7 @@ def test_lost_update_on_mdo_minutes(network, register, api):
 
     family = register(network.jvk, consent={"preset": "kernteam", "method": "schriftelijk"})
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
-    item = mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
+    item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     db.session.commit()
     a = api(network.chair)
     base = a.post(f"/api/v1/mdo/items/{item.id}/minutes", json={"text": "Begin"}).get_json()["revision"]

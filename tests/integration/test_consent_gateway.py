@@ -103,7 +103,11 @@ def test_withdrawal_takes_effect_on_the_next_read(case, network, api, db_session
     db_session.expire_all()
     note = db_session.scalars(select(Notification).where(Notification.user_id == network.jvk.id,
                                                          Notification.kind == "toestemming_ingetrokken")).one()
-    assert case.pseudonym in note.message and "Canary" not in note.message
+    assert case.pseudonym not in note.message and "Canary" not in note.message  # stored with {gezin}
+    from igp.notifications.services import for_user
+
+    shown = next(n for n in for_user(network.jvk) if n.kind == "toestemming_ingetrokken")
+    assert case.pseudonym in shown.message and shown.family_id == case.id  # still her family: named
     again = api(network.gyn).post(f"/api/v1/consents/{jgz['id']}/withdraw", json={"reason": "nogmaals"})
     assert again.status_code == 422 and "al ingetrokken" in again.get_json()["error"]["message"]
 

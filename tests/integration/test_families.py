@@ -41,13 +41,23 @@ def test_get_list_and_search(network, api, register):
     assert a.get("/api/v1/families?status=actief").get_json()["items"] == []
     bad = a.get("/api/v1/families?status=gek")
     assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "status"
-    by_bsn = a.get("/api/v1/families/search?bsn=111 222 333").get_json()["items"]
+    by_bsn = a.post("/api/v1/families/search", json={"bsn": "111 222 333"}).get_json()["items"]
     assert [f["id"] for f in by_bsn] == [family.id]
-    by_name = a.get("/api/v1/families/search?name=canary  moedernaam&birth_date=1995-03-14").get_json()["items"]
+    by_name = a.post("/api/v1/families/search", json={"name": "canary  moedernaam",
+                                                      "birth_date": "1995-03-14"}).get_json()["items"]
     assert [f["id"] for f in by_name] == [family.id]
     by_pseudonym = a.get(f"/api/v1/families/search?pseudonym={family.pseudonym.lower()}").get_json()["items"]
     assert [f["id"] for f in by_pseudonym] == [family.id]
-    assert a.get("/api/v1/families/search?bsn=123456789").status_code == 422
+    assert a.post("/api/v1/families/search", json={"pseudonym": family.pseudonym}).get_json()["items"][0]["id"] \
+        == family.id
+    bad = a.post("/api/v1/families/search", json={"bsn": "123456789"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "bsn"
+    # identifying values never travel in a URL: the GET names the POST (a contract change, see README)
+    for query in ("bsn=111222333", "name=canary&birth_date=1995-03-14", "birth_date=1995-03-14"):
+        refused = a.get(f"/api/v1/families/search?{query}")
+        assert refused.status_code == 400, query
+        assert refused.get_json()["error"]["code"] == "use_post"
+        assert "POST /api/v1/families/search" in refused.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize("change,field,message", [

@@ -42,8 +42,8 @@ def seeded(network, register, clock):
     # the previous POP MDO, Tue 17-11-2026 13:00
     clock.set(at("2026-11-17T11:00"))
     previous = mdo.create_meeting(chair, {"poli": "pop", "starts_at": "2026-11-17T13:00"})
-    for key in ("A", "B", "H"):
-        mdo.add_item(chair, previous.id, {"family_id": fam[key].id})
+    for key in ("A", "B", "H"):  # the planner prepares the agenda (the chair has no care relationship)
+        mdo.add_item(network.planner, previous.id, {"family_id": fam[key].id})
     mdo.record_attendance(chair, previous.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, jvk, network.sw)]})
     items = {i.family_id: i for i in previous.items}
@@ -67,7 +67,7 @@ def seeded(network, register, clock):
 
 def test_proposed_agenda_has_exactly_the_expected_families_and_reasons(seeded, network, api):
     fam, meeting, _ = seeded
-    response = api(network.chair).post(f"/api/v1/mdo/meetings/{meeting.id}/agenda/propose")
+    response = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/agenda/propose")
     assert response.status_code == 200
     proposal = {i["family_id"]: i["reasons"] for i in response.get_json()["items"]}
     expected = {
@@ -91,7 +91,7 @@ def test_routine_reviews_are_capped_longest_waiting_first_urgent_reasons_never(
     later = register(network.jvk, referred_at="2026-09-08T09:00:00+02:00", consent=CONSENT)
     _active(network.jvk, later, "2026-09-08T10:00")
     clock.set(at("2026-11-24T09:00"))
-    a = api(network.chair)
+    a = api(network.planner)
     routine = [i["family_id"] for i in a.post(f"/api/v1/mdo/meetings/{meeting.id}/agenda/propose")
                .get_json()["items"] if i["reasons"] == ["lang_niet_besproken"]]
     assert sorted(routine) == sorted([fam["F"].id, later.id])
@@ -110,7 +110,7 @@ def test_routine_reviews_are_capped_longest_waiting_first_urgent_reasons_never(
 
 def test_accepting_the_proposal_and_the_open_action_on_the_agenda(seeded, network, api):
     fam, meeting, _ = seeded
-    a = api(network.chair)
+    a = api(network.planner)
     for family_id in (fam["A"].id, fam["C"].id):
         assert a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": family_id}).status_code == 201
     body = a.get(f"/api/v1/mdo/meetings/{meeting.id}").get_json()
@@ -118,8 +118,10 @@ def test_accepting_the_proposal_and_the_open_action_on_the_agenda(seeded, networ
     again = a.post(f"/api/v1/mdo/meetings/{meeting.id}/agenda/propose").get_json()["items"]
     assert {i["family_id"] for i in again} == {fam["B"].id, fam["D"].id, fam["E"].id, fam["F"].id}
     # A's open action from the previous MDO is listed with its item
-    meeting_obj, views = mdo.meeting_page(network.chair, meeting.id)
-    a_view = next(v for v in views if v.item.family_id == fam["A"].id)
+    from igp.mdo.readmodels import meeting_page
+
+    meeting_obj, views = meeting_page(network.chair, meeting.id)
+    a_view = next(v for v in views if v.family_id == fam["A"].id)
     assert [(x.owner_id, x.due_date.isoformat()) for x in a_view.open_actions] == [(network.jvk.id, "2026-11-20")]
     dup = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["A"].id})
     assert dup.status_code == 422
@@ -129,9 +131,9 @@ def test_accepting_the_proposal_and_the_open_action_on_the_agenda(seeded, networ
 
 def test_quorum_per_item(seeded, network, api):
     fam, meeting, _ = seeded
-    a = api(network.chair)
-    i1 = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["A"].id}).get_json()["id"]
-    i2 = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
+    a, planner = api(network.chair), api(network.planner)
+    i1 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["A"].id}).get_json()["id"]
+    i2 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
     response = a.post(f"/api/v1/mdo/meetings/{meeting.id}/attendance", json={"attendees": [
         {"user_id": network.gyn.id, "status": "aanwezig"}, {"user_id": network.jvk.id, "status": "aanwezig"},
         {"user_id": network.sw.id, "status": "te_laat", "item_ids": [i1]}]})
@@ -159,7 +161,8 @@ def test_quorum_per_item(seeded, network, api):
 def test_outcome_refusals(seeded, network, api, body, field):
     fam, meeting, previous = seeded
     a = api(network.chair)
-    item = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
+    item = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/items",
+                                     json={"family_id": fam["C"].id}).get_json()["id"]
     data = dict(body)
     if data.get("owner_id") == "me":
         data["owner_id"] = network.jvk.id
@@ -174,7 +177,8 @@ def test_outcome_refusals(seeded, network, api, body, field):
 def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, api):
     fam, meeting, _ = seeded
     a = api(network.chair)
-    item = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
+    item = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/items",
+                                     json={"family_id": fam["C"].id}).get_json()["id"]
     created = a.post(f"/api/v1/mdo/items/{item}/outcomes", json={"kind": "actie", "text": "Huisbezoek plannen",
                                                                  "owner_id": network.sw.id, "due_workdays": 5})
     assert created.status_code == 201
@@ -190,9 +194,9 @@ def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, a
 
 def test_minutes_revisions_and_finalised_minutes_are_read_only(seeded, network, api, db_session):
     fam, meeting, _ = seeded
-    a = api(network.chair)
-    i1 = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
-    i2 = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["D"].id}).get_json()["id"]
+    a, planner = api(network.chair), api(network.planner)
+    i1 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
+    i2 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["D"].id}).get_json()["id"]
     first = a.post(f"/api/v1/mdo/items/{i1}/minutes", json={"text": "Eerste versie"}).get_json()["revision"]
     second = a.post(f"/api/v1/mdo/items/{i1}/minutes", json={"text": "Tweede versie", "expected_revision": first})
     assert second.status_code == 201
@@ -219,12 +223,12 @@ def test_minutes_revisions_and_finalised_minutes_are_read_only(seeded, network, 
 def test_not_discussed_families_come_back_next_time(seeded, network, clock):
     fam, meeting, _ = seeded
     chair = network.chair
-    item = mdo.add_item(chair, meeting.id, {"family_id": fam["C"].id})
+    item = mdo.add_item(network.planner, meeting.id, {"family_id": fam["C"].id})
     mdo.mark_not_discussed(chair, item.id)
     mdo.finalise(chair, meeting.id)
     db.session.commit()
     next_one = mdo.create_meeting(chair, {"poli": "pop", "starts_at": "2026-12-01T13:00"})
-    reasons = {p.family_id: p.reasons for p in mdo.proposal_for(next_one)}
+    reasons = {p.family_id: p.reasons for p in mdo.proposal_for(next_one, network.planner)}
     assert "niet_besproken_vorige" in reasons[fam["C"].id]
 
 
@@ -255,13 +259,18 @@ def test_agenda_items_hide_data_without_consent(network, register, api, login, c
     with_consent = register(network.gyn, consent=CONSENT)
     without = register(network.gyn, parents=[{"name": "Geheime Ouder"}])
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
-    for family in (with_consent, without):
-        mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
+    mdo.add_item(network.chair, meeting.id, {"family_id": with_consent.id})
+    # without consent for the MDO the family goes on the agenda anonymously (pseudonym and question)
+    mdo.add_item(network.chair, meeting.id, {"family_id": without.id, "anonymous": True,
+                                             "question": "Hoe ondersteunen we dit gezin bij schulden?"})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "aanwezig"}]})
     db.session.commit()
     body = api(network.sw).get(f"/api/v1/mdo/meetings/{meeting.id}").get_json()
     names = {i["pseudonym"]: i["name"] for i in body["items"]}
     assert names == {with_consent.pseudonym: "Canary Moedernaam", without.pseudonym: None}
+    anonymous = next(i for i in body["items"] if i["pseudonym"] == without.pseudonym)
+    assert anonymous["anonymous"] and not anonymous["visible"]
+    assert anonymous["question"] == "Hoe ondersteunen we dit gezin bij schulden?"
     login(network.sw)
     html = client.get(f"/mdo/{meeting.id}").get_data(as_text=True)
     assert without.pseudonym in html and "Geheime Ouder" not in html

@@ -64,7 +64,7 @@ def seeded(network, clock):
     # MDO on Tue 17-11-2026 (pop): only zorg and jgz present, so no quorum (sociaal required)
     clock.set(at("2026-11-17T11:00"))
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-17T13:00"})
-    items = {key: mdo.add_item(network.chair, meeting.id, {"family_id": fam[key].id}) for key in ("R1", "R3", "R2")}
+    items = {key: mdo.add_item(network.planner, meeting.id, {"family_id": fam[key].id}) for key in ("R1", "R3", "R2")}
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": network.gyn.id, "status": "aanwezig"}, {"user_id": jvk.id, "status": "aanwezig"}]})
     mdo.add_outcome(network.chair, items["R1"].id, {"kind": "doorverwijzing", "text": "GGZ", "referral_type": "ggz"})

@@ -46,13 +46,26 @@ def test_h3_a_page_shown_with_an_error_still_logs_its_read(network, register, lo
 
 
 def test_m1_duplicate_check_does_not_reveal_invisible_families(network, register, api, db_session):
+    """Issue 15 finding 4: a match the registering user may not see is never revealed, not even
+    counted: the registration answers exactly as for an unknown person, and the possible
+    duplicate goes to the queue of the planner / privacy officer of the registering side."""
+    from igp.families.models import DuplicateCandidate
+    from igp.notifications.models import Notification
+
     family = register(network.gyn)
     response = api(network.outsider).post("/api/v1/families", json=family_data())
-    assert response.status_code == 409
-    error = response.get_json()["error"]
-    assert error["duplicates"] == [] and error["not_visible"] == 1
-    assert family.pseudonym not in response.get_data(as_text=True)
-    assert "Ziekenhuis Test" not in response.get_data(as_text=True) and "planner" in error["message"]
+    unknown = api(network.outsider).post("/api/v1/families", json=family_data(
+        parents=[{"name": "Iemand Anders", "birth_date": "1991-02-03", "bsn": "123456782"}]))
+    assert response.status_code == unknown.status_code == 201
+    assert set(response.get_json()) == set(unknown.get_json())
+    text = response.get_data(as_text=True)
+    assert family.pseudonym not in text and "Ziekenhuis Test" not in text and "not_visible" not in text
+    db_session.expire_all()
+    queued = db_session.scalars(db.select(DuplicateCandidate)).all()
+    assert [(q.existing_pseudonym, q.new_pseudonym, q.match) for q in queued] == [
+        (family.pseudonym, response.get_json()["pseudonym"], "bsn")]
+    told = db_session.scalars(db.select(Notification.user_id).where(Notification.kind == "dubbel")).all()
+    assert told == [network.po.id]  # the other hospital has no planner: the privacy officer resolves it
     linked = api(network.outsider).post("/api/v1/families", json=family_data(link_to_family_id=family.id))
     assert linked.status_code == 422
     assert _count(db_session, AuditEntry.username == "outsider", AuditEntry.action == "search") >= 1
@@ -72,9 +85,12 @@ def test_m2_no_open_redirect_through_control_characters(client, make_user, clock
 
 
 def test_m3_mdo_minutes_need_the_familys_consent(network, register, api):
+    from igp.admin.services import add_poli_team_member
+
     family = register(network.jvk, consent=CONSENT)  # no consent for informal support
+    add_poli_team_member(network.planner, "pop", network.vrijwilliger.id)  # she attends as kernteam member
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
-    item = mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
+    item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": network.vrijwilliger.id, "status": "aanwezig"}]})
     db.session.commit()
@@ -97,7 +113,7 @@ def test_m4_only_coordinator_or_registering_organisation_changes_the_core_team(n
 def test_m4_absent_attendees_are_not_involved(network, register, api):
     family = register(network.gyn, consent=CONSENT)
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
-    mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
+    mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "afwezig"}]})
     db.session.commit()
     assert api(network.sw).get(f"/api/v1/families/{family.id}").status_code == 404

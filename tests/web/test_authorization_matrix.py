@@ -63,13 +63,18 @@ def world(network, make_user, make_org, clock):
     action = mdo.add_outcome(network.chair, item.id, {"kind": "actie", "text": "Bellen", "owner_id": network.gyn.id,
                                                       "due_workdays": 3}).action
     absence = record_absence(dummy, {"from": "2026-12-01", "to": "2026-12-02", "reason": "verlof"})
+    from igp.coordination.services import propose_coordinator_change
+
+    proposal = propose_coordinator_change(users[("other", "sociaal_werker")], a.id, {"user_id": network.jvk2.id}
+                                          if a.coordinator_id != network.jvk2.id else {"user_id": network.jvk.id})
     db.session.commit()
     from igp.handover.services import current_handover
     from igp.sharing.services import consents_of
 
     params = {"meeting_id": meeting.id, "item_id": item.id, "action_id": action.id, "absence_id": absence.id,
               "consent_id": consents_of(a.id)[0].id, "member_id": member.id, "user_id": dummy.id,
-              "handover_id": current_handover(a.id).id, "token": "not-a-token", "action": "tijd"}
+              "handover_id": current_handover(a.id).id, "token": "not-a-token", "action": "tijd",
+              "proposal_id": proposal.id, "decision": "afwijzen", "code": "pop", "candidate_id": 999999}
     return {"families": {"own": a, "other_with_consent": a, "other_without_consent": b, "uninvolved": c},
             "users": users, "params": params}
 
@@ -158,8 +163,11 @@ def test_authorization_matrix(app, world, clock, capsys):
                             if status != 404:
                                 problem = f"not involved but status {status}"
                         elif status == 404 and not (rule.rule.endswith("/scan")
-                                                    or rule.endpoint == "families.remove_member"):
-                            # (a scan that does not exist; a core-team row an earlier cell removed)
+                                                    or rule.endpoint == "families.remove_member"
+                                                    or (rule.endpoint == "families.decide_proposal"
+                                                        and family.id != world["families"]["own"].id)):
+                            # (a scan that does not exist; a core-team row an earlier cell removed; the
+                            # proposal belongs to family A, so under another family's URL it does not exist)
                             problem = "involved but 404"
                     leaked = CANARY_WITHOUT_CONSENT.encode() in body or b"Canary verslag B" in body
                     overview = rule.endpoint == "families.parents_overview"  # the privacy officer's duty
