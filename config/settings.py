@@ -146,6 +146,8 @@ class Testing(BaseSettings):
         self.RATELIMIT_STORAGE_URI = overrides.get("RATELIMIT_STORAGE_URI", "memory://")
         self.MAIL_BACKEND = overrides.get("MAIL_BACKEND", "memory")
         self.FAST_PASSWORD_HASHING = overrides.get("FAST_PASSWORD_HASHING", True)
+        # every template render is checked for family-data rows (igp.sharing.guard)
+        self.GUARD_TEMPLATES = overrides.get("GUARD_TEMPLATES", True)
 
     def default_database_url(self, instance: Path) -> str | None:
         return _env("IGP_TEST_DATABASE_URL", "sqlite://")
