@@ -33,8 +33,22 @@ PASSWORD = "correct horse battery staple"
 def _test_database_url(tmp_path_factory) -> str:
     url = os.environ.get("IGP_TEST_DATABASE_URL")
     if url:
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """A PostgreSQL database of its own for each xdist worker (test_gw0, test_gw1, ...), created
+    when missing (trust authentication, as in CI)."""
+    base, _, name = url.rpartition("/")
+    worker_url = f"{base}/{name}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{name}_{worker}"}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}_{worker}"'))
+    engine.dispose()
+    return worker_url
 
 
 def _reset_database(url: str) -> None:
@@ -79,19 +93,103 @@ class IsolatedClient(FlaskClient):
         return contextvars.copy_context().run(run)
 
 
+class ModuleDatabase:
+    """One app, one connection and one outer transaction per test module: data that every test
+    of the module needs (the network) is built once; each test runs in a savepoint on top that is
+    rolled back, so tests still never see each other's writes."""
+
+    def __init__(self, database_url: str):
+        from igp.extensions import db
+
+        self.clock = FixedClock(DEFAULT_NOW)
+        self.app = create_app(Testing(SQLALCHEMY_DATABASE_URI=database_url), clock=self.clock)
+        self.app.test_client_class = IsolatedClient
+        with self.app.app_context():  # the app's engine is replaced by one connection (per app)
+            self.engine = db.engines[None]
+            self.connection = self.engine.connect()
+            self.outer = self.connection.begin()
+            db.engines[None] = self.connection
+            db.session.configure(join_transaction_mode="create_savepoint")
+        self.config = dict(self.app.config)
+        self.extensions = dict(self.app.extensions)
+        self.shared_data = False   # set when module-wide data (the network) lives in the outer transaction
+
+    def restart(self) -> None:
+        """End the module's transaction and begin a new one, so that a test with its own app (own
+        connection) is not blocked by this one's locks (SQLite). Only without module-wide data."""
+        if self.shared_data:
+            raise RuntimeError("a test with its own settings (settings_overrides) cannot run in a module that "
+                               "shares data (the network): move it to a module of its own")
+        self.outer.rollback()
+        self.outer = self.connection.begin()
+
+    def close(self) -> None:
+        from igp.extensions import db
+
+        with self.app.app_context():
+            db.session.remove()
+            if self.outer.is_active:
+                self.outer.rollback()
+            self.connection.close()
+            db.engines[None] = self.engine
+            self.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_database(database_url):
+    database = ModuleDatabase(database_url)
+    yield database
+    database.close()
+
+
 @pytest.fixture
-def clock():
-    return FixedClock(DEFAULT_NOW)
+def clock(module_database):
+    module_database.clock.set(DEFAULT_NOW)
+    return module_database.clock
 
 
 @pytest.fixture
 def settings_overrides():
-    """Override in a test module to change settings for its app."""
+    """Parametrize to give a test its own app with other settings (then it cannot share the
+    module's data, e.g. the network)."""
     return {}
 
 
+def _check_templates(application) -> None:
+    violations = application.extensions.get("igp_guard_violations")
+    assert not violations, "family data reached a template:\n" + "\n".join(violations)
+
+
 @pytest.fixture
-def app(database_url, clock, settings_overrides):
+def app(database_url, module_database, clock, settings_overrides):
+    from igp.extensions import db, limiter
+
+    if settings_overrides:
+        module_database.restart()
+        yield from _own_app(database_url, clock, settings_overrides)
+        return
+    application = module_database.app
+    ctx = application.app_context()
+    ctx.push()
+    db.session.remove()  # no session savepoint may enclose the test's own
+    savepoint = module_database.connection.begin_nested()
+    limiter.reset()
+    try:
+        yield application
+        _check_templates(application)
+    finally:
+        db.session.remove()
+        if savepoint.is_active:
+            savepoint.rollback()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        application.config.clear()
+        application.config.update(module_database.config)
+        application.extensions.clear()
+        application.extensions.update(module_database.extensions)
+        ctx.pop()
+
+
+def _own_app(database_url, clock, settings_overrides):
     from igp.extensions import db, limiter
 
     application = create_app(Testing(SQLALCHEMY_DATABASE_URI=database_url, **settings_overrides), clock=clock)
@@ -108,8 +206,7 @@ def app(database_url, clock, settings_overrides):
     limiter.reset()
     try:
         yield application
-        violations = application.extensions.get("igp_guard_violations")
-        assert not violations, "family data reached a template:\n" + "\n".join(violations)
+        _check_templates(application)
     finally:
         db.session.remove()
         if outer.is_active:
@@ -255,43 +352,88 @@ def api(client, api_token):
 # ------------------------------------------------------------------ an IGP network for case tests
 
 class Network:
-    """Organisations of each domain, poli's and a user per role, created through the services."""
+    """Organisations of each domain, poli's and a user per role, created through the services,
+    once per test module. Attributes are looked up in the test's own session (network.gyn is the
+    User row as the test sees it), so each test may change them: its savepoint is rolled back."""
 
-    def __init__(self, make_org, make_user):
-        from igp.admin.services import create_poli
+    ORGS = {"hospital": ("Ziekenhuis Test", "zorg"), "jgz": ("JGZ Test", "jgz"),
+            "wijkteam": ("Wijkteam Test", "sociaal"), "homestart": ("Home-Start Test", "informeel"),
+            "other_hospital": ("Ander Ziekenhuis", "zorg")}
+    # attribute: roles, organisation, username, name, kwargs
+    USERS = {
+        "gyn": (("gynaecoloog",), "hospital", "gyn", "Dr. Gyn", {}),
+        "mmw": (("mmw",), "hospital", "mmw", "MMW Medewerker", {}),
+        "jvk": (("jeugdverpleegkundige",), "jgz", "jvk1", "JVK Een", {}),
+        "jvk2": (("jeugdverpleegkundige",), "jgz", "jvk2", "JVK Twee", {}),
+        "sw": (("sociaal_werker",), "wijkteam", "sw", "Sociaal Werker", {}),
+        "planner": (("planner",), "jgz", "planner", "Planner", {}),
+        "vrijwilliger": (("informele_steun",), "homestart", "vrijw", "Vrijwilliger", {}),
+        "chair": (("mdo_voorzitter", "kinderarts"), "hospital", "chair", "Voorzitter", {}),
+        "pl": (("projectleider",), "jgz", "pl", "Projectleider", {"totp": False}),
+        "po": (("privacy_officer",), "hospital", "po", "Privacy Officer", {}),
+        "admin": (("beheerder",), "jgz", "admin", "Beheerder", {}),
+        "outsider": (("gynaecoloog",), "other_hospital", "outsider", "Buitenstaander", {}),
+    }
+    POP_KERNTEAM = ("gyn", "mmw", "jvk", "jvk2", "sw", "planner", "chair")
+
+    def __init__(self):
+        import pyotp as _pyotp
+
+        from igp.admin.services import add_poli_team_member, create_poli
+        from igp.auth.services import create_organisation, create_user
         from igp.extensions import db
 
-        self.hospital = make_org("Ziekenhuis Test", "zorg")
-        self.jgz = make_org("JGZ Test", "jgz")
-        self.wijkteam = make_org("Wijkteam Test", "sociaal")
-        self.homestart = make_org("Home-Start Test", "informeel")
-        self.other_hospital = make_org("Ander Ziekenhuis", "zorg")
-        self.pop = create_poli("pop", "POP-poli")
-        self.mamaplus = create_poli("mamaplus", "MamaPlusPoli")
+        ids = {}
+        for key, (name, domain) in self.ORGS.items():
+            ids[key] = ("org", create_organisation(name, domain).id)
+        ids["pop"] = ("poli", create_poli("pop", "POP-poli").id)
+        ids["mamaplus"] = ("poli", create_poli("mamaplus", "MamaPlusPoli").id)
         db.session.commit()
-        self.gyn = make_user("gynaecoloog", org=self.hospital, username="gyn", name="Dr. Gyn")
-        self.mmw = make_user("mmw", org=self.hospital, username="mmw", name="MMW Medewerker")
-        self.jvk = make_user("jeugdverpleegkundige", org=self.jgz, username="jvk1", name="JVK Een")
-        self.jvk2 = make_user("jeugdverpleegkundige", org=self.jgz, username="jvk2", name="JVK Twee")
-        self.sw = make_user("sociaal_werker", org=self.wijkteam, username="sw", name="Sociaal Werker")
-        self.planner = make_user("planner", org=self.jgz, username="planner", name="Planner")
-        self.vrijwilliger = make_user("informele_steun", org=self.homestart, username="vrijw", name="Vrijwilliger")
-        self.chair = make_user("mdo_voorzitter", "kinderarts", org=self.hospital, username="chair", name="Voorzitter")
-        self.pl = make_user("projectleider", org=self.jgz, username="pl", name="Projectleider", totp=False)
-        self.po = make_user("privacy_officer", org=self.hospital, username="po", name="Privacy Officer")
-        self.admin = make_user("beheerder", org=self.jgz, username="admin", name="Beheerder")
-        self.outsider = make_user("gynaecoloog", org=self.other_hospital, username="outsider", name="Buitenstaander")
-        # the kernteam of the POP-poli, kept by the planner: their MDO attendance counts as involvement
-        from igp.admin.services import add_poli_team_member
+        orgs = {key: db.session.get(_models()["org"], ref[1]) for key, ref in ids.items() if ref[0] == "org"}
+        for key, (roles, org, username, name, kwargs) in self.USERS.items():
+            totp = kwargs.get("totp", True)
+            user = create_user(username=username, name=name, organisation=orgs[org], roles=list(roles),
+                               password=PASSWORD, totp_secret=_pyotp.random_base32() if totp else None)
+            ids[key] = ("user", user.id)
+        db.session.commit()
+        for key in self.POP_KERNTEAM:  # kept by the planner: their MDO attendance counts as involvement
+            add_poli_team_member(db.session.get(_models()["user"], ids["planner"][1]), "pop", ids[key][1])
+        db.session.commit()
+        object.__setattr__(self, "_ids", ids)
 
-        for member in (self.gyn, self.mmw, self.jvk, self.jvk2, self.sw, self.planner, self.chair):
-            add_poli_team_member(self.planner, "pop", member.id)
-        db.session.commit()
+    def __getattr__(self, name):
+        from igp.extensions import db
+
+        try:
+            kind, row_id = self._ids[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return db.session.get(_models()[kind], row_id)
+
+
+def _models():
+    from igp.admin.models import Poli
+    from igp.auth.models import Organisation, User
+
+    return {"org": Organisation, "user": User, "poli": Poli}
+
+
+@pytest.fixture(scope="module")
+def _module_network(module_database):
+    from igp.extensions import db
+
+    with module_database.app.app_context():
+        network = Network()
+        db.session.remove()
+    module_database.shared_data = True
+    return network
 
 
 @pytest.fixture
-def network(make_org, make_user):
-    return Network(make_org, make_user)
+def network(_module_network, module_database, app):
+    if app is not module_database.app:
+        raise RuntimeError("a test with its own settings (settings_overrides) cannot use the module's network")
+    return _module_network
 
 
 def family_data(**overrides) -> dict:

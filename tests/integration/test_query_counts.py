@@ -14,7 +14,8 @@ from igp.mdo.models import MdoMeeting
 from igp.synth import synth
 from tests.conftest import csrf_token
 
-pytestmark = pytest.mark.parametrize("settings_overrides", [{"REQUIRE_TOTP": False, "QUERY_COUNT_HEADER": True}])
+pytestmark = [pytest.mark.slow,
+              pytest.mark.parametrize("settings_overrides", [{"REQUIRE_TOTP": False, "QUERY_COUNT_HEADER": True}])]
 
 
 def _sign_in(app, username):

@@ -44,7 +44,8 @@ def test_production_refuses_missing_secrets(env):
 @pytest.mark.parametrize("name,value", [
     ("IGP_SECRET_KEY", DEV_SECRET_KEY),
     ("IGP_ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY),
-    ("IGP_ENCRYPTION_KEYS", Fernet.generate_key().decode() + "," + DEV_ENCRYPTION_KEY),
+    # a fixed real key (a generated one would differ per test process, and xdist needs equal ids)
+    ("IGP_ENCRYPTION_KEYS", "iyZzD7GZKiduCVo2O0GWcKE8QY3LQhIUAvv9KZWWLmA=," + DEV_ENCRYPTION_KEY),
     ("IGP_SECRET_KEY", "short"),
     ("IGP_REQUIRE_TOTP", "0"),
 ])

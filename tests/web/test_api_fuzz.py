@@ -17,6 +17,7 @@ from igp.mdo import services as mdo
 SPEC = schemathesis.openapi.from_dict(document())
 SPEC.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 STATS = {"cases": 0, "server_errors": 0}
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -127,6 +127,7 @@ class Session:
         return self.client.open(path, method=method, data={"csrf_token": self.csrf})
 
 
+@pytest.mark.slow
 def test_authorization_matrix(app, world, clock, capsys):
     app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"  # 26 sign-ins from one address
     sessions = {key: Session(app, user, clock) for key, user in world["users"].items()}
@@ -164,10 +165,12 @@ def test_authorization_matrix(app, world, clock, capsys):
                                 problem = f"not involved but status {status}"
                         elif status == 404 and not (rule.rule.endswith("/scan")
                                                     or rule.endpoint == "families.remove_member"
-                                                    or (rule.endpoint == "families.decide_proposal"
+                                                    or (rule.endpoint in ("families.decide_proposal",
+                                                                          "families.withdraw_consent")
                                                         and family.id != world["families"]["own"].id)):
                             # (a scan that does not exist; a core-team row an earlier cell removed; the
-                            # proposal belongs to family A, so under another family's URL it does not exist)
+                            # proposal and the consent belong to family A, so under another family's URL
+                            # they do not exist)
                             problem = "involved but 404"
                     leaked = CANARY_WITHOUT_CONSENT.encode() in body or b"Canary verslag B" in body
                     overview = rule.endpoint == "families.parents_overview"  # the privacy officer's duty

@@ -213,6 +213,7 @@ def _run(world, escalation, role, relation) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_escalation_matrix(app, world, capsys):
     from igp.extensions import db as database
 
