@@ -3,7 +3,8 @@
 decide() answers, per data category, whether a viewer may see a family's data now:
  1. No involvement with the family, or roles that need no family data at all
     -> nothing is shown (geen_betrokkenheid); the app answers 404.
- 2. A category outside the union of the viewer's roles is never shown (niet_nodig_voor_rol).
+ 2. A category outside the union of the viewer's roles is never shown (niet_nodig_voor_rol);
+    a viewer involved only as the team-wide planner gets the planner's NAW at most.
  3. The registering (own) organisation sees its needed categories without consent.
  4. Another organisation needs a consent in force: addressed to its organisation or domain,
     covering the category, given_at <= at < valid_until, not withdrawn, a purpose that fits
@@ -17,6 +18,7 @@ decide() answers, per data category, whether a viewer may see a family's data no
 
 from .policy import (
     DEFAULT_NEED_TO_KNOW,
+    TEAM_PLANNER_CATEGORIES,
     BreakGlass,
     ConsentGrant,
     Decision,
@@ -86,6 +88,7 @@ __all__ = [
     "REASON_LABELS",
     "ROLES",
     "ROLE_LABELS",
+    "TEAM_PLANNER_CATEGORIES",
     "Viewer",
     "WITHHOLD_REASONS",
     "active_break_glass",

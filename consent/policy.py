@@ -292,6 +292,12 @@ def grant_status(grant: ConsentGrant, at: datetime) -> str:
     return STATUS_ACTIVE
 
 
+#: The planner's team-wide involvement (appointments, MDO logistics for every family) reaches NAW
+#: at most, whatever the need-to-know table says or other roles the user has.
+TEAM_PLANNER = "team_planner"
+TEAM_PLANNER_CATEGORIES: frozenset[str] = frozenset({"naw"})
+
+
 def has_direct_care(involvement: Iterable[str]) -> bool:
     """A direct care relationship (behandelrelatie): registering organisation, coordinator,
     acting substitute or a named core-team member. MDO attendance or a team-wide role is not."""
@@ -336,6 +342,10 @@ def decide(
         raise PolicyError(f"Onbekende leescontext: {context!r}.")
     own = viewer.organisation_id == family.registering_organisation_id
     needed = role_categories(viewer.roles, need_to_know)
+    if family.involvement == {TEAM_PLANNER}:
+        # Rule 2a: involved only as the team-wide planner: the planner's own need (NAW at most),
+        # never what the viewer's other roles would need with a care relationship
+        needed = role_categories({"planner"} & viewer.roles, need_to_know) & TEAM_PLANNER_CATEGORIES
 
     # Rule 1: no involvement, or nothing to know at all -> the family does not exist for this viewer.
     if not family.involvement or not needed:

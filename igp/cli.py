@@ -196,6 +196,18 @@ signals_cli = AppGroup("signals", help="Deadline signals.")
 mdo_cli = AppGroup("mdo", help="MDO meetings.")
 calendar_cli = AppGroup("calendar", help="The working-day calendar of this IGP.")
 settings_cli = AppGroup("settings", help="IGP settings (terms, thresholds).")
+duplicates_cli = AppGroup("duplicates", help="Possible duplicate registrations.")
+
+
+@duplicates_cli.command("scan")
+@transactional
+def duplicates_scan():
+    """Queue the possible duplicates that registering users could not see (run from cron,
+    e.g. every 10 minutes); the planner or privacy officer resolves them."""
+    from igp.families.duplicates import scan
+
+    checked, queued = scan()
+    click.echo(f"{checked} new registration(s) checked, {queued} possible duplicate(s) queued.")
 
 
 @signals_cli.command("send")
@@ -383,7 +395,7 @@ def synth_command(n_families: int, seed: int, batch: int):
 
 def register(app) -> None:
     for group in (org_cli, poli_cli, user_cli, audit_cli, keys_cli, signals_cli, mdo_cli, calendar_cli,
-                  settings_cli, retention_cli):
+                  settings_cli, retention_cli, duplicates_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(synth_command)

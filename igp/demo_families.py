@@ -158,7 +158,8 @@ def load_mdo() -> None:
                           "member_ids": members})
     past = create_meeting(chair, {"poli": "mamaplus", "starts_at": (clock.now() - timedelta(days=3)).isoformat(),
                                   "location": "Consultatiebureau Noord", "quorum_domains": ["zorg", "jgz", "sociaal"]})
-    record_attendance(chair, past.id, {"attendees": [{"user_id": uid, "status": "aanwezig"} for uid in members]})
+    record_attendance(chair, past.id, {"attendees": [{"user_id": uid, "status": "aanwezig"}
+                                                     for uid in [chair.id, *members]]})
     items = accept_proposal(planner, past.id)  # the planner prepares the agenda
     for n, item in enumerate(items):
         if n % 3 == 2:

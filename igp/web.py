@@ -25,6 +25,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
@@ -100,7 +101,21 @@ def format_long_date(value: date) -> str:
 
 # ------------------------------------------------------------------ registration
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON without the non-standard NaN and Infinity (Python's json accepts them): a body with
+    one is not valid JSON, so it is refused like any other malformed body, not a crash later."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _refuse_constant)
+        return super().loads(s, **kwargs)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def register_web(app) -> None:
+    app.json = StrictJSONProvider(app)
     app.jinja_env.filters.update(
         date_nl=format_date, datetime_nl=format_datetime, time_nl=format_time,
         weekday_date_nl=format_weekday_date, long_date_nl=format_long_date, number_nl=format_number,

@@ -24,6 +24,7 @@ DEFAULT_SETTINGS = {
     "mdo_not_discussed_max": 10,     # ... but at most this many per meeting, longest waiting first
     "report_small_cell": 5,          # monitoring export: counts below this are shown as "<5"
     "calendar": {"disabled_holidays": [], "closing_days": []},
+    "duplicates_scanned_to": 0,      # the last family id the duplicate scan looked at (igp.families.duplicates)
     "need_to_know": {},
 }
 

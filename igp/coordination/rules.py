@@ -25,3 +25,10 @@ def may_change_coordinator(roles: Iterable[str], involvement: Iterable[str], has
 def may_propose_coordinator(roles: Iterable[str], involvement: Iterable[str]) -> bool:
     """A kernteam member with a care relationship may propose who coordinates."""
     return bool(frozenset(roles) & COORDINATING_ACTORS) and bool(frozenset(involvement) & DIRECT_CARE)
+
+
+def may_exit(roles: Iterable[str], involvement: Iterable[str]) -> bool:
+    """Ending the family's IGP course (uitstroom) is the coordinator's (or substitute's) step, or
+    that of the registering organisation; not of any kernteam member, nor of the planner alone."""
+    return bool(frozenset(roles) & COORDINATING_ACTORS) and bool(
+        frozenset(involvement) & {"coordinator", "substitute", "registering_organisation"})

@@ -102,9 +102,14 @@ def record_absence(actor, data: dict) -> Absence:
             errors.add("substitute_id", "Geef een geldige vervanger.")
     if errors:
         raise ValidationError(dict(errors))
-    if user_id != actor.id and not actor.has_role("planner", "beheerder"):
-        raise Forbidden("Alleen een planner legt afwezigheid vast voor een ander.")
     user = db.session.get(User, user_id)
+    if user_id != actor.id and not (actor.has_role("planner") and user is not None
+                                    and user.organisation_id == actor.organisation_id):
+        # naming a substitute gives that person the absent coordinator's families (a direct care
+        # relationship): only the coordinator or a planner of the same organisation does that
+        raise Forbidden("Alleen de afwezige zelf of een planner van de eigen organisatie legt afwezigheid en "
+                        "vervanging vast.", audit={"action": "create", "user": actor, "object_type": "absence",
+                                                   "outcome": "denied", "detail": f"absence for user {user_id} refused"})
     if user is None or not user.is_active:
         raise ValidationError({"user_id": "Onbekende of inactieve gebruiker."})
     if ends < starts:
@@ -122,6 +127,10 @@ def record_absence(actor, data: dict) -> Absence:
             errors.add("substitute_id", "Iemand kan niet zichzelf vervangen.")
         elif not can_hold_cases(substitute):
             errors.add("substitute_id", f"{substitute.name} heeft geen rol die gezinnen kan coördineren.")
+        elif substitute.organisation_id != user.organisation_id:
+            # the families' consent covers the coordinator's organisation, not just anyone's
+            errors.add("substitute_id", f"{substitute.name} werkt bij een andere organisatie; kies een vervanger "
+                                        f"van {user.organisation.name}.")
         elif not errors:
             clash = db.session.scalars(select(Absence).where(
                 Absence.user_id == substitute.id, Absence.cancelled_at.is_(None),
@@ -154,6 +163,10 @@ def record_absence(actor, data: dict) -> Absence:
     if substitute:
         notify([substitute.id], "vervanging",
                f"U vervangt {user.name} van {starts.strftime('%d-%m-%Y')} tot en met {ends.strftime('%d-%m-%Y')}.")
+    if user.id != actor.id:
+        notify([user.id], "vervanging", f"{actor.name} heeft uw afwezigheid vastgelegd van {starts.strftime('%d-%m-%Y')} "
+                                        f"tot en met {ends.strftime('%d-%m-%Y')}"
+                                        + (f"; {substitute.name} vervangt u." if substitute else "."))
     return absence
 
 
@@ -161,8 +174,9 @@ def cancel_absence(actor, absence_id: int) -> Absence:
     absence = db.session.get(Absence, absence_id)
     if absence is None or absence.cancelled_at is not None:
         raise NotFound("Deze afwezigheid bestaat niet (meer).")
-    if absence.user_id != actor.id and not actor.has_role("planner", "beheerder"):
-        raise Forbidden("Alleen de afwezige zelf of een planner trekt een afwezigheid in.")
+    if absence.user_id != actor.id and not (actor.has_role("planner")
+                                            and absence.user.organisation_id == actor.organisation_id):
+        raise Forbidden("Alleen de afwezige zelf of een planner van de eigen organisatie trekt een afwezigheid in.")
     absence.cancelled_at = clock.now()
     audit.record("update", user=actor, object_type="absence", object_id=absence.id, detail="cancelled")
     return absence
@@ -274,6 +288,8 @@ def _target_and_reason(family: Family, data: dict) -> tuple[User, str, str | Non
     if user_id is None:
         raise ValidationError({"user_id": "Kies een coördinator."})
     reason = data.get("reason") or None
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError({"reason": f"Kies een reden uit: {', '.join(ASSIGN_REASONS)}."})
     reason_text = as_text(data.get("reason_text"), "reason_text", 2000)
     if family.status == "uitgestroomd":
         raise ValidationError({"_": "Dit gezin is uitgestroomd."})
@@ -380,7 +396,7 @@ def bulk_reassign(actor, family_ids: list[int], to_user_id: int, reason: str, re
         raise Forbidden("Alleen een planner of jeugdverpleegkundige verdeelt de caseload.")
     if not family_ids:
         raise ValidationError({"family_ids": "Kies ten minste één gezin."})
-    if reason not in ASSIGN_REASONS:
+    if not isinstance(reason, str) or reason not in ASSIGN_REASONS:
         raise ValidationError({"reason": f"Kies een reden uit: {', '.join(ASSIGN_REASONS)}."})
     target = db.session.get(User, as_id(to_user_id)) if as_id(to_user_id) else None
     if not isinstance(family_ids, list) or any(as_id(f) is None for f in family_ids):
@@ -658,9 +674,12 @@ def exit_family(actor, family_id: int, data: dict) -> Family:
         errors.add("target_name", "Noem de organisatie waaraan wordt overgedragen.")
     if errors:
         raise ValidationError(dict(errors))
-    family, _ = gateway.load_for_write(actor, family_id)
-    if not actor.roles & COORDINATING_ACTORS:
-        raise Forbidden("Uw rol mag geen gezin laten uitstromen.")
+    family, _ = gateway.load_for_write(actor, family_id, needs=("verwijzingen",) if note or target_name else ())
+    if not rules.may_exit(actor.roles, gateway.involvement(actor, family)):
+        raise Forbidden("Alleen de coördinator (of diens vervanger) of de aanmeldende organisatie laat een gezin "
+                        "uitstromen.", audit={"action": "update", "user": actor, "object_type": "family",
+                                              "object_id": family.id, "family_pseudonym": family.pseudonym,
+                                              "outcome": "denied", "detail": "exit refused"})
     if family.status == "uitgestroomd":
         raise ValidationError({"_": "Dit gezin is al uitgestroomd."})
     open_actions = open_actions_for_family(family.id)

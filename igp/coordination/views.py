@@ -61,7 +61,7 @@ def absences():
         values = request.form.to_dict()
         try:
             if values.get("cancel"):
-                services.cancel_absence(current_user, int(values["cancel"]))
+                services.cancel_absence(current_user, request.form.get("cancel", type=int) or 0)
                 flash("De afwezigheid is ingetrokken.", "success")
             else:
                 absence = services.record_absence(current_user, values)
@@ -95,7 +95,7 @@ def knelpunten():
         values = request.form.to_dict()
         try:
             if values.get("knelpunt_id"):
-                services.update_knelpunt(current_user, int(values["knelpunt_id"]), values)
+                services.update_knelpunt(current_user, request.form.get("knelpunt_id", type=int) or 0, values)
                 flash("Het knelpunt is bijgewerkt.", "success")
             else:
                 values.pop("family_id", None)

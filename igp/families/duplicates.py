@@ -1,9 +1,16 @@
 """The queue of possible duplicates that the registering user could not see.
 
 A registration whose BSN or name + birth date matches a family the user may not see goes
-ahead (the user learns nothing: no oracle) and is queued here. The planner of the registering
-organisation or a privacy officer resolves it: merge the new family into the existing one, or
-mark them as distinct families. Both are logged with both pseudonyms.
+ahead (the user learns nothing, not even from the time it takes: no oracle). `scan()`, run from
+cron (`flask --app igp duplicates scan`), finds such matches afterwards and queues them.
+
+Who decides: marking the two as distinct families, the planner of either organisation or a
+privacy officer. Merging moves the new registration into the existing family, so it changes what
+the existing family's data holder shares: only the privacy officer or a planner of the
+existing family's registering organisation merges (a planner of the registering side could
+otherwise merge a fabricated registration into a family it may not see). Consents recorded by
+another organisation are not carried over, and nobody gains a care relationship by the merge:
+the data holder decides that (the coordinator and registering organisation are told).
 """
 from __future__ import annotations
 
@@ -14,7 +21,6 @@ from sqlalchemy import select, update
 
 from igp import clock
 from igp.audit import services as audit
-from igp.coordination.models import CoreTeamMember
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families.models import Child, DuplicateCandidate, Family, Parent
@@ -25,10 +31,96 @@ ACTIVE = ("aangemeld", "in_intake", "actief")
 _SPECIAL = {"family", "parent", "child", "duplicate_candidate", "mdo_agenda_item"}
 
 
-def _may_resolve(actor, row: DuplicateCandidate | None = None) -> bool:
+def _keys(family: Family) -> tuple[list[str], list[str]]:
+    bsn = [p.bsn_index for p in family.parents if p.bsn_index]
+    names = [p.name_birth_index for p in family.parents if p.name_birth_index]
+    names += [c.name_birth_index for c in family.children if c.name_birth_index]
+    return bsn, names
+
+
+def _matching_families(family: Family, bsn: list[str], names: list[str]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    if bsn:
+        for fid in db.session.scalars(select(Parent.family_id).where(Parent.bsn_index.in_(bsn))):
+            found.setdefault(fid, "bsn")
+    if names:
+        for model in (Parent, Child):
+            for fid in db.session.scalars(select(model.family_id).where(model.name_birth_index.in_(names))):
+                found.setdefault(fid, "naam_geboortedatum")
+    found.pop(family.id, None)
+    return found
+
+
+def scan(batch: int = 5000) -> tuple[int, int]:
+    """Look at the registrations since the last scan: a match (BSN, or name + birth date) with a
+    family whose NAW the registering user may not see is queued, once per pair, and the planners
+    of both organisations and the privacy officers are told. Returns (checked, queued)."""
+    from igp.admin.services import get_setting, set_setting
+    from igp.sharing import gateway
+
+    last = int(get_setting("duplicates_scanned_to") or 0)
+    families = list(db.session.scalars(select(Family).where(Family.id > last).order_by(Family.id).limit(batch)))
+    queued = 0
+    for family in families:
+        creator = family.created_by
+        bsn, names = _keys(family)
+        matches = _matching_families(family, bsn, names) if creator is not None else {}
+        if not matches:
+            continue
+        seen = gateway.identity_matches(creator, bsn, names)
+        for existing_id, match in matches.items():
+            # the earlier family is the existing one: a pair is queued once, when the later is scanned
+            if existing_id > family.id or existing_id in seen or _queued(family.id, existing_id):
+                continue
+            _queue(family, db.session.get(Family, existing_id), match)
+            queued += 1
+    if families:
+        set_setting("duplicates_scanned_to", families[-1].id)
+    return len(families), queued
+
+
+def _queued(new_id: int, existing_id: int) -> bool:
+    return db.session.scalar(select(DuplicateCandidate.id).where(
+        DuplicateCandidate.new_family_id == new_id, DuplicateCandidate.existing_family_id == existing_id)) is not None
+
+
+def _queue(family: Family, existing: Family, match: str) -> None:
+    from igp.auth.models import User, UserRole
+    from igp.notifications.services import notify
+
+    row = DuplicateCandidate(new_family_id=family.id, existing_family_id=existing.id, new_pseudonym=family.pseudonym,
+                             existing_pseudonym=existing.pseudonym, match=match,
+                             registering_organisation_id=family.registering_organisation_id,
+                             registered_by_id=family.created_by_id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", object_type="duplicate_candidate", object_id=row.id, family_pseudonym=family.pseudonym,
+                 detail=f"possible duplicate of {existing.pseudonym} queued ({match})")
+    orgs = {family.registering_organisation_id, existing.registering_organisation_id}
+    planners = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == "planner", User.organisation_id.in_(orgs), User.active.is_(True))
+    officers = select(UserRole.user_id).where(UserRole.role == "privacy_officer")
+    notify(set(db.session.scalars(planners)) | set(db.session.scalars(officers)), "dubbel",
+           "Er is mogelijk een gezin dubbel aangemeld. Beoordeel de wachtrij 'Mogelijk dubbele gezinnen'.")
+
+
+def _involved_orgs(row: DuplicateCandidate) -> set[int]:
+    existing = db.session.get(Family, row.existing_family_id) if row.existing_family_id else None
+    return {row.registering_organisation_id} | ({existing.registering_organisation_id} if existing else set())
+
+
+def _may_see_queue(actor, row: DuplicateCandidate | None = None) -> bool:
     if actor.has_role("privacy_officer"):
         return True
-    return actor.has_role("planner") and (row is None or row.registering_organisation_id == actor.organisation_id)
+    return actor.has_role("planner") and (row is None or actor.organisation_id in _involved_orgs(row))
+
+
+def _may_merge(actor, row: DuplicateCandidate) -> bool:
+    if actor.has_role("privacy_officer"):
+        return True
+    existing = db.session.get(Family, row.existing_family_id) if row.existing_family_id else None
+    return actor.has_role("planner") and existing is not None \
+        and existing.registering_organisation_id == actor.organisation_id
 
 
 @dataclass
@@ -53,13 +145,16 @@ def _view(row: DuplicateCandidate) -> CandidateView:
 
 
 def queue(actor, *, include_resolved: bool = False) -> list[CandidateView]:
-    if not _may_resolve(actor):
+    if not _may_see_queue(actor):
         raise Forbidden("Alleen de planner of de privacy officer beoordeelt mogelijk dubbele gezinnen.")
     stmt = select(DuplicateCandidate).order_by(DuplicateCandidate.created_at.desc(), DuplicateCandidate.id.desc())
     if not include_resolved:
         stmt = stmt.where(DuplicateCandidate.resolved_at.is_(None))
     if not actor.has_role("privacy_officer"):
-        stmt = stmt.where(DuplicateCandidate.registering_organisation_id == actor.organisation_id)
+        existing_org = select(Family.registering_organisation_id).where(
+            Family.id == DuplicateCandidate.existing_family_id).scalar_subquery()
+        stmt = stmt.where((DuplicateCandidate.registering_organisation_id == actor.organisation_id)
+                          | (existing_org == actor.organisation_id))
     rows = list(db.session.scalars(stmt.limit(200)))
     audit.record("read", user=actor, object_type="duplicate_queue", detail=f"{len(rows)} shown (pseudonyms only)")
     return [_view(r) for r in rows]
@@ -67,17 +162,22 @@ def queue(actor, *, include_resolved: bool = False) -> list[CandidateView]:
 
 def resolve(actor, candidate_id: int, data: dict) -> DuplicateCandidate:
     row = db.session.get(DuplicateCandidate, candidate_id)
-    if row is None or not _may_resolve(actor, row):
+    if row is None or not _may_see_queue(actor, row):
         raise NotFound("Deze melding bestaat niet.")
     if row.resolved_at is not None:
         raise ValidationError({"_": "Deze melding is al afgehandeld."})
     resolution = data.get("resolution") if isinstance(data, dict) else None
-    if resolution not in RESOLUTIONS:
+    if not isinstance(resolution, str) or resolution not in RESOLUTIONS:
         raise ValidationError({"resolution": "Kies samenvoegen of verschillend."})
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 2000):
         raise ValidationError({"note": "De toelichting is tekst van hoogstens 2000 tekens."})
     if resolution == "samenvoegen":
+        if not _may_merge(actor, row):
+            raise Forbidden("Samenvoegen beslist de privacy officer of de planner van de organisatie die het bestaande "
+                            "gezin aanmeldde; u kunt de gezinnen wel als verschillend markeren.", audit={
+                                "action": "update", "user": actor, "object_type": "duplicate_candidate",
+                                "object_id": row.id, "outcome": "denied", "detail": "merge refused"})
         if row.new_family_id is None or row.existing_family_id is None:
             raise ValidationError({"resolution": "Een van beide gezinnen bestaat niet meer; markeer als verschillend."})
         merge(actor, row.new_family_id, row.existing_family_id)
@@ -111,7 +211,12 @@ def merge(actor, source_id: int, target_id: int) -> Family:
         raise ValidationError({"resolution": "Deze gezinnen kunnen niet worden samengevoegd."})
     parent_map = _merge_people(source, target)
     for record in source_consents(source.id):
-        record.given_by = sorted({parent_map.get(pid, pid) for pid in (record.given_by or [])})
+        if record.recorded_by.organisation_id != target.registering_organisation_id:
+            # consent is the data holder's record: another organisation's does not carry over
+            db.session.delete(record)
+        else:
+            record.given_by = sorted({parent_map.get(pid, pid) for pid in (record.given_by or [])})
+    db.session.flush()
     _move_agenda_items(source, target)
     for table, column in _family_tables():
         db.session.execute(update(table).where(column == source.id).values({column.name: target.id}))
@@ -119,13 +224,7 @@ def merge(actor, source_id: int, target_id: int) -> Family:
                        .values(new_family_id=target.id))
     db.session.execute(update(DuplicateCandidate).where(DuplicateCandidate.existing_family_id == source.id)
                        .values(existing_family_id=target.id))
-    if source.registering_organisation_id != target.registering_organisation_id:
-        creator = source.created_by
-        if creator is not None and not db.session.scalar(select(CoreTeamMember.id).where(
-                CoreTeamMember.family_id == target.id, CoreTeamMember.user_id == creator.id,
-                CoreTeamMember.removed_at.is_(None))):
-            db.session.add(CoreTeamMember(family_id=target.id, user_id=creator.id,
-                                          case_role=sorted(creator.roles)[0], added_by_id=actor.id))
+    _tell_the_data_holder(source, target)
     if target.coordinator_id is None and source.coordinator_id is not None:
         target.coordinator_id = source.coordinator_id
     if target.status not in ACTIVE and source.status in ACTIVE:
@@ -139,6 +238,22 @@ def merge(actor, source_id: int, target_id: int) -> Family:
     db.session.delete(db.session.get(Family, source.id))
     db.session.flush()
     return target
+
+
+def _tell_the_data_holder(source: Family, target: Family) -> None:
+    """The registering user of the merged registration gains nothing by the merge; the coordinator
+    and the registering organisation's planners hear of it and may add them to the core team."""
+    from igp.auth.models import User, UserRole
+    from igp.notifications.services import notify
+
+    planners = set(db.session.scalars(select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == "planner", User.organisation_id == target.registering_organisation_id)))
+    recipients = planners | ({target.coordinator_id} if target.coordinator_id else set())
+    creator = source.created_by
+    who = f"{creator.name} ({creator.organisation.name})" if creator else "een andere organisatie"
+    notify(recipients, "dubbel", f"Een aanmelding van {who} is samengevoegd met gezin {{gezin}}. Voeg de aanmelder zo "
+                                 "nodig toe aan het kernteam; de toestemming van de ouders bepaalt wat zij zien.",
+           family_id=target.id)
 
 
 def source_consents(family_id: int):
@@ -188,13 +303,16 @@ def _move_agenda_items(source: Family, target: Family) -> None:
 
 
 def pending_count(actor) -> int:
-    if not _may_resolve(actor):
+    if not _may_see_queue(actor):
         return 0
     from sqlalchemy import func
 
     stmt = select(func.count()).select_from(DuplicateCandidate).where(DuplicateCandidate.resolved_at.is_(None))
     if not actor.has_role("privacy_officer"):
-        stmt = stmt.where(DuplicateCandidate.registering_organisation_id == actor.organisation_id)
+        existing_org = select(Family.registering_organisation_id).where(
+            Family.id == DuplicateCandidate.existing_family_id).scalar_subquery()
+        stmt = stmt.where((DuplicateCandidate.registering_organisation_id == actor.organisation_id)
+                          | (existing_org == actor.organisation_id))
     return db.session.scalar(stmt) or 0
 
 

@@ -24,7 +24,6 @@ from igp.extensions import db
 from igp.families import rules
 from igp.families.models import (
     Child,
-    DuplicateCandidate,
     Family,
     FamilyNote,
     Intake,
@@ -153,7 +152,7 @@ def _int(data: dict, key: str, errors: _Errors, path: str, low: int, high: int, 
         number = int(value)
         if isinstance(value, float) and not value.is_integer() or isinstance(value, bool):
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors.add(path, f"{label} moet een geheel getal zijn.")
         return None
     if not low <= number <= high:
@@ -433,72 +432,32 @@ class Duplicate:
 
 
 def find_duplicates(user, data: AanmeldingInput) -> list[Duplicate]:
+    """Families already known with a parent's BSN or name + birth date (or a child's), among
+    those whose NAW this user may see (they are named, to link to). A match the user may not see
+    is never revealed, in the answer nor in the work done: `flask --app igp duplicates scan` finds
+    it afterwards and queues it for the data holder."""
     bsn_keys = [bsn_index(p.bsn) for p in data.parents if p.bsn]
     name_keys = [name_birth_index(p.name, p.birth_date) for p in data.parents if p.name and p.birth_date]
     name_keys += [name_birth_index(c.name, c.birth_date) for c in data.children if c.name and c.birth_date]
     if not bsn_keys and not name_keys:
         return []
-    found: dict[int, str] = {}
-    if bsn_keys:
-        for fid in db.session.scalars(select(Parent.family_id).where(Parent.bsn_index.in_(bsn_keys))):
-            found.setdefault(fid, "bsn")
-    if name_keys:
-        for fid in db.session.scalars(select(Parent.family_id).where(Parent.name_birth_index.in_(name_keys))):
-            found.setdefault(fid, "naam_geboortedatum")
-        for fid in db.session.scalars(select(Child.family_id).where(Child.name_birth_index.in_(name_keys))):
-            found.setdefault(fid, "naam_geboortedatum")
-    if not found:
-        return []
-    families = db.session.scalars(select(Family).where(Family.id.in_(found))).all()
-    duplicates = [Duplicate(f.id, f.pseudonym, gateway.is_visible(user, f.id), f.registering_organisation.name,
-                            found[f.id]) for f in families]
-    audit.record("search", user=user, object_type="family", detail=f"duplicate check: {len(duplicates)} found",
+    found = gateway.identity_matches(user, bsn_keys, name_keys)
+    families = db.session.scalars(select(Family).where(Family.id.in_(list(found) or [0]))).all()
+    duplicates = [Duplicate(f.id, f.pseudonym, True, f.registering_organisation.name, found[f.id]) for f in families]
+    audit.record("search", user=user, object_type="family", detail=f"duplicate check: {len(duplicates)} shown",
                  family_pseudonym=duplicates[0].pseudonym if len(duplicates) == 1 else None)
     return sorted(duplicates, key=lambda d: d.family_id)
 
 
 class DuplicateFound(Conflict):
-    """Only families the user may see are named. A match the user may not see is never revealed
-    (not even counted): the registration goes ahead and the match is queued for the planner or
-    privacy officer of the registering side (see queue_hidden_duplicates)."""
+    """Only families whose NAW the user may see are named (find_duplicates)."""
 
     code = "duplicate"
 
     def __init__(self, duplicates: list[Duplicate]):
-        visible = [d for d in duplicates if d.visible]
-        super().__init__(f"Dit gezin lijkt al aangemeld te zijn ({', '.join(d.pseudonym for d in visible)}). "
+        super().__init__(f"Dit gezin lijkt al aangemeld te zijn ({', '.join(d.pseudonym for d in duplicates)}). "
                          "Koppel de aanmelding aan het bestaande gezin of bevestig dat het om een ander gezin gaat.")
-        self.duplicates = visible
-
-
-def queue_hidden_duplicates(user, family: Family, duplicates: list[Duplicate]) -> list[DuplicateCandidate]:
-    """Possible duplicates the registering user may not see: a queue item each, for the planner of
-    the registering organisation and the privacy officer; logged, and nothing told to the user."""
-    rows = []
-    for dup in duplicates:
-        if dup.visible or dup.family_id == family.id:
-            continue
-        row = DuplicateCandidate(new_family_id=family.id, existing_family_id=dup.family_id,
-                                 new_pseudonym=family.pseudonym, existing_pseudonym=dup.pseudonym, match=dup.match,
-                                 registering_organisation_id=user.organisation_id, registered_by_id=user.id)
-        db.session.add(row)
-        rows.append(row)
-    if rows:
-        db.session.flush()
-        for row in rows:
-            audit.record("create", user=user, object_type="duplicate_candidate", object_id=row.id,
-                         family_pseudonym=family.pseudonym, detail=f"possible duplicate queued ({row.match})")
-        from igp.auth.models import UserRole
-        from igp.notifications.services import notify
-
-        planners = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-            UserRole.role == "planner", User.organisation_id == user.organisation_id, User.active.is_(True))
-        officers = select(UserRole.user_id).where(UserRole.role == "privacy_officer")
-        recipients = set(db.session.scalars(planners)) | set(db.session.scalars(officers))
-        recipients.discard(user.id)
-        notify(recipients, "dubbel", "Er is mogelijk een gezin dubbel aangemeld. Beoordeel de wachtrij 'Mogelijk "
-                                     "dubbele gezinnen'.")
-    return rows
+        self.duplicates = duplicates
 
 
 # ------------------------------------------------------------------ registering
@@ -546,15 +505,16 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
     result = check_target_group(data)
     duplicates = find_duplicates(user, data)
     if data.link_to_family_id is not None:
-        match = next((d for d in duplicates if d.family_id == data.link_to_family_id and d.visible), None)
+        match = next((d for d in duplicates if d.family_id == data.link_to_family_id), None)
         if match is None:
+            audit.record("update", user=user, object_type="family", object_id=data.link_to_family_id,
+                         outcome="denied", detail="link to a family that is not a visible duplicate refused")
             raise ValidationError({"link_to_family_id": "U kunt alleen koppelen aan een gezin dat als mogelijk "
                                                         "dubbel is gevonden."})
         return _link(user, match, data, result)
-    visible = [d for d in duplicates if d.visible]
-    if visible and not data.confirm_new:
-        raise DuplicateFound(visible)
-    if visible and data.confirm_new and any(d.match == "bsn" for d in visible):
+    if duplicates and not data.confirm_new:
+        raise DuplicateFound(duplicates)
+    if duplicates and data.confirm_new and any(d.match == "bsn" for d in duplicates):
         raise ValidationError({"parents[0].bsn": "Er bestaat al een gezin met dit BSN: koppel de aanmelding "
                                                  "aan dat gezin (of laat de planner dat doen) in plaats van een "
                                                  "nieuw gezin te maken."})
@@ -594,7 +554,6 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
                  shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
                  detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
     after_referral(user, family, referral)
-    queue_hidden_duplicates(user, family, duplicates)
     return RegistrationResult(family, referral, result)
 
 
@@ -740,6 +699,8 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
         needs.append("consultverslagen")
     if outcome or plan:
         needs.append("zorgplan")
+    if missed_text:
+        needs.append("verwijzingen")  # why the term was missed: a note on the referral's handover
     family, _ = gateway.load_for_write(user, family_id, needs=needs)
     now = clock.now()
     first_referral = min((r.received_at for r in family.referrals), default=family.created_at)
@@ -889,6 +850,9 @@ def search_families(user, *, pseudonym: str | None = None, bsn: str | None = Non
         conditions.append(Family.pseudonym == pseudonym.strip().upper())
         kind = "pseudonym"
     elif bsn:
+        if not gateway.may_see_bsn(user):
+            raise ValidationError({"bsn": "Uw rol mag niet op BSN zoeken; zoek op naam en geboortedatum of op "
+                                          "pseudoniem."})
         if not rules.bsn_is_valid(bsn):
             raise ValidationError({"bsn": "Dit BSN is ongeldig: het voldoet niet aan de elfproef."})
         key = bsn_index(bsn)
@@ -908,9 +872,12 @@ def search_families(user, *, pseudonym: str | None = None, bsn: str | None = Non
         raise ValidationError({"q": "Zoek op pseudoniem, BSN, of naam en geboortedatum."})
     stmt = gateway.visible_families_query(user).where(*conditions).order_by(Family.id).limit(50)
     families = list(db.session.scalars(stmt))
-    if not families:
+    # by an identifying value, a family is a match only where the user may see its NAW (no oracle)
+    found = gateway.summarise(user, families, access=access, detail=f"search by {kind}",
+                              require=None if kind == "pseudonym" else "naw")
+    if not found:
         audit.record("search", user=user, object_type="family", detail=f"{access}: search by {kind}: 0 found")
-    return gateway.summarise(user, families, access=access, detail=f"search by {kind}")
+    return found
 
 
 # ------------------------------------------------------------------ editing the record

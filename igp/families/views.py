@@ -290,7 +290,8 @@ def record_consent(family_id: int):
 @bp.route("/<int:family_id>/toestemming/<int:consent_id>/intrekken", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def withdraw_consent(family_id: int, consent_id: int):
-    return _small_action(family_id, lambda: sharing.withdraw(current_user, consent_id, request.form.get("reason")),
+    return _small_action(family_id, lambda: sharing.withdraw(current_user, consent_id, request.form.get("reason"),
+                                                             family_id=family_id),
                          "De toestemming is ingetrokken. Vanaf nu worden deze gegevens niet meer gedeeld.")
 
 

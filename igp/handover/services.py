@@ -188,8 +188,10 @@ def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: 
 
 def record_event(user, family_id: int, data: dict) -> HandoverEvent:
     """API/form entry: a step on the family's open (or latest) handover."""
-    family, _ = gateway.load_for_write(user, family_id)
+    gateway.load_for_write(user, family_id)  # not involved: the family does not exist (404)
     parsed = parse_event(data)
+    # a note on a step is process data of the referral (verwijzingen): written only where it may be
+    family, _ = gateway.load_for_write(user, family_id, needs=("verwijzingen",) if parsed.note else ())
     _require_role(user)
     handover = current_handover(family.id)
     if handover is None:
@@ -263,7 +265,7 @@ def record_feedback(user, family_id: int, data: dict) -> HandoverFeedback:
         errors.add("note", "Licht toe waarom terugkoppeling niet van toepassing is.")
     if errors:
         raise ValidationError(dict(errors))
-    family, _ = gateway.load_for_write(user, family_id)
+    family, _ = gateway.load_for_write(user, family_id, needs=("verwijzingen",) if note else ())
     _require_role(user)
     handover = current_handover(family.id)
     if handover is None:
@@ -299,8 +301,8 @@ def _maybe_complete(handover: Handover) -> None:
 
 def recalculate_deadline(user, handover_id: int, reason: str) -> Handover:
     handover = db.session.get(Handover, handover_id)
-    if handover is None:
-        raise NotFound("Deze overdracht bestaat niet.")
+    if handover is None:  # the same answer as for a handover of a family the user may not see
+        raise gateway.refusal(user, None, "handover recalculate: no such handover")
     gateway.load_for_write(user, handover.family_id)
     if not user.has_role("planner", "jeugdverpleegkundige", "beheerder"):
         raise Forbidden("Alleen een planner, jeugdverpleegkundige of beheerder mag de termijn herberekenen.")

@@ -102,14 +102,11 @@ class ItemView:
     outcomes: list[OutcomeView] = field(default_factory=list)
     open_actions: list[ActionLine] = field(default_factory=list)
     feedback_by: str | None = None
+    has_record: bool = False     # minutes or outcomes exist (so the item can no longer be removed)
 
     @property
     def has_outcomes(self) -> bool:
         return bool(self.outcomes)
-
-    @property
-    def has_record(self) -> bool:
-        return bool(self.outcomes) or self.revision_count > 0
 
 
 def _meeting_view(actor, meeting: MdoMeeting) -> MeetingView:
@@ -130,18 +127,26 @@ def _item_view(item: AgendaItem, family_view, meeting: MdoMeeting, actions: list
     may_minutes = family_view is not None and family_view.may("mdo_notulen")
     latest = item.revisions[-1] if item.revisions else None
     question = item.question if (may_minutes or item.anonymous) else None
+    # for a family this reader may not see: the pseudonym only (and, discussed anonymously, the
+    # question and why it is on the agenda); no owners, authors or process codes
+    visible = family_view is not None
+    if not visible:
+        actions = []
     return ItemView(
         id=item.id, meeting_id=item.meeting_id, family_id=item.family_id, pseudonym=item.family.pseudonym,
-        position=item.position, minutes_planned=item.minutes_planned, reasons=list(item.reasons or []),
+        position=item.position, minutes_planned=item.minutes_planned,
+        reasons=list(item.reasons or []) if visible or item.anonymous else [],
         status=item.status, anonymous=item.anonymous, family=family_view, quorum=quorum_for_item(meeting, item),
         may_minutes=may_minutes, question=question, minutes=latest.text if may_minutes and latest else None,
-        revision_id=latest.id if latest else 0, revision_count=len(item.revisions),
-        last_author=latest.author.name if latest else None, last_saved_at=latest.created_at if latest else None,
+        revision_id=latest.id if latest else 0, revision_count=len(item.revisions) if visible else 0,
+        last_author=latest.author.name if latest and visible else None,
+        last_saved_at=latest.created_at if latest and visible else None,
         outcomes=[OutcomeView(o.kind, o.referral_type, o.quorum_met, o.text if may_minutes else None,
                               o.action.owner.name if o.action and may_minutes else None,
                               o.action.due_date if o.action and may_minutes else None) for o in item.outcomes],
         open_actions=[ActionLine(a.owner_id, a.owner.name, a.due_date) for a in actions],
-        feedback_by=item.feedback_by.name if item.feedback_by else None,
+        feedback_by=item.feedback_by.name if item.feedback_by and visible else None,
+        has_record=bool(item.outcomes or item.revisions),
     )
 
 

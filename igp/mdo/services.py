@@ -391,7 +391,8 @@ def add_item(actor, meeting_id: int, data: dict) -> AgendaItem:
     if any(i.family_id == family.id for i in meeting.items):
         errors.add("family_id", f"Gezin {family.pseudonym} staat al op de agenda.")
     reasons = data.get("reasons") or ["handmatig"]
-    if not isinstance(reasons, list) or any(r not in rules.PROPOSAL_REASONS for r in reasons):
+    if not isinstance(reasons, list) or any(not isinstance(r, str) or r not in rules.PROPOSAL_REASONS
+                                            for r in reasons):
         errors.add("reasons", f"Kies redenen uit: {', '.join(rules.PROPOSAL_REASONS)}.")
     minutes = _int(data, "minutes_planned", errors, "minutes_planned", 1, 120, "Tijd (minuten)") or 10
     question = _text(data, "question", errors, "question", limit=2000, label="Vraag aan het MDO")
@@ -402,11 +403,13 @@ def add_item(actor, meeting_id: int, data: dict) -> AgendaItem:
                                 "leg eerst toestemming vast.")
     if errors:
         raise ValidationError(dict(errors))
-    position = data.get("position")
+    position = _int(data, "position", errors, "position", 1, 500, "Volgorde")
+    if errors:
+        raise ValidationError(dict(errors))
     item = AgendaItem(meeting_id=meeting.id, family_id=family.id, reasons=rules.sort_reasons(reasons),
                       minutes_planned=minutes, question=question or (None if anonymous else family.mdo_question),
                       status="gepland", anonymous=anonymous, feedback_by_id=family.coordinator_id,
-                      position=int(position) if str(position or "").isdigit() else len(meeting.items) + 1)
+                      position=position or len(meeting.items) + 1)
     meeting.items.append(item)
     _renumber(meeting, moved=item)
     db.session.flush()
@@ -519,10 +522,11 @@ def record_attendance(actor, meeting_id: int, data: dict) -> MdoMeeting:
             continue
         user = _user(entry.get("user_id"), f"attendees[{n}].user_id", errors)
         status = entry.get("status")
-        if status not in rules.ATTENDANCE:
+        if not isinstance(status, str) or status not in rules.ATTENDANCE:
             errors[f"attendees[{n}].status"] = f"Kies een status uit: {', '.join(rules.ATTENDANCE)}."
         items = entry.get("item_ids")
-        if items is not None and (not isinstance(items, list) or any(i not in item_ids for i in items)):
+        if items is not None and (not isinstance(items, list) or any(
+                not isinstance(i, int) or isinstance(i, bool) or i not in item_ids for i in items)):
             errors[f"attendees[{n}].item_ids"] = "Alleen agendapunten van dit MDO."
         if user is not None:
             parsed.append((user, status, items))
@@ -617,6 +621,12 @@ def add_outcome(actor, item_id: int, data: dict) -> MdoOutcome:
             errors.add("owner_id", "Een actie heeft een eigenaar.")
         else:
             owner = _user(owner_id, "owner_id", errors)
+            from igp.sharing import gateway
+
+            if owner is not None and owner.is_active and not gateway.is_visible(owner, item.family_id):
+                # an action is followed up on the family's record: its owner must be able to open it
+                errors.add("owner_id", f"{owner.name} is niet betrokken bij dit gezin en kan de actie niet "
+                                       "opvolgen; kies iemand uit het kernteam van het gezin.")
         due = _date(data, "due_date", errors, "due_date", label="Uiterlijk")
         workdays = _int(data, "due_workdays", errors, "due_workdays", 1, 120, "Termijn (werkdagen)")
         if due is None and workdays:
@@ -704,8 +714,8 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
         stmt = stmt.where(MdoAction.owner_id == actor.id)
     elif owner not in (None, "", "all"):
         raise ValidationError({"owner": "Gebruik owner=me of laat het weg."})
-    else:
-        stmt = stmt.join(Family, Family.id == MdoAction.family_id).where(gateway.visibility_clause(actor))
+    # only actions on families the actor may (still) see, also for the owner
+    stmt = stmt.join(Family, Family.id == MdoAction.family_id).where(gateway.visibility_clause(actor))
     if status:
         stmt = stmt.where(MdoAction.status == status)
     if family_id:
@@ -714,19 +724,17 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
 
 
 def set_action_status(actor, action_id: int, status: str) -> MdoAction:
+    from igp.sharing import gateway
+    from igp.sharing.involvement import acting_substitute_for
+
     action = db.session.get(MdoAction, action_id)
-    if action is None:
-        raise NotFound("Deze actie bestaat niet.")
+    if action is None or not gateway.is_visible(actor, action.family_id):
+        raise NotFound("Deze actie bestaat niet.")   # unknown, or of a family the actor may not see: alike
     family = action.family
     meeting = action.outcome.item.meeting
-    if actor.id not in (action.owner_id, family.coordinator_id, meeting.chair_id):
-        from igp.coordination.services import acting_substitute_for
-        from igp.sharing import gateway
-
-        if not gateway.is_visible(actor, family.id):
-            raise NotFound("Deze actie bestaat niet.")
-        if acting_substitute_for(actor, family) is None:
-            raise Forbidden("Alleen de eigenaar, de coördinator of de voorzitter werkt deze actie bij.")
+    if actor.id not in (action.owner_id, family.coordinator_id, meeting.chair_id) \
+            and acting_substitute_for(actor, family) is None:
+        raise Forbidden("Alleen de eigenaar, de coördinator of de voorzitter werkt deze actie bij.")
     if status not in ("gedaan", "vervallen", "open"):
         raise ValidationError({"status": "Kies gedaan, vervallen of open."})
     action.status = status
@@ -783,7 +791,8 @@ def overdue_actions(user) -> list:
 def request_discussion(actor, family_id: int, question: str) -> Family:
     from igp.sharing import gateway
 
-    family, _ = gateway.load_for_write(actor, family_id)
+    # the question is MDO content: written only by who may write the family's mdo_notulen
+    family, _ = gateway.load_for_write(actor, family_id, needs=("mdo_notulen",), context="mdo_bespreking")
     _require(actor, MDO_ROLES - {"informele_steun"}, "Uw rol mag geen bespreking in het MDO aanvragen.")
     question = (question or "").strip()
     if len(question) < 5:

@@ -373,11 +373,15 @@ class FamilySummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def decisions_for(user, families: list[Family], *, context: str = "zorg_en_ondersteuning") -> dict[int, Decision]:
-    """decide_for() for many families in a constant number of queries (parents must be loaded)."""
+def decisions_for(user, families: list[Family], *, context: str = "zorg_en_ondersteuning",
+                  constant_cost: bool = False) -> dict[int, Decision]:
+    """decide_for() for many families in a constant number of queries (parents must be loaded).
+    ``constant_cost``: run the same statements also for no families (an identity check must cost
+    the same whether or not it matched, or its timing tells)."""
     ids = [f.id for f in families]
-    if not ids:
+    if not ids and not constant_cost:
         return {}
+    ids = ids or [0]
     consents: dict[int, list[ConsentRecord]] = {i: [] for i in ids}
     for record in db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id.in_(ids)).options(
             defer(ConsentRecord.note), defer(ConsentRecord.scan_filename), defer(ConsentRecord.withdrawal_reason))):
@@ -388,15 +392,42 @@ def decisions_for(user, families: list[Family], *, context: str = "zorg_en_onder
             BreakGlassAccess.expires_at > clock.now())):
         glass[row.family_id].append(row)
     table = need_to_know_table()
-    kinds = involvement_bulk(user, families)
+    kinds = involvement_rules.involvement_bulk(user, families, probe_ids=ids)
     both_parents = bool(get_setting("consent_both_parents"))
     return {family.id: decide_for(user, family, context=context, consents=consents[family.id],
                                   break_glass=glass[family.id], table=table, kinds=kinds[family.id],
                                   both_parents=both_parents) for family in families}
 
 
+def identity_matches(user, bsn_keys: list[str], name_keys: list[str]) -> dict[int, str]:
+    """The families whose parent (BSN, or name + birth date) or child (name + birth date) has
+    one of these blind-index keys AND whose NAW this user may see now: family id -> "bsn" or
+    "naam_geboortedatum". A match the user may not see is not returned, and the check runs the
+    same statements whether anything matched or not (no oracle, not even by timing)."""
+    from sqlalchemy import literal, union_all
+
+    from igp.families.models import Child
+
+    probe = {"bsn": bsn_keys or ["-"], "name": name_keys or ["-"]}
+    matches = union_all(
+        select(Parent.family_id, literal("bsn").label("kind")).where(Parent.bsn_index.in_(probe["bsn"])),
+        select(Parent.family_id, literal("naam_geboortedatum")).where(Parent.name_birth_index.in_(probe["name"])),
+        select(Child.family_id, literal("naam_geboortedatum")).where(Child.name_birth_index.in_(probe["name"])),
+    ).subquery()
+    found: dict[int, str] = {}
+    for family_id, kind in db.session.execute(
+            select(matches.c.family_id, matches.c.kind).join(Family, Family.id == matches.c.family_id)
+            .where(visibility_clause(user)).order_by(matches.c.kind)):
+        found.setdefault(family_id, kind)
+    families = list(db.session.scalars(select(Family).where(Family.id.in_(list(found) or [0]))
+                                       .options(*list_options())))
+    decisions = decisions_for(user, families, constant_cost=True)
+    return {fid: kind for fid, kind in found.items() if decisions[fid].may("naw")}
+
+
 def summarise(user, families: list[Family], *, access: str, action: str = "search", detail: str = "",
-              context: str = "zorg_en_ondersteuning", with_mdo_question: bool = False) -> list[FamilySummary]:
+              context: str = "zorg_en_ondersteuning", with_mdo_question: bool = False,
+              require: str | None = None) -> list[FamilySummary]:
     """Summaries of families for a list; NAW per family through the policy. One audit entry
     per family shown (NEN 7513: a list is a read of each row). ``with_mdo_question``: also the
     question for the MDO, where the reader may see MDO content (mdo_notulen)."""
@@ -406,8 +437,8 @@ def summarise(user, families: list[Family], *, access: str, action: str = "searc
     result = []
     for family in families:
         decision = decisions[family.id]
-        if not decision.involved:
-            continue
+        if not decision.involved or (require is not None and not decision.may(require)):
+            continue  # e.g. a search by BSN: a family whose NAW is withheld is not a match for this user
         name = family.parents[0].name if decision.may("naw") and family.parents else None
         shown = ["naw"] if name else []
         summary = FamilySummary(

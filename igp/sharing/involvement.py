@@ -66,11 +66,16 @@ def coordinated_family_clause(user, day: date | None = None):
 
 # ------------------------------------------------------------------ MDO attendance
 
-def attended_family_ids(user_id: int):
-    """SELECT of the family ids that MDO attendance lets this user read now (see the module
-    docstring: kernteam of the poli, by name, within the window, not cancelled, not absent)."""
+PRESENT = ("aanwezig", "te_laat")
+
+
+def attended_family_ids(user_id: int, family_ids: list[int] | None = None) -> list[int]:
+    """The family ids that MDO attendance lets this user read now (see the module docstring):
+    kernteam of the poli, by name, within the window, not cancelled, not absent; present for that
+    item when presence was recorded per item; and once the meeting is over, only if present."""
     now = clock.now()
-    return (select(AgendaItem.family_id)
+    stmt = (select(AgendaItem.id, AgendaItem.family_id, MdoAttendee.status, MdoAttendee.item_ids,
+                   MdoMeeting.starts_at, MdoMeeting.duration_minutes)
             .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
             .join(MdoAttendee, MdoAttendee.meeting_id == MdoMeeting.id)
             .join(PoliTeamMember, and_(PoliTeamMember.poli_id == MdoMeeting.poli_id,
@@ -80,6 +85,17 @@ def attended_family_ids(user_id: int):
                    AgendaItem.anonymous.is_(False), MdoMeeting.status != "geannuleerd",
                    MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER,
                    MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE))
+    if family_ids is not None:
+        stmt = stmt.where(AgendaItem.family_id.in_(family_ids))
+    found = set()
+    for item_id, family_id, status, item_ids, starts_at, minutes in db.session.execute(stmt):
+        if item_ids is not None and item_id not in item_ids:
+            continue  # present for other items of this meeting only
+        ended = clock.as_utc(starts_at) + timedelta(minutes=minutes or 0) <= now
+        if ended and status not in PRESENT:
+            continue  # invited, but never marked present
+        found.add(family_id)
+    return sorted(found)
 
 
 def is_poli_team_member(user_id: int, poli_id: int) -> bool:
@@ -98,13 +114,14 @@ def involvement(user, family) -> frozenset[str]:
     return involvement_bulk(user, [family])[family.id]
 
 
-def involvement_bulk(user, families: list) -> dict[int, frozenset[str]]:
-    """involvement() for many families in a constant number of queries (lists, boards, agendas)."""
-    ids = [f.id for f in families]
+def involvement_bulk(user, families: list, *, probe_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
+    """involvement() for many families in a constant number of queries (lists, boards, agendas).
+    ``probe_ids``: the ids to query with (the same statements run for an empty list of families)."""
+    ids = probe_ids if probe_ids is not None else [f.id for f in families]
     if not ids:
         return {}
     core = set(db.session.scalars(_core_team_family_ids(user.id).where(CoreTeamMember.family_id.in_(ids))))
-    attended = set(db.session.scalars(attended_family_ids(user.id).where(AgendaItem.family_id.in_(ids))))
+    attended = set(attended_family_ids(user.id, ids))
     substituting = set(substituted_user_ids(user.id))
     team_wide = bool(user.roles & TEAM_WIDE_ROLES)
     result = {}
@@ -141,5 +158,7 @@ def visibility_clause(user, *, sees_any: bool = True, direct_only: bool = False)
         Family.id.in_(_core_team_family_ids(user.id)),
     ]
     if not direct_only:
-        conditions.append(Family.id.in_(attended_family_ids(user.id)))
+        attended = attended_family_ids(user.id)
+        if attended:
+            conditions.append(Family.id.in_(attended))
     return or_(*conditions)

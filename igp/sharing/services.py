@@ -60,6 +60,16 @@ def may_record_consent(actor, family: Family) -> bool:
     return bool(actor.roles & CONSENT_ROLES) and actor.organisation_id == family.registering_organisation_id
 
 
+def may_withdraw_consent(actor, family: Family) -> bool:
+    """The data holder, or the coordinator (or substitute) who meets the parents, records that the
+    parents withdrew their consent; withdrawing only narrows what is shared."""
+    from igp.sharing.involvement import acting_substitute_for
+
+    return bool(actor.roles & CONSENT_ROLES) and (
+        actor.organisation_id == family.registering_organisation_id or family.coordinator_id == actor.id
+        or acting_substitute_for(actor, family) is not None)
+
+
 def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = None,
                    scan_mimetype: str | None = None, scan_filename: str | None = None) -> ConsentRecord:
     """Record one consent (API shape: recipient {organisation_id} or {domain}, categories,
@@ -208,13 +218,18 @@ def consent_status(record: ConsentRecord) -> str:
     return consent.grant_status(gateway.as_grant(record), clock.now())
 
 
-def withdraw(actor, consent_id: int, reason: str | None) -> ConsentRecord:
+def withdraw(actor, consent_id: int, reason: str | None, *, family_id: int | None = None) -> ConsentRecord:
     record = db.session.get(ConsentRecord, consent_id)
-    if record is None:
-        raise NotFound("Deze toestemming bestaat niet.")
+    if record is None or (family_id is not None and record.family_id != family_id):
+        # the same answer as for a consent of a family the user may not see
+        raise gateway.refusal(actor, None, "consent withdraw: no such consent")
     family, _ = gateway.load_for_write(actor, record.family_id)
-    if not actor.roles & CONSENT_ROLES:
-        raise Forbidden("Uw rol mag geen toestemming intrekken.")
+    if not may_withdraw_consent(actor, family):
+        raise Forbidden("Alleen de organisatie die het gezin aanmeldde of de coördinator (of diens vervanger) legt "
+                        "de intrekking van toestemming vast.", audit={
+                            "action": "update", "user": actor, "object_type": "consent", "object_id": record.id,
+                            "family_pseudonym": family.pseudonym, "outcome": "denied",
+                            "detail": "consent withdrawal refused"})
     if record.withdrawn_at is not None:
         raise ValidationError({"_": "Deze toestemming is al ingetrokken op "
                                     f"{clock.local(record.withdrawn_at).strftime('%d-%m-%Y')}."})
@@ -294,11 +309,39 @@ def may_break_glass(actor, kinds: frozenset[str], decision) -> bool:
     return consent.has_direct_care(kinds) and any(r in consent_reasons for _, r in decision.withheld_list())
 
 
-def break_glass_queue(include_reviewed: bool = False) -> list[BreakGlassAccess]:
-    stmt = select(BreakGlassAccess).order_by(BreakGlassAccess.opened_at.desc())
+@dataclass
+class GlassReview:
+    """One break-the-glass for the privacy officer's review: who, when, which family (pseudonym),
+    the stated reason, and how many emergency notes were written under it (not their text)."""
+
+    id: int
+    opened_at: datetime
+    expires_at: datetime
+    user_name: str
+    organisation: str
+    pseudonym: str
+    reason: str
+    emergency_notes: int
+    reviewed_at: datetime | None
+    review_note: str | None
+
+
+def break_glass_queue(include_reviewed: bool = False) -> list[GlassReview]:
+    from sqlalchemy import func
+
+    from igp.families.models import FamilyNote
+
+    stmt = (select(BreakGlassAccess, Family.pseudonym).join(Family, Family.id == BreakGlassAccess.family_id)
+            .order_by(BreakGlassAccess.opened_at.desc()))
     if not include_reviewed:
         stmt = stmt.where(BreakGlassAccess.reviewed_at.is_(None))
-    return list(db.session.scalars(stmt.limit(500)))
+    rows = list(db.session.execute(stmt.limit(500)))
+    ids = [row.id for row, _ in rows]
+    audit.record("read", object_type="break_glass_queue", detail=f"{len(rows)} shown (pseudonyms, reasons)")
+    notes = dict(db.session.execute(select(FamilyNote.break_glass_id, func.count()).where(
+        FamilyNote.break_glass_id.in_(ids)).group_by(FamilyNote.break_glass_id)).all()) if ids else {}
+    return [GlassReview(row.id, row.opened_at, row.expires_at, row.user.name, row.user.organisation.name, pseudonym,
+                        row.reason, notes.get(row.id, 0), row.reviewed_at, row.review_note) for row, pseudonym in rows]
 
 
 def review_break_glass(officer, access_id: int, note: str) -> BreakGlassAccess:
@@ -334,6 +377,10 @@ def set_need_to_know(actor, table: dict[str, list[str]]) -> dict:
         merged = consent.merge_need_to_know(table)
     except consent.PolicyError as exc:
         raise ValidationError({"need_to_know": str(exc)}) from None
+    if not merged["planner"] <= consent.TEAM_PLANNER_CATEGORIES:
+        # planners are involved with every family (team-wide): they need NAW for appointments, no more
+        raise ValidationError({"need_to_know": "De planner is bij elk gezin betrokken en ziet daarom alleen "
+                                               "NAW-gegevens; meer categorieën kunnen niet."})
     overrides = {role: sorted(cats) for role, cats in merged.items()
                  if frozenset(cats) != consent.DEFAULT_NEED_TO_KNOW[role]}
     set_setting("need_to_know", overrides)

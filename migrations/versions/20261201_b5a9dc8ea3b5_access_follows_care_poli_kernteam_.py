@@ -101,15 +101,26 @@ def upgrade():
                "WHERE family.id = notification.family_id), '{gezin}') WHERE family_id IS NOT NULL")
 
 
+# the roles that take part in an MDO as a professional (igp.admin.services.TEAM_MEMBER_ROLES then)
+TEAM_MEMBER_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
+                     "sociaal_werker", "planner", "informele_steun", "mdo_voorzitter")
+
+
 def _seed_poli_teams():
+    """Only whom a planner could add: members of active series, active accounts with a kernteam role."""
     conn = op.get_bind()
     now = datetime.now(timezone.utc)
+    eligible = {row[0] for row in conn.execute(sa.text(
+        'SELECT DISTINCT u.id FROM "user" u JOIN user_role r ON r.user_id = u.id '
+        "WHERE u.active = :yes AND r.role IN :roles").bindparams(
+            sa.bindparam("roles", expanding=True)), {"yes": True, "roles": list(TEAM_MEMBER_ROLES)})}
     seen = set()
     for poli_id, chair_id, taker_id, members in conn.execute(sa.text(
-            "SELECT poli_id, chair_id, minute_taker_id, member_ids FROM mdo_series")):
+            "SELECT poli_id, chair_id, minute_taker_id, member_ids FROM mdo_series WHERE active = :yes"),
+            {"yes": True}):
         ids = members if isinstance(members, list) else json.loads(members or "[]")
         for user_id in [chair_id, taker_id, *ids]:
-            if user_id and (poli_id, user_id) not in seen:
+            if user_id in eligible and (poli_id, user_id) not in seen:
                 seen.add((poli_id, user_id))
                 conn.execute(sa.text("INSERT INTO poli_team_member (poli_id, user_id, added_at) "
                                      "VALUES (:p, :u, :t)"), {"p": poli_id, "u": user_id, "t": now})

@@ -155,3 +155,19 @@ def test_synth_generates_fictional_families_but_never_in_production(cli, app, db
         app.config["ENV_NAME"] = "testing"
     assert refused.exit_code == 1 and "weigert in productie" in refused.output
     assert db_session.scalar(select(func.count()).select_from(Family)) == 5
+
+
+def test_duplicates_scan_queues_hidden_matches_once(cli, network, register, db_session):
+    from igp.families.models import DuplicateCandidate
+    from igp.families.services import aanmelden
+    from tests.conftest import family_data
+
+    register(network.gyn)
+    aanmelden(network.outsider, family_data())   # the same mother, registered where it cannot see her
+    db_session.commit()
+    first = cli("duplicates", "scan")
+    assert first.exit_code == 0 and first.output.strip() == ("2 new registration(s) checked, "
+                                                              "1 possible duplicate(s) queued.")
+    again = cli("duplicates", "scan")
+    assert again.output.strip() == "0 new registration(s) checked, 0 possible duplicate(s) queued."
+    assert db_session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 1

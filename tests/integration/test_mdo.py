@@ -179,6 +179,13 @@ def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, a
     a = api(network.chair)
     item = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/items",
                                      json={"family_id": fam["C"].id}).get_json()["id"]
+    # an owner must be able to open the family: not yet the social worker, who has no relation to it
+    refused = a.post(f"/api/v1/mdo/items/{item}/outcomes", json={"kind": "actie", "text": "Huisbezoek plannen",
+                                                                 "owner_id": network.sw.id, "due_workdays": 5})
+    assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "owner_id"
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id,
+                                                                     "status": "aanwezig"}]})
+    db.session.commit()   # present at the MDO, in the poli's kernteam: now involved
     created = a.post(f"/api/v1/mdo/items/{item}/outcomes", json={"kind": "actie", "text": "Huisbezoek plannen",
                                                                  "owner_id": network.sw.id, "due_workdays": 5})
     assert created.status_code == 201

@@ -353,9 +353,13 @@ def test_the_planner_merges_a_hidden_duplicate(network, register, api, db_sessio
     response = api(network.outsider).post("/api/v1/families", json=family_data(reason="Tweede aanmelding"))
     assert response.status_code == 201
     new_id = response.get_json()["id"]
+    from igp.families.duplicates import scan
+
+    scan()   # from cron
+    db.session.commit()
     queue = api(network.po).get("/api/v1/duplicates").get_json()["items"]
     assert [(q["existing_family_id"], q["new_family_id"], q["match"]) for q in queue] == [(existing.id, new_id, "bsn")]
-    # the planner of the registering side (the other hospital has none here) or the privacy officer
+    # the planners of the two organisations (neither hospital has one here) and the privacy officer
     assert api(network.planner).get("/api/v1/duplicates").get_json()["items"] == []
     assert api(network.jvk).get("/api/v1/duplicates").status_code == 403
     bad = api(network.po).post(f"/api/v1/duplicates/{queue[0]['id']}/resolve", json={"resolution": "weg"})
@@ -367,8 +371,11 @@ def test_the_planner_merges_a_hidden_duplicate(network, register, api, db_sessio
     merged = db_session.get(Family, existing.id)
     assert [r.reason for r in merged.referrals][-1] == "Tweede aanmelding"
     assert len(merged.parents) == 1   # the same mother (same BSN), not added twice
-    # the registering user keeps a care relationship: core team, still under the family's consent
-    assert api(network.outsider).get(f"/api/v1/families/{existing.id}").status_code == 200
+    # the registering user gains no care relationship by the merge (the data holder decides that)
+    assert api(network.outsider).get(f"/api/v1/families/{existing.id}").status_code == 404
+    told = set(db_session.scalars(select(Notification.user_id).where(Notification.kind == "dubbel",
+                                                                      Notification.family_id == existing.id)))
+    assert told == {existing.coordinator_id}
     assert db_session.scalars(select(DuplicateCandidate.resolution)).one() == "samengevoegd"
     assert db_session.scalars(select(AuditEntry).where(AuditEntry.detail.like("merged %"))).first()
 
@@ -376,6 +383,10 @@ def test_the_planner_merges_a_hidden_duplicate(network, register, api, db_sessio
 def test_marking_a_hidden_duplicate_as_distinct_keeps_both(network, register, api, db_session):
     existing = register(network.gyn)
     new_id = api(network.outsider).post("/api/v1/families", json=family_data()).get_json()["id"]
+    from igp.families.duplicates import scan
+
+    scan()
+    db.session.commit()
     candidate = api(network.po).get("/api/v1/duplicates").get_json()["items"][0]["id"]
     assert api(network.po).post(f"/api/v1/duplicates/{candidate}/resolve",
                                 json={"resolution": "verschillend", "note": "Andere moeder"}).status_code == 200

@@ -403,7 +403,15 @@ def test_exhaustive_matrix_against_oracle() -> None:
         )
         decisions += 1
         where = f"{role} / {involvement.name} / {scenario.name} / noodtoegang={glass_on}"
-        involved = bool(involvement.kinds) and any(ROLE_HAS[(role, c)] for c in GRID_COLUMNS.values())
+        # involved only team-wide as planner: the planner's NAW at most (any other role: nothing)
+        team_only = involvement.kinds == {"team_planner"}
+
+        def has(category: str, role: str = role, team_only: bool = team_only) -> bool:
+            if team_only:
+                return role == "planner" and category == "naw" and ROLE_HAS[(role, category)]
+            return ROLE_HAS[(role, category)]
+
+        involved = bool(involvement.kinds) and any(has(c) for c in GRID_COLUMNS.values())
 
         expected: dict[str, tuple[str, str]] = {}
         for category in CATEGORIES:
@@ -412,8 +420,7 @@ def test_exhaustive_matrix_against_oracle() -> None:
                 outcome = NOT_INVOLVED_OUTCOME
             else:
                 state = scenario.state if category in CONSENTED else "geen"
-                outcome = OUTCOMES[(ROLE_HAS[(role, category)], involvement.own, state,
-                                    glass_on and involvement.direct)]
+                outcome = OUTCOMES[(has(category), involvement.own, state, glass_on and involvement.direct)]
             expected[category] = outcome
             kind, code = outcome
             if kind == "toon":
@@ -1142,10 +1149,11 @@ def test_properties(roles, domain, organisation, kinds, consents, context, both)
 @pytest.mark.parametrize("kinds", [frozenset({"mdo_attendee"}), frozenset({"team_planner"}),
                                    frozenset({"mdo_attendee", "team_planner"})])
 def test_break_glass_without_a_care_relationship_opens_nothing(kinds) -> None:
-    decision = decide(JEUGDARTS, _other_org_family(kinds), (), NOW, break_glass=[_glass()])
+    viewer = Viewer(USER_ID, OTHER_ORG, "jgz", frozenset({"jeugdarts", "planner"}))
+    decision = decide(viewer, _other_org_family(kinds), (), NOW, break_glass=[_glass()])
     assert decision.involved
     assert decision.allowed == frozenset()
-    assert set(decision.withheld.values()) == {"geen_toestemming"}
+    assert "geen_toestemming" in set(decision.withheld.values())   # still withheld: not opened
     assert decision.break_glass_id is None
 
 
@@ -1181,3 +1189,19 @@ def test_covers_context_for_the_mdo() -> None:
     assert not covers_context([], MDO, NOW)
     with pytest.raises(PolicyError):
         covers_context([general], "koffie", NOW)
+
+
+def test_team_wide_planner_reads_naw_at_most_whatever_her_other_roles_or_the_table() -> None:
+    """Review R2: planner + jeugdverpleegkundige, involved only team-wide, or a need-to-know table
+    that gives planners everything: NAW only. With a care relationship the other role counts."""
+    everything = (grant(1, domain="jgz", categories=frozenset(CATEGORIES)),)
+    both = Viewer(USER_ID, OTHER_ORG, "jgz", frozenset({"planner", "jeugdverpleegkundige"}))
+    team_only = decide(both, _other_org_family(frozenset({"team_planner"})), everything, NOW)
+    assert team_only.allowed == {"naw"}
+    assert team_only.reason("consultverslagen") == "niet_nodig_voor_rol"
+    in_core = decide(both, _other_org_family(frozenset({"team_planner", "core_team"})), everything, NOW)
+    assert in_core.allowed == set(CATEGORIES)
+    wide = merge_need_to_know({"planner": list(CATEGORIES)})
+    planner = Viewer(USER_ID, OTHER_ORG, "jgz", frozenset({"planner"}))
+    assert decide(planner, _other_org_family(frozenset({"team_planner"})), everything, NOW,
+                  need_to_know=wide).allowed == {"naw"}

@@ -2,7 +2,7 @@
 organisation moved a JGZ family's coordination to himself in one click)."""
 import pytest
 
-from igp.coordination.rules import may_change_coordinator, may_propose_coordinator
+from igp.coordination.rules import may_change_coordinator, may_exit, may_propose_coordinator
 
 
 @pytest.mark.parametrize("roles,kinds,has,expected", [
@@ -25,3 +25,12 @@ def test_may_propose_coordinator():
     assert may_propose_coordinator({"sociaal_werker"}, {"core_team"})
     assert not may_propose_coordinator({"sociaal_werker"}, {"mdo_attendee"})
     assert not may_propose_coordinator({"informele_steun"}, {"core_team"})
+
+
+def test_may_exit():
+    assert may_exit({"jeugdverpleegkundige"}, {"coordinator"})
+    assert may_exit({"jeugdverpleegkundige"}, {"substitute"})
+    assert may_exit({"gynaecoloog"}, {"registering_organisation"})
+    assert not may_exit({"planner"}, {"team_planner"})           # review R5b: any planner exited any family
+    assert not may_exit({"sociaal_werker"}, {"core_team"})
+    assert not may_exit({"informele_steun"}, {"registering_organisation"})
