@@ -67,6 +67,12 @@ class BaseSettings:
         self.ENCRYPTION_KEYS = [k.strip() for k in (keys or "").split(",") if k.strip()]
         self.BLIND_INDEX_KEY = _env("IGP_BLIND_INDEX_KEY", self.default_index_key())
         self.AUDIT_CHAIN_KEY = _env("IGP_AUDIT_KEY", self.default_audit_key())
+        # witnesses of the audit chain head outside the database: a file and/or syslog
+        witness = _env("IGP_AUDIT_WITNESS", str(instance / "audit-witness.log"))
+        self.AUDIT_WITNESS = None if witness.lower() in ("off", "0", "none", "no") else witness
+        syslog = (_env("IGP_AUDIT_WITNESS_SYSLOG", "off") or "off").lower()
+        self.AUDIT_WITNESS_SYSLOG = None if syslog in ("off", "0", "none", "no") else \
+            ("authpriv" if syslog in ("1", "on", "yes", "true") else syslog)
         self.REQUIRE_TOTP = _env_bool("IGP_REQUIRE_TOTP", True)
         self.IDLE_TIMEOUT = timedelta(minutes=_env_int("IGP_IDLE_TIMEOUT_MINUTES", 30))
         self.API_TOKEN_LIFETIME = timedelta(hours=_env_int("IGP_API_TOKEN_HOURS", 8))
@@ -124,6 +130,11 @@ class BaseSettings:
     def validate(self) -> None:
         if not self.ENCRYPTION_KEYS:
             raise ConfigurationError("IGP_ENCRYPTION_KEYS is empty: set at least one Fernet key")
+        from igp.audit.witness import SYSLOG_FACILITIES
+
+        if self.AUDIT_WITNESS_SYSLOG and self.AUDIT_WITNESS_SYSLOG not in SYSLOG_FACILITIES:
+            raise ConfigurationError(f"IGP_AUDIT_WITNESS_SYSLOG={self.AUDIT_WITNESS_SYSLOG!r} is unknown; use off, 1 "
+                                     f"(authpriv) or one of: {', '.join(SYSLOG_FACILITIES)}")
         if not self.REQUIRE_TOTP and self.ENV_NAME == "production":
             raise ConfigurationError("IGP_REQUIRE_TOTP=0 is only allowed in development")
 
@@ -146,6 +157,9 @@ class Testing(BaseSettings):
         self.RATELIMIT_STORAGE_URI = overrides.get("RATELIMIT_STORAGE_URI", "memory://")
         self.MAIL_BACKEND = overrides.get("MAIL_BACKEND", "memory")
         self.FAST_PASSWORD_HASHING = overrides.get("FAST_PASSWORD_HASHING", True)
+        # each test's transaction is rolled back: a shared witness would see heads that vanish
+        self.AUDIT_WITNESS = overrides.get("AUDIT_WITNESS")
+        self.AUDIT_WITNESS_SYSLOG = overrides.get("AUDIT_WITNESS_SYSLOG")
 
     def default_database_url(self, instance: Path) -> str | None:
         return _env("IGP_TEST_DATABASE_URL", "sqlite://")
@@ -190,6 +204,9 @@ class Production(BaseSettings):
             problems.append("IGP_SECRET_KEY, IGP_BLIND_INDEX_KEY and IGP_AUDIT_KEY must differ")
         if not self.REQUIRE_TOTP:
             problems.append("IGP_REQUIRE_TOTP=0 is only allowed in development")
+        if not self.AUDIT_WITNESS and not self.AUDIT_WITNESS_SYSLOG:
+            problems.append("the audit chain needs a witness outside the database: set IGP_AUDIT_WITNESS (a file) "
+                            "and/or IGP_AUDIT_WITNESS_SYSLOG")
         if problems:
             raise ConfigurationError(
                 "Production refuses to start: " + "; ".join(problems)

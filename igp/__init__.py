@@ -19,6 +19,7 @@ def create_app(settings=None, clock=None):
 
     from config import settings_from_env
     from igp import clock as clock_module
+    from igp.audit.witness import Witness
     from igp.crypto import Keyring
     from igp.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -55,6 +56,8 @@ def create_app(settings=None, clock=None):
 
     app.extensions["igp_clock"] = clock if clock is not None else clock_module.SystemClock()
     app.extensions["igp_crypto"] = Keyring(settings.ENCRYPTION_KEYS, settings.BLIND_INDEX_KEY)
+    app.extensions["igp_audit_witness"] = Witness(settings.AUDIT_CHAIN_KEY.encode(), path=settings.AUDIT_WITNESS,
+                                                  syslog_facility=settings.AUDIT_WITNESS_SYSLOG)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
