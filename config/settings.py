@@ -92,6 +92,8 @@ class BaseSettings:
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         # hide_parameters: database errors in the log never contain bound values (personal data)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        # SQLite only: how long a request waits for the write lock before it gives up
+        self.SQLITE_BUSY_TIMEOUT_MS = _env_int("IGP_SQLITE_BUSY_TIMEOUT_MS", 15000)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = False
@@ -101,6 +103,7 @@ class BaseSettings:
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
         self.MAX_CONTENT_LENGTH = _env_int("IGP_MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
+        self.MAX_URL_LENGTH = _env_int("IGP_MAX_URL_LENGTH", 4096)  # below gunicorn's limit_request_line
         self.HSTS = False
         self.TRUSTED_PROXIES = _env_int("IGP_TRUSTED_PROXIES", 0)
         self.FAST_PASSWORD_HASHING = False

@@ -103,6 +103,15 @@ def _register_cli(app):
 
 
 def _sqlite_pragmas(app):
+    """SQLite for its purpose (one team trying the system, a few people at once):
+
+    * WAL: readers never block the writer and the writer never blocks readers;
+    * a busy timeout: a request waits for the write lock instead of failing at once;
+    * BEGIN IMMEDIATE: every transaction takes the write lock when it starts. In this app a
+      request that reads family data also writes its access-log entry, so nearly every request
+      writes; a deferred transaction that read first and then wants to write fails at once
+      (SQLITE_BUSY, no waiting) when another connection committed in between. Taking the lock
+      up front turns that failure into a short wait. PostgreSQL does not need any of this."""
     from sqlalchemy import event
 
     from igp.extensions import db
@@ -112,6 +121,7 @@ def _sqlite_pragmas(app):
 
     with app.app_context():
         engine = db.engine
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -120,9 +130,10 @@ def _sqlite_pragmas(app):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # persistent; an in-memory database answers 'memory'
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

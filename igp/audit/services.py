@@ -33,6 +33,7 @@ from igp.extensions import db
 GENESIS = "0" * 64
 PENDING_KEY = "igp_audit_pending"
 NEW_HEAD_KEY = "igp_audit_new_head"
+FLUSHED_KEY = "igp_audit_flushed"
 
 ACTIONS = (
     "create", "read", "update", "delete", "search", "export", "print", "transfer",
@@ -195,7 +196,6 @@ def _flush_pending(session: Session) -> None:
     rows = []
     for original in pending:
         seq += 1
-        original["_written"] = True
         values = {k: v for k, v in original.items() if not k.startswith("_")}
         values.update(seq=seq, prev_hash=prev)
         digest = entry_hash(values, key)
@@ -206,6 +206,7 @@ def _flush_pending(session: Session) -> None:
     head.last_seq, head.last_hash = seq, prev
     head.seal = head_seal(seq, prev, key)
     session.info[NEW_HEAD_KEY] = (seq, prev)
+    session.info[FLUSHED_KEY] = pending  # marked written only once the commit succeeded
 
 
 @event.listens_for(Session, "before_commit")
@@ -218,6 +219,8 @@ def _before_commit(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     # Only a committed head is witnessed: a head published before the commit and then rolled
     # back would look exactly like a rollback attack.
+    for entry in session.info.pop(FLUSHED_KEY, ()):
+        entry["_written"] = True
     new_head = session.info.pop(NEW_HEAD_KEY, None)
     if new_head is not None and has_app_context():
         witness = current_app.extensions.get("igp_audit_witness")
@@ -231,6 +234,7 @@ def _after_rollback(session: Session, previous_transaction) -> None:
     # caller that wants a refusal logged records it again after the rollback.
     session.info.pop(PENDING_KEY, None)
     session.info.pop(NEW_HEAD_KEY, None)
+    session.info.pop(FLUSHED_KEY, None)
 
 
 # ------------------------------------------------------------------ verification
