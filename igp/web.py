@@ -212,43 +212,25 @@ def register_web(app) -> None:
             response.headers["Retry-After"] = str(_retry_after_seconds())
         return response
 
-    @app.errorhandler(UnstorableText)
-    def _unstorable(exc):
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
+    def _value_refused(exc):
+        _rollback_quietly()
         return _value_refused_response(exc)
+
+    app.register_error_handler(DataError, _value_refused)
+    app.register_error_handler(UnstorableText, _value_refused)
 
     @app.errorhandler(StatementError)
     def _statement_error(exc: StatementError):
         """A bind value that could not even be sent (a lone surrogate in a text that the
         database driver encodes): bad input, 422. Anything else stays an internal error."""
-        if _is_refused_value(exc):
-            try:
-                db.session.rollback()
-            except SQLAlchemyError:
-                pass
-            return _value_refused_response(exc)
-        return _unexpected(exc)
+        return _value_refused(exc) if _is_refused_value(exc) else _unexpected(exc)
 
     @app.errorhandler(OperationalError)
     def _db_down(exc):
         log.error("database unavailable: %s", type(exc).__name__)
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
+        _rollback_quietly()
         return error_response(503, "database_unavailable",
                               "De database is tijdelijk niet bereikbaar. Probeer het over enkele minuten opnieuw.")
-
-    @app.errorhandler(DataError)
-    def _value_refused_by_database(exc):
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
-        return _value_refused_response(exc)
 
     app.register_error_handler(Exception, _unexpected)
 
@@ -271,12 +253,16 @@ HTTP_MESSAGES = {
 }
 
 
-def _unexpected(exc):
-    log.exception("unhandled error on %s %s", request.method, request.endpoint)
+def _rollback_quietly() -> None:
     try:
         db.session.rollback()
     except SQLAlchemyError:
         pass
+
+
+def _unexpected(exc):
+    log.exception("unhandled error on %s %s", request.method, request.endpoint)
+    _rollback_quietly()
     return error_response(500, "internal_error", "Er ging iets mis. De fout is vastgelegd; probeer het later opnieuw.")
 
 
