@@ -99,7 +99,9 @@ class BaseSettings:
         self.SESSION_COOKIE_SECURE = False
         self.SESSION_COOKIE_NAME = "igp_session"
         self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+        # an absolute limit besides the idle timeout: sign in again this long after signing in
+        self.SESSION_LIFETIME = timedelta(hours=_env_int("IGP_SESSION_HOURS", 12))
+        self.PERMANENT_SESSION_LIFETIME = self.SESSION_LIFETIME
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
         self.MAX_CONTENT_LENGTH = _env_int("IGP_MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
@@ -207,6 +209,10 @@ class Production(BaseSettings):
             problems.append("IGP_SECRET_KEY, IGP_BLIND_INDEX_KEY and IGP_AUDIT_KEY must differ")
         if not self.REQUIRE_TOTP:
             problems.append("IGP_REQUIRE_TOTP=0 is only allowed in development")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            problems.append("IGP_RATELIMIT_STORAGE_URL=memory:// counts per worker process (4 gunicorn workers let "
+                            "4 times the sign-in limit through, every extra host again): use a shared store, "
+                            "redis://HOST:6379/N")
         if not self.AUDIT_WITNESS and not self.AUDIT_WITNESS_SYSLOG:
             problems.append("the audit chain needs a witness outside the database: set IGP_AUDIT_WITNESS (a file) "
                             "and/or IGP_AUDIT_WITNESS_SYSLOG")

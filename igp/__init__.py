@@ -39,6 +39,9 @@ def create_app(settings=None, clock=None):
     app.config["IGP_ENV"] = settings.ENV_NAME
     app.config["RATELIMIT_STORAGE_URI"] = settings.RATELIMIT_STORAGE_URI
     app.config["RATELIMIT_HEADERS_ENABLED"] = False
+    # a shared store that is down: each worker counts on its own for a while (a limit still holds,
+    # the per-username back-off in the database as well) rather than every sign-in failing
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory"):

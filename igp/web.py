@@ -426,21 +426,32 @@ def _reject_nul_characters():
 
 
 def _idle_timeout():
+    """End a session after IDLE_TIMEOUT without a request, and in any case SESSION_LIFETIME after
+    the sign-in (the cookie is renewed on every request, so its own expiry is no absolute limit;
+    the moment of signing in travels signed in the session)."""
     if access.is_api_request() or not current_user.is_authenticated:
         return None
     now = clock.now().timestamp()
     last = session.get("last_seen")
-    limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
-    if last is not None and now - last > limit:
-        user = current_user._get_current_object()
-        audit.record("session_expired", user=user)
-        db.session.commit()
-        logout_user()
-        session.clear()
-        flash("Uw sessie is verlopen omdat u een tijd niet actief was. Meld u opnieuw aan.", "warning")
-        return redirect(url_for("auth.login"))
+    signed_in_at = session.get("signed_in_at")
+    if signed_in_at is None or now - signed_in_at > current_app.config["SESSION_LIFETIME"].total_seconds():
+        hours = round(current_app.config["SESSION_LIFETIME"].total_seconds() / 3600)
+        return _end_session("absolute lifetime",
+                            f"Uw sessie is verlopen: na {hours} uur moet u zich opnieuw aanmelden.")
+    if last is not None and now - last > current_app.config["IDLE_TIMEOUT"].total_seconds():
+        return _end_session("idle", "Uw sessie is verlopen omdat u een tijd niet actief was. Meld u opnieuw aan.")
     session["last_seen"] = now
     return None
+
+
+def _end_session(reason: str, message: str):
+    user = current_user._get_current_object()
+    audit.record("session_expired", user=user, detail=reason)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(message, "warning")
+    return redirect(url_for("auth.login"))
 
 
 def _enforce_access():
@@ -507,5 +518,5 @@ def sign_in_session(user) -> None:
     """Start a fresh session for this user (no fixation: the old session content is dropped)."""
     session.clear()
     login_user(user, remember=False, fresh=True)
-    session["last_seen"] = clock.now().timestamp()
+    session["last_seen"] = session["signed_in_at"] = clock.now().timestamp()
     session.permanent = True

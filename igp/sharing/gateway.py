@@ -316,7 +316,7 @@ def load_family(family_id: int) -> Family | None:
 
 
 def read_families(user, family_ids: list[int], *, context: str = "zorg_en_ondersteuning",
-                  access: str = "web") -> dict[int, FamilyView | None]:
+                  access: str = "web", action: str = "read") -> dict[int, FamilyView | None]:
     """The gateway for many families at once (an MDO agenda): the same decisions, views and
     audit entries as read_family(), in a constant number of queries. None: not involved (the
     refusal is logged)."""
@@ -329,12 +329,12 @@ def read_families(user, family_ids: list[int], *, context: str = "zorg_en_onders
     for family in families:
         decision = decisions[family.id]
         if not decision.involved:
-            audit.record("read", user=user, object_type="family", object_id=family.id,
+            audit.record(action, user=user, object_type="family", object_id=family.id,
                          family_pseudonym=family.pseudonym, outcome="denied",
                          withheld=[("*", "geen_betrokkenheid")], detail=f"{access}: not involved")
             continue
         view = build_view(user, family, decision)
-        record_read(user, view, access=access)
+        record_read(user, view, access=access, action=action)
         result[family.id] = view
     return result
 
