@@ -6,7 +6,13 @@ PYTHON="${PYTHON:-python3}"
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+# exact versions with sha256 hashes from requirements.lock (see README, "Dependencies"), then the app
+# itself; a Python the lock does not fit falls back to the ranges in setup.cfg, saying so
+if ! .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock; then
+  echo "warning: requirements.lock does not install on this Python; installing from setup.cfg's version ranges" >&2
+  .venv/bin/python -m pip install --quiet -e "."
+fi
+.venv/bin/python -m pip install --quiet --no-deps -e .
 export IGP_ENV=development
 # Development only: demo users have no authenticator app yet. Production refuses this setting.
 export IGP_REQUIRE_TOTP="${IGP_REQUIRE_TOTP:-0}"
