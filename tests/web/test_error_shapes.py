@@ -206,3 +206,63 @@ def test_429_on_the_api_token_is_json_with_retry_after(app, client, network):
     first, second = (client.post("/api/v1/auth/token", json=body) for _ in range(2))
     assert first.status_code == 401
     assert _error(second, 429)["code"] == "too_many_requests" and int(second.headers["Retry-After"]) >= 1
+
+
+# ------------------------------------------------------------------ the refusal path's commit
+
+@pytest.fixture
+def failing_commits():
+    """Make the next n commits fail as SQLite does under contention ("database is locked")."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    state = {"left": 0, "failed": 0}
+
+    def fail(session):
+        if state["left"] > 0:
+            state["left"] -= 1
+            state["failed"] += 1
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    event.listen(Session, "before_commit", fail)
+    yield state
+    event.remove(Session, "before_commit", fail)
+
+
+def _refusals(route: str) -> int:
+    from sqlalchemy import func, select
+
+    from igp.audit.models import AuditEntry
+
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "refused", AuditEntry.object_id == route))
+
+
+def test_a_busy_database_in_the_refusal_path_is_retried_and_the_refusal_logged(network, api, failing_commits):
+    nurse = api(network.jvk)
+    failing_commits["left"] = 1
+    response = nurse.get("/api/v1/reports/throughput")
+    assert failing_commits["failed"] == 1
+    _error(response, 403)
+    assert _refusals("api.throughput") == 1
+
+
+def test_a_database_gone_in_the_refusal_path_is_a_503_not_a_500(network, api, failing_commits):
+    nurse = api(network.jvk)
+    failing_commits["left"] = 2
+    response = nurse.get("/api/v1/reports/throughput")
+    error = _error(response, 503)
+    assert error["code"] == "commit_failed"
+    assert _refusals("api.throughput") == 0
+    assert nurse.get("/api/v1/reports/throughput").status_code == 403  # the next request is logged again
+    assert _refusals("api.throughput") == 1
+
+
+def test_a_refused_page_with_a_busy_database_is_a_dutch_page(network, client, login, failing_commits):
+    login(network.jvk)
+    failing_commits["left"] = 2
+    response = client.get("/audit/")
+    assert response.status_code == 503 and "text/html" in response.content_type
+    assert "De inzage kon niet worden vastgelegd" in response.get_data(as_text=True)
