@@ -95,7 +95,8 @@ def schemathesis(port: int, bearer: str, har: Path, args, *selection: str) -> in
                "--request-timeout", "60", "--report", "har", "--report-har-path", str(har), *selection]
     print("$ schemathesis run ... " + " ".join(selection), flush=True)
     with open(har.with_suffix(".log"), "w") as out:
-        return subprocess.run(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT).returncode
+        # in the run's folder: schemathesis keeps its cache (.schemathesis/) in the working directory
+        return subprocess.run(command, cwd=har.parent, stdout=out, stderr=subprocess.STDOUT).returncode
 
 
 def read_har(path: Path) -> list[tuple[str, str, int]]:

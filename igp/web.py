@@ -216,8 +216,8 @@ def register_web(app) -> None:
         _rollback_quietly()
         return _value_refused_response(exc)
 
-    app.register_error_handler(DataError, _value_refused)
-    app.register_error_handler(UnstorableText, _value_refused)
+    for refused in REFUSED_VALUE_ERRORS:
+        app.register_error_handler(refused, _value_refused)
 
     @app.errorhandler(StatementError)
     def _statement_error(exc: StatementError):
@@ -283,11 +283,16 @@ def _retry_after_seconds() -> int:
     return max(1, math.ceil(reset_at - time.time()))
 
 
+# A value the database (or its driver) cannot hold: PostgreSQL refuses it (DataError), SQLite's
+# driver cannot bind a number beyond 64 bits (OverflowError, raised as is), or a text has no UTF-8
+# form. The user's input, not a fault: a 422, not a 500.
+REFUSED_VALUE_ERRORS = (DataError, OverflowError, UnstorableText)
+
+
 def _is_refused_value(exc: Exception) -> bool:
-    """A value the database (or its driver) cannot hold: the user's input, not a fault."""
-    if isinstance(exc, DataError):
+    if isinstance(exc, REFUSED_VALUE_ERRORS):
         return True
-    return isinstance(exc, StatementError) and isinstance(exc.orig, (UnstorableText, UnicodeError))
+    return isinstance(exc, StatementError) and isinstance(exc.orig, (*REFUSED_VALUE_ERRORS, UnicodeError))
 
 
 # ------------------------------------------------------------------ benchmarking aids
@@ -462,7 +467,7 @@ def _commit_and_secure(response: Response) -> Response:
     if response.status_code < 400:
         try:
             db.session.commit()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, *REFUSED_VALUE_ERRORS) as exc:
             db.session.rollback()
             if _is_refused_value(exc):  # a value the database cannot hold, found only at commit
                 response = current_app.make_response(_value_refused_response(exc))

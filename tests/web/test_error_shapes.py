@@ -266,3 +266,29 @@ def test_a_refused_page_with_a_busy_database_is_a_dutch_page(network, client, lo
     response = client.get("/audit/")
     assert response.status_code == 503 and "text/html" in response.content_type
     assert "De inzage kon niet worden vastgelegd" in response.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ numbers beyond 64 bits
+
+HUGE = "-349654263951449174946349056"  # what the fuzz run found: SQLite cannot bind it
+
+
+def test_a_huge_coordinator_filter_on_the_api_is_a_422_naming_it(network, api):
+    _error(api(network.jvk).get(f"/api/v1/handovers?coordinator={HUGE}"), 422, "coordinator")
+    assert api(network.jvk).get("/api/v1/handovers?coordinator=abc").status_code == 422
+    assert api(network.jvk).get(f"/api/v1/handovers?coordinator={network.jvk.id}").status_code == 200
+
+
+def test_a_huge_coordinator_filter_on_the_board_is_no_filter(network, client, login):
+    login(network.jvk)
+    assert client.get(f"/overdrachten?coordinator={HUGE}").status_code == 200
+
+
+def test_any_other_huge_number_reaching_the_database_is_a_422(network, family, client, login):
+    """A query parameter parsed with type=int and passed to a query as it is (the caseload's
+    coordinator): the driver cannot bind it (SQLite raises OverflowError as it is, PostgreSQL a
+    DataError); either way bad input, a Dutch 422 page, not a 500."""
+    login(network.planner)
+    response = client.get(f"/caseload?coordinator={HUGE.lstrip('-')}")
+    assert response.status_code == 422, response.status_code
+    assert "Een ingevulde waarde is ongeldig of te groot" in response.get_data(as_text=True)
