@@ -13,7 +13,7 @@ workers = 4
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 10
-# The app answers URLs over IGP_MAX_URL_LENGTH (4096) itself, with a 414 in JSON on /api/. gunicorn's
+# The app answers URLs over IGP_MAX_URL_LENGTH (8000) itself, with a 414 in JSON on /api/. gunicorn's
 # own limit sits above it (8190 is its maximum), so its bare-text answer is for lines no client sends.
 limit_request_line = 8190
 limit_request_fields = 100

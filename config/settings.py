@@ -105,7 +105,7 @@ class BaseSettings:
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
         self.MAX_CONTENT_LENGTH = _env_int("IGP_MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
-        self.MAX_URL_LENGTH = _env_int("IGP_MAX_URL_LENGTH", 4096)  # below gunicorn's limit_request_line
+        self.MAX_URL_LENGTH = _env_int("IGP_MAX_URL_LENGTH", 8000)  # below gunicorn's limit_request_line
         self.HSTS = False
         self.TRUSTED_PROXIES = _env_int("IGP_TRUSTED_PROXIES", 0)
         self.FAST_PASSWORD_HASHING = False

@@ -857,14 +857,14 @@ class ItemView:
 
 
 def meeting_page(actor, meeting_id: int, *, access: str = "web",
-                 action: str = "read") -> tuple[MdoMeeting, list[ItemView]]:
+                 audit_action: str = "read") -> tuple[MdoMeeting, list[ItemView]]:
     """The meeting with, per agenda item, only what this attendee may see of the family;
-    logged as `action` ('print' for the printable agenda with its minutes)."""
+    logged as `audit_action` ('print' for the printable agenda with its minutes)."""
     from igp.sharing import gateway
 
     meeting = get_meeting(meeting_id)
     _require_view(actor, meeting)
-    audit.record(action, user=actor, object_type="mdo_meeting", object_id=meeting.id, detail=access)
+    audit.record(audit_action, user=actor, object_type="mdo_meeting", object_id=meeting.id, detail=access)
     family_ids = [i.family_id for i in meeting.items]
     actions: dict[int, list] = {}
     if family_ids:
@@ -874,7 +874,7 @@ def meeting_page(actor, meeting_id: int, *, access: str = "web",
             actions.setdefault(action.family_id, []).append(action)
     views = []
     family_views = gateway.read_families(actor, [i.family_id for i in meeting.items], context="mdo_bespreking",
-                                         access=f"{access}: mdo", action=action)
+                                         access=f"{access}: mdo", action=audit_action)
     for item in meeting.items:
         family_view = family_views.get(item.family_id)
         may_minutes = family_view is not None and family_view.may("mdo_notulen")

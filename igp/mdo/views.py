@@ -96,7 +96,7 @@ def meeting(meeting_id: int):
 
 def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html"):
     meeting, items = services.meeting_page(current_user, meeting_id,
-                                           action="print" if template == "mdo/print.html" else "read")
+                                           audit_action="print" if template == "mdo/print.html" else "read")
     manage = services.may_manage(current_user, meeting)
     proposal = []
     if manage and meeting.status in ("gepland", "gedeeld"):

@@ -184,7 +184,7 @@ def test_413_on_the_api_is_json(network, family, api, app):
 
 
 def test_414_on_the_api_is_json(network, api):
-    response = api(network.gyn).get("/api/v1/families?poli=" + "x" * 5000)
+    response = api(network.gyn).get("/api/v1/families?poli=" + "x" * 8000)
     error = _error(response, 414)
     assert error == {"code": "uri_too_long", "message": "Het adres (URL) is te lang."}
 
