@@ -9,10 +9,21 @@ PYTHON="${PYTHON:-python3}"
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 quietly() {  # the installer's chatter goes to a log; shown only when it fails
-  if ! "$@" > .venv/install.log 2>&1; then cat .venv/install.log; exit 1; fi
+  if ! "$@" > .venv/install.log 2>&1; then cat .venv/install.log >&2; return 1; fi
 }
 quietly .venv/bin/python -m pip install --upgrade pip
-quietly .venv/bin/python -m pip install -e ".[dev]"
+# exact versions with sha256 hashes from requirements-dev.lock (see README, "Dependencies"), then the app
+# itself; a Python the lock does not fit falls back to the ranges in setup.cfg, saying so
+if ! quietly .venv/bin/python -m pip install --require-hashes -r requirements-dev.lock; then
+  echo "warning: requirements-dev.lock does not install on this Python; installing from setup.cfg's version ranges" >&2
+  quietly .venv/bin/python -m pip install -e ".[dev]"
+fi
+quietly .venv/bin/python -m pip install --no-deps -e .
+if ! .venv/bin/python -m pip check >/dev/null; then  # setup.cfg names a package the lock lacks
+  echo "warning: requirements-dev.lock is out of date with setup.cfg (run .ci/lock); installing what is missing" >&2
+  [ -z "${CI:-}" ] || { .venv/bin/python -m pip check; exit 1; }
+  quietly .venv/bin/python -m pip install -e ".[dev]"
+fi
 WORKERS="${IGP_TEST_WORKERS:-2}"
 PYTEST=(.venv/bin/python -m pytest)
 if [ "${1:-}" = "--fast" ]; then

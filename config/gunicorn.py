@@ -6,14 +6,33 @@ of Python's cyclic garbage collector. Without it, pages that build many ORM obje
 collection every few requests, which the benchmark measured as ~50 ms on the p95 (bench/README.md).
 """
 import gc
+import os
 
 bind = "127.0.0.1:8000"
 workers = 4
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 10
+# The app answers URLs over IGP_MAX_URL_LENGTH (8000) itself, with a 414 in JSON on /api/. gunicorn's
+# own limit sits above it (8190 is its maximum), so its bare-text answer is for lines no client sends.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 
 
 def post_worker_init(worker):  # the worker has loaded the WSGI app
     gc.collect()
     gc.freeze()
+
+
+def on_starting(server):
+    """Refuse a per-process rate-limit store when several workers share the sign-in limit:
+    with memory:// each worker counts on its own (4 workers: 4 x the limit). Production refuses
+    it anyway (config/settings.py); elsewhere (a benchmark with a huge limit) it is a warning."""
+    store = os.environ.get("IGP_RATELIMIT_STORAGE_URL", "").strip() or "memory://"
+    if server.cfg.workers > 1 and store.startswith("memory://"):
+        message = (f"IGP_RATELIMIT_STORAGE_URL={store} with {server.cfg.workers} workers: every worker counts "
+                   "sign-in attempts on its own; set a shared store (redis://HOST:6379/N)")
+        if os.environ.get("IGP_ENV", "development").strip().lower() == "production":
+            raise SystemExit("igp: refusing to start: " + message)
+        server.log.warning("igp: %s", message)

@@ -67,6 +67,12 @@ class BaseSettings:
         self.ENCRYPTION_KEYS = [k.strip() for k in (keys or "").split(",") if k.strip()]
         self.BLIND_INDEX_KEY = _env("IGP_BLIND_INDEX_KEY", self.default_index_key())
         self.AUDIT_CHAIN_KEY = _env("IGP_AUDIT_KEY", self.default_audit_key())
+        # witnesses of the audit chain head outside the database: a file and/or syslog
+        witness = _env("IGP_AUDIT_WITNESS", str(instance / "audit-witness.log"))
+        self.AUDIT_WITNESS = None if witness.lower() in ("off", "0", "none", "no") else witness
+        syslog = (_env("IGP_AUDIT_WITNESS_SYSLOG", "off") or "off").lower()
+        self.AUDIT_WITNESS_SYSLOG = None if syslog in ("off", "0", "none", "no") else \
+            ("authpriv" if syslog in ("1", "on", "yes", "true") else syslog)
         self.REQUIRE_TOTP = _env_bool("IGP_REQUIRE_TOTP", True)
         self.IDLE_TIMEOUT = timedelta(minutes=_env_int("IGP_IDLE_TIMEOUT_MINUTES", 30))
         self.API_TOKEN_LIFETIME = timedelta(hours=_env_int("IGP_API_TOKEN_HOURS", 8))
@@ -86,15 +92,20 @@ class BaseSettings:
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         # hide_parameters: database errors in the log never contain bound values (personal data)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        # SQLite only: how long a request waits for the write lock before it gives up
+        self.SQLITE_BUSY_TIMEOUT_MS = _env_int("IGP_SQLITE_BUSY_TIMEOUT_MS", 15000)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = False
         self.SESSION_COOKIE_NAME = "igp_session"
         self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
-        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+        # an absolute limit besides the idle timeout: sign in again this long after signing in
+        self.SESSION_LIFETIME = timedelta(hours=_env_int("IGP_SESSION_HOURS", 12))
+        self.PERMANENT_SESSION_LIFETIME = self.SESSION_LIFETIME
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
         self.MAX_CONTENT_LENGTH = _env_int("IGP_MAX_CONTENT_LENGTH", 5 * 1024 * 1024)
+        self.MAX_URL_LENGTH = _env_int("IGP_MAX_URL_LENGTH", 8000)  # below gunicorn's limit_request_line
         self.HSTS = False
         self.TRUSTED_PROXIES = _env_int("IGP_TRUSTED_PROXIES", 0)
         self.FAST_PASSWORD_HASHING = False
@@ -124,6 +135,11 @@ class BaseSettings:
     def validate(self) -> None:
         if not self.ENCRYPTION_KEYS:
             raise ConfigurationError("IGP_ENCRYPTION_KEYS is empty: set at least one Fernet key")
+        from igp.audit.witness import SYSLOG_FACILITIES
+
+        if self.AUDIT_WITNESS_SYSLOG and self.AUDIT_WITNESS_SYSLOG not in SYSLOG_FACILITIES:
+            raise ConfigurationError(f"IGP_AUDIT_WITNESS_SYSLOG={self.AUDIT_WITNESS_SYSLOG!r} is unknown; use off, 1 "
+                                     f"(authpriv) or one of: {', '.join(SYSLOG_FACILITIES)}")
         if not self.REQUIRE_TOTP and self.ENV_NAME == "production":
             raise ConfigurationError("IGP_REQUIRE_TOTP=0 is only allowed in development")
 
@@ -148,6 +164,9 @@ class Testing(BaseSettings):
         self.FAST_PASSWORD_HASHING = overrides.get("FAST_PASSWORD_HASHING", True)
         # every template render is checked for family-data rows (igp.sharing.guard)
         self.GUARD_TEMPLATES = overrides.get("GUARD_TEMPLATES", True)
+        # each test's transaction is rolled back: a shared witness would see heads that vanish
+        self.AUDIT_WITNESS = overrides.get("AUDIT_WITNESS")
+        self.AUDIT_WITNESS_SYSLOG = overrides.get("AUDIT_WITNESS_SYSLOG")
 
     def default_database_url(self, instance: Path) -> str | None:
         return _env("IGP_TEST_DATABASE_URL", "sqlite://")
@@ -192,6 +211,13 @@ class Production(BaseSettings):
             problems.append("IGP_SECRET_KEY, IGP_BLIND_INDEX_KEY and IGP_AUDIT_KEY must differ")
         if not self.REQUIRE_TOTP:
             problems.append("IGP_REQUIRE_TOTP=0 is only allowed in development")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            problems.append("IGP_RATELIMIT_STORAGE_URL=memory:// counts per worker process (4 gunicorn workers let "
+                            "4 times the sign-in limit through, every extra host again): use a shared store, "
+                            "redis://HOST:6379/N")
+        if not self.AUDIT_WITNESS and not self.AUDIT_WITNESS_SYSLOG:
+            problems.append("the audit chain needs a witness outside the database: set IGP_AUDIT_WITNESS (a file) "
+                            "and/or IGP_AUDIT_WITNESS_SYSLOG")
         if problems:
             raise ConfigurationError(
                 "Production refuses to start: " + "; ".join(problems)

@@ -19,6 +19,7 @@ def create_app(settings=None, clock=None):
 
     from config import settings_from_env
     from igp import clock as clock_module
+    from igp.audit.witness import Witness
     from igp.crypto import Keyring
     from igp.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -38,6 +39,9 @@ def create_app(settings=None, clock=None):
     app.config["IGP_ENV"] = settings.ENV_NAME
     app.config["RATELIMIT_STORAGE_URI"] = settings.RATELIMIT_STORAGE_URI
     app.config["RATELIMIT_HEADERS_ENABLED"] = False
+    # a shared store that is down: each worker counts on its own for a while (a limit still holds,
+    # the per-username back-off in the database as well) rather than every sign-in failing
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory"):
@@ -55,6 +59,8 @@ def create_app(settings=None, clock=None):
 
     app.extensions["igp_clock"] = clock if clock is not None else clock_module.SystemClock()
     app.extensions["igp_crypto"] = Keyring(settings.ENCRYPTION_KEYS, settings.BLIND_INDEX_KEY)
+    app.extensions["igp_audit_witness"] = Witness(settings.AUDIT_CHAIN_KEY.encode(), path=settings.AUDIT_WITNESS,
+                                                  syslog_facility=settings.AUDIT_WITNESS_SYSLOG)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
@@ -104,6 +110,15 @@ def _register_cli(app):
 
 
 def _sqlite_pragmas(app):
+    """SQLite for its purpose (one team trying the system, a few people at once):
+
+    * WAL: readers never block the writer and the writer never blocks readers;
+    * a busy timeout: a request waits for the write lock instead of failing at once;
+    * BEGIN IMMEDIATE: every transaction takes the write lock when it starts. In this app a
+      request that reads family data also writes its access-log entry, so nearly every request
+      writes; a deferred transaction that read first and then wants to write fails at once
+      (SQLITE_BUSY, no waiting) when another connection committed in between. Taking the lock
+      up front turns that failure into a short wait. PostgreSQL does not need any of this."""
     from sqlalchemy import event
 
     from igp.extensions import db
@@ -113,6 +128,7 @@ def _sqlite_pragmas(app):
 
     with app.app_context():
         engine = db.engine
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -121,9 +137,10 @@ def _sqlite_pragmas(app):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # persistent; an in-memory database answers 'memory'
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

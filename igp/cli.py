@@ -6,7 +6,8 @@
     flask --app igp user create --username U --name "Full Name" --org NAME --role ROLE [--role ROLE2]
                                 --password-stdin [--totp-secret BASE32]
     flask --app igp demo
-    flask --app igp audit verify
+    flask --app igp audit verify [--witness COPY]
+    flask --app igp audit witness [--restored REASON]
     flask --app igp keys rotate
 
 Every command runs in one transaction with its audit entries; an error prints one line
@@ -138,17 +139,38 @@ def user_create(username, full_name, org, roles, password_stdin, totp_secret, em
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Check the hash chain; exit 1 and name the first broken entry if it is broken."""
-    from igp.audit.services import verify_chain
+@click.option("--witness", "witnesses", multiple=True, type=click.Path(dir_okay=False),
+              help="A witness file to check against besides IGP_AUDIT_WITNESS (a copy from the log server); "
+                   "may be given more than once.")
+def audit_verify(witnesses):
+    """Check the hash chain and the latest witnessed head; exit 1 naming the kind of break."""
+    from igp.audit.services import verify_chain, witness_paths
 
-    result = verify_chain()
+    result = verify_chain(witness_files=witness_paths(witnesses))
     db.session.rollback()
     if result.ok:
         click.echo(result.message())
         return
     click.echo(result.message(), err=True)
     sys.exit(1)
+
+
+@audit_cli.command("witness")
+@click.option("--restored", "reason", default=None, metavar="REASON",
+              help="After restoring a backup: make the restored head the witnesses' new baseline.")
+@transactional
+def audit_witness(reason):
+    """Publish the current chain head to the witnesses now (a new witness, or after a restore)."""
+    from igp.audit import services as audit
+
+    if reason is not None and not reason.strip():
+        raise ValidationError({"restored": "geef een reden voor het terugzetten."})
+    line = audit.publish_head(restored=reason is not None)
+    if line is None:
+        raise ValidationError({"witness": "er is geen getuige ingesteld (IGP_AUDIT_WITNESS of IGP_AUDIT_WITNESS_SYSLOG)."})
+    if reason is not None:
+        audit.record("configure", object_type="audit_witness", detail=f"restore acknowledged: {reason.strip()[:200]}")
+    click.echo(line)
 
 
 @keys_cli.command("rotate")

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
+from igp.bounds import OutOfRange, check_date
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
@@ -76,13 +78,18 @@ def local_date(value: datetime) -> date:
 
 
 def from_local(d: date, hour: int = 0, minute: int = 0) -> datetime:
-    """A local Amsterdam wall-clock time as an aware UTC datetime."""
-    return datetime(d.year, d.month, d.day, hour, minute, tzinfo=AMSTERDAM).astimezone(timezone.utc)
+    """A local Amsterdam wall-clock time as an aware UTC datetime. OutOfRange (a ValueError),
+    never OverflowError, at the ends of the calendar (0001-01-01 has no UTC time before it)."""
+    try:
+        return datetime(d.year, d.month, d.day, hour, minute, tzinfo=AMSTERDAM).astimezone(timezone.utc)
+    except OverflowError:
+        raise OutOfRange() from None
 
 
 def parse_local_datetime(text: str) -> datetime:
-    """Parse 'YYYY-MM-DDTHH:MM[:SS][offset]'; without offset it is Amsterdam local time."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    """Parse 'YYYY-MM-DDTHH:MM[:SS][offset]'; without offset it is Amsterdam local time.
+    ValueError for bad text, OutOfRange (a ValueError) outside the years igp.bounds accepts."""
+    value = check_date(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
     if value.tzinfo is None:
         value = value.replace(tzinfo=AMSTERDAM)
     return value.astimezone(timezone.utc)

@@ -23,6 +23,23 @@ from sqlalchemy import LargeBinary, Text, literal, select, type_coerce, update
 from sqlalchemy.types import TypeDecorator
 
 
+class UnstorableText(ValueError):
+    """Text with characters that have no UTF-8 form (a lone surrogate such as '\\ud800' from a
+    JSON escape). The request layer refuses such input first, naming the field (422); this is
+    the last line, so encrypting or indexing never fails with UnicodeEncodeError."""
+
+    def __init__(self):
+        super().__init__("text holds a character without a UTF-8 form (a lone surrogate)")
+
+
+def utf8(text: str) -> bytes:
+    """text.encode('utf-8'), or UnstorableText."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnstorableText() from None
+
+
 class Keyring:
     def __init__(self, encryption_keys: list[str], index_key: str):
         if not encryption_keys:
@@ -60,7 +77,7 @@ class EncryptedText(TypeDecorator):
     cache_ok = True
 
     def encode(self, value) -> bytes:
-        return str(value).encode("utf-8")
+        return utf8(str(value))
 
     def decode(self, data: bytes):
         return data.decode("utf-8")
@@ -108,7 +125,7 @@ class EncryptedJSON(EncryptedText):
     cache_ok = True
 
     def encode(self, value) -> bytes:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return utf8(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
     def decode(self, data: bytes):
         return json.loads(data.decode("utf-8"))
@@ -151,7 +168,7 @@ def normalise_bsn(value: str) -> str:
 def blind_index(kind: str, value: str, key: bytes | None = None) -> str:
     """HMAC-SHA256 over 'kind:value' with the index key; hex digest."""
     key = key if key is not None else keyring().index_key
-    message = f"{kind}:{value}".encode("utf-8")
+    message = utf8(f"{kind}:{value}")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

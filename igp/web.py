@@ -28,13 +28,14 @@ from flask import (
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from consent import CATEGORY_LABELS, DOMAIN_LABELS, ROLE_LABELS
 from igp import clock
 from igp.audit import services as audit
 from igp.auth import access
+from igp.crypto import UnstorableText
 from igp.errors import ServiceError, ValidationError
 from igp.extensions import db, login_manager
 
@@ -168,6 +169,7 @@ def register_web(app) -> None:
         _count_queries(app)
     if app.config.get("BENCH_ROUTES"):
         app.add_url_rule("/bench/ping", "bench_ping", _bench_ping)
+    app.before_request(_check_url_length)
     app.before_request(_check_schema)
     app.before_request(_idle_timeout)
     app.before_request(_enforce_access)
@@ -180,16 +182,16 @@ def register_web(app) -> None:
         if exc.status == 401:
             if access.is_api_request():
                 problem = g.get("token_problem")
-                if problem:
+                if problem:  # written by _commit_and_secure, like every refusal
                     audit.record("token_refused", outcome="denied", detail=f"{request.endpoint}: {problem}")
-                    db.session.commit()
                 return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig of verlopen.")
             if session.get("expired_notice"):
                 session.pop("expired_notice")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        # no commit here: an error in an error handler would be Werkzeug's bare 500 page, and
+        # the entry lost; _commit_and_secure writes it, handling a failure
         audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
                      detail=exc.reason)
-        db.session.commit()
         return error_response(403, "forbidden", "U hebt geen toegang tot deze pagina.")
 
     @app.errorhandler(ServiceError)
@@ -213,43 +215,39 @@ def register_web(app) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         db.session.rollback()
-        messages = {
-            400: "Het verzoek is ongeldig.",
-            404: "Deze pagina of dit gegeven bestaat niet.",
-            405: "Deze methode is hier niet toegestaan.",
-            413: "Het verzoek is te groot.",
-            429: "Te veel verzoeken. Wacht even en probeer het opnieuw.",
-        }
         code = exc.code or 500
-        return error_response(code, (exc.name or "error").lower().replace(" ", "_"),
-                              messages.get(code, exc.description or "Er ging iets mis."))
+        message = HTTP_MESSAGES.get(code, exc.description or "Er ging iets mis.")
+        if code == 405 and getattr(exc, "valid_methods", None):
+            message += " Toegestaan: " + ", ".join(sorted(exc.valid_methods)) + "."
+        response = current_app.make_response(error_response(code, (exc.name or "error").lower().replace(" ", "_"),
+                                                            message))
+        if code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        if code == 429:
+            response.headers["Retry-After"] = str(_retry_after_seconds())
+        return response
+
+    def _value_refused(exc):
+        _rollback_quietly()
+        return _value_refused_response(exc)
+
+    for refused in REFUSED_VALUE_ERRORS:
+        app.register_error_handler(refused, _value_refused)
+
+    @app.errorhandler(StatementError)
+    def _statement_error(exc: StatementError):
+        """A bind value that could not even be sent (a lone surrogate in a text that the
+        database driver encodes): bad input, 422. Anything else stays an internal error."""
+        return _value_refused(exc) if _is_refused_value(exc) else _unexpected(exc)
 
     @app.errorhandler(OperationalError)
     def _db_down(exc):
         log.error("database unavailable: %s", type(exc).__name__)
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
+        _rollback_quietly()
         return error_response(503, "database_unavailable",
                               "De database is tijdelijk niet bereikbaar. Probeer het over enkele minuten opnieuw.")
 
-    @app.errorhandler(DataError)
-    def _value_refused_by_database(exc):
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
-        return _value_refused_response(exc)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc):
-        log.exception("unhandled error on %s %s", request.method, request.endpoint)
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass
-        return error_response(500, "internal_error", "Er ging iets mis. De fout is vastgelegd; probeer het later opnieuw.")
+    app.register_error_handler(Exception, _unexpected)
 
     @app.context_processor
     def _layout():
@@ -258,6 +256,58 @@ def register_web(app) -> None:
         return {"nav_items": navigation(), "igp_name": current_app.config["IGP_NAME"],
                 "dev_mode": current_app.config["IGP_ENV"] == "development",
                 "totp_relaxed": not current_app.config["REQUIRE_TOTP"]}
+
+
+HTTP_MESSAGES = {
+    400: "Het verzoek is ongeldig.",
+    404: "Deze pagina of dit gegeven bestaat niet.",
+    405: "Deze methode is hier niet toegestaan.",
+    413: "Het verzoek is te groot.",
+    414: "Het adres (URL) is te lang.",
+    429: "Te veel verzoeken. Wacht even en probeer het opnieuw.",
+}
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+
+
+def _unexpected(exc):
+    log.exception("unhandled error on %s %s", request.method, request.endpoint)
+    _rollback_quietly()
+    return error_response(500, "internal_error", "Er ging iets mis. De fout is vastgelegd; probeer het later opnieuw.")
+
+
+def _retry_after_seconds() -> int:
+    """Seconds until the limit that was hit lets a request through again (at least 1)."""
+    import math
+    import time
+
+    from igp.extensions import limiter
+
+    try:
+        limit = limiter.current_limit
+        reset_at = limit.reset_at if limit is not None else None
+    except Exception:  # the store is unreachable: a conservative minute
+        reset_at = None
+    if reset_at is None:
+        return 60
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+# A value the database (or its driver) cannot hold: PostgreSQL refuses it (DataError), SQLite's
+# driver cannot bind a number beyond 64 bits (OverflowError, raised as is), or a text has no UTF-8
+# form. The user's input, not a fault: a 422, not a 500.
+REFUSED_VALUE_ERRORS = (DataError, OverflowError, UnstorableText)
+
+
+def _is_refused_value(exc: Exception) -> bool:
+    if isinstance(exc, REFUSED_VALUE_ERRORS):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, (*REFUSED_VALUE_ERRORS, UnicodeError))
 
 
 # ------------------------------------------------------------------ benchmarking aids
@@ -298,7 +348,7 @@ def api_error(status: int, code: str, message: str, *, field: str | None = None,
     return response
 
 
-def _value_refused_response(exc: DataError):
+def _value_refused_response(exc: Exception):
     """A value the validation let through but the database cannot hold (a number out of the
     column's range, a character PostgreSQL refuses): the user's input, not a fault, so a 422 and
     not a 500. Logged without the parameters (hide_parameters), so without personal data."""
@@ -312,6 +362,16 @@ def error_response(status: int, code: str, message: str):
     if access.is_api_request():
         return api_error(status, code, message)
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def _check_url_length():
+    """A URL longer than MAX_URL_LENGTH is a 414 in the error shape of its door (JSON on the API).
+    gunicorn's own line limit (config/gunicorn.py) is set above this one, so its bare answer is
+    only reached by lines no browser or client of this app sends."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    if len(raw) > current_app.config["MAX_URL_LENGTH"]:
+        return error_response(414, "uri_too_long", HTTP_MESSAGES[414])
+    return None
 
 
 def _check_schema():
@@ -331,18 +391,33 @@ def _check_schema():
     return error_response(503, "schema_" + state, message)
 
 
-def _nul_field(value, path: str = "") -> str | None:
-    """The name of the first field whose text holds a NUL character (PostgreSQL cannot store
-    one and no user types one), or None. A NUL in a key names the enclosing field."""
+def _bad_character(text: str) -> str | None:
+    """What is wrong with a text no database can store: a NUL character (PostgreSQL refuses
+    it, no user types it) or a character without a UTF-8 form (a lone surrogate such as the
+    JSON escape "\\ud800"). None when the text is fine."""
+    if "\x00" in text:
+        return "NUL"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "losse surrogaat"
+    return None
+
+
+def _bad_field(value, path: str = "") -> tuple[str, str] | None:
+    """(field, problem) for the first field whose text holds a bad character, or None. A bad
+    character in a key names the enclosing field."""
     stack = [(value, path)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                return where or "_"
+            problem = _bad_character(item)
+            if problem:
+                return where or "_", problem
         elif isinstance(item, dict):
-            if any("\x00" in str(key) for key in item):
-                return where or "_"
+            problem = next((p for p in (_bad_character(str(key)) for key in item) if p), None)
+            if problem:
+                return where or "_", problem
             stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in reversed(list(item.items())))
         elif isinstance(item, list):
             stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
@@ -350,36 +425,53 @@ def _nul_field(value, path: str = "") -> str | None:
 
 
 def _reject_nul_characters():
-    """Refuse input with a NUL character in a query parameter, form field or JSON value with a
-    clear error naming the field, instead of a database error."""
+    """Refuse input with a NUL character or a lone surrogate in a query parameter, form field
+    or JSON value with a clear error naming the field, instead of a database error."""
     fields = list(request.args.lists())
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
         fields += list(request.form.lists())
-    field = next(("_" if "\x00" in name or not name else name for name, values in fields
-                  if "\x00" in name or any("\x00" in v for v in values)), None)
-    if field is None and request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
-        field = _nul_field(request.get_json(silent=True))
-    if field is not None:
+    found = None
+    for name, values in fields:
+        problem = _bad_character(name) or next(filter(None, map(_bad_character, values)), None)
+        if problem:
+            found = ("_" if _bad_character(name) or not name else name, problem)
+            break
+    if found is None and request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
+        found = _bad_field(request.get_json(silent=True))
+    if found is not None:
+        field, problem = found
         where = "De invoer" if field == "_" else f"Het veld '{field}'"
-        raise ValidationError({field: f"{where} bevat een ongeldig teken (NUL); verwijder het en probeer het opnieuw."})
+        raise ValidationError({field: f"{where} bevat een ongeldig teken ({problem}); verwijder het en probeer "
+                                      "het opnieuw."})
 
 
 def _idle_timeout():
+    """End a session after IDLE_TIMEOUT without a request, and in any case SESSION_LIFETIME after
+    the sign-in (the cookie is renewed on every request, so its own expiry is no absolute limit;
+    the moment of signing in travels signed in the session)."""
     if access.is_api_request() or not current_user.is_authenticated:
         return None
     now = clock.now().timestamp()
     last = session.get("last_seen")
-    limit = current_app.config["IDLE_TIMEOUT"].total_seconds()
-    if last is not None and now - last > limit:
-        user = current_user._get_current_object()
-        audit.record("session_expired", user=user)
-        db.session.commit()
-        logout_user()
-        session.clear()
-        flash("Uw sessie is verlopen omdat u een tijd niet actief was. Meld u opnieuw aan.", "warning")
-        return redirect(url_for("auth.login"))
+    signed_in_at = session.get("signed_in_at")
+    if signed_in_at is None or now - signed_in_at > current_app.config["SESSION_LIFETIME"].total_seconds():
+        hours = round(current_app.config["SESSION_LIFETIME"].total_seconds() / 3600)
+        return _end_session("absolute lifetime",
+                            f"Uw sessie is verlopen: na {hours} uur moet u zich opnieuw aanmelden.")
+    if last is not None and now - last > current_app.config["IDLE_TIMEOUT"].total_seconds():
+        return _end_session("idle", "Uw sessie is verlopen omdat u een tijd niet actief was. Meld u opnieuw aan.")
     session["last_seen"] = now
     return None
+
+
+def _end_session(reason: str, message: str):
+    user = current_user._get_current_object()
+    audit.record("session_expired", user=user, detail=reason)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(message, "warning")
+    return redirect(url_for("auth.login"))
 
 
 def _enforce_access():
@@ -390,26 +482,20 @@ def _commit_and_secure(response: Response) -> Response:
     if response.status_code < 400:
         try:
             db.session.commit()
-        except DataError as exc:  # a value the database cannot hold, found only at commit
+        except (SQLAlchemyError, *REFUSED_VALUE_ERRORS) as exc:
             db.session.rollback()
-            response = current_app.make_response(_value_refused_response(exc))
-        except SQLAlchemyError:
-            log.exception("commit failed; response withheld")
-            db.session.rollback()
-            response = current_app.make_response(error_response(
-                503, "commit_failed", "De wijziging of inzage kon niet worden vastgelegd. Probeer het opnieuw."))
+            if _is_refused_value(exc):  # a value the database cannot hold, found only at commit
+                response = current_app.make_response(_value_refused_response(exc))
+            else:
+                log.exception("commit failed; response withheld")
+                response = current_app.make_response(error_response(
+                    503, "commit_failed", "De wijziging of inzage kon niet worden vastgelegd. Probeer het opnieuw."))
     else:
         # nothing of this request is written, except its reads and refusals: a 4xx page may
         # still have shown family data, and every refusal is logged (NEN 7513)
         db.session.rollback()
-        if audit.requeue_unwritten():
-            try:
-                db.session.commit()
-            except SQLAlchemyError:
-                log.exception("audit commit failed; response withheld")
-                db.session.rollback()
-                response = current_app.make_response(error_response(
-                    503, "commit_failed", "De inzage kon niet worden vastgelegd. Probeer het opnieuw."))
+        if not _commit_audit_entries():
+            response = _audit_not_written()
     headers = response.headers
     if current_app.config.get("QUERY_COUNT_HEADER"):
         headers["X-IGP-Queries"] = str(g.get("igp_queries", 0))
@@ -426,9 +512,31 @@ def _commit_and_secure(response: Response) -> Response:
     return response
 
 
+def _commit_audit_entries(attempts: int = 2) -> bool:
+    """After a rollback: write this request's read and refusal entries on their own. A failed
+    attempt (the database busy or gone) is retried once; False when they could not be written."""
+    for attempt in range(attempts):
+        if not audit.requeue_unwritten():
+            return True
+        try:
+            db.session.commit()
+            return True
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            log.warning("audit commit failed (attempt %d): %s", attempt + 1, type(exc).__name__)
+    log.error("the audit entries of %s %s could not be written; response withheld", request.method,
+              request.endpoint)
+    return False
+
+
+def _audit_not_written() -> Response:
+    return current_app.make_response(error_response(
+        503, "commit_failed", "De inzage kon niet worden vastgelegd. Probeer het opnieuw."))
+
+
 def sign_in_session(user) -> None:
     """Start a fresh session for this user (no fixation: the old session content is dropped)."""
     session.clear()
     login_user(user, remember=False, fresh=True)
-    session["last_seen"] = clock.now().timestamp()
+    session["last_seen"] = session["signed_in_at"] = clock.now().timestamp()
     session.permanent = True

@@ -114,14 +114,18 @@ class ModuleDatabase:
         self.extensions = dict(self.app.extensions)
         self.shared_data = False   # set when module-wide data (the network) lives in the outer transaction
 
-    def restart(self) -> None:
-        """End the module's transaction and begin a new one, so that a test with its own app (own
-        connection) is not blocked by this one's locks (SQLite). Only without module-wide data."""
+    def suspend(self) -> None:
+        """End the module's transaction while a test with its own app (own connection) runs, so
+        that it is not blocked by this one's lock (SQLite takes it at BEGIN IMMEDIATE). Only without
+        module-wide data."""
         if self.shared_data:
             raise RuntimeError("a test with its own settings (settings_overrides) cannot run in a module that "
                                "shares data (the network): move it to a module of its own")
         self.outer.rollback()
-        self.outer = self.connection.begin()
+
+    def resume(self) -> None:
+        with self.app.app_context():
+            self.outer = self.connection.begin()
 
     def close(self) -> None:
         from igp.extensions import db
@@ -165,8 +169,11 @@ def app(database_url, module_database, clock, settings_overrides):
     from igp.extensions import db, limiter
 
     if settings_overrides:
-        module_database.restart()
-        yield from _own_app(database_url, clock, settings_overrides)
+        module_database.suspend()
+        try:
+            yield from _own_app(database_url, clock, settings_overrides)
+        finally:
+            module_database.resume()
         return
     application = module_database.app
     ctx = application.app_context()

@@ -8,7 +8,9 @@ from igp.api import bp
 from igp.api.common import iso, json_body, page_arg
 from igp.auth import access
 from igp.coordination import services as coordination
+from igp.errors import ValidationError
 from igp.handover import services as handover
+from igp.ids import as_id
 from igp.mdo import readmodels
 from igp.mdo import services as mdo
 
@@ -23,8 +25,11 @@ HANDOVERS_PER_PAGE = 300
 def handovers():
     """Most urgent first, HANDOVERS_PER_PAGE per page; `total` counts all that match the filters."""
     page = page_arg()
+    coordinator = request.args.get("coordinator") or None
+    if coordinator is not None and as_id(coordinator) is None:
+        raise ValidationError({"coordinator": "Gebruik het nummer (id) van een gebruiker."})
     filters = {"poli": request.args.get("poli") or None, "signal": request.args.get("signal") or None,
-               "coordinator_id": request.args.get("coordinator", type=int),
+               "coordinator_id": as_id(coordinator) if coordinator else None,
                "mine": request.args.get("mine") in ("1", "true"), "status": request.args.get("status") or None}
     total = sum(handover.board_counts(current_user, **filters).values())
     rows = handover.board(current_user, access="api", limit=HANDOVERS_PER_PAGE,

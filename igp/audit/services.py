@@ -20,17 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from igp import clock
 from igp.audit.models import AuditEntry, AuditHead
+from igp.audit.witness import HEAD_MARK, RESTORE_MARK, read_witness
 from igp.extensions import db
 
 GENESIS = "0" * 64
 PENDING_KEY = "igp_audit_pending"
+NEW_HEAD_KEY = "igp_audit_new_head"
+FLUSHED_KEY = "igp_audit_flushed"
 
 ACTIONS = (
     "create", "read", "update", "delete", "search", "export", "print", "transfer",
@@ -193,7 +196,6 @@ def _flush_pending(session: Session) -> None:
     rows = []
     for original in pending:
         seq += 1
-        original["_written"] = True
         values = {k: v for k, v in original.items() if not k.startswith("_")}
         values.update(seq=seq, prev_hash=prev)
         digest = entry_hash(values, key)
@@ -203,6 +205,8 @@ def _flush_pending(session: Session) -> None:
     session.execute(insert(AuditEntry.__table__), rows)
     head.last_seq, head.last_hash = seq, prev
     head.seal = head_seal(seq, prev, key)
+    session.info[NEW_HEAD_KEY] = (seq, prev)
+    session.info[FLUSHED_KEY] = pending  # marked written only once the commit succeeded
 
 
 @event.listens_for(Session, "before_commit")
@@ -211,14 +215,47 @@ def _before_commit(session: Session) -> None:
         _flush_pending(session)
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Only a committed head is witnessed: a head published before the commit and then rolled
+    # back would look exactly like a rollback attack.
+    for entry in session.info.pop(FLUSHED_KEY, ()):
+        entry["_written"] = True
+    new_head = session.info.pop(NEW_HEAD_KEY, None)
+    if new_head is not None and has_app_context():
+        witness = current_app.extensions.get("igp_audit_witness")
+        if witness is not None and witness.enabled:
+            witness.publish(*new_head, clock.now())
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction) -> None:
     # A rolled-back transaction leaves no trace, not even a queued audit entry: the
     # caller that wants a refusal logged records it again after the rollback.
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(NEW_HEAD_KEY, None)
+    session.info.pop(FLUSHED_KEY, None)
 
 
 # ------------------------------------------------------------------ verification
+
+# What `verify_chain` reports: a code per kind of break, with the text for the operator (CLI,
+# English like the rest of the operations output) and for the privacy officer's page (Dutch).
+PROBLEM_LABELS_NL = {
+    "edited": "de inhoud past niet bij de hash (gewijzigd)",
+    "deleted": "er ontbreken regels (verwijderd)",
+    "inserted": "een regel die niet in de verzegelde keten hoort (ingevoegd)",
+    "reordered": "de regel sluit niet aan op de vorige (volgorde veranderd of vervangen)",
+    "tail_cut": "de laatste regels zijn weggehaald (staart afgeknipt)",
+    "head_missing": "de kop van de keten ontbreekt",
+    "head_altered": "de kop van de keten is gewijzigd (zegel ongeldig)",
+    "rolled_back": "de keten is teruggezet naar een oudere kop (minder regels dan de getuige zag)",
+    "wiped": "de keten is leeg, maar de getuige zag regels (gewist)",
+    "witness_mismatch": "een regel wijkt af van wat de getuige zag (herschreven)",
+    "witness_forged": "de getuige bevat een regel met een ongeldige handtekening",
+    "witness_unreadable": "het getuigenbestand kan niet worden gelezen",
+}
+
 
 @dataclass
 class VerifyResult:
@@ -227,47 +264,130 @@ class VerifyResult:
     broken_seq: int | None = None
     broken_id: int | None = None
     problem: str | None = None
+    kind: str | None = None
+    witnessed_seq: int | None = None   # the latest head a witness saw (None: no witness read)
 
     def message(self) -> str:
         if self.ok:
-            return f"Audit chain intact: {self.checked} entries verified."
+            text = f"Audit chain intact: {self.checked} entries verified"
+            if self.witnessed_seq is not None:
+                text += f", latest witnessed head seq={self.witnessed_seq} matches"
+            return text + "."
         where = f"entry seq={self.broken_seq}" if self.broken_seq is not None else "the chain head"
         if self.broken_id is not None:
             where += f" (id={self.broken_id})"
-        return f"Audit chain BROKEN at {where}: {self.problem}. Entries verified before it: {self.checked}."
+        return (f"Audit chain BROKEN ({self.kind}) at {where}: {self.problem}. "
+                f"Entries verified before it: {self.checked}.")
+
+    @property
+    def problem_nl(self) -> str | None:
+        return PROBLEM_LABELS_NL.get(self.kind, self.problem) if self.kind else None
 
 
-def verify_chain(session: Session | None = None, batch: int = 2000) -> VerifyResult:
-    """Walk the whole log in sequence order and check every link and the sealed head."""
+def _broken(kind: str, checked: int, problem: str, entry: AuditEntry | None = None, seq: int | None = None,
+            witnessed: int | None = None) -> VerifyResult:
+    return VerifyResult(False, checked, entry.seq if entry is not None else seq,
+                        entry.id if entry is not None else None, problem, kind, witnessed)
+
+
+def _wiped(latest) -> VerifyResult:
+    return _broken("wiped", 0, f"the chain is empty but the witness saw {latest.seq} entries "
+                   f"({latest.source}, {latest.at}): the log was wiped", witnessed=latest.seq)
+
+
+def witness_paths(extra: Iterable[str] = ()) -> list[str]:
+    """The app's own witness file plus any the operator names (a copy from the log server)."""
+    witness = current_app.extensions.get("igp_audit_witness")
+    own = witness.files() if witness is not None else []
+    return list(dict.fromkeys([*own, *extra]))
+
+
+def verify_chain(session: Session | None = None, batch: int = 2000, *,
+                 witness_files: Iterable[str] | None = None) -> VerifyResult:
+    """Walk the whole log in sequence order; check every link, the sealed head and the latest
+    head the witnesses saw (`witness_files`; default: the app's IGP_AUDIT_WITNESS file).
+
+    The head is read before the walk: entries appended while the walk runs (by other workers)
+    are checked as links of the chain like the others, and never mistaken for a forgery."""
     session = session if session is not None else db.session()
     key = _chain_key()
+    paths = witness_paths() if witness_files is None else list(witness_files)
+    seen = read_witness(paths, key) if paths else None
+    latest = seen.latest if seen is not None else None
+    witnessed_seq = latest.seq if latest is not None else None
+    if seen is not None and seen.unreadable:
+        return _broken("witness_unreadable", 0, f"witness file unreadable: {seen.unreadable[0]}")
+    if seen is not None and seen.forged:
+        return _broken("witness_forged", 0, f"witness line {seen.forged[0]} has an invalid signature "
+                       "(written without the audit key)", witnessed=witnessed_seq)
+    head = current_head(session)
+    sealed_seq = head.last_seq if head is not None else 0
+    witnessed = seen.heads if seen is not None else {}
     expected_seq, prev, checked = 1, GENESIS, 0
     stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
     with session.scalars(stmt) as entries:  # closes the server-side cursor on early return
         for entry in entries:
             values = {f: getattr(entry, f) for f in HASHED_FIELDS}
             if entry.seq != expected_seq:
-                return VerifyResult(False, checked, entry.seq, entry.id,
-                                    f"expected sequence number {expected_seq} (an entry is missing or was inserted)")
+                return _broken("deleted", checked, f"expected sequence number {expected_seq}, found {entry.seq}: "
+                               f"{entry.seq - expected_seq} entries are missing (deleted)", entry)
             if entry.prev_hash != prev:
-                return VerifyResult(False, checked, entry.seq, entry.id,
-                                    "previous-hash link does not match (an entry before it was removed or changed)")
+                return _broken("reordered", checked, "the link to the previous entry does not match "
+                               "(entries reordered, or one before it replaced)", entry)
             if not hmac.compare_digest(entry_hash(values, key), entry.entry_hash):
-                return VerifyResult(False, checked, entry.seq, entry.id, "content does not match its hash (edited)")
+                if entry.seq > sealed_seq:
+                    return _broken("inserted", checked, f"entry beyond the sealed head (seq={sealed_seq}) whose hash "
+                                   "does not match its content (forged insert)", entry)
+                return _broken("edited", checked, "content does not match its hash (edited)", entry)
+            seen_head = witnessed.get(entry.seq)
+            if seen_head is not None and not hmac.compare_digest(seen_head.hash, entry.entry_hash):
+                return _broken("witness_mismatch", checked, f"the witness saw a different hash at seq={entry.seq} "
+                               f"({seen_head.source}, {seen_head.at}): the chain was rewritten", entry,
+                               witnessed=witnessed_seq)
             prev = entry.entry_hash
             expected_seq += 1
             checked += 1
-    head = session.get(AuditHead, 1)
     if head is None:
         if checked:
-            return VerifyResult(False, checked, None, None, "chain head is missing")
-        return VerifyResult(True, 0)
+            return _broken("head_missing", checked, "chain head is missing")
+        if latest is not None and latest.seq > 0:
+            return _wiped(latest)
+        return VerifyResult(True, 0, witnessed_seq=witnessed_seq)
     if not hmac.compare_digest(head_seal(head.last_seq, head.last_hash, key), head.seal):
-        return VerifyResult(False, checked, None, None, "chain head seal is invalid (head was altered)")
-    if head.last_seq != checked or head.last_hash != prev:
-        return VerifyResult(False, checked, None, None,
-                            f"head says {head.last_seq} entries but {checked} were found (entries cut off the end)")
-    return VerifyResult(True, checked)
+        return _broken("head_altered", checked, "chain head seal is invalid (head was altered)")
+    if checked < head.last_seq:
+        return _broken("tail_cut", checked, f"head says {head.last_seq} entries but {checked} were found "
+                       "(entries cut off the end)", seq=checked + 1)
+    if head.last_seq and _hash_at(session, head.last_seq) != head.last_hash:
+        return _broken("head_altered", checked, f"the sealed head does not match entry seq={head.last_seq}")
+    if latest is not None and checked < latest.seq:
+        if checked == 0:
+            return _wiped(latest)
+        return _broken("rolled_back", checked, f"the witness saw {latest.seq} entries ({latest.source}, {latest.at}) "
+                       f"but the chain has {checked}: entries after seq={checked} were removed and an older head "
+                       "was put back (rolled back)", seq=checked + 1, witnessed=witnessed_seq)
+    return VerifyResult(True, checked, witnessed_seq=witnessed_seq)
+
+
+def _hash_at(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+
+
+def current_head(session: Session | None = None) -> AuditHead | None:
+    session = session if session is not None else db.session()
+    return session.execute(select(AuditHead).where(AuditHead.id == 1)
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def publish_head(*, restored: bool = False) -> str | None:
+    """Write the current head to the witnesses now (first use of a witness on an existing log;
+    `restored`: after a restore from a backup, a signed line that makes it the new baseline)."""
+    witness = current_app.extensions.get("igp_audit_witness")
+    head = current_head()
+    if witness is None or not witness.enabled:
+        return None
+    seq, digest = (head.last_seq, head.last_hash) if head is not None else (0, GENESIS)
+    return witness.publish(seq, digest, clock.now(), mark=RESTORE_MARK if restored else HEAD_MARK)
 
 
 # ------------------------------------------------------------------ reading (privacy officer)

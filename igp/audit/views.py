@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 
+from igp import bounds
 from igp.audit import services as audit
 from igp.auth import access
 
@@ -17,9 +18,9 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
     if not value:
         return None, None
     try:
-        return date.fromisoformat(value), None
+        return bounds.check_date(date.fromisoformat(value)), None
     except ValueError:
-        return None, "Gebruik een geldige datum."
+        return None, f"Gebruik een geldige datum ({bounds.RANGE_TEXT})."
 
 
 @bp.route("/")

@@ -175,17 +175,31 @@ def find_user(username: str) -> User | None:
     return db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
 
 
+UNKNOWN_USERNAME_PREFIX = "onbekend:"
+
+
+def logged_username(username: str, user: User | None) -> str:
+    """What the audit log keeps of a typed username: the name of an existing account, but for an
+    unknown name only a marker with a keyed hash (HMAC with the index key). The typed text may be
+    a password entered in the wrong field; the hash still shows repeated attempts with one name."""
+    if user is not None:
+        return user.username
+    digest = blind_index("aanmeldnaam", username)
+    return f"{UNKNOWN_USERNAME_PREFIX}{digest[:16]}"
+
+
 def check_credentials(username: str, password: str) -> PasswordResult:
     """First factor. Records failures (audit + throttle); success is recorded after factor two."""
     username = (username or "").strip().lower()
-    if blocked_for(username):
-        audit.record("sign_in_failed", username=username[:80], outcome="denied", detail="throttled")
-        return PasswordResult(None, BLOCKED_ERROR, blocked=True)
     user = find_user(username)
+    if blocked_for(username):
+        audit.record("sign_in_failed", username=logged_username(username, user), outcome="denied",
+                     detail="throttled")
+        return PasswordResult(None, BLOCKED_ERROR, blocked=True)
     ok = check_password(user, password or "")
     if not ok or user is None or not user.is_active:
         register_failure(username)
-        audit.record("sign_in_failed", user=user, username=username[:80], outcome="denied",
+        audit.record("sign_in_failed", user=user, username=logged_username(username, user), outcome="denied",
                      detail="password" if user is not None else "password (unknown user)")
         return PasswordResult(None, GENERIC_LOGIN_ERROR)
     return PasswordResult(user)

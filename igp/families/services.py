@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union
 from sqlalchemy.orm.exc import StaleDataError
 
-from igp import clock
+from igp import bounds, clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
@@ -74,16 +74,25 @@ def _date(data: dict, key: str, errors: _Errors, path: str, *, required: bool = 
             errors.add(path, f"{label} is verplicht.")
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
+        return _in_range(value, errors, path, label)
     if isinstance(value, str):
         text = value.strip()
         for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d-%m-%Y").date()):
             try:
-                return parse(text)
+                return _in_range(parse(text), errors, path, label)
             except ValueError:
                 continue
     errors.add(path, f"{label}: gebruik een geldige datum (dd-mm-jjjj of jjjj-mm-dd).")
     return None
+
+
+def _in_range(value, errors: _Errors, path: str, label: str):
+    """The value, or None with the out-of-range message (igp.bounds) on the field."""
+    problem = bounds.date_problem(value, label)
+    if problem:
+        errors.add(path, problem)
+        return None
+    return value
 
 
 def _datetime(data: dict, key: str, errors: _Errors, path: str, *, label: str) -> datetime | None:
@@ -93,10 +102,13 @@ def _datetime(data: dict, key: str, errors: _Errors, path: str, *, label: str) -
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=clock.AMSTERDAM)
-        return clock.ensure_utc(value)
+        return _in_range(clock.ensure_utc(value), errors, path, label)
     if isinstance(value, str):
         try:
             return clock.parse_local_datetime(value)
+        except bounds.OutOfRange as exc:
+            errors.add(path, f"{label}: {exc}.")
+            return None
         except ValueError:
             pass
     errors.add(path, f"{label}: gebruik een geldige datum en tijd (jjjj-mm-ddTuu:mm).")

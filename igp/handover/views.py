@@ -12,6 +12,7 @@ from igp.coordination import services as coordination
 from igp.errors import ValidationError
 from igp.families.views import LABELS
 from igp.handover import rules, services
+from igp.ids import as_id
 
 bp = Blueprint("handover", __name__)
 
@@ -28,7 +29,7 @@ TEAM_SIGNALS_SHOWN = 50  # the planner's team signals: the most urgent; the boar
 @access.roles(*BOARD_ROLES)
 def board():
     poli = request.args.get("poli") or None
-    coordinator = request.args.get("coordinator", type=int)
+    coordinator = as_id(request.args.get("coordinator"))  # not an id (too large): no filter
     signal = request.args.get("signaal") or None
     status = request.args.get("status") or None
     raw_page = (request.args.get("pagina") or "1").strip()

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 
-from igp import clock
+from igp import bounds, clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
@@ -64,9 +64,9 @@ def parse_period(start: str | None, end: str | None, poli: str | None) -> Period
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            return bounds.check_date(date.fromisoformat(value))
         except ValueError:
-            errors[name] = f"'{name}' is geen geldige datum (gebruik JJJJ-MM-DD)."
+            errors[name] = f"'{name}' is geen geldige datum (gebruik JJJJ-MM-DD, {bounds.RANGE_TEXT})."
             return None
 
     end_date = parse(end, "to") or today

@@ -90,7 +90,7 @@ def report():
     rows = services.export_rows(services.throughput(period), threshold)
     from igp.audit import services as audit
 
-    audit.record("export", user=current_user, object_type="report", detail=f"html: throughput {period.label()}")
+    audit.record("print", user=current_user, object_type="report", detail=f"html: throughput {period.label()}")
     return render_template("reporting/report.html", rows=rows, period=period, threshold=threshold)
 
 

@@ -261,7 +261,7 @@ def read_families(user, family_ids: list[int], *, context: str = "zorg_en_onders
     for family in families:
         decision = decisions[family.id]
         if not decision.involved:
-            audit.record("read", user=user, object_type="family", object_id=family.id,
+            audit.record(action, user=user, object_type="family", object_id=family.id,
                          family_pseudonym=family.pseudonym, outcome="denied",
                          withheld=[("*", "geen_betrokkenheid")], detail=f"{access}: not involved")
             continue

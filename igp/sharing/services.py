@@ -413,18 +413,18 @@ def access_log(actor, family_id: int) -> tuple[Family, list[AuditEntry]]:
 def overview_for_parents(actor, family_id: int):
     """The right-of-access overview (AVG art. 15): all data held, consents, accesses.
     Only the privacy officer produces it (it shows every category, beyond any professional's
-    consent or need to know); logged as an export."""
+    consent or need to know); logged as a print (it is the page the parents receive on paper)."""
     family = db.session.get(Family, family_id)
     if family is None or not actor.has_role("privacy_officer"):
         raise NotFound("Dit gezin bestaat niet of u hebt er geen toegang toe.", audit={
-            "action": "export", "user": actor, "object_type": "family", "object_id": family_id,
+            "action": "print", "user": actor, "object_type": "family", "object_id": family_id,
             "outcome": "denied", "detail": "AVG art. 15 overview refused"})
     full = consent.Decision(involved=True, allowed=frozenset(CATEGORIES), withheld={}, own_organisation=True)
     view = gateway.build_view(actor, gateway.load_family(family.id), full)
     view.naw = view.naw and dict(view.naw, parents=[dict(p, bsn=p_obj.bsn) for p, p_obj in
                                                     zip(view.naw["parents"], family.parents)])
     entries = audit.entries_for_family(family.pseudonym)
-    audit.record("export", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+    audit.record("print", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=list(CATEGORIES), detail="AVG art. 15 overview for the parents")
     from igp.sharing import related
 

@@ -17,7 +17,6 @@ Playwright, with axe-core checking every page the journeys visit.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import closing
 
 import pytest
@@ -35,6 +34,8 @@ from e2e_support import (
     write_axe_report,
 )
 
+from tests.serving import threaded_server
+
 # ------------------------------------------------------------------ the app on a real port
 
 @pytest.fixture(scope="package")
@@ -42,7 +43,6 @@ def e2e_app(tmp_path_factory):
     require_chromium()
     import flask_migrate
     import pyotp
-    from werkzeug.serving import WSGIRequestHandler, make_server
 
     import igp
     from config import Testing
@@ -67,19 +67,10 @@ def e2e_app(tmp_path_factory):
             secrets[user.username] = user.totp_secret
         db.session.commit()
 
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
     try:
-        yield E2EApp(app, f"http://127.0.0.1:{server.server_port}", secrets)
+        with threaded_server(app) as port:
+            yield E2EApp(app, f"http://127.0.0.1:{port}", secrets)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

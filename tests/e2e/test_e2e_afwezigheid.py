@@ -35,17 +35,26 @@ def test_planner_records_an_absence_and_the_substitute_takes_over(as_user, looku
     page.get_by_label("Van", exact=True).fill(today.isoformat())
     page.get_by_label("Tot en met").fill((today + timedelta(days=7)).isoformat())
     page.get_by_label("Reden", exact=True).select_option(label="Ziekte")
+    # a substitute of another organisation is refused: the families' consent covers JGZ, not the hospital
     page.get_by_label("Vervanger").select_option(label="Sanne Jansen")
+    planner.submit(page.get_by_role("button", name="Afwezigheid vastleggen"), expect_status=422)
+    assert "werkt bij een andere organisatie" in page.get_by_role("main").inner_text()
+    page.get_by_label("Wie is afwezig").select_option(label="Yasmina El Amrani")
+    page.get_by_label("Van", exact=True).fill(today.isoformat())
+    page.get_by_label("Tot en met").fill((today + timedelta(days=7)).isoformat())
+    page.get_by_label("Reden", exact=True).select_option(label="Ziekte")
+    page.get_by_label("Vervanger").select_option(label="Lotte Smit")   # a JGZ colleague
     planner.submit(page.get_by_role("button", name="Afwezigheid vastleggen"), expect_status=200)
-    assert "Sanne Jansen vervangt" in planner.flash()
+    assert "Lotte Smit vervangt" in planner.flash()
     row = page.locator("tbody tr").filter(has_text="Yasmina El Amrani")
-    assert row.count() == 1 and "Sanne Jansen" in row.inner_text()
+    assert row.count() == 1 and "Lotte Smit" in row.inner_text()
     planner.screenshot("journey6-afwezigheid")
 
-    substitute = as_user("mmw.jansen")
+    substitute = as_user("jvk.smit")
     page = substitute.page
     substitute.follow(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Mijn gezinnen"))
-    assert "U vervangt vandaag Yasmina El Amrani" in page.get_by_role("main").inner_text()
+    banner = page.get_by_role("main").inner_text()
+    assert "U vervangt vandaag" in banner and "Yasmina El Amrani" in banner
     rows = page.locator("tbody tr").filter(has_text="namens Yasmina El Amrani")
     assert rows.count() == families, page.locator("table").inner_text()
     substitute.screenshot("journey6-mijn-gezinnen-vervanger")

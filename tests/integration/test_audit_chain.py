@@ -23,12 +23,19 @@ def chain(app, db_session):
 def tamper(chain):
     """Allow direct changes for the duration of this test's transaction (rolled back after it);
     normally triggers refuse them."""
-    if chain.get_bind().dialect.name == "postgresql":
-        chain.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
-    else:
-        chain.execute(text("DROP TRIGGER audit_entry_no_update"))
-        chain.execute(text("DROP TRIGGER audit_entry_no_delete"))
+    disable_audit_triggers(chain)
     return chain
+
+
+def disable_audit_triggers(session):
+    """What a database superuser can do: switch the append-only triggers off."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+        session.execute(text("ALTER TABLE audit_head DISABLE TRIGGER USER"))
+    else:
+        for name in ("audit_entry_no_update", "audit_entry_no_delete", "audit_head_no_second",
+                     "audit_head_forward_only", "audit_head_no_delete"):
+            session.execute(text(f"DROP TRIGGER {name}"))
 
 
 def _entry(session, seq):

@@ -122,7 +122,7 @@ def test_audit_verify_exit_codes(cli, db_session):
         db_session.execute(text("DROP TRIGGER audit_entry_no_update"))
     db_session.execute(text("UPDATE audit_entry SET detail = 'changed' WHERE seq = 1"))
     broken = cli("audit", "verify")
-    assert broken.exit_code == 1 and "BROKEN at entry seq=1" in broken.output
+    assert broken.exit_code == 1 and "BROKEN (edited) at entry seq=1" in broken.output
 
 
 def test_keys_rotate_is_available(cli):

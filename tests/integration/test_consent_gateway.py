@@ -197,7 +197,7 @@ def test_access_log_for_coordinator_and_privacy_officer_only(case, network, api)
     assert api(network.sw).get(f"/api/v1/families/{case.id}/access-log").status_code == 404
 
 
-def test_parents_overview_is_complete_and_logged_as_export(case, network, login, client, app, db_session):
+def test_parents_overview_is_complete_and_logged_as_print(case, network, login, client, app, db_session):
     # the coordinator (another organisation, no consent for medication) may not produce it
     nurse = app.test_client()
     login(network.jvk, test_client=nurse)
@@ -207,7 +207,7 @@ def test_parents_overview_is_complete_and_logged_as_export(case, network, login,
     assert "Canary sertraline 50 mg" in html  # everything held, for the parents themselves
     assert "111222333" in html
     db_session.expire_all()
-    assert db_session.scalars(select(AuditEntry).where(AuditEntry.action == "export",
+    assert db_session.scalars(select(AuditEntry).where(AuditEntry.action == "print",
                                                        AuditEntry.family_pseudonym == case.pseudonym)).first()
 
 

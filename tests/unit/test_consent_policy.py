@@ -1124,7 +1124,9 @@ def test_properties(roles, domain, organisation, kinds, consents, context, both)
     assert not plain.allowed & plain.withheld.keys()
     assert plain.allowed <= role_categories(roles)
     assert plain.consent_ids <= {c.id for c in consents}
-    if plain.own_organisation and plain.involved:
+    if kinds == {"team_planner"}:   # team-wide planner only: the planner's NAW at most
+        assert plain.allowed <= {"naw"}
+    elif plain.own_organisation and plain.involved:
         assert plain.allowed == role_categories(roles) and not plain.consent_ids
     # Break-the-glass only ever turns consent reasons into "allowed", and only for a direct care
     # relationship; what it opens may be read, never written.

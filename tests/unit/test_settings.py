@@ -13,6 +13,7 @@ REAL = {
     "IGP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "IGP_BLIND_INDEX_KEY": "i" * 40,
     "IGP_AUDIT_KEY": "a" * 40,
+    "IGP_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -91,3 +92,46 @@ def test_nothing_is_read_at_import():
             "print('imported')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "imported"
+
+
+def test_production_refuses_a_per_process_rate_limit_store(env):
+    env(**{**REAL, "IGP_RATELIMIT_STORAGE_URL": "memory://"})
+    with pytest.raises(ConfigurationError, match="IGP_RATELIMIT_STORAGE_URL=memory:// counts per worker process"):
+        Production().validate()
+
+
+def test_session_lifetime_is_configurable(env):
+    from datetime import timedelta
+
+    env(IGP_SESSION_HOURS="8")
+    settings = Development()
+    assert settings.SESSION_LIFETIME == settings.PERMANENT_SESSION_LIFETIME == timedelta(hours=8)
+    env(IGP_SESSION_HOURS="")
+    assert Development().SESSION_LIFETIME == timedelta(hours=12)
+
+
+def test_gunicorn_refuses_memory_store_with_several_workers_in_production(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", Path(__file__).parents[2] / "config" / "gunicorn.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    warnings = []
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=conf.workers),
+                             log=SimpleNamespace(warning=lambda *a: warnings.append(a[0] % a[1:])))
+    assert conf.workers == 4 and conf.limit_request_line == 8190
+    monkeypatch.setenv("IGP_ENV", "production")
+    monkeypatch.setenv("IGP_RATELIMIT_STORAGE_URL", "memory://")
+    with pytest.raises(SystemExit, match="refusing to start: IGP_RATELIMIT_STORAGE_URL=memory:// with 4 workers"):
+        conf.on_starting(server)
+    monkeypatch.setenv("IGP_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
+    conf.on_starting(server)
+    monkeypatch.setenv("IGP_ENV", "development")
+    monkeypatch.setenv("IGP_RATELIMIT_STORAGE_URL", "memory://")
+    conf.on_starting(server)
+    assert warnings and "every worker counts sign-in attempts on its own" in warnings[0]
+    server.cfg.workers = 1
+    monkeypatch.setenv("IGP_ENV", "production")
+    conf.on_starting(server)  # one worker: the settings decide (production refuses memory:// there)
