@@ -239,7 +239,7 @@ def signals_send(day):
     """Send each user with signals one e-mail digest for the day (idempotent: run from cron)."""
     from datetime import date
 
-    from igp.handover.services import send_digests
+    from igp.coordination.digest import send_digests
 
     try:
         when = date.fromisoformat(day) if day else None
@@ -315,10 +315,11 @@ def calendar_closing(action, day):
 @transactional
 def settings_show():
     """Print the IGP settings."""
-    from igp.admin.services import BOOLEAN_SETTINGS, EDITABLE_SETTINGS, get_setting
+    from igp.admin.services import ALL_SETTINGS, CHOICE_SETTINGS, get_setting
 
-    for key in list(EDITABLE_SETTINGS) + list(BOOLEAN_SETTINGS):
-        click.echo(f"{key}={get_setting(key)}")
+    for key in ALL_SETTINGS:
+        value = get_setting(key)
+        click.echo(f"{key}={','.join(value) if key in CHOICE_SETTINGS else value}")
 
 
 @settings_cli.command("set")
@@ -328,11 +329,10 @@ def settings_show():
 def settings_set(key, value):
     """Change one setting, e.g. `settings set handover_term_workdays 5`. Running handovers keep their
     deadline; recalculating one is an explicit action."""
-    from igp.admin.services import BOOLEAN_SETTINGS, EDITABLE_SETTINGS, update_settings
+    from igp.admin.services import ALL_SETTINGS, update_settings
 
-    if key not in EDITABLE_SETTINGS and key not in BOOLEAN_SETTINGS:
-        raise ValidationError({key: f"onbekende instelling '{key}'; kies uit: "
-                                    + ", ".join(list(EDITABLE_SETTINGS) + list(BOOLEAN_SETTINGS))})
+    if key not in ALL_SETTINGS:
+        raise ValidationError({key: f"onbekende instelling '{key}'; kies uit: " + ", ".join(ALL_SETTINGS)})
     changed = update_settings({key: value})
     click.echo(f"{key}={value}" if changed else f"{key} unchanged")
 

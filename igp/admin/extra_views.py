@@ -24,6 +24,8 @@ def settings():
             values = request.form.to_dict()
             for key in services.BOOLEAN_SETTINGS:
                 values[key] = "1" if key in request.form else "0"
+            for key in services.CHOICE_SETTINGS:
+                values[key] = request.form.getlist(key)
             changed = services.update_settings(values)
         except ValidationError as exc:
             db.session.rollback()
@@ -34,10 +36,13 @@ def settings():
                 flash("Lopende warme overdrachten houden hun termijn; herbereken die zo nodig per overdracht.",
                       "warning")
             return redirect(url_for("admin.settings"))
-    current = {key: services.get_setting(key) for key in
-               list(services.EDITABLE_SETTINGS) + list(services.BOOLEAN_SETTINGS)}
+    current = {key: services.get_setting(key) for key in services.ALL_SETTINGS}
+    if errors:   # show what was typed, not what is stored
+        current.update({k: request.form.getlist(k) for k in services.CHOICE_SETTINGS})
+        current.update({k: request.form.get(k, "") for k in services.EDITABLE_SETTINGS})
     return render_template("admin/settings.html", editable=services.EDITABLE_SETTINGS,
-                           booleans=services.BOOLEAN_SETTINGS, current=current, errors=errors,
+                           booleans=services.BOOLEAN_SETTINGS, choices=services.CHOICE_SETTINGS,
+                           current=current, errors=errors,
                            form=FlaskForm()), (422 if errors else 200)
 
 

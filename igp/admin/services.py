@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+import consent
 from igp.admin.models import Poli, PoliTeamMember, Setting
 from igp.audit import services as audit
 from igp.errors import Forbidden, NotFound, ValidationError
@@ -22,6 +23,8 @@ DEFAULT_SETTINGS = {
     "consent_both_parents": False,   # a consent counts only when every parent gave it
     "mdo_not_discussed_weeks": 8,    # active families not discussed for this long are proposed
     "mdo_not_discussed_max": 10,     # ... but at most this many per meeting, longest waiting first
+    "mdo_quorum_domains": ["zorg", "jgz", "sociaal"],  # quorum of a new series or meeting naming none
+    "mdo_quorum_roles": [],
     "report_small_cell": 5,          # monitoring export: counts below this are shown as "<5"
     "calendar": {"disabled_holidays": [], "closing_days": []},
     "duplicates_scanned_to": 0,      # the last family id the duplicate scan looked at (igp.families.duplicates)
@@ -144,6 +147,25 @@ EDITABLE_SETTINGS = {
     "report_small_cell": ("Monitoring: kleinere aantallen tonen als '<n'", 2, 20),
 }
 BOOLEAN_SETTINGS = {"consent_both_parents": "Toestemming telt alleen als beide ouders die gaven"}
+# settings that are a choice of several codes: key -> (label, code -> label)
+CHOICE_SETTINGS = {
+    "mdo_quorum_domains": ("Quorum van een nieuw MDO: domeinen die aanwezig moeten zijn", consent.DOMAIN_LABELS),
+    "mdo_quorum_roles": ("Quorum van een nieuw MDO: rollen die aanwezig moeten zijn", consent.ROLE_LABELS),
+}
+ALL_SETTINGS = (*EDITABLE_SETTINGS, *BOOLEAN_SETTINGS, *CHOICE_SETTINGS)
+
+
+def _choices(key: str, raw) -> list[str]:
+    """A choice setting from a list (form, API) or comma-separated text (CLI)."""
+    label, known = CHOICE_SETTINGS[key]
+    values = [v.strip() for v in raw.split(",")] if isinstance(raw, str) else raw
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ValidationError({key: f"{label}: geef een lijst met codes."})
+    values = [v for v in values if v]
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise ValidationError({key: f"{label}: onbekende code '{unknown[0]}'. Kies uit: {', '.join(known)}."})
+    return [code for code in known if code in values]
 
 
 def update_settings(values: dict) -> dict:
@@ -167,6 +189,15 @@ def update_settings(values: dict) -> dict:
             value = str(values[key]).lower() in ("1", "true", "on", "ja")
             if value != bool(get_setting(key)):
                 changed[key] = value
+    for key in CHOICE_SETTINGS:
+        if key in values:
+            try:
+                chosen = _choices(key, values[key])
+            except ValidationError as exc:
+                errors.update(exc.errors)
+                continue
+            if chosen != list(get_setting(key)):
+                changed[key] = chosen
     if errors:
         raise ValidationError(errors)
     for key, value in changed.items():

@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from igp.admin import services
 from igp.admin.forms import OrganisationForm, PoliForm, UserForm
 from igp.audit import services as audit
 from igp.auth import access
 from igp.auth import services as auth
-from igp.auth.models import Organisation, User
+from igp.auth.models import User
 from igp.errors import NotFound, ValidationError
-from igp.extensions import db
 from igp.forms_util import options
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
@@ -28,13 +26,13 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 def _organisations():
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    return auth.organisations()
 
 
 @bp.route("/")
 @access.roles("beheerder")
 def index():
-    users = list(db.session.scalars(select(User).order_by(User.name)))
+    users = auth.all_users()
     return render_template("admin/index.html", organisations=_organisations(), users=users,
                            polis=services.list_polis(active_only=False), action_form=FlaskForm())
 
@@ -90,7 +88,7 @@ def new_user():
 
 
 def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = auth.get_user(user_id)
     if user is None:
         raise NotFound("Deze gebruiker bestaat niet.")
     return user

@@ -255,7 +255,7 @@ def request_mdo(family_id: int):
 @bp.route("/families/<int:family_id>/handover/events", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def handover_event(family_id: int):
-    event = handover.record_event(current_user, family_id, json_body())
+    event = services.record_handover_step(current_user, family_id, json_body())
     current = event.handover
     from igp import clock
     from igp.admin.services import work_calendar

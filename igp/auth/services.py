@@ -405,3 +405,26 @@ def create_user(*, username: str, name: str, organisation: str | Organisation, r
     db.session.flush()
     audit.record("create", object_type="user", object_id=user.id)
     return user
+
+
+# ------------------------------------------------------------------ people and organisations (one query each)
+
+def active_users(*, roles: frozenset[str] | set[str] | None = None) -> list[User]:
+    """The active users by name (every pick list of people), optionally only those with one of `roles`."""
+    stmt = select(User).where(User.active.is_(True)).order_by(User.name, User.id)
+    if roles:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(sorted(roles)))))
+    return list(db.session.scalars(stmt))
+
+
+def all_users() -> list[User]:
+    """Every account by name, active or not (user management)."""
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
+
+
+def get_user(user_id) -> User | None:
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))

@@ -7,44 +7,37 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, or_, select
 
+from consent import ROLES
 from igp import clock
-from igp.admin.services import get_setting
+from igp.admin.services import get_setting, work_calendar
 from igp.audit import services as audit
 from igp.auth.models import User, UserRole
-from igp.coordination import rules
+from igp.coordination import rules, schemas
 from igp.coordination.models import Absence, CoordinatorAssignment, CoordinatorProposal, CoreTeamMember, Knelpunt
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families import rules as family_rules
 from igp.families.models import Child, Family
+from igp.handover import services as handover
+from igp.handover.models import Handover
+from igp.handover.rules import risk_limit
+from igp.handover.services import open_signals, risk_workdays
 from igp.ids import as_id, as_text
+from igp.mdo.services import open_actions_count_for_family, open_actions_per_owner, overdue_actions
 from igp.notifications.services import notify
 from igp.sharing import gateway, involvement
+from igp.validation import parse
 
 ACTIVE_STATUSES = ("aangemeld", "in_intake", "actief")
 CASEHOLDING_ROLES = frozenset({"jeugdverpleegkundige", "sociaal_werker", "mmw"})
 COORDINATING_ACTORS = rules.COORDINATING_ACTORS
 
-ASSIGN_REASONS = {
-    "standaard": "Standaard: jeugdverpleegkundige",
-    "herverdeling": "Herverdeling van de caseload",
-    "complexe_sociale_problematiek": "Complexe sociale problematiek",
-    "structurele_afspraak": "Structurele afspraak",
-    "mmw_betrokken": "MMW is al betrokken",
-    "anders": "Anders",
-}
-NON_DEFAULT_REASONS = ("complexe_sociale_problematiek", "structurele_afspraak", "mmw_betrokken", "anders")
-ABSENCE_REASONS = {"ziekte": "Ziekte", "verlof": "Verlof", "anders": "Anders"}
-EXIT_REASONS = {
-    "doelen_bereikt": "Doelen bereikt",
-    "leeftijdsgrens": "Leeftijdsgrens bereikt",
-    "verhuisd": "Verhuisd",
-    "gezin_stopt": "Gezin stopt",
-    "overgedragen": "Overgedragen",
-}
-KNELPUNT_KINDS = {"samenwerking": "Samenwerking", "toegang": "Toegang tot zorg of ondersteuning",
-                  "capaciteit": "Capaciteit", "anders": "Anders"}
-KNELPUNT_STATUSES = {"open": "Open", "in_behandeling": "In behandeling", "gesloten": "Gesloten"}
+ASSIGN_REASONS = rules.ASSIGN_REASONS
+NON_DEFAULT_REASONS = rules.NON_DEFAULT_REASONS
+ABSENCE_REASONS = rules.ABSENCE_REASONS
+EXIT_REASONS = rules.EXIT_REASONS
+KNELPUNT_KINDS = rules.KNELPUNT_KINDS
+KNELPUNT_STATUSES = rules.KNELPUNT_STATUSES
 
 
 def can_hold_cases(user: User) -> bool:
@@ -83,91 +76,86 @@ def contact_today(family: Family, day: date | None = None) -> dict:
             "absent": True, "absence": absence}
 
 
-def record_absence(actor, data: dict) -> Absence:
-    from igp.families.services import _code, _date, _Errors
-
-    errors = _Errors()
-    user_id = as_id(data.get("user_id") or actor.id)
-    if user_id is None:
-        errors.add("user_id", "Geef een geldige gebruiker.")
-    starts = _date(data, "from", errors, "from", required=True, label="Van")
-    ends = _date(data, "to", errors, "to", required=True, label="Tot en met")
-    reason = _code(data, "reason", ABSENCE_REASONS, errors, "reason", "Reden", required=True)
-    substitute_id = data.get("substitute_id")
-    if substitute_id in ("", None):
-        substitute_id = None
-    else:
-        substitute_id = as_id(substitute_id)
-        if substitute_id is None:
-            errors.add("substitute_id", "Geef een geldige vervanger.")
-    if errors:
-        raise ValidationError(dict(errors))
-    user = db.session.get(User, user_id)
-    if user_id != actor.id and not (actor.has_role("planner") and user is not None
-                                    and user.organisation_id == actor.organisation_id):
-        # naming a substitute gives that person the absent coordinator's families (a direct care
-        # relationship): only the coordinator or a planner of the same organisation does that
+def _require_may_record_absence(actor, user_id: int, user: User | None) -> None:
+    """Naming a substitute gives that person the absent coordinator's families (a direct care
+    relationship): only the absent user or a planner of the same organisation does that."""
+    if not rules.may_record_absence(actor.id, actor.roles, actor.organisation_id, user_id,
+                                    user.organisation_id if user is not None else None):
         raise Forbidden("Alleen de afwezige zelf of een planner van de eigen organisatie legt afwezigheid en "
                         "vervanging vast.", audit={"action": "create", "user": actor, "object_type": "absence",
                                                    "outcome": "denied", "detail": f"absence for user {user_id} refused"})
+
+
+def _overlapping(column, user_id: int, starts: date, ends: date) -> Absence | None:
+    return db.session.scalars(select(Absence).where(
+        column == user_id, Absence.cancelled_at.is_(None), Absence.starts_on <= ends, Absence.ends_on >= starts)
+        .order_by(Absence.id)).first()
+
+
+def _substitute_problems(user: User, substitute_id: int | None, starts: date, ends: date) -> tuple[User | None, dict]:
+    if substitute_id is None:
+        return None, {}
+    substitute = db.session.get(User, substitute_id)
+    if substitute is None or not substitute.is_active:
+        return None, {"substitute_id": "Onbekende of inactieve vervanger."}
+    if substitute.id == user.id:
+        return None, {"substitute_id": "Iemand kan niet zichzelf vervangen."}
+    if not can_hold_cases(substitute):
+        return None, {"substitute_id": f"{substitute.name} heeft geen rol die gezinnen kan coördineren."}
+    if substitute.organisation_id != user.organisation_id:
+        # the families' consent covers the coordinator's organisation, not just anyone's
+        return None, {"substitute_id": f"{substitute.name} werkt bij een andere organisatie; kies een vervanger "
+                                       f"van {user.organisation.name}."}
+    clash = _overlapping(Absence.user_id, substitute.id, starts, ends)
+    if clash:
+        return None, {"substitute_id": f"{substitute.name} is zelf afwezig van {clash.starts_on.strftime('%d-%m-%Y')} "
+                                       f"tot en met {clash.ends_on.strftime('%d-%m-%Y')}."}
+    return substitute, {}
+
+
+def _absence_clashes(user: User, starts: date, ends: date) -> dict:
+    if _overlapping(Absence.user_id, user.id, starts, ends):
+        return {"from": "Er is al een afwezigheid in deze periode; pas die aan of trek die in."}
+    covering = _overlapping(Absence.substitute_id, user.id, starts, ends)
+    if covering:
+        return {"from": f"{user.name} is in deze periode vervanger van {covering.user.name}; "
+                        "regel eerst een andere vervanger."}
+    return {}
+
+
+def record_absence(actor, data: dict) -> Absence:
+    """parse -> authorise -> rule (period) -> checks against the database -> apply -> audit."""
+    command = parse(schemas.AbsenceIn, data)
+    user_id = command.user_id or actor.id
+    user = db.session.get(User, user_id)
+    _require_may_record_absence(actor, user_id, user)
     if user is None or not user.is_active:
         raise ValidationError({"user_id": "Onbekende of inactieve gebruiker."})
-    if ends < starts:
-        errors.add("to", "De afwezigheid eindigt vóór ze begint.")
-    if starts < clock.today() - timedelta(days=31):
-        errors.add("from", "Een afwezigheid kan hoogstens een maand terug worden vastgelegd.")
-    if (ends - starts).days > 366:
-        errors.add("to", "Een afwezigheid duurt hoogstens een jaar; leg een langere periode in delen vast.")
-    substitute = None
-    if substitute_id is not None:
-        substitute = db.session.get(User, substitute_id)
-        if substitute is None or not substitute.is_active:
-            errors.add("substitute_id", "Onbekende of inactieve vervanger.")
-        elif substitute.id == user.id:
-            errors.add("substitute_id", "Iemand kan niet zichzelf vervangen.")
-        elif not can_hold_cases(substitute):
-            errors.add("substitute_id", f"{substitute.name} heeft geen rol die gezinnen kan coördineren.")
-        elif substitute.organisation_id != user.organisation_id:
-            # the families' consent covers the coordinator's organisation, not just anyone's
-            errors.add("substitute_id", f"{substitute.name} werkt bij een andere organisatie; kies een vervanger "
-                                        f"van {user.organisation.name}.")
-        elif not errors:
-            clash = db.session.scalars(select(Absence).where(
-                Absence.user_id == substitute.id, Absence.cancelled_at.is_(None),
-                Absence.starts_on <= ends, Absence.ends_on >= starts)).first()
-            if clash:
-                errors.add("substitute_id", f"{substitute.name} is zelf afwezig van "
-                                            f"{clash.starts_on.strftime('%d-%m-%Y')} tot en met "
-                                            f"{clash.ends_on.strftime('%d-%m-%Y')}.")
-    if not errors:
-        overlap = db.session.scalars(select(Absence).where(
-            Absence.user_id == user.id, Absence.cancelled_at.is_(None),
-            Absence.starts_on <= ends, Absence.ends_on >= starts)).first()
-        if overlap:
-            errors.add("from", "Er is al een afwezigheid in deze periode; pas die aan of trek die in.")
-        covering = db.session.scalars(select(Absence).where(
-            Absence.substitute_id == user.id, Absence.cancelled_at.is_(None),
-            Absence.starts_on <= ends, Absence.ends_on >= starts)).first()
-        if covering:
-            errors.add("from", f"{user.name} is in deze periode vervanger van {covering.user.name}; "
-                               "regel eerst een andere vervanger.")
-    if errors:
-        raise ValidationError(dict(errors))
-    absence = Absence(user_id=user.id, starts_on=starts, ends_on=ends, reason=reason,
+    starts, ends = command.from_, command.to
+    problems = rules.absence_period_problems(starts, ends, clock.today())
+    substitute, substitute_problems = (None, {}) if problems else _substitute_problems(
+        user, command.substitute_id, starts, ends)
+    problems = problems or substitute_problems or _absence_clashes(user, starts, ends)
+    if problems:
+        raise ValidationError(problems)
+    absence = Absence(user_id=user.id, starts_on=starts, ends_on=ends, reason=command.reason,
                       substitute_id=substitute.id if substitute else None, recorded_by_id=actor.id)
     db.session.add(absence)
     db.session.flush()
     audit.record("create", user=actor, object_type="absence", object_id=absence.id,
                  detail=f"absence of user {user.id} {starts.isoformat()}..{ends.isoformat()}"
                         + (f", substitute {substitute.id}" if substitute else ", no substitute"))
-    if substitute:
-        notify([substitute.id], "vervanging",
-               f"U vervangt {user.name} van {starts.strftime('%d-%m-%Y')} tot en met {ends.strftime('%d-%m-%Y')}.")
-    if user.id != actor.id:
-        notify([user.id], "vervanging", f"{actor.name} heeft uw afwezigheid vastgelegd van {starts.strftime('%d-%m-%Y')} "
-                                        f"tot en met {ends.strftime('%d-%m-%Y')}"
-                                        + (f"; {substitute.name} vervangt u." if substitute else "."))
+    _tell_about_absence(actor, user, substitute, starts, ends)
     return absence
+
+
+def _tell_about_absence(actor, user: User, substitute: User | None, starts: date, ends: date) -> None:
+    period = f"van {starts.strftime('%d-%m-%Y')} tot en met {ends.strftime('%d-%m-%Y')}"
+    if substitute:
+        notify([substitute.id], "vervanging", f"U vervangt {user.name} {period}.")
+    if user.id != actor.id:
+        notify([user.id], "vervanging", f"{actor.name} heeft uw afwezigheid vastgelegd {period}"
+                                        + (f"; {substitute.name} vervangt u." if substitute else "."))
 
 
 def cancel_absence(actor, absence_id: int) -> Absence:
@@ -446,8 +434,6 @@ def core_team(family_id: int) -> list[CoreTeamMember]:
 
 
 def add_core_member(actor, family_id: int, user_id: int, case_role: str) -> CoreTeamMember:
-    from consent import ROLES
-
     family, _ = gateway.load_for_write(actor, family_id)
     _require_team_keeper(actor, family)
     member = db.session.get(User, as_id(user_id)) if as_id(user_id) else None
@@ -486,8 +472,6 @@ def remove_core_member(actor, family_id: int, member_id: int) -> None:
 def my_families(user, limit: int = 300) -> tuple[list[gateway.FamilySummary], list[str]]:
     """The active families this user coordinates (or stands in for today), read through the
     gateway (each logged), with the handover signal and 'namens'; and whom the user stands in for."""
-    from igp.handover.services import open_signals
-
     stmt = (gateway.visible_families_query(user)
             .where(my_family_ids_clause(user), Family.status.in_(ACTIVE_STATUSES))
             .order_by(Family.created_at.desc()).limit(limit))
@@ -533,10 +517,6 @@ class CaseloadRow:
 
 def caseload(day: date | None = None) -> list[CaseloadRow]:
     """Per coordinator: counts only, computed by the database."""
-    from igp.admin.services import work_calendar
-    from igp.handover.models import Handover
-    from igp.handover.rules import risk_limit
-    from igp.handover.services import risk_workdays
 
     day = day or clock.today()
     active = _active_case_counts()
@@ -571,8 +551,6 @@ def coordinator_choices() -> list[User]:
 
 def open_action_counts() -> dict[int, int]:
     """Open MDO actions per owner."""
-    from igp.mdo.services import open_actions_per_owner
-
     return open_actions_per_owner()
 
 
@@ -641,8 +619,6 @@ def age_limit_signals(user, day: date | None = None) -> list[tuple[gateway.Famil
 
 
 def digest_lines(user) -> list[str]:
-    from igp.mdo.services import overdue_actions
-
     lines = [f"- {family.pseudonym}: jongste kind bereikt de leeftijdsgrens op {limit.strftime('%d-%m-%Y')}"
              for family, limit in age_limit_signals(user)]
     lines += [f"- {action.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
@@ -656,81 +632,69 @@ def digest_lines(user) -> list[str]:
 
 # ------------------------------------------------------------------ exit
 
-def exit_family(actor, family_id: int, data: dict) -> Family:
-    from igp.families.services import _code, _Errors, _text
-    from igp.handover import rules as handover_rules
-    from igp.handover.services import EventInput, apply_event, open_inward, start_outward
-
-    gateway.load_for_write(actor, family_id)
-    errors = _Errors()
-    reason = _code(data, "reason", EXIT_REASONS, errors, "reason", "Reden uitstroom", required=True)
-    target = _code(data, "target", handover_rules.OUTWARD_TARGETS, errors, "target", "Overdracht naar")
-    target_name = _text(data, "target_name", errors, "target_name", limit=200, label="Naam ontvanger")
-    note = _text(data, "note", errors, "note", limit=4000, label="Toelichting")
-    confirm = str(data.get("confirm_open_actions", "")).lower() in ("1", "true", "ja", "on")
-    if reason in ("doelen_bereikt", "leeftijdsgrens", "overgedragen") and not target:
-        errors.add("target", "Kies naar wie het gezin warm wordt overgedragen.")
-    if target == "anders" and not target_name:
-        errors.add("target_name", "Noem de organisatie waaraan wordt overgedragen.")
-    if errors:
-        raise ValidationError(dict(errors))
-    family, _ = gateway.load_for_write(actor, family_id, needs=("verwijzingen",) if note or target_name else ())
+def _require_may_exit(actor, family: Family) -> None:
     if not rules.may_exit(actor.roles, gateway.involvement(actor, family)):
         raise Forbidden("Alleen de coördinator (of diens vervanger) of de aanmeldende organisatie laat een gezin "
                         "uitstromen.", audit={"action": "update", "user": actor, "object_type": "family",
                                               "object_id": family.id, "family_pseudonym": family.pseudonym,
                                               "outcome": "denied", "detail": "exit refused"})
-    if family.status == "uitgestroomd":
-        raise ValidationError({"_": "Dit gezin is al uitgestroomd."})
-    open_actions = open_actions_for_family(family.id)
-    if open_actions and not confirm:
+
+
+def exit_family(actor, family_id: int, data: dict) -> Family:
+    """parse -> authorise -> rules (exit, open actions, the state machine) -> apply -> audit."""
+    gateway.load_for_write(actor, family_id)
+    command = parse(schemas.ExitIn, data)
+    problems = rules.exit_problems(command.reason, command.target, command.target_name)
+    if problems:
+        raise ValidationError(problems)
+    family, _ = gateway.load_for_write(actor, family_id,
+                                       needs=("verwijzingen",) if command.note or command.target_name else ())
+    _require_may_exit(actor, family)
+    try:
+        status = family_rules.transition(family.status, "uitstroom")
+    except family_rules.TransitionRefused as exc:
+        raise ValidationError({"_": str(exc)}) from None
+    open_actions = open_actions_count_for_family(family.id)
+    if open_actions and not command.confirm_open_actions:
         raise ValidationError({"confirm_open_actions": f"Er staan nog {open_actions} open MDO-actie(s) voor dit gezin. "
                                                        "Bevestig dat het gezin toch uitstroomt."})
     on_behalf = acting_substitute_for(actor, family)
-    inward = open_inward(family.id)
+    inward = handover.open_inward(family.id)
     if inward is not None:
-        apply_event(actor, inward, EventInput("geannuleerd", None, "Gezin uitgestroomd.", None, None),
-                    on_behalf_of_id=on_behalf)
-    family.status = "uitgestroomd"
-    family.exit_reason = reason
+        handover.apply_event(actor, inward, handover.EventInput("geannuleerd", None, "Gezin uitgestroomd.", None, None),
+                             on_behalf_of_id=on_behalf)
+    family.status = status
+    family.exit_reason = command.reason
     family.exited_at = clock.now()
     family.exited_on = clock.local_date(family.exited_at)
-    if target:
-        start_outward(actor, family, target, target_name, note, on_behalf_of_id=on_behalf)
+    if command.target:
+        handover.start_outward(actor, family, command.target, command.target_name, command.note,
+                               on_behalf_of_id=on_behalf)
     audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
-                 on_behalf_of_id=on_behalf, detail=f"exit: {reason}" + (f", handover to {target}" if target else ""))
+                 on_behalf_of_id=on_behalf, detail=f"exit: {command.reason}"
+                                                    + (f", handover to {command.target}" if command.target else ""))
     return family
 
 
-def open_actions_for_family(family_id: int) -> int:
-    from igp.mdo.services import open_actions_count_for_family
-
-    return open_actions_count_for_family(family_id)
 
 
 # ------------------------------------------------------------------ knelpunten
 
 def raise_knelpunt(actor, data: dict) -> Knelpunt:
-    from igp.families.services import _code, _Errors, _text
-
-    if data.get("family_id") not in (None, ""):
-        gateway.load_for_write(actor, as_id(data["family_id"]) or 0)
-    errors = _Errors()
-    kind = _code(data, "kind", KNELPUNT_KINDS, errors, "kind", "Soort knelpunt", required=True)
-    description = _text(data, "description", errors, "description", required=True, limit=4000,
-                        label="Beschrijving")
-    family_id = data.get("family_id") or None
-    if errors:
-        raise ValidationError(dict(errors))
-    if family_id is not None:
-        family, _ = gateway.load_for_write(actor, as_id(family_id) or 0)
+    if isinstance(data, dict) and data.get("family_id") not in (None, ""):
+        gateway.load_for_write(actor, as_id(data["family_id"]) or 0)   # 404 before any field error
+    command = parse(schemas.KnelpuntIn, data)
+    family_id = None
+    if command.family_id is not None:
+        family, _ = gateway.load_for_write(actor, command.family_id)
         family_id = family.id
-    row = Knelpunt(family_id=family_id, kind=kind, description=description, raised_by_id=actor.id, status="open")
+    row = Knelpunt(family_id=family_id, kind=command.kind, description=command.description, raised_by_id=actor.id,
+                   status="open")
     db.session.add(row)
     db.session.flush()
     audit.record("create", user=actor, object_type="knelpunt", object_id=row.id)
     leads = db.session.scalars(select(UserRole.user_id).where(UserRole.role == "projectleider"))
-    notify(list(leads), "knelpunt", f"Nieuw knelpunt ({KNELPUNT_KINDS[kind].lower()}).")
+    notify(list(leads), "knelpunt", f"Nieuw knelpunt ({KNELPUNT_KINDS[command.kind].lower()}).")
     return row
 
 
@@ -740,23 +704,18 @@ def update_knelpunt(actor, knelpunt_id: int, data: dict) -> Knelpunt:
     row = db.session.get(Knelpunt, knelpunt_id)
     if row is None:
         raise NotFound("Dit knelpunt bestaat niet.")
-    status = data.get("status")
-    if status not in KNELPUNT_STATUSES:
-        raise ValidationError({"status": f"Kies een status uit: {', '.join(KNELPUNT_STATUSES)}."})
-    assigned = data.get("assigned_to_id")
-    if assigned not in (None, ""):
-        user = db.session.get(User, as_id(assigned)) if as_id(assigned) else None
-        if user is None:
+    command = parse(schemas.KnelpuntUpdateIn, data)
+    if command.assigned_to_id is not None:
+        if db.session.get(User, command.assigned_to_id) is None:
             raise ValidationError({"assigned_to_id": "Onbekende gebruiker."})
-        row.assigned_to_id = user.id
-    resolution = as_text(data.get("resolution"), "resolution", 4000)
-    if status == "gesloten" and not (resolution or row.resolution):
+        row.assigned_to_id = command.assigned_to_id
+    if command.status == "gesloten" and not (command.resolution or row.resolution):
         raise ValidationError({"resolution": "Beschrijf hoe het knelpunt is opgelost of waarom het gesloten wordt."})
-    row.status = status
-    if resolution:
-        row.resolution = resolution
-    row.closed_at = clock.now() if status == "gesloten" else None
-    audit.record("update", user=actor, object_type="knelpunt", object_id=row.id, detail=f"status {status}")
+    row.status = command.status
+    if command.resolution:
+        row.resolution = command.resolution
+    row.closed_at = clock.now() if command.status == "gesloten" else None
+    audit.record("update", user=actor, object_type="knelpunt", object_id=row.id, detail=f"status {command.status}")
     return row
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from igp.auth import access
-from igp.auth.models import User
+from igp.auth import services as auth_services
 from igp.coordination import services
 from igp.errors import ValidationError
 from igp.extensions import db
@@ -79,7 +78,7 @@ def absences():
     else:
         errors = {}
     mine_only = not current_user.has_role("planner", "beheerder")
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    users = auth_services.active_users()
     return render_template("coordination/absences.html",
                            absences=services.absences(user_id=current_user.id if mine_only else None),
                            users=users, caseholders=[u for u in users if services.can_hold_cases(u)],
@@ -105,7 +104,7 @@ def knelpunten():
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.errors
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    users = auth_services.active_users()
     return render_template("coordination/knelpunten.html", rows=services.knelpunten(current_user),
                            kinds=services.KNELPUNT_KINDS, statuses=services.KNELPUNT_STATUSES, errors=errors,
                            values=values, users=users, form=FlaskForm()), (422 if errors else 200)

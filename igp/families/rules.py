@@ -98,6 +98,48 @@ OUTCOME_STATUS = {
     "geen_hulp_gewenst": "uitgestroomd",
 }
 
+# ------------------------------------------------------------------ the family's course (state machine)
+# Family.status changes only through `transition`: intake (families), warm handover and exit
+# (coordination) call it. An event not listed for the current status leaves the status as it is,
+# except uitstroom, which is refused for a family that has already left.
+FAMILY_EVENTS = {
+    "intake_gepland": "Intake gepland of gehouden",
+    "intake_uitkomst": "Uitkomst van de intake",
+    "heraanmelding": "Nieuwe aanmelding van een eerder gezin",
+    "doelgroep_afwijking": "Afwijking van de doelgroep vastgelegd",
+    "uitstroom": "Uitstroom",
+}
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "intake_gepland": {"aangemeld": "in_intake"},
+    "heraanmelding": {"uitgestroomd": "aangemeld", "niet_in_doelgroep": "aangemeld"},
+    "doelgroep_afwijking": {"niet_in_doelgroep": "aangemeld"},
+    "uitstroom": {"aangemeld": "uitgestroomd", "in_intake": "uitgestroomd", "actief": "uitgestroomd",
+                  "niet_in_doelgroep": "uitgestroomd"},
+}
+REFUSED_UNLESS_LISTED = frozenset({"uitstroom"})
+
+
+class TransitionRefused(ValueError):
+    """The event is not possible from the family's current status."""
+
+
+def transition(current: str, event: str, *, outcome: str | None = None) -> str:
+    """The family's status after `event`. `intake_uitkomst` takes the intake's outcome."""
+    if event == "intake_uitkomst":
+        if outcome not in OUTCOME_STATUS:
+            raise TransitionRefused(f"Onbekende uitkomst van de intake: {outcome!r}.")
+        return OUTCOME_STATUS[outcome]
+    if event not in TRANSITIONS:
+        raise TransitionRefused(f"Onbekende gebeurtenis {event!r}.")
+    allowed = TRANSITIONS[event]
+    if current in allowed:
+        return allowed[current]
+    if event in REFUSED_UNLESS_LISTED:
+        raise TransitionRefused("Dit gezin is al uitgestroomd." if current == "uitgestroomd"
+                                else f"{FAMILY_EVENTS[event]} kan niet bij status {STATUSES.get(current, current)}.")
+    return current
+
+
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud
 
 
@@ -234,3 +276,90 @@ def check_target_group(case: TargetGroupCase, criteria: Criteria = Criteria()) -
             codes.append(f"niet_primair_{code}")
     reasons.insert(0, "Valt binnen de doelgroep van de IGP." if eligible else "Valt buiten de doelgroep van de IGP.")
     return TargetGroupResult(eligible, tuple(reasons), flags, tuple(codes))
+
+
+# ------------------------------------------------------------------ aanmelding rules relative to today
+
+def parent_problems(parents, today: date, *, at_aanmelding: bool = True) -> dict[str, str]:
+    """The rules for parents that need today (birth dates) or look at both (one BSN each)."""
+    problems: dict[str, str] = {}
+    if at_aanmelding and not parents:
+        problems["parents"] = "Vul ten minste één ouder of verzorger in."
+    elif len(parents) > 2:
+        problems["parents"] = "Hoogstens twee ouders of verzorgers."
+    for i, parent in enumerate(parents or []):
+        birth = parent.birth_date
+        if birth and birth > today:
+            problems[f"parents[{i}].birth_date"] = "De geboortedatum van een ouder kan niet in de toekomst liggen."
+        elif birth and birth < date(today.year - 80, 1, 1):
+            problems[f"parents[{i}].birth_date"] = ("Controleer de geboortedatum van de ouder "
+                                                    "(meer dan 80 jaar geleden).")
+    bsns = [p.bsn for p in parents or [] if p.bsn]
+    if len(bsns) != len(set(bsns)):
+        problems.setdefault("parents[1].bsn", "De twee ouders hebben hetzelfde BSN.")
+    return problems
+
+
+def child_problems(children, today: date, age_limit_months: int) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if len(children or []) > 6:
+        return {"children": "Hoogstens zes kinderen per aanmelding."}
+    for i, child in enumerate(children or []):
+        birth = child.birth_date
+        if birth and birth > today:
+            problems[f"children[{i}].birth_date"] = "De geboortedatum van een kind kan niet in de toekomst liggen."
+        elif birth and add_months(birth, age_limit_months) <= today:
+            problems[f"children[{i}].birth_date"] = (f"Dit kind is {age_limit_months} maanden of ouder: boven de "
+                                                     "leeftijdsgrens van de IGP.")
+    return problems
+
+
+def due_date_problems(phase: str | None, due: date | None, today: date, *, required: bool = True) -> dict[str, str]:
+    if due:
+        if due > add_months(today, 10):
+            return {"expected_due_date": "De uitgerekende datum ligt meer dan 10 maanden in de toekomst."}
+        if required and phase == "prenatal" and (today - due).days > 21:
+            return {"expected_due_date": "De uitgerekende datum is al meer dan drie weken voorbij; kies de fase "
+                                         "'na de geboorte'."}
+    elif required and phase == "prenatal":
+        return {"expected_due_date": "Vul de uitgerekende datum in (fase: zwangerschap)."}
+    return {}
+
+
+def referred_at_problem(referred_at, now) -> dict[str, str]:
+    from datetime import timedelta
+
+    if referred_at is None:
+        return {}
+    if referred_at > now + timedelta(days=1):
+        return {"referred_at": "Aangemeld op mag niet meer dan een dag in de toekomst liggen."}
+    if referred_at < now - timedelta(days=366):
+        return {"referred_at": "Aangemeld op ligt meer dan een jaar in het verleden."}
+    return {}
+
+
+def aanmelding_problems(a, *, now, today: date, age_limit_months: int) -> dict[str, str]:
+    """Everything about an aanmelding (the parsed AanmeldingIn) that depends on today, the
+    settings or more than one field. Plain values in, Dutch messages per field out."""
+    problems: dict[str, str] = {}
+    if a.phase is None:
+        problems["phase"] = "Fase is verplicht."
+    problems.update(referred_at_problem(a.referred_at, now))
+    if a.referrer is None or a.referrer.type is None:
+        problems["referrer.type"] = "Soort verwijzer is verplicht."
+    if a.screening is not None and a.screening.result and not a.screening.instrument:
+        problems["screening.instrument"] = "Kies het instrument bij de screeningsuitslag."
+    problems.update(parent_problems(a.parents or [], today))
+    problems.update(due_date_problems(a.phase, a.expected_due_date, today))
+    problems.update(child_problems(a.children or [], today, age_limit_months))
+    if a.phase == "postnatal" and not a.children and "children" not in problems:
+        problems["children"] = "Vul ten minste één kind met geboortedatum in (fase: na de geboorte)."
+    override = a.target_group_override
+    if override is not None and override.reason is not None and len(override.reason) < 10:
+        problems["target_group_override.reason"] = "Licht de afwijking van de doelgroep toe (minstens 10 tekens)."
+    if a.consent is not None:
+        if a.consent.preset is None:
+            problems["consent.preset"] = "Toestemming (voorkeuze) is verplicht."
+        if a.consent.method is None:
+            problems["consent.method"] = "Hoe de toestemming is gegeven is verplicht."
+    return problems

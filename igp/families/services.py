@@ -31,8 +31,13 @@ from igp.families.models import (
     Parent,
     Referral,
 )
+from igp.families.schemas import AanmeldingIn
+from igp.handover import rules as handover_rules
+from igp.handover import services as handover_services
 from igp.ids import as_id
 from igp.sharing import gateway
+from igp.sharing.involvement import acting_substitute_for
+from igp.validation import parse
 
 REGISTERING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
                                "jeugdverpleegkundige", "sociaal_werker", "planner"})
@@ -318,107 +323,38 @@ def _parse_children(data: dict, errors: "_Errors", today: date) -> tuple[list[Ch
 
 
 def parse_aanmelding(data: dict) -> AanmeldingInput:
-    """Validate the whole aanmelding; raise ValidationError naming every bad field."""
-    if not isinstance(data, dict):
-        raise ValidationError({"_": "Stuur een JSON-object."})
-    errors = _Errors()
-    now = clock.now()
-    today = clock.today()
-
-    poli = None
-    poli_code = data.get("poli")
-    if not poli_code:
+    """Validate the whole aanmelding (schema, then the rules that need today, the settings or the
+    poli list); raise ValidationError naming every bad field."""
+    try:
+        parsed = parse(AanmeldingIn, data)
+    except ValidationError as exc:  # report the poli too, so every bad field is named at once
+        errors, parsed = _Errors(exc.errors), None
+    else:
+        errors = _Errors(rules.aanmelding_problems(parsed, now=clock.now(), today=clock.today(),
+                                                   age_limit_months=age_limit_months()))
+    code = data.get("poli") if isinstance(data, dict) else None
+    poli = find_poli(code) if isinstance(code, str) and code.strip() else None
+    if not (isinstance(code, str) and code.strip()):
         errors.add("poli", "Kies een poli.")
-    else:
-        poli = find_poli(str(poli_code))
-        if poli is None or not poli.active:
-            errors.add("poli", f"Onbekende poli '{poli_code}'.")
-    phase = _code(data, "phase", rules.PHASES, errors, "phase", "Fase", required=True)
-
-    referred_at = _datetime(data, "referred_at", errors, "referred_at", label="Aangemeld op")
-    if "referred_at" not in errors:
-        if referred_at is None:
-            referred_at = now
-        elif referred_at > now + timedelta(days=1):
-            errors.add("referred_at", "Aangemeld op mag niet meer dan een dag in de toekomst liggen.")
-        elif referred_at < now - timedelta(days=366):
-            errors.add("referred_at", "Aangemeld op ligt meer dan een jaar in het verleden.")
-
-    referrer = data.get("referrer") or {}
-    if not isinstance(referrer, dict):
-        errors.add("referrer", "Verwijzer: geef een object met type, name en organisation.")
-        referrer = {}
-    referrer_type = _code(referrer, "type", rules.REFERRER_TYPES, errors, "referrer.type", "Soort verwijzer",
-                          required=True)
-    referrer_name = _text(referrer, "name", errors, "referrer.name", limit=200, label="Naam verwijzer")
-    referrer_org = _text(referrer, "organisation", errors, "referrer.organisation", limit=200,
-                         label="Organisatie verwijzer")
-    referrer_contact = _text(referrer, "contact", errors, "referrer.contact", limit=200,
-                             label="Contactgegevens verwijzer")
-    reason = _text(data, "reason", errors, "reason", label="Reden van aanmelding")
-    vulnerabilities = _codes(data, "vulnerabilities", rules.VULNERABILITIES, errors, "vulnerabilities",
-                             "Kwetsbaarheden")
-    vulnerability_note = _text(data, "vulnerability_note", errors, "vulnerability_note", label="Toelichting")
-    medical = _codes(data, "medical_reasons", rules.MEDICAL_REASONS, errors, "medical_reasons", "Medische redenen")
-    high_risk = _bool(data, "high_risk", errors, "high_risk")
-    non_primary = _codes(data, "non_primary", rules.NON_PRIMARY, errors, "non_primary", "Niet-primaire situatie")
-
-    screening = data.get("screening") or {}
-    if not isinstance(screening, dict):
-        errors.add("screening", "Screening: geef een object met instrument en result.")
-        screening = {}
-    instrument = _code(screening, "instrument", rules.SCREENING_INSTRUMENTS, errors, "screening.instrument",
-                       "Screeningsinstrument")
-    screening_result = _text(screening, "result", errors, "screening.result", label="Screeningsuitslag")
-    if screening_result and not instrument:
-        errors.add("screening.instrument", "Kies het instrument bij de screeningsuitslag.")
-
-    parents = _parse_parents(data, errors, today)
-    due = _date(data, "expected_due_date", errors, "expected_due_date", label="Uitgerekende datum")
-    if due:
-        if due > rules.add_months(today, 10):
-            errors.add("expected_due_date", "De uitgerekende datum ligt meer dan 10 maanden in de toekomst.")
-        elif phase == "prenatal" and due < today - timedelta(days=21):
-            errors.add("expected_due_date",
-                       "De uitgerekende datum is al meer dan drie weken voorbij; kies de fase 'na de geboorte'.")
-    elif phase == "prenatal" and "expected_due_date" not in errors:
-        errors.add("expected_due_date", "Vul de uitgerekende datum in (fase: zwangerschap).")
-
-    children, has_children = _parse_children(data, errors, today)
-    if phase == "postnatal" and not has_children and "children" not in errors:
-        errors.add("children", "Vul ten minste één kind met geboortedatum in (fase: na de geboorte).")
-
-    override_reason = None
-    override = data.get("target_group_override")
-    if override not in (None, "", {}):
-        if isinstance(override, dict):
-            override_reason = _text(override, "reason", errors, "target_group_override.reason", limit=2000,
-                                    label="Reden afwijking doelgroep")
-        else:
-            override_reason = _text(data, "target_group_override", errors, "target_group_override", limit=2000,
-                                    label="Reden afwijking doelgroep")
-        if override_reason is not None and len(override_reason) < 10:
-            errors.add("target_group_override.reason", "Licht de afwijking van de doelgroep toe (minstens 10 tekens).")
-    link_to = data.get("link_to_family_id")
-    if link_to not in (None, ""):
-        link_to = as_id(link_to)
-        if link_to is None:
-            errors.add("link_to_family_id", "Koppelen: geef het id van het bestaande gezin.")
-    else:
-        link_to = None
-    support_question = _text(data, "support_question", errors, "support_question", limit=1000,
-                             label="Hulpvraag voor informele steun")
-    confirm_new = _bool(data, "confirm_new", errors, "confirm_new")
+    elif poli is None or not poli.active:
+        errors.add("poli", f"Onbekende poli '{code}'.")
     if errors:
         raise ValidationError(dict(errors))
+    referrer, screening = parsed.referrer, parsed.screening
+    override = parsed.target_group_override
     return AanmeldingInput(
-        poli=poli, phase=phase, referred_at=referred_at, referrer_type=referrer_type, referrer_name=referrer_name,
-        referrer_organisation=referrer_org, referrer_contact=referrer_contact, reason=reason,
-        vulnerabilities=vulnerabilities, vulnerability_note=vulnerability_note, medical_reasons=medical,
-        high_risk=high_risk, non_primary=non_primary, screening_instrument=instrument,
-        screening_result=screening_result, parents=parents, expected_due_date=due, children=children,
-        support_question=support_question, override_reason=override_reason, link_to_family_id=link_to,
-        confirm_new=confirm_new,
+        poli=poli, phase=parsed.phase, referred_at=parsed.referred_at or clock.now(), referrer_type=referrer.type,
+        referrer_name=referrer.name, referrer_organisation=referrer.organisation, referrer_contact=referrer.contact,
+        reason=parsed.reason, vulnerabilities=parsed.vulnerabilities, vulnerability_note=parsed.vulnerability_note,
+        medical_reasons=parsed.medical_reasons, high_risk=parsed.high_risk, non_primary=parsed.non_primary,
+        screening_instrument=screening.instrument if screening else None,
+        screening_result=screening.result if screening else None,
+        parents=[ParentInput(**p.model_dump()) for p in parsed.parents or []],
+        expected_due_date=parsed.expected_due_date,
+        children=[ChildInput(**c.model_dump()) for c in parsed.children or []],
+        support_question=parsed.support_question, override_reason=override.reason if override else None,
+        link_to_family_id=parsed.link_to_family_id, confirm_new=parsed.confirm_new,
+        extra={"consent": parsed.consent.model_dump() if parsed.consent else None},
     )
 
 
@@ -573,7 +509,7 @@ def _link(user, match: Duplicate, data: AanmeldingInput, result: rules.TargetGro
     family = db.session.get(Family, match.family_id)
     referral = _add_referral(family, data, user)
     if family.status in ("uitgestroomd", "niet_in_doelgroep") and (result.eligible or data.override_reason):
-        family.status = "aangemeld"
+        family.status = rules.transition(family.status, "heraanmelding")
         family.target_eligible = result.eligible
         family.target_result = result.as_dict()
     db.session.flush()
@@ -587,29 +523,47 @@ def aanmelden(user, data: dict) -> RegistrationResult:
     """The whole aanmelding as the form and the API do it: validate everything, register (or
     link to a duplicate), record the parents' consent from a preset when given, and give the
     family its default coordinator. One transaction; any refusal leaves nothing behind."""
-    from consent import CONSENT_METHODS, PRESETS
     from igp.coordination.services import assign_default
     from igp.sharing.services import record_preset
 
     parsed = parse_aanmelding(data)
-    consent_data = data.get("consent") or None
-    if consent_data is not None:
-        errors = _Errors()
-        if not isinstance(consent_data, dict):
-            raise ValidationError({"consent": "Toestemming: geef een object met preset en method."})
-        _code(consent_data, "preset", {p.code: p.label for p in PRESETS}, errors, "consent.preset",
-              "Toestemming (voorkeuze)", required=True)
-        _code(consent_data, "method", dict.fromkeys(CONSENT_METHODS, ""), errors, "consent.method",
-              "Hoe de toestemming is gegeven", required=True)
-        if errors:
-            raise ValidationError(dict(errors))
+    consent_choice = parsed.extra.get("consent")
     result = register_family(user, parsed)
-    if consent_data and not result.linked:
-        record_preset(user, result.family.id, consent_data["preset"], method=consent_data["method"],
-                      given_at=consent_data.get("given_at"), form_version=consent_data.get("form_version"))
+    if consent_choice and not result.linked:
+        given = consent_choice.get("given_at")
+        record_preset(user, result.family.id, consent_choice["preset"], method=consent_choice["method"],
+                      given_at=given.isoformat() if given else None, form_version=consent_choice.get("form_version"))
     if not result.linked and result.family.coordinator_id is None and result.family.status != "niet_in_doelgroep":
         assign_default(user, result.family)
     return result
+
+
+def record_handover_step(user, family_id: int, data: dict):
+    """A step of the warm handover (the API and the family page). The inward intake steps are
+    the intake itself: they go through the intake record, which moves the handover along."""
+    gateway.load_for_write(user, family_id)  # not involved: the family does not exist (404)
+    step = handover_services.parse_event(data)
+    current = handover_services.current_handover(family_id)
+    if current is None or current.direction != "in" or step.type not in ("intake_gepland", "intake_gehouden"):
+        return handover_services.record_event(user, family_id, step)
+    if step.type == "intake_gehouden":
+        # validate the step first so a refusal leaves everything unchanged
+        check = handover_rules.transition_error(current.status, "intake_gehouden", has_explicit_at=step.at is not None)
+        if check:
+            raise ValidationError({"type": check})
+        intake_data = {"held_at": (step.at or clock.now()).isoformat(), "missed_reason": step.reason,
+                       "missed_text": step.note}
+    elif step.planned_at is None:
+        return handover_services.record_event(user, family_id, step)
+    else:
+        intake_data = {"planned_at": step.planned_at.isoformat()}
+    family = db.session.get(Family, family_id)
+    try:
+        plan_or_record_intake(user, family_id, intake_data, on_behalf_of_id=acting_substitute_for(user, family))
+    except ValidationError as exc:  # name the fields as this endpoint calls them
+        names = {"missed_reason": "reason", "missed_text": "note", "held_at": "at"}
+        raise ValidationError({names.get(k, k): v for k, v in exc.errors.items()}) from exc
+    return current.events[-1]
 
 
 def after_referral(user, family: Family, referral: Referral) -> None:
@@ -632,8 +586,7 @@ def override_target_group(user, family_id: int, reason: str) -> Family:
     family.target_override_reason = reason
     family.target_override_by_id = user.id
     family.target_override_at = clock.now()
-    if family.status == "niet_in_doelgroep":
-        family.status = "aangemeld"
+    family.status = rules.transition(family.status, "doelgroep_afwijking")
     audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  detail="target group overridden")
     return family
@@ -763,10 +716,9 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
         if participant.id not in existing:
             intake.participants.append(IntakeParticipant(user_id=participant.id))
     if intake.outcome:
-        family.status = rules.OUTCOME_STATUS[intake.outcome]
+        family.status = rules.transition(family.status, "intake_uitkomst", outcome=intake.outcome)
     elif intake.held_at or intake.planned_at:
-        if family.status == "aangemeld":
-            family.status = "in_intake"
+        family.status = rules.transition(family.status, "intake_gepland")
     db.session.flush()
     audit.record("create" if created else "update", user=user, object_type="intake", object_id=intake.id,
                  family_pseudonym=family.pseudonym, shown=needs or None, on_behalf_of_id=on_behalf_of_id,

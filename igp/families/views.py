@@ -11,7 +11,7 @@ from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS, PURPOSE_LAB
 from igp import clock
 from igp.admin.services import list_polis
 from igp.auth import access
-from igp.auth.models import User
+from igp.auth import services as auth_services
 from igp.coordination import services as coordination
 from igp.errors import UsePost, ValidationError
 from igp.extensions import db
@@ -168,7 +168,7 @@ def new():
 # ------------------------------------------------------------------ the family record
 
 def _forms(page, overrides: dict | None = None) -> dict:
-    users = list(db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.name)))
+    users = auth_services.active_users()
     intake = IntakeForm(prefix="intake")
     intake.participants.choices = options([(u.id, f"{u.name} ({u.organisation.name})") for u in users
                                            if u.roles & services.INTAKE_ROLES])
@@ -217,7 +217,7 @@ def _small_action(family_id: int, func, success: str):
 @access.roles(*WRITE_ROLES)
 def intake(family_id: int):
     form = IntakeForm(prefix="intake")
-    form.participants.choices = options([(u.id, u.name) for u in db.session.scalars(db.select(User))])
+    form.participants.choices = options([(u.id, u.name) for u in auth_services.all_users()])
     form.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
     if not form.validate():  # dates that do not parse are named here, before the service runs
         return _render_family(family_id, {"intake": form}, status=422)
@@ -396,7 +396,7 @@ def handover_step(family_id: int):
     for key in ("at", "planned_at"):
         if not data.get(key):
             data.pop(key, None)
-    return _small_action(family_id, lambda: handover.record_event(current_user, family_id, data),
+    return _small_action(family_id, lambda: services.record_handover_step(current_user, family_id, data),
                          "De warme overdracht is bijgewerkt.")
 
 

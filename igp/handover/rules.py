@@ -121,3 +121,44 @@ def risk_limit(today: date, calendar: WorkCalendar, risk_workdays: int = 1) -> d
     today <= deadline < risk_limit(today), 'op_schema' when deadline >= risk_limit(today) and
     'te_laat' when deadline < today (the same answer as `signal()`)."""
     return add_workdays(today, risk_workdays + 1, calendar)
+
+
+# ------------------------------------------------------------------ a step, checked as plain values
+
+def step_problems(*, event: str, at, started_at, now, note: str | None, contact_mode: str | None,
+                  reason: str | None, missed_text: str | None, term_met: bool | None) -> dict[str, str]:
+    """Why this step cannot be recorded (field -> Dutch message); empty when it can. `term_met`
+    is whether an intake held at `at` meets the deadline (None for other steps)."""
+    from datetime import timedelta
+
+    problems: dict[str, str] = {}
+    if at < started_at - timedelta(minutes=1):
+        problems["at"] = "Het moment ligt vóór de aanmelding."
+    elif at > now + timedelta(minutes=5):
+        problems["at"] = "Het moment kan niet in de toekomst liggen."
+    if event == "schriftelijk_volstaat" and not (note and len(note.strip()) >= 10):
+        problems["note"] = "Leg vast waarom een schriftelijke overdracht volstaat (minstens 10 tekens)."
+    if event == "contact_gelegd" and not contact_mode and not note:
+        problems["contact_mode"] = "Geef aan wie met wie contact had."
+    if event == "intake_gehouden" and term_met is False:
+        if reason not in MISSED_REASONS:
+            problems["reason"] = "De termijn is niet gehaald: kies een reden (" + ", ".join(MISSED_REASONS) + ")."
+        if not (note or missed_text):
+            problems["note"] = "De termijn is niet gehaald: licht de reden toe."
+    elif reason is not None and event not in ("gezin_niet_bereikbaar", "gezin_ziet_af", "geannuleerd") \
+            and reason not in MISSED_REASONS:
+        problems["reason"] = f"Onbekende reden '{reason}'."
+    return problems
+
+
+def feedback_problems(*, method: str | None, note: str | None, at, started_at, now) -> dict[str, str]:
+    from datetime import timedelta
+
+    problems: dict[str, str] = {}
+    if method == "nvt" and not note:
+        problems["note"] = "Licht toe waarom terugkoppeling niet van toepassing is."
+    if at > now + timedelta(minutes=5):
+        problems["at"] = "Het moment kan niet in de toekomst liggen."
+    elif at < started_at - timedelta(minutes=1):
+        problems["at"] = "Het moment ligt vóór de aanmelding."
+    return problems

@@ -19,8 +19,11 @@ from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families.models import Family
 from igp.handover import rules
-from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback
+from igp.handover.models import Handover, HandoverEvent, HandoverFeedback
+from igp.handover.schemas import EventIn, FeedbackIn
 from igp.sharing import gateway
+from igp.sharing.involvement import acting_substitute_for, coordinated_family_clause
+from igp.validation import parse
 from igp.workdays import workdays_between
 
 HANDOVER_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
@@ -106,22 +109,16 @@ class EventInput:
     planned_at: datetime | None = None
     missed_text: str | None = None
 
+    @classmethod
+    def of(cls, parsed: EventIn) -> "EventInput":
+        return cls(parsed.type, parsed.at, parsed.note, parsed.reason, parsed.contact_mode, parsed.planned_at)
+
 
 def parse_event(data: dict) -> EventInput:
-    from igp.families.services import _code, _datetime, _Errors, _text
-
-    if not isinstance(data, dict):
-        raise ValidationError({"_": "Stuur een JSON-object."})
-    errors = _Errors()
-    event_type = _code(data, "type", rules.EVENT_TYPES, errors, "type", "Stap", required=True)
-    at = _datetime(data, "at", errors, "at", label="Moment")
-    note = _text(data, "note", errors, "note", limit=4000, label="Toelichting")
-    reason = data.get("reason") or None
-    contact_mode = _code(data, "contact_mode", rules.CONTACT_MODES, errors, "contact_mode", "Wijze van contact")
-    planned_at = _datetime(data, "planned_at", errors, "planned_at", label="Intake gepland op")
-    if errors:
-        raise ValidationError(dict(errors))
-    return EventInput(event_type, at, note, reason, contact_mode, planned_at)
+    parsed = parse(EventIn, data)
+    if parsed.type is None:
+        raise ValidationError({"type": "Stap is verplicht."})
+    return EventInput.of(parsed)
 
 
 def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: int | None = None,
@@ -132,40 +129,29 @@ def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: 
     if error:
         raise ValidationError({"type": error})
     at = data.at or now
-    errors: dict[str, str] = {}
-    if at < handover.started_at - timedelta(minutes=1):
-        errors["at"] = "Het moment ligt vóór de aanmelding."
-    elif at > now + timedelta(minutes=5):
-        errors["at"] = "Het moment kan niet in de toekomst liggen."
-    if data.type == "schriftelijk_volstaat" and not (data.note and len(data.note.strip()) >= 10):
-        errors["note"] = "Leg vast waarom een schriftelijke overdracht volstaat (minstens 10 tekens)."
-    if data.type == "contact_gelegd" and not data.contact_mode and not data.note:
-        errors["contact_mode"] = "Geef aan wie met wie contact had."
-    term_met = None
-    held_date = None
-    if data.type == "intake_gehouden":
-        held_date = clock.local_date(at)
-        term_met = held_date <= handover.deadline
-        if not term_met:
-            if data.reason not in rules.MISSED_REASONS:
-                errors["reason"] = ("De termijn is niet gehaald: kies een reden (" + ", ".join(rules.MISSED_REASONS)
-                                    + ").")
-            if not (data.note or data.missed_text):
-                errors["note"] = "De termijn is niet gehaald: licht de reden toe."
-    elif data.reason is not None and data.type not in ("gezin_niet_bereikbaar", "gezin_ziet_af", "geannuleerd"):
-        if data.reason not in rules.MISSED_REASONS:
-            errors["reason"] = f"Onbekende reden '{data.reason}'."
-    if errors:
-        raise ValidationError(errors)
-
+    held_date = clock.local_date(at) if data.type == "intake_gehouden" else None
+    term_met = held_date <= handover.deadline if held_date else None
+    problems = rules.step_problems(event=data.type, at=at, started_at=handover.started_at, now=now, note=data.note,
+                                   contact_mode=data.contact_mode, reason=data.reason, missed_text=data.missed_text,
+                                   term_met=term_met)
+    if problems:
+        raise ValidationError(problems)
     before = handover.status
-    after = rules.new_status(before, data.type)
-    handover.status = after
-    if data.type == "contact_gelegd" and handover.contact_at is None:
+    _record_step(handover, data, at, term_met, held_date)
+    event = _event(handover, user, data.type, at, from_status=before, to_status=handover.status, note=data.note,
+                   reason=data.reason, contact_mode=data.contact_mode, on_behalf_of_id=on_behalf_of_id)
+    db.session.flush()
+    audit.record("update", user=user, object_type="handover", object_id=handover.id,
+                 family_pseudonym=handover.family.pseudonym, on_behalf_of_id=on_behalf_of_id,
+                 detail=f"handover {before} -> {handover.status} ({data.type})")
+    return event
+
+
+def _record_step(handover: Handover, data: EventInput, at: datetime, term_met: bool | None, held_date) -> None:
+    handover.status = rules.new_status(handover.status, data.type)
+    if data.type in ("contact_gelegd", "intake_gepland") and handover.contact_at is None:
         handover.contact_at = at
     if data.type == "intake_gepland":
-        if handover.contact_at is None:
-            handover.contact_at = at
         handover.intake_planned_at = data.planned_at or handover.intake_planned_at
     if data.type == "intake_gehouden":
         handover.intake_held_at = at
@@ -174,50 +160,23 @@ def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: 
         if not term_met:
             handover.missed_reason = data.reason
             handover.missed_text = data.missed_text or data.note
-    if after in rules.CLOSED_STATUSES:
+    if handover.status in rules.CLOSED_STATUSES:
         handover.closed_at = at
         _maybe_complete(handover)
-    event = _event(handover, user, data.type, at, from_status=before, to_status=after, note=data.note,
-                   reason=data.reason, contact_mode=data.contact_mode, on_behalf_of_id=on_behalf_of_id)
-    db.session.flush()
-    audit.record("update", user=user, object_type="handover", object_id=handover.id,
-                 family_pseudonym=handover.family.pseudonym, on_behalf_of_id=on_behalf_of_id,
-                 detail=f"handover {before} -> {after} ({data.type})")
-    return event
 
 
-def record_event(user, family_id: int, data: dict) -> HandoverEvent:
-    """API/form entry: a step on the family's open (or latest) handover."""
+def record_event(user, family_id: int, data: dict | EventInput) -> HandoverEvent:
+    """A step on the family's open (or latest) handover. The inward intake steps are recorded
+    through the intake (igp.families.services.record_handover_step keeps the two in step)."""
     gateway.load_for_write(user, family_id)  # not involved: the family does not exist (404)
-    parsed = parse_event(data)
+    parsed = data if isinstance(data, EventInput) else parse_event(data)
     # a note on a step is process data of the referral (verwijzingen): written only where it may be
     family, _ = gateway.load_for_write(user, family_id, needs=("verwijzingen",) if parsed.note else ())
     _require_role(user)
     handover = current_handover(family.id)
     if handover is None:
         raise NotFound("Dit gezin heeft geen warme overdracht.")
-    on_behalf = acting_for(user, family)
-    if parsed.type in ("intake_gepland", "intake_gehouden") and handover.direction == "in":
-        # the inward intake is a record of its own: keep the two in step
-        from igp.families.services import plan_or_record_intake
-
-        intake_data = {"planned_at": parsed.planned_at.isoformat() if parsed.planned_at else None}
-        if parsed.type == "intake_gehouden":
-            # validate the step first so a refusal leaves everything unchanged
-            check = rules.transition_error(handover.status, "intake_gehouden", has_explicit_at=parsed.at is not None)
-            if check:
-                raise ValidationError({"type": check})
-            intake_data = {"held_at": (parsed.at or clock.now()).isoformat(), "missed_reason": parsed.reason,
-                           "missed_text": parsed.note}
-        elif parsed.planned_at is None:
-            return apply_event(user, handover, parsed, on_behalf_of_id=on_behalf)
-        try:
-            plan_or_record_intake(user, family.id, intake_data, on_behalf_of_id=on_behalf)
-        except ValidationError as exc:  # name the fields as this endpoint calls them
-            names = {"missed_reason": "reason", "missed_text": "note", "held_at": "at"}
-            raise ValidationError({names.get(k, k): v for k, v in exc.errors.items()}) from exc
-        return handover.events[-1]
-    return apply_event(user, handover, parsed, on_behalf_of_id=on_behalf)
+    return apply_event(user, handover, parsed, on_behalf_of_id=acting_substitute_for(user, family))
 
 
 def intake_changed(user, family: Family, intake, *, planned_now: bool, held_now: bool,
@@ -243,51 +202,38 @@ def _require_role(user) -> None:
         raise Forbidden("Uw rol mag de warme overdracht niet bijwerken.")
 
 
-def acting_for(user, family: Family) -> int | None:
-    """When the user acts as substitute of the family's coordinator: that coordinator's id."""
-    from igp.coordination.services import acting_substitute_for
-
-    return acting_substitute_for(user, family)
-
-
 # ------------------------------------------------------------------ feedback
 
 def record_feedback(user, family_id: int, data: dict) -> HandoverFeedback:
-    from igp.families.services import _code, _datetime, _Errors, _text
-
     gateway.load_for_write(user, family_id)
-    errors = _Errors()
-    recipient = _code(data, "recipient", rules.FEEDBACK_RECIPIENTS, errors, "recipient", "Aan wie", required=True)
-    method = _code(data, "method", rules.FEEDBACK_METHODS, errors, "method", "Hoe", required=True)
-    at = _datetime(data, "at", errors, "at", label="Moment")
-    note = _text(data, "note", errors, "note", limit=2000, label="Toelichting")
-    if method == "nvt" and not note:
-        errors.add("note", "Licht toe waarom terugkoppeling niet van toepassing is.")
-    if errors:
-        raise ValidationError(dict(errors))
-    family, _ = gateway.load_for_write(user, family_id, needs=("verwijzingen",) if note else ())
+    parsed = parse(FeedbackIn, data)
+    missing = {k: f"{label} is verplicht." for k, label in (("recipient", "Aan wie"), ("method", "Hoe"))
+               if getattr(parsed, k) is None}
+    if missing:
+        raise ValidationError(missing)
+    family, _ = gateway.load_for_write(user, family_id, needs=("verwijzingen",) if parsed.note else ())
     _require_role(user)
     handover = current_handover(family.id)
     if handover is None:
         raise NotFound("Dit gezin heeft geen warme overdracht.")
     now = clock.now()
-    at = at or now
-    if at > now + timedelta(minutes=5):
-        raise ValidationError({"at": "Het moment kan niet in de toekomst liggen."})
-    if at < handover.started_at - timedelta(minutes=1):
-        raise ValidationError({"at": "Het moment ligt vóór de aanmelding."})
-    feedback = HandoverFeedback(handover=handover, recipient=recipient, method=method, at=at, by_user_id=user.id,
-                                note=note)
+    at = parsed.at or now
+    problems = rules.feedback_problems(method=parsed.method, note=parsed.note, at=at, started_at=handover.started_at,
+                                       now=now)
+    if problems:
+        raise ValidationError(problems)
+    feedback = HandoverFeedback(handover=handover, recipient=parsed.recipient, method=parsed.method, at=at,
+                                by_user_id=user.id, note=parsed.note)
     db.session.add(feedback)
-    if recipient == "verwijzer":
-        handover.feedback_referrer = method
+    if parsed.recipient == "verwijzer":
+        handover.feedback_referrer = parsed.method
     else:
-        handover.feedback_family = method
+        handover.feedback_family = parsed.method
     _maybe_complete(handover)
     db.session.flush()
     audit.record("update", user=user, object_type="handover", object_id=handover.id,
-                 family_pseudonym=family.pseudonym, on_behalf_of_id=acting_for(user, family),
-                 detail=f"feedback to {recipient} by {method}")
+                 family_pseudonym=family.pseudonym, on_behalf_of_id=acting_substitute_for(user, family),
+                 detail=f"feedback to {parsed.recipient} by {parsed.method}")
     return feedback
 
 
@@ -376,9 +322,7 @@ def _board_statement(user, *, poli, coordinator_id, signal, mine, include_closed
     if coordinator_id:
         stmt = stmt.where(Family.coordinator_id == coordinator_id)
     if mine:
-        from igp.coordination.services import my_family_ids_clause
-
-        stmt = stmt.where(my_family_ids_clause(user))
+        stmt = stmt.where(coordinated_family_clause(user))
     if status:
         stmt = stmt.where(Handover.status == status)
     since = clock.now() - timedelta(days=include_closed_days)
@@ -479,47 +423,3 @@ def signal_counts(*, poli_id: int | None = None) -> dict[str, int]:
     for key, count in db.session.execute(stmt):
         counts[key] = count
     return counts
-
-
-# ------------------------------------------------------------------ digest
-
-def digest_items(user) -> list[str]:
-    """Lines for one user's daily digest: pseudonyms and dates only."""
-    lines = []
-    for row in board(user, mine=True, urgent=True, access="digest"):
-        if row.signal in ("risico", "te_laat"):
-            label = "TE LAAT" if row.signal == "te_laat" else "risico"
-            lines.append(f"- {row.summary.pseudonym} ({row.handover.poli_name}): warme overdracht {label}, "
-                         f"uiterlijk {row.handover.deadline.strftime('%d-%m-%Y')}")
-    from igp.coordination.services import digest_lines as coordination_lines
-
-    lines.extend(coordination_lines(user))
-    return lines
-
-
-def send_digests(day: date | None = None) -> tuple[int, int]:
-    """Send each user with signals one digest for `day`. Idempotent: a user who already got
-    today's digest is skipped. Returns (sent, skipped)."""
-    from igp import mail
-    from igp.auth.models import User
-
-    day = day or clock.today()
-    already = set(db.session.scalars(select(DigestLog.user_id).where(DigestLog.day == day)))
-    sent = skipped = 0
-    for user in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
-        if user.id in already:
-            skipped += 1
-            continue
-        if not user.email or not gateway.may_see_any_family(user):
-            continue
-        lines = digest_items(user)
-        if not lines:
-            continue
-        body = ("Goedemorgen,\n\nDit vraagt vandaag uw aandacht in de IGP-casusregie:\n\n" + "\n".join(lines)
-                + "\n\nOpen het systeem voor de details. Deze e-mail bevat bewust geen namen.\n")
-        mail.queue(user.email, f"IGP: {len(lines)} signalen voor {day.strftime('%d-%m-%Y')}", body)
-        db.session.add(DigestLog(user_id=user.id, day=day, items=len(lines)))
-        audit.record("export", user=user, object_type="digest", detail=f"signal digest {day.isoformat()}: "
-                                                                        f"{len(lines)} items")
-        sent += 1
-    return sent, skipped

@@ -101,3 +101,56 @@ def present_for_item(attendance: list[tuple[Present, str, list[int] | None]], it
 
 def sort_reasons(reasons) -> list[str]:
     return sorted(set(reasons), key=REASON_ORDER.index)
+
+
+# ------------------------------------------------------------------ the rules of the MDO commands
+
+def series_problems(rhythm: str | None, first: date | None, dates: list[date]) -> dict[str, str]:
+    """A weekly series starts somewhere; a list of dates has dates."""
+    if rhythm in ("wekelijks", "tweewekelijks") and first is None:
+        return {"first_date": "Vul de eerste datum van de reeks in."}
+    if rhythm == "datumlijst" and not dates:
+        return {"dates": "Vul de data van de MDO's in."}
+    return {}
+
+
+MEETING_PAST_DAYS = 7
+
+
+def meeting_start_problems(starts_at, now) -> dict[str, str]:
+    if starts_at is not None and starts_at < now - timedelta(days=MEETING_PAST_DAYS):
+        return {"starts_at": "Een MDO kan niet meer dan een week terug worden gepland."}
+    return {}
+
+
+def item_problems(pseudonym: str, *, same_poli: bool, already_on_agenda: bool, anonymous: bool,
+                  mdo_consent: bool) -> dict[str, str]:
+    """A family goes on the agenda of its own poli's MDO, once; by name only with the parents'
+    consent for discussion in the MDO, otherwise anonymously (pseudonym and question)."""
+    if not same_poli:
+        return {"family_id": f"Gezin {pseudonym} hoort bij een andere poli dan dit MDO."}
+    if already_on_agenda:
+        return {"family_id": f"Gezin {pseudonym} staat al op de agenda."}
+    if not anonymous and not mdo_consent:
+        return {"anonymous": f"De ouders van gezin {pseudonym} hebben geen toestemming gegeven voor bespreking in "
+                             "het MDO. Bespreek het gezin anoniem (alleen pseudoniem en vraag) of leg eerst "
+                             "toestemming vast."}
+    return {}
+
+
+def outcome_problems(kind: str | None, referral_type: str | None) -> dict[str, str]:
+    if kind == "doorverwijzing" and not referral_type:
+        return {"referral_type": "Soort doorverwijzing is verplicht."}
+    return {}
+
+
+def action_problems(owner_id: int | None, due: date | None, today: date) -> dict[str, str]:
+    """An action has an owner and a due date that has not passed."""
+    problems = {}
+    if owner_id is None:
+        problems["owner_id"] = "Een actie heeft een eigenaar."
+    if due is None:
+        problems["due_date"] = "Een actie heeft een uiterste datum (of een termijn in werkdagen)."
+    elif due < today:
+        problems["due_date"] = "De uiterste datum ligt in het verleden."
+    return problems

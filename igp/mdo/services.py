@@ -12,16 +12,24 @@ from sqlalchemy.orm import selectinload
 
 import consent
 from igp import clock
-from igp.admin.services import find_poli, get_setting, work_calendar
+from igp.admin.services import find_poli, get_setting, set_setting, work_calendar
 from igp.audit import services as audit
 from igp.auth.models import User
 from igp.errors import Conflict, Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families.models import Family, Referral
+from igp.handover.models import Handover
+from igp.handover.rules import risk_limit
+from igp.handover.services import risk_workdays
 from igp.ids import as_id
-from igp.mdo import rules
+from igp.mdo import rules, schemas
 from igp.mdo.models import AgendaItem, MdoAction, MdoAttendee, MdoMeeting, MdoOutcome, MdoSeries, MinutesRevision
 from igp.notifications.services import notify
+from igp.sharing import gateway
+from igp.sharing.involvement import acting_substitute_for
+from igp.sharing.involvement import coordinated_family_clause as my_family_ids_clause
+from igp.sharing.related import ActionView
+from igp.validation import parse
 from igp.workdays import add_workdays
 
 CHAIR_ROLES = frozenset({"mdo_voorzitter", "planner"})
@@ -96,20 +104,6 @@ def _parse_time(text: str, field: str) -> time:
         raise ValidationError({field: "Gebruik een tijd als 13:30."}) from None
 
 
-def _video_link(data: dict, errors) -> str | None:
-    link = data.get("video_link")
-    if link in (None, ""):
-        return None
-    if not isinstance(link, str):
-        errors["video_link"] = "De videolink moet een https-adres zijn."
-        return None
-    link = link.strip()
-    if not link.startswith("https://") or len(link) > 300 or any(c.isspace() for c in link):
-        errors["video_link"] = "De videolink moet een https-adres zijn."
-        return None
-    return link
-
-
 def _user(user_id, field: str, errors: dict) -> User | None:
     if user_id in (None, ""):
         return None
@@ -119,61 +113,60 @@ def _user(user_id, field: str, errors: dict) -> User | None:
     return user
 
 
+def _users(fields: dict[str, int | None]) -> tuple[dict[str, User | None], dict[str, str]]:
+    """The users a command names (field -> id), each active; or the fields that name none."""
+    errors: dict[str, str] = {}
+    return {field: _user(uid, field, errors) for field, uid in fields.items()}, errors
+
+
+def _poli_or_error(code: str | None) -> tuple[object, dict[str, str]]:
+    poli = find_poli(code or "")
+    return poli, ({} if poli is not None else {"poli": f"Onbekende poli '{code}'."})
+
+
+def quorum_default() -> tuple[list[str], list[str]]:
+    """The IGP's quorum rule for a new series or meeting that names none (setting)."""
+    return list(get_setting("mdo_quorum_domains")), list(get_setting("mdo_quorum_roles"))
+
+
+def _quorum(command) -> tuple[list[str], list[str]]:
+    domains, roles = quorum_default()
+    return (domains if command.quorum_domains is None else command.quorum_domains,
+            roles if command.quorum_roles is None else command.quorum_roles)
+
+
 # ------------------------------------------------------------------ series and meetings
 
 def create_series(actor, data: dict) -> MdoSeries:
-    from consent import DOMAINS, ROLES
-    from igp.families.services import _code, _date, _Errors, _int, _text
-
+    """parse (every field, also location and link) -> references -> rule (dates) -> apply -> audit."""
     _require(actor, CHAIR_ROLES, "Alleen een MDO-voorzitter of planner maakt een MDO-reeks.")
-    errors = _Errors()
-    poli = find_poli(str(data.get("poli") or ""))
-    if poli is None:
-        errors.add("poli", "Kies een poli.")
-    name = _text(data, "name", errors, "name", limit=200, label="Naam") or (f"MDO {poli.name}" if poli else "MDO")
-    rhythm = _code(data, "rhythm", rules.RHYTHMS, errors, "rhythm", "Ritme", required=True)
-    first = _date(data, "first_date", errors, "first_date", label="Eerste datum")
-    dates = []
-    for i, raw in enumerate(data.get("dates") or []):
-        d = _date({"d": raw}, "d", errors, f"dates[{i}]", label="Datum")
-        if d:
-            dates.append(d)
-    if rhythm in ("wekelijks", "tweewekelijks") and not first:
-        errors.add("first_date", "Vul de eerste datum van de reeks in.")
-    if rhythm == "datumlijst" and not dates:
-        errors.add("dates", "Vul de data van de MDO's in.")
-    start_time = str(data.get("start_time") or "13:00")
-    duration = _int(data, "duration_minutes", errors, "duration_minutes", 15, 480, "Duur (minuten)") or 60
-    domains = data.get("quorum_domains") or []
-    roles_required = data.get("quorum_roles") or []
-    if any(d not in DOMAINS for d in domains):
-        errors.add("quorum_domains", f"Kies domeinen uit: {', '.join(DOMAINS)}.")
-    if any(r not in ROLES for r in roles_required):
-        errors.add("quorum_roles", "Onbekende rol in de quorumregel.")
-    chair = _user(data.get("chair_id") or actor.id, "chair_id", errors)
-    taker = _user(data.get("minute_taker_id"), "minute_taker_id", errors)
-    members = []
-    for uid in data.get("member_ids") or []:
-        member = _user(uid, "member_ids", errors)
-        if member:
-            members.append(member.id)
+    command = parse(schemas.SeriesIn, data)
+    poli, errors = _poli_or_error(command.poli)
+    people, user_errors = _users({"chair_id": command.chair_id or actor.id, "minute_taker_id": command.minute_taker_id})
+    members, member_errors = _users({f"member_ids[{i}]": uid for i, uid in enumerate(command.member_ids)})
+    errors = {**errors, **user_errors, **rules.series_problems(command.rhythm, command.first_date, command.dates),
+              **({"member_ids": next(iter(member_errors.values()))} if member_errors else {})}
     if errors:
-        raise ValidationError(dict(errors))
-    _parse_time(start_time, "start_time")
+        raise ValidationError(errors)
+    domains, roles_required = _quorum(command)
+    first = command.first_date
     series = MdoSeries(
-        poli_id=poli.id, name=name, rhythm=rhythm, weekday=first.weekday() if first else None,
-        start_time=start_time, duration_minutes=duration, first_date=first,
-        dates=[d.isoformat() for d in dates] or None,
-        location=_text(data, "location", errors, "location", limit=200, label="Locatie"),
-        video_link=_video_link(data, errors),
-        chair_id=chair.id if chair else None, minute_taker_id=taker.id if taker else None,
-        quorum_domains=list(domains), quorum_roles=list(roles_required), member_ids=members, active=True,
+        poli_id=poli.id, name=command.name or f"MDO {poli.name}", rhythm=command.rhythm,
+        weekday=first.weekday() if first else None, start_time=command.start_time or "13:00",
+        duration_minutes=command.duration_minutes or 60, first_date=first,
+        dates=[d.isoformat() for d in command.dates] or None, location=command.location, video_link=command.video_link,
+        chair_id=_id_of(people["chair_id"]), minute_taker_id=_id_of(people["minute_taker_id"]),
+        quorum_domains=domains, quorum_roles=roles_required, member_ids=[m.id for m in members.values()], active=True,
     )
     db.session.add(series)
     db.session.flush()
     audit.record("create", user=actor, object_type="mdo_series", object_id=series.id)
     generate_meetings(series, weeks=8)
     return series
+
+
+def _id_of(user: User | None) -> int | None:
+    return user.id if user is not None else None
 
 
 def generate_meetings(series: MdoSeries, weeks: int = 8, today: date | None = None) -> list[MdoMeeting]:
@@ -210,36 +203,22 @@ def generate_all(weeks: int = 8) -> int:
 
 def create_meeting(actor, data: dict) -> MdoMeeting:
     """A meeting added by hand (outside a series)."""
-    from consent import DOMAINS
-    from igp.families.services import _datetime, _Errors, _int, _text
-
     _require(actor, CHAIR_ROLES, "Alleen een MDO-voorzitter of planner plant een MDO.")
-    errors = _Errors()
-    poli = find_poli(str(data.get("poli") or ""))
-    if poli is None:
-        errors.add("poli", f"Onbekende poli '{data.get('poli')}'.")
-    starts_at = _datetime(data, "starts_at", errors, "starts_at", label="Begint om")
-    if starts_at is None and "starts_at" not in errors:
-        errors.add("starts_at", "Vul in wanneer het MDO begint.")
-    elif starts_at and starts_at < clock.now() - timedelta(days=7):
-        errors.add("starts_at", "Een MDO kan niet meer dan een week terug worden gepland.")
-    duration = _int(data, "duration_minutes", errors, "duration_minutes", 15, 480, "Duur (minuten)") or 60
-    chair = _user(data.get("chair_id") or (actor.id if actor.has_role("mdo_voorzitter") else None), "chair_id", errors)
-    taker = _user(data.get("minute_taker_id"), "minute_taker_id", errors)
-    domains = data.get("quorum_domains")
-    if domains is None:
-        domains = ["zorg", "jgz", "sociaal"]
-    if not isinstance(domains, list) or any(d not in DOMAINS for d in domains):
-        errors.add("quorum_domains", f"Kies domeinen uit: {', '.join(DOMAINS)}.")
-    location = _text(data, "location", errors, "location", limit=200, label="Locatie")
-    video = _video_link(data, errors)
+    command = parse(schemas.MeetingIn, data)
+    poli, errors = _poli_or_error(command.poli)
+    people, user_errors = _users({
+        "chair_id": command.chair_id or (actor.id if actor.has_role("mdo_voorzitter") else None),
+        "minute_taker_id": command.minute_taker_id})
+    errors = {**errors, **user_errors, **rules.meeting_start_problems(command.starts_at, clock.now())}
     if errors:
-        raise ValidationError(dict(errors))
-    meeting = MdoMeeting(poli_id=poli.id, starts_at=starts_at, duration_minutes=duration, location=location,
-                         video_link=video, chair_id=chair.id if chair else None,
-                         minute_taker_id=taker.id if taker else None, quorum_domains=list(domains),
-                         quorum_roles=list(data.get("quorum_roles") or []), status="gepland")
-    invitees = dict.fromkeys([actor.id, chair.id if chair else None, taker.id if taker else None])
+        raise ValidationError(errors)
+    domains, roles_required = _quorum(command)
+    chair, taker = people["chair_id"], people["minute_taker_id"]
+    meeting = MdoMeeting(poli_id=poli.id, starts_at=command.starts_at, duration_minutes=command.duration_minutes or 60,
+                         location=command.location, video_link=command.video_link, chair_id=_id_of(chair),
+                         minute_taker_id=_id_of(taker), quorum_domains=domains, quorum_roles=roles_required,
+                         status="gepland")
+    invitees = dict.fromkeys([actor.id, _id_of(chair), _id_of(taker)])
     meeting.attendees = [MdoAttendee(user_id=uid, status="uitgenodigd") for uid in invitees if uid]
     db.session.add(meeting)
     db.session.flush()
@@ -270,9 +249,6 @@ def _previous_meeting(meeting: MdoMeeting) -> MdoMeeting | None:
 def _proposal_reasons(meeting: MdoMeeting, visible) -> dict[int, set[str]]:
     """Family id -> reason codes, for the families of the meeting's poli that ``visible`` (an SQL
     condition) lets the reader see. Counts and codes only: nothing is decrypted here."""
-    from igp.handover.models import Handover
-    from igp.handover.rules import risk_limit
-    from igp.handover.services import risk_workdays
 
     meeting_day = clock.local_date(meeting.starts_at)
     previous = _previous_meeting(meeting)
@@ -325,8 +301,6 @@ def proposal_for(meeting: MdoMeeting, actor) -> list[Proposal]:
     """The families the agenda of this meeting should consider, each with its reasons: only
     families the actor may put on an agenda (a care relationship, or planner), read through the
     gateway (each one logged; name and question only where allowed)."""
-    from igp.sharing import gateway
-
     reasons = _proposal_reasons(meeting, gateway.visibility_clause(actor, direct_only=True))
     already = {item.family_id for item in meeting.items}
     ids = [fid for fid in reasons if fid not in already]
@@ -362,8 +336,6 @@ def _family_for_agenda(actor, data: dict):
     (registering organisation, coordinator or substitute, core team) or as planner. MDO
     attendance does not count, so an agenda never widens itself. An unknown or invisible id or
     pseudonym answers exactly alike (404)."""
-    from igp.sharing import gateway
-
     family_id = as_id(data.get("family_id"))
     pseudonym = data.get("pseudonym")
     if family_id is None and isinstance(pseudonym, str) and pseudonym.strip():
@@ -378,44 +350,29 @@ def _family_for_agenda(actor, data: dict):
 
 
 def add_item(actor, meeting_id: int, data: dict) -> AgendaItem:
-    from igp.families.services import _bool, _Errors, _int, _text
-    from igp.sharing import gateway
-
     meeting = get_meeting(meeting_id)
     _require_manage(actor, meeting)
     _require_open(meeting)
     family, _ = _family_for_agenda(actor, data)
-    errors = _Errors()
-    if family.poli_id != meeting.poli_id:
-        errors.add("family_id", f"Gezin {family.pseudonym} hoort bij een andere poli dan dit MDO.")
-    if any(i.family_id == family.id for i in meeting.items):
-        errors.add("family_id", f"Gezin {family.pseudonym} staat al op de agenda.")
-    reasons = data.get("reasons") or ["handmatig"]
-    if not isinstance(reasons, list) or any(not isinstance(r, str) or r not in rules.PROPOSAL_REASONS
-                                            for r in reasons):
-        errors.add("reasons", f"Kies redenen uit: {', '.join(rules.PROPOSAL_REASONS)}.")
-    minutes = _int(data, "minutes_planned", errors, "minutes_planned", 1, 120, "Tijd (minuten)") or 10
-    question = _text(data, "question", errors, "question", limit=2000, label="Vraag aan het MDO")
-    anonymous = _bool(data, "anonymous", errors, "anonymous")
-    if not anonymous and not gateway.consent_covers(family, "mdo_bespreking"):
-        errors.add("anonymous", f"De ouders van gezin {family.pseudonym} hebben geen toestemming gegeven voor "
-                                "bespreking in het MDO. Bespreek het gezin anoniem (alleen pseudoniem en vraag) of "
-                                "leg eerst toestemming vast.")
-    if errors:
-        raise ValidationError(dict(errors))
-    position = _int(data, "position", errors, "position", 1, 500, "Volgorde")
-    if errors:
-        raise ValidationError(dict(errors))
-    item = AgendaItem(meeting_id=meeting.id, family_id=family.id, reasons=rules.sort_reasons(reasons),
-                      minutes_planned=minutes, question=question or (None if anonymous else family.mdo_question),
-                      status="gepland", anonymous=anonymous, feedback_by_id=family.coordinator_id,
-                      position=position or len(meeting.items) + 1)
+    command = parse(schemas.ItemIn, data)
+    problems = rules.item_problems(
+        family.pseudonym, same_poli=family.poli_id == meeting.poli_id,
+        already_on_agenda=any(i.family_id == family.id for i in meeting.items), anonymous=command.anonymous,
+        mdo_consent=command.anonymous or gateway.consent_covers(family, "mdo_bespreking"))
+    if problems:
+        raise ValidationError(problems)
+    item = AgendaItem(meeting_id=meeting.id, family_id=family.id, reasons=rules.sort_reasons(command.reasons or
+                                                                                            ["handmatig"]),
+                      minutes_planned=command.minutes_planned or 10,
+                      question=command.question or (None if command.anonymous else family.mdo_question),
+                      status="gepland", anonymous=command.anonymous, feedback_by_id=family.coordinator_id,
+                      position=command.position or len(meeting.items) + 1)
     meeting.items.append(item)
     _renumber(meeting, moved=item)
     db.session.flush()
     audit.record("update", user=actor, object_type="mdo_meeting", object_id=meeting.id,
                  family_pseudonym=family.pseudonym,
-                 detail="agenda item added" + (" (anoniem bespreken)" if anonymous else ""))
+                 detail="agenda item added" + (" (anoniem bespreken)" if command.anonymous else ""))
     return item
 
 
@@ -438,25 +395,19 @@ def _renumber(meeting: MdoMeeting, moved: AgendaItem | None = None) -> None:
 
 
 def update_item(actor, item_id: int, data: dict) -> AgendaItem:
-    from igp.families.services import _Errors, _int, _text
-
     item = get_item(item_id)
     meeting = item.meeting
     _require_manage(actor, meeting)
     _require_open(meeting)
-    errors = _Errors()
-    if "minutes_planned" in data:
-        item.minutes_planned = _int(data, "minutes_planned", errors, "minutes_planned", 1, 120, "Tijd (minuten)") \
-            or item.minutes_planned
-    if "question" in data:
-        item.question = _text(data, "question", errors, "question", limit=2000, label="Vraag aan het MDO")
-    if "position" in data:
-        position = _int(data, "position", errors, "position", 1, 500, "Volgorde")
-        if position:
-            item.position = position
-            _renumber(meeting, moved=item)
-    if errors:
-        raise ValidationError(dict(errors))
+    command = parse(schemas.ItemUpdateIn, data)
+    sent = command.model_fields_set
+    if "minutes_planned" in sent and command.minutes_planned:
+        item.minutes_planned = command.minutes_planned
+    if "question" in sent:
+        item.question = command.question
+    if "position" in sent and command.position:
+        item.position = command.position
+        _renumber(meeting, moved=item)
     audit.record("update", user=actor, object_type="mdo_item", object_id=item.id,
                  family_pseudonym=item.family.pseudonym, detail="agenda item changed")
     return item
@@ -566,8 +517,6 @@ def quorum_for_meeting(meeting: MdoMeeting) -> rules.QuorumResult:
 def _require_recorder(actor, meeting: MdoMeeting, item: AgendaItem | None = None):
     """Chair, minute-taker or someone present; and for an item: allowed to see (and so to
     write) this family's MDO minutes under its consent."""
-    from igp.sharing import gateway
-
     _require_view(actor, meeting)
     present = any(a.user_id == actor.id and a.status in rules.PRESENT for a in meeting.attendees)
     if not (may_manage(actor, meeting) or present):
@@ -598,63 +547,54 @@ def save_minutes(actor, item_id: int, text: str, *, expected_revision: int | Non
     return revision
 
 
-def add_outcome(actor, item_id: int, data: dict) -> MdoOutcome:
-    from igp.families.services import _code, _date, _Errors, _int, _text
+def _action_owner(command, item: AgendaItem, meeting: MdoMeeting) -> tuple[User | None, date | None, dict]:
+    """An action's owner (someone involved with the family, who can open it to follow it up) and
+    its due date (a date, or a number of working days after the meeting)."""
+    if command.kind != "actie":
+        return None, None, {}
+    people, errors = _users({"owner_id": command.owner_id})
+    owner = people["owner_id"]
+    if owner is not None and not errors and not gateway.is_visible(owner, item.family_id):
+        errors["owner_id"] = (f"{owner.name} is niet betrokken bij dit gezin en kan de actie niet opvolgen; kies "
+                              "iemand uit het kernteam van het gezin.")
+    due = command.due_date
+    if due is None and command.due_workdays:
+        due = add_workdays(clock.local_date(meeting.starts_at), command.due_workdays, work_calendar())
+    return owner, due, {**errors, **rules.action_problems(command.owner_id, due, clock.today())}
 
+
+def add_outcome(actor, item_id: int, data: dict) -> MdoOutcome:
+    """parse -> authorise (the family's MDO minutes) -> rules (kind, action) -> apply -> audit."""
     item = get_item(item_id)
     meeting = item.meeting
-    if data.get("meeting_id") not in (None, "") and str(data.get("meeting_id")) != str(meeting.id):
+    if isinstance(data, dict) and data.get("meeting_id") not in (None, "") \
+            and str(data.get("meeting_id")) != str(meeting.id):
         raise ValidationError({"meeting_id": "Dit agendapunt hoort bij een ander MDO."})
     _require_recorder(actor, meeting, item)
     _require_open(meeting)
-    errors = _Errors()
-    kind = _code(data, "kind", rules.OUTCOME_KINDS, errors, "kind", "Soort uitkomst", required=True)
-    text = _text(data, "text", errors, "text", required=True, limit=4000, label="Omschrijving")
-    referral_type = None
-    if kind == "doorverwijzing":
-        referral_type = _code(data, "referral_type", rules.REFERRAL_TYPES, errors, "referral_type",
-                              "Soort doorverwijzing", required=True)
-    owner = due = None
-    if kind == "actie":
-        owner_id = data.get("owner_id")
-        if owner_id in (None, ""):
-            errors.add("owner_id", "Een actie heeft een eigenaar.")
-        else:
-            owner = _user(owner_id, "owner_id", errors)
-            from igp.sharing import gateway
-
-            if owner is not None and owner.is_active and not gateway.is_visible(owner, item.family_id):
-                # an action is followed up on the family's record: its owner must be able to open it
-                errors.add("owner_id", f"{owner.name} is niet betrokken bij dit gezin en kan de actie niet "
-                                       "opvolgen; kies iemand uit het kernteam van het gezin.")
-        due = _date(data, "due_date", errors, "due_date", label="Uiterlijk")
-        workdays = _int(data, "due_workdays", errors, "due_workdays", 1, 120, "Termijn (werkdagen)")
-        if due is None and workdays:
-            due = add_workdays(clock.local_date(meeting.starts_at), workdays, work_calendar())
-        if due is None and "due_date" not in errors and "due_workdays" not in errors:
-            errors.add("due_date", "Een actie heeft een uiterste datum (of een termijn in werkdagen).")
-        elif due is not None and due < clock.today():
-            errors.add("due_date", "De uiterste datum ligt in het verleden.")
-    if errors:
-        raise ValidationError(dict(errors))
+    command = parse(schemas.OutcomeIn, data)
+    owner, due, problems = _action_owner(command, item, meeting)
+    problems = {**rules.outcome_problems(command.kind, command.referral_type), **problems}
+    if problems:
+        raise ValidationError(problems)
     result = quorum_for_item(meeting, item)
-    outcome = MdoOutcome(item=item, kind=kind, text=text, referral_type=referral_type, quorum_met=result.met,
-                         created_by_id=actor.id)
+    outcome = MdoOutcome(item=item, kind=command.kind, text=command.text,
+                         referral_type=command.referral_type if command.kind == "doorverwijzing" else None,
+                         quorum_met=result.met, created_by_id=actor.id)
     db.session.add(outcome)
-    if kind == "actie":
+    if owner is not None:
         outcome.action = MdoAction(family_id=item.family_id, owner_id=owner.id, due_date=due, status="open")
         if owner.id != actor.id:
             notify([owner.id], "mdo", "Nieuwe MDO-actie voor gezin {gezin}, uiterlijk "
                                       f"{due.strftime('%d-%m-%Y')}.", family_id=item.family_id)
     item.status = "besproken"
-    if data.get("feedback_by_id"):
-        feedback_user = _user(data.get("feedback_by_id"), "feedback_by_id", {})
-        if feedback_user:
-            item.feedback_by_id = feedback_user.id
+    feedback_user = _user(command.feedback_by_id, "feedback_by_id", {})
+    if feedback_user is not None and feedback_user.is_active:
+        item.feedback_by_id = feedback_user.id
     db.session.flush()
     audit.record("create", user=actor, object_type="mdo_outcome", object_id=outcome.id,
                  family_pseudonym=item.family.pseudonym, shown=["mdo_notulen"],
-                 detail=f"{kind}" + ("" if result.met else " without quorum"))
+                 detail=f"{command.kind}" + ("" if result.met else " without quorum"))
     return outcome
 
 
@@ -706,7 +646,6 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
                 limit: int = 200) -> list[MdoAction]:
     if status and status not in rules.ACTION_STATUSES:
         raise ValidationError({"status": f"Kies een status uit: {', '.join(rules.ACTION_STATUSES)}."})
-    from igp.sharing import gateway
 
     stmt = select(MdoAction).options(selectinload(MdoAction.outcome).selectinload(MdoOutcome.item),
                                      selectinload(MdoAction.family).options(*gateway.list_options()))
@@ -724,8 +663,6 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
 
 
 def set_action_status(actor, action_id: int, status: str) -> MdoAction:
-    from igp.sharing import gateway
-    from igp.sharing.involvement import acting_substitute_for
 
     action = db.session.get(MdoAction, action_id)
     if action is None or not gateway.is_visible(actor, action.family_id):
@@ -748,8 +685,6 @@ def set_action_status(actor, action_id: int, status: str) -> MdoAction:
 def action_views(user, actions: list[MdoAction]) -> list:
     """The actions as plain records for this reader: the text (MDO content) only where the reader
     may see the family's mdo_notulen; each text read is logged like any read of family data."""
-    from igp.sharing import gateway
-    from igp.sharing.related import ActionView
 
     views = []
     decisions = gateway.decisions_for(user, list({a.family_id: a.family for a in actions}.values()))
@@ -774,9 +709,6 @@ def overdue_actions(user) -> list:
     """Open MDO actions past their date, of the actions this user owns or of the families this
     user coordinates (or stands in for), on families the user may still see: pseudonym, owner
     and date (no text)."""
-    from igp.coordination.services import my_family_ids_clause
-    from igp.sharing import gateway
-    from igp.sharing.related import ActionView
 
     today = clock.today()
     stmt = (select(MdoAction).join(Family, Family.id == MdoAction.family_id)
@@ -789,8 +721,6 @@ def overdue_actions(user) -> list:
 
 
 def request_discussion(actor, family_id: int, question: str) -> Family:
-    from igp.sharing import gateway
-
     # the question is MDO content: written only by who may write the family's mdo_notulen
     family, _ = gateway.load_for_write(actor, family_id, needs=("mdo_notulen",), context="mdo_bespreking")
     _require(actor, MDO_ROLES - {"informele_steun"}, "Uw rol mag geen bespreking in het MDO aanvragen.")
@@ -814,8 +744,6 @@ def feed_token_hash(raw: str) -> str:
 
 
 def new_feed_token(user) -> str:
-    from igp.admin.services import set_setting
-
     raw = secrets.token_urlsafe(24)
     tokens = dict(get_setting("ics_tokens") or {})
     tokens[str(user.id)] = feed_token_hash(raw)

@@ -4,18 +4,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from consent import DOMAIN_LABELS, ROLE_LABELS
 from igp import clock
 from igp.admin.services import list_polis
 from igp.audit import services as audit
 from igp.auth import access
-from igp.auth.models import User
+from igp.auth import services as auth_services
 from igp.errors import NotFound, ServiceError, ValidationError
 from igp.extensions import db, limiter
 from igp.families.views import LABELS
 from igp.mdo import readmodels, rules, services
+from igp.validation import form_data
 
 bp = Blueprint("mdo", __name__, url_prefix="/mdo")
 
@@ -24,9 +24,8 @@ MDO_LABELS = dict(LABELS, rhythms=rules.RHYTHMS, meeting_statuses=rules.MEETING_
                   attendance=rules.ATTENDANCE, proposal_reasons=rules.PROPOSAL_REASONS)
 
 
-
 def _users():
-    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+    return auth_services.active_users()
 
 
 @bp.route("/")
@@ -37,55 +36,44 @@ def index():
                            may_plan=bool(current_user.roles & services.CHAIR_ROLES))
 
 
-@bp.route("/nieuw", methods=["GET", "POST"])
-@access.roles(*services.CHAIR_ROLES)
-def new_meeting():
+QUORUM_LISTS = ("quorum_domains", "quorum_roles")
+
+
+def _planning_form(template: str, create, on_success):
+    """The meeting and series forms: on an error every typed value and every ticked box comes back."""
     errors, values = {}, {}
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = form_data(request.form, lists=(*QUORUM_LISTS, "member_ids"))
         try:
-            meeting = services.create_meeting(current_user, {
-                "poli": values.get("poli"), "starts_at": values.get("starts_at"),
-                "duration_minutes": values.get("duration_minutes"), "location": values.get("location"),
-                "video_link": values.get("video_link"), "chair_id": values.get("chair_id"),
-                "minute_taker_id": values.get("minute_taker_id"),
-                "quorum_domains": request.form.getlist("quorum_domains")})
+            created = create(values)
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
-            flash("Het MDO is gepland.", "success")
-            return redirect(url_for("mdo.meeting", meeting_id=meeting.id))
-    return render_template("mdo/new_meeting.html", errors=errors, values=values, polis=list_polis(), users=_users(),
-                           domains=DOMAIN_LABELS, form=FlaskForm()), (422 if errors else 200)
+            return on_success(created)
+    else:
+        values["quorum_domains"], values["quorum_roles"] = services.quorum_default()
+    return render_template(template, errors=errors, values=values, polis=list_polis(), users=_users(),
+                           domains=DOMAIN_LABELS, roles=ROLE_LABELS, rhythms=rules.RHYTHMS, form=FlaskForm()), \
+        (422 if errors else 200)
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@access.roles(*services.CHAIR_ROLES)
+def new_meeting():
+    def done(meeting):
+        flash("Het MDO is gepland.", "success")
+        return redirect(url_for("mdo.meeting", meeting_id=meeting.id))
+    return _planning_form("mdo/new_meeting.html", lambda values: services.create_meeting(current_user, values), done)
 
 
 @bp.route("/reeks/nieuw", methods=["GET", "POST"])
 @access.roles(*services.CHAIR_ROLES)
 def new_series():
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            dates = [d.strip() for d in (values.get("dates") or "").replace(";", ",").split(",") if d.strip()]
-            series = services.create_series(current_user, {
-                "poli": values.get("poli"), "name": values.get("name"), "rhythm": values.get("rhythm"),
-                "first_date": values.get("first_date"), "dates": dates, "start_time": values.get("start_time"),
-                "duration_minutes": values.get("duration_minutes"), "location": values.get("location"),
-                "video_link": values.get("video_link"), "chair_id": values.get("chair_id"),
-                "minute_taker_id": values.get("minute_taker_id"),
-                "quorum_domains": request.form.getlist("quorum_domains"),
-                "quorum_roles": request.form.getlist("quorum_roles"),
-                "member_ids": request.form.getlist("member_ids")})
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        else:
-            flash(f"De reeks '{series.name}' is aangemaakt met de MDO's voor de komende 8 weken.", "success")
-            return redirect(url_for("mdo.index"))
-    return render_template("mdo/new_series.html", errors=errors, values=values, polis=list_polis(), users=_users(),
-                           domains=DOMAIN_LABELS, roles=ROLE_LABELS, rhythms=rules.RHYTHMS, form=FlaskForm()), \
-        (422 if errors else 200)
+    def done(series):
+        flash(f"De reeks '{series.name}' is aangemaakt met de MDO's voor de komende 8 weken.", "success")
+        return redirect(url_for("mdo.index"))
+    return _planning_form("mdo/new_series.html", lambda values: services.create_series(current_user, values), done)
 
 
 @bp.route("/<int:meeting_id>")

@@ -7,40 +7,27 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 import consent
-from consent import CATEGORIES, DOMAINS, PRESETS, get_preset, validate_consent
+from consent import CATEGORIES, PRESETS, get_preset, validate_consent
 from igp import clock
 from igp.admin.services import set_setting
 from igp.audit import services as audit
 from igp.audit.models import AuditEntry
 from igp.auth.models import Organisation, UserRole
+from igp.auth.services import organisations
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families.models import Family
-from igp.ids import as_id, as_text
 from igp.notifications.services import notify
 from igp.sharing import gateway
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
+from igp.sharing.schemas import ConsentIn, PresetIn
+from igp.validation import parse
 
 CONSENT_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
                            "jeugdverpleegkundige", "sociaal_werker", "planner"})
 BREAK_GLASS_HOURS = 24
 SCAN_TYPES = {"application/pdf": b"%PDF", "image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}
 SCAN_MAX_BYTES = 2 * 1024 * 1024
-
-
-def _parse_dt(value, field: str, errors: dict) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return clock.ensure_utc(value) if value.tzinfo else value.replace(tzinfo=clock.AMSTERDAM)
-    try:
-        text = str(value)
-        if len(text) == 10:  # a date: start of that day in Amsterdam
-            text += "T00:00"
-        return clock.parse_local_datetime(text)
-    except ValueError:
-        errors[field] = "Gebruik een geldige datum (jjjj-mm-dd) of datum en tijd."
-        return None
 
 
 def check_scan(data: bytes | None, mimetype: str | None) -> dict[str, str]:
@@ -70,71 +57,66 @@ def may_withdraw_consent(actor, family: Family) -> bool:
         or acting_substitute_for(actor, family) is not None)
 
 
-def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = None,
-                   scan_mimetype: str | None = None, scan_filename: str | None = None) -> ConsentRecord:
-    """Record one consent (API shape: recipient {organisation_id} or {domain}, categories,
-    purpose, given_at, valid_until, form_version, method, given_by)."""
-    gateway.load_for_write(actor, family_id)
-    if not isinstance(data, dict):
-        raise ValidationError({"_": "Stuur een JSON-object."})
-    if not actor.roles & CONSENT_ROLES:
-        raise Forbidden("Uw rol mag geen toestemming vastleggen.")
-    errors: dict[str, str] = {}
-    recipient = data.get("recipient") or {}
-    if not isinstance(recipient, dict):
-        recipient = {}
-    org_id = recipient.get("organisation_id")
-    domain = recipient.get("domain") or None
-    if org_id not in (None, ""):
-        org_id = as_id(org_id)
-        if org_id is None or db.session.get(Organisation, org_id) is None:
-            errors["recipient"] = "Onbekende organisatie als ontvanger."
-            org_id = None
-    else:
-        org_id = None
-    categories = data.get("categories")
-    given_at = _parse_dt(data.get("given_at"), "given_at", errors) or (None if "given_at" in errors else clock.now())
-    valid_until = _parse_dt(data.get("valid_until"), "valid_until", errors)
-    method = data.get("method")
-    purpose = data.get("purpose") or "zorg_en_ondersteuning"
-    problems = validate_consent(org_id, domain, categories, purpose, method, given_at, valid_until)
-    for key, message in problems.items():
-        errors.setdefault(key, message)
-    if given_at and given_at > clock.now() + timedelta(minutes=5):
-        errors.setdefault("given_at", "De toestemming kan niet in de toekomst gegeven zijn.")
-    form_version = as_text(data.get("form_version"), "form_version", 40)
-    errors.update(check_scan(scan, scan_mimetype))
-    if errors:
-        raise ValidationError(errors)
-    family, _ = gateway.load_for_write(actor, family_id)
-    if actor.organisation_id != family.registering_organisation_id:
+def _refuse_non_holder(actor, family: Family) -> None:
+    if not may_record_consent(actor, family):
         # only the data holder records what the parents agreed to share; otherwise a professional
         # could grant their own organisation access (break-the-glass without reason or review)
         raise Forbidden("Alleen de organisatie die het gezin aanmeldde, legt de toestemming van de ouders vast.",
                         audit={"action": "create", "user": actor, "object_type": "consent",
                                "family_pseudonym": family.pseudonym, "outcome": "denied",
                                "detail": "consent by a non-registering organisation refused"})
+
+
+def _consent_problems(parsed: ConsentIn, family: Family) -> tuple[dict[str, str], list[int]]:
+    """The rules of one consent beyond its fields' shapes: recipient, the policy's own checks,
+    not in the future, and who gave it (the family's parents; all of them when none is named)."""
+    errors: dict[str, str] = {}
+    org_id = parsed.recipient.organisation_id if parsed.recipient else None
+    if org_id is not None and db.session.get(Organisation, org_id) is None:
+        errors["recipient"] = "Onbekende organisatie als ontvanger."
+    given_at = parsed.given_at or clock.now()
+    for key, message in validate_consent(org_id, parsed.recipient.domain if parsed.recipient else None,
+                                         parsed.categories, parsed.purpose or "zorg_en_ondersteuning", parsed.method,
+                                         given_at, parsed.valid_until).items():
+        errors.setdefault(key, message)
+    if given_at > clock.now() + timedelta(minutes=5):
+        errors.setdefault("given_at", "De toestemming kan niet in de toekomst gegeven zijn.")
     parent_ids = {p.id for p in family.parents}
-    given_by = data.get("given_by")
-    if given_by in (None, "", []):
-        given_by = sorted(parent_ids)
-    elif (not isinstance(given_by, list) or any(as_id(x) is None for x in given_by)
-          or not {as_id(x) for x in given_by} <= parent_ids):
-        raise ValidationError({"given_by": "Kies de ouder(s) van dit gezin die toestemming gaven."})
+    given_by = parsed.given_by or sorted(parent_ids)
+    if not set(given_by) <= parent_ids:
+        errors["given_by"] = "Kies de ouder(s) van dit gezin die toestemming gaven."
+    return errors, given_by
+
+
+def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = None,
+                   scan_mimetype: str | None = None, scan_filename: str | None = None) -> ConsentRecord:
+    """Record one consent (API shape: recipient {organisation_id} or {domain}, categories,
+    purpose, given_at, valid_until, form_version, method, given_by)."""
+    gateway.load_for_write(actor, family_id)
+    parsed = parse(ConsentIn, data)
+    if not actor.roles & CONSENT_ROLES:
+        raise Forbidden("Uw rol mag geen toestemming vastleggen.")
+    family, _ = gateway.load_for_write(actor, family_id)
+    errors, given_by = _consent_problems(parsed, family)
+    errors.update(check_scan(scan, scan_mimetype))
+    if errors:
+        raise ValidationError(errors)
+    _refuse_non_holder(actor, family)
+    recipient = parsed.recipient
     record = ConsentRecord(
-        family_id=family.id, recipient_organisation_id=org_id, recipient_domain=domain,
-        categories=[c for c in CATEGORIES if c in set(categories)], purpose=purpose, given_at=given_at,
-        valid_until=valid_until, given_by=[as_id(x) for x in given_by], form_version=form_version, method=method,
-        preset=data.get("preset") or None, recorded_by_id=actor.id,
-        note=as_text(data.get("note"), "note", 2000), scan=scan or None,
+        family_id=family.id, recipient_organisation_id=recipient.organisation_id, recipient_domain=recipient.domain,
+        categories=[c for c in CATEGORIES if c in set(parsed.categories)],
+        purpose=parsed.purpose or "zorg_en_ondersteuning", given_at=parsed.given_at or clock.now(),
+        valid_until=parsed.valid_until, given_by=given_by, form_version=parsed.form_version, method=parsed.method,
+        preset=parsed.preset, recorded_by_id=actor.id, note=parsed.note, scan=scan or None,
         scan_mimetype=scan_mimetype if scan else None, scan_filename=scan_filename if scan else None,
     )
     db.session.add(record)
     db.session.flush()
+    target = f"org {recipient.organisation_id}" if recipient.organisation_id else f"domain {recipient.domain}"
     audit.record("create", user=actor, object_type="consent", object_id=record.id,
                  family_pseudonym=family.pseudonym, consent_ids=[record.id],
-                 detail=f"consent to {'org ' + str(org_id) if org_id else 'domain ' + str(domain)}: "
-                        f"{','.join(record.categories)} ({purpose})")
+                 detail=f"consent to {target}: {','.join(record.categories)} ({record.purpose})")
     return record
 
 
@@ -143,32 +125,23 @@ def record_preset(actor, family_id: int, preset_code: str, *, method: str, given
                   domains: list[str] | None = None) -> list[ConsentRecord]:
     """A preset (e.g. 'Kernteam IGP') as one consent per domain; the professional may narrow
     the categories and domains first."""
-    if not isinstance(preset_code, str):
-        raise ValidationError({"preset": "Kies een voorkeuze (tekst)."})
-    for name, value in (("categories", categories), ("domains", domains)):
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-            raise ValidationError({name: "Geef een lijst met codes."})
-    if not isinstance(method, str):
+    parsed = parse(PresetIn, {"preset": preset_code, "method": method, "given_at": given_at,
+                              "form_version": form_version, "categories": categories, "domains": domains})
+    if parsed.preset is None:
+        raise ValidationError({"preset": "Kies een voorkeuze."})
+    if parsed.method is None:
         raise ValidationError({"method": "Kies hoe de toestemming is gegeven."})
-    try:
-        preset = get_preset(preset_code)
-    except consent.PolicyError:
-        raise ValidationError({"preset": f"Onbekende voorkeuze '{preset_code}'."}) from None
-    chosen_categories = categories if categories is not None else list(preset.categories)
-    chosen_domains = domains if domains is not None else list(preset.domains)
+    preset = get_preset(parsed.preset)
+    chosen_categories = parsed.categories if parsed.categories is not None else list(preset.categories)
+    chosen_domains = parsed.domains if parsed.domains is not None else list(preset.domains)
     if not chosen_domains:
         raise ValidationError({"domains": "Kies ten minste één ontvanger."})
-    if any(d not in DOMAINS for d in chosen_domains):
-        raise ValidationError({"domains": "Onbekend domein."})
-    errors: dict[str, str] = {}
-    given = _parse_dt(given_at, "given_at", errors) or clock.now()
-    if errors:
-        raise ValidationError(errors)
+    given = parsed.given_at or clock.now()
     valid_until = preset.valid_until_from(given)
     return [record_consent(actor, family_id, {
         "recipient": {"domain": d}, "categories": chosen_categories, "purpose": preset.purpose,
-        "given_at": given.isoformat(), "valid_until": valid_until.isoformat(), "method": method,
-        "form_version": form_version, "preset": preset.code,
+        "given_at": given.isoformat(), "valid_until": valid_until.isoformat(), "method": parsed.method,
+        "form_version": parsed.form_version, "preset": preset.code,
     }) for d in chosen_domains]
 
 
@@ -429,10 +402,6 @@ def overview_for_parents(actor, family_id: int):
     from igp.sharing import related
 
     return view, related.consents(view, {o.id: o.name for o in organisations()}), entries
-
-
-def organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
 PRESET_CHOICES = [(p.code, p.label) for p in PRESETS]

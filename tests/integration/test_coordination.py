@@ -13,6 +13,7 @@ from igp.errors import ValidationError
 from igp.extensions import db
 from igp.families.models import Family
 from igp.handover.models import Handover
+from igp.mdo import services as mdo
 
 CONSENT = {"preset": "kernteam", "method": "schriftelijk", "given_at": "2026-11-23T10:00"}
 
@@ -224,9 +225,16 @@ def test_exit_with_outward_handover_follows_the_same_rules(network, register, ap
     assert _family(family.id).status == "uitgestroomd"
 
 
-def test_exit_with_open_actions_needs_confirmation(network, register, api, monkeypatch):
-    family = register(network.jvk)
-    monkeypatch.setattr(services, "open_actions_for_family", lambda family_id: 2)
+def test_exit_with_open_actions_needs_confirmation(network, register, api, clock):
+    family = register(network.jvk, consent=CONSENT)
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [
+        {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
+    for text in ("Schuldhulp aanvragen", "Huisbezoek plannen"):
+        mdo.add_outcome(network.chair, item.id, {"kind": "actie", "text": text, "owner_id": network.jvk.id,
+                                                  "due_date": "2026-12-15"})
+    db.session.commit()
     a = api(network.jvk)
     refused = a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "verhuisd"})
     assert refused.status_code == 422 and "2 open MDO-actie" in refused.get_json()["error"]["message"]

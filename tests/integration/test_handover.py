@@ -173,7 +173,7 @@ def test_feedback_completes_the_handover(family, network, api):
 
 
 def test_digest_is_sent_once_per_day(family, network, app, clock, db_session):
-    from igp.handover.services import send_digests
+    from igp.coordination.digest import send_digests
 
     network.jvk.email = "jvk@example.test"
     db_session.commit()
@@ -197,7 +197,7 @@ def test_digest_is_sent_once_per_day(family, network, app, clock, db_session):
 
 
 def test_rolled_back_work_mails_nobody(family, network, app, clock, db_session):
-    from igp.handover.services import send_digests
+    from igp.coordination.digest import send_digests
 
     network.jvk.email = "jvk@example.test"
     db_session.commit()

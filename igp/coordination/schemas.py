@@ -1,0 +1,68 @@
+"""The input of the coordination commands (coordinator, proposals, core team, absence, bulk
+reassignment, exit, knelpunten), one model each, shared by the forms and the API."""
+from pydantic import Field
+
+from consent import ROLES
+from igp.coordination import rules
+from igp.handover.rules import OUTWARD_TARGETS
+from igp.validation import Bool, Code, Date, Id, Ids, Input, Text
+
+
+class CoordinatorIn(Input):
+    """PUT /api/v1/families/{id}/coordinator; also a proposal to change it."""
+
+    user_id: Id = Field(None, title="Coördinator")
+    reason: Code(rules.ASSIGN_REASONS) = Field(None, title="Reden")
+    reason_text: Text(2000) = Field(None, title="Toelichting")
+
+
+class CoreTeamIn(Input):
+    user_id: Id = Field(None, title="Professional")
+    case_role: Code(ROLES) = Field(None, title="Rol bij dit gezin")
+
+
+class AbsenceIn(Input):
+    """POST /api/v1/absences and the absence form."""
+
+    required = ("from_", "to", "reason")
+
+    user_id: Id = Field(None, title="Wie is afwezig")
+    from_: Date = Field(None, alias="from", title="Van")
+    to: Date = Field(None, title="Tot en met")
+    reason: Code(rules.ABSENCE_REASONS) = Field(None, title="Reden")
+    substitute_id: Id = Field(None, title="Vervanger")
+
+
+class ReassignIn(Input):
+    """POST /api/v1/caseload/reassign: all or nothing."""
+
+    family_ids: Ids = Field(default_factory=list, title="Gezinnen")
+    to_user_id: Id = Field(None, title="Nieuwe coördinator")
+    reason: Code(rules.ASSIGN_REASONS) = Field(None, title="Reden")
+    reason_text: Text(2000) = Field(None, title="Toelichting")
+
+
+class ExitIn(Input):
+    """POST /api/v1/families/{id}/exit and the exit form."""
+
+    required = ("reason",)
+
+    reason: Code(rules.EXIT_REASONS) = Field(None, title="Reden uitstroom")
+    target: Code(OUTWARD_TARGETS) = Field(None, title="Overdracht naar")
+    target_name: Text(200) = Field(None, title="Naam ontvanger")
+    note: Text(4000) = Field(None, title="Toelichting")
+    confirm_open_actions: Bool = Field(False, title="Ook met open acties")
+
+
+class KnelpuntIn(Input):
+    required = ("kind", "description")
+    kind: Code(rules.KNELPUNT_KINDS) = Field(None, title="Soort knelpunt")
+    description: Text(4000) = Field(None, title="Beschrijving")
+    family_id: Id = Field(None, title="Gezin")
+
+
+class KnelpuntUpdateIn(Input):
+    required = ("status",)
+    status: Code(rules.KNELPUNT_STATUSES) = Field(None, title="Status")
+    assigned_to_id: Id = Field(None, title="Behandelaar")
+    resolution: Text(4000) = Field(None, title="Oplossing")

@@ -1,0 +1,232 @@
+"""The input of the family commands (aanmelding, corrections, intake, notes, search), one model
+each, shared by the forms and the API (igp.validation). What depends on today, a setting or the
+database is checked afterwards by the rules and the services."""
+import re
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from consent import CONSENT_METHODS, PRESETS
+from igp.families import rules
+from igp.handover.rules import MISSED_REASONS
+from igp.validation import Bool, Code, Codes, Date, DateTime, Id, Ids, Input, Integer, Text
+
+PHONE_RE = re.compile(r"^[0-9+()\-\s]{6,20}$")
+POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}\s?[A-Za-z]{2}$")
+MAX_TEXT = 4000
+
+
+class ParentPatchIn(Input):
+    """A parent as corrected: only the fields sent change."""
+
+    name: Text(200) = Field(None, title="Naam ouder")
+    birth_date: Date = Field(None, title="Geboortedatum ouder")
+    bsn: Text(20) = Field(None, title="BSN")
+    phone: Text(30) = Field(None, title="Telefoon")
+    address: Text(300) = Field(None, title="Adres")
+    postcode: Text(10) = Field(None, title="Postcode")
+    city: Text(100) = Field(None, title="Woonplaats")
+    preferred_language: Text(60) = Field(None, title="Voorkeurstaal")
+    interpreter_needed: Bool = Field(False, title="Tolk nodig")
+
+    @field_validator("bsn")
+    @classmethod
+    def _bsn(cls, value):
+        from igp.crypto import normalise_bsn
+
+        if value is None:
+            return None
+        if not rules.bsn_is_valid(value):
+            raise ValueError("Dit BSN is ongeldig: het voldoet niet aan de elfproef. Controleer de cijfers.")
+        return normalise_bsn(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value):
+        if value is not None and not PHONE_RE.match(value):
+            raise ValueError("Telefoon: alleen cijfers, spaties, +, - en haakjes (6 tot 20 tekens).")
+        return value
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, value):
+        if value is None:
+            return None
+        if not POSTCODE_RE.match(value):
+            raise ValueError("Postcode: vier cijfers en twee letters, bijvoorbeeld 1234 AB.")
+        compact = value.replace(" ", "").upper()
+        return f"{compact[:4]} {compact[4:]}"
+
+
+class ParentIn(ParentPatchIn):
+    """A parent at the aanmelding: the name is required."""
+
+    name: Text(200) = Field(None, title="Naam ouder", validate_default=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value):
+        if value is None:
+            raise ValueError("Naam ouder is verplicht.")
+        return value
+
+
+class ChildIn(Input):
+    name: Text(200) = Field(None, title="Naam kind")
+    birth_date: Date = Field(None, title="Geboortedatum kind", validate_default=True)
+    gestational_age_weeks: Integer(20, 44) = Field(None, title="Zwangerschapsduur (weken)")
+    gestational_age_days: Integer(0, 6) = Field(None, title="Zwangerschapsduur (dagen)")
+    birth_weight_grams: Integer(300, 6500) = Field(None, title="Geboortegewicht (gram)")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth(cls, value):
+        if value is None:
+            raise ValueError("Geboortedatum kind is verplicht.")
+        return value
+
+
+class ChildPatchIn(ChildIn):
+    birth_date: Date = Field(None, title="Geboortedatum kind")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth(cls, value):
+        return value
+
+
+class ReferrerIn(Input):
+    type: Code(rules.REFERRER_TYPES) = Field(None, title="Soort verwijzer")
+    name: Text(200) = Field(None, title="Naam verwijzer")
+    organisation: Text(200) = Field(None, title="Organisatie verwijzer")
+    contact: Text(200) = Field(None, title="Contactgegevens verwijzer")
+
+
+class ScreeningIn(Input):
+    instrument: Code(rules.SCREENING_INSTRUMENTS) = Field(None, title="Screeningsinstrument")
+    result: Text(MAX_TEXT) = Field(None, title="Screeningsuitslag")
+
+
+class OverrideIn(Input):
+    reason: Text(2000) = Field(None, title="Reden afwijking doelgroep")
+
+
+class ConsentChoiceIn(Input):
+    preset: Code([p.code for p in PRESETS]) = Field(None, title="Toestemming (voorkeuze)")
+    method: Code(CONSENT_METHODS) = Field(None, title="Hoe de toestemming is gegeven")
+    given_at: DateTime = Field(None, title="Gegeven op")
+    form_version: Text(40) = Field(None, title="Versie formulier")
+
+
+def _object(value: Any, label: str) -> Any:
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(f"{label}: geef een object.")
+    return value
+
+
+class AanmeldingIn(Input):
+    """POST /api/v1/families and the aanmelding form."""
+
+    poli: Text(30) = Field(None, title="Poli")
+    phase: Code(rules.PHASES) = Field(None, title="Fase")
+    referred_at: DateTime = Field(None, title="Aangemeld op")
+    referrer: ReferrerIn | None = Field(None, title="Verwijzer")
+    reason: Text(MAX_TEXT) = Field(None, title="Reden van aanmelding")
+    vulnerabilities: Codes(rules.VULNERABILITIES) = Field(default_factory=list, title="Kwetsbaarheden")
+    vulnerability_note: Text(MAX_TEXT) = Field(None, title="Toelichting")
+    medical_reasons: Codes(rules.MEDICAL_REASONS) = Field(default_factory=list, title="Medische redenen")
+    high_risk: Bool = Field(False, title="Hoog risico")
+    non_primary: Codes(rules.NON_PRIMARY) = Field(default_factory=list, title="Niet-primaire situatie")
+    screening: ScreeningIn | None = Field(None, title="Screening")
+    parents: list[ParentIn] | None = Field(None, title="Ouders")
+    expected_due_date: Date = Field(None, title="Uitgerekende datum")
+    children: list[ChildIn] | None = Field(None, title="Kinderen")
+    support_question: Text(1000) = Field(None, title="Hulpvraag voor informele steun")
+    target_group_override: OverrideIn | None = Field(None, title="Afwijking doelgroep")
+    link_to_family_id: Id = Field(None, title="Koppelen")
+    confirm_new: Bool = Field(False, title="Toch een nieuw gezin")
+    consent: ConsentChoiceIn | None = Field(None, title="Toestemming")
+
+    @field_validator("referrer", mode="before")
+    @classmethod
+    def _referrer(cls, value):
+        return _object(value, "Verwijzer") or {}
+
+    @field_validator("screening", mode="before")
+    @classmethod
+    def _screening(cls, value):
+        return _object(value, "Screening")
+
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _consent(cls, value):
+        return _object(value, "Toestemming")
+
+    @field_validator("target_group_override", mode="before")
+    @classmethod
+    def _override(cls, value):
+        if isinstance(value, str):   # a form sends the reason itself
+            return {"reason": value} if value.strip() else None
+        return _object(value, "Reden afwijking doelgroep")
+
+    @field_validator("parents", "children", mode="before")
+    @classmethod
+    def _lists(cls, value, info):
+        if value in (None, ""):
+            return None
+        if not isinstance(value, list):
+            raise ValueError("Geef een lijst." if info.field_name == "parents" else "Kinderen: geef een lijst.")
+        return value
+
+
+class FamilyUpdateIn(Input):
+    """PATCH /api/v1/families/{id}: only the fields sent change."""
+
+    version: Id = Field(None, title="Versie")
+    parents: list[ParentPatchIn] | None = Field(None, title="Ouders")
+    children: list[ChildPatchIn] | None = Field(None, title="Kinderen")
+    phase: Code(rules.PHASES) = Field(None, title="Fase")
+    expected_due_date: Date = Field(None, title="Uitgerekende datum")
+    support_question: Text(1000) = Field(None, title="Hulpvraag voor informele steun")
+
+    @model_validator(mode="after")
+    def _version(self):
+        if self.version is None:
+            raise ValueError("Geef de versie mee die u zag (version).")
+        return self
+
+
+class IntakeIn(Input):
+    """POST /api/v1/families/{id}/intake and the intake form."""
+
+    type: Code(rules.INTAKE_TYPES) = Field(None, title="Soort intake")
+    location: Code(rules.INTAKE_LOCATIONS) = Field(None, title="Locatie")
+    planned_at: DateTime = Field(None, title="Gepland op")
+    held_at: DateTime = Field(None, title="Gehouden op")
+    participants: Ids = Field(default_factory=list, title="Deelnemers")
+    report: Text(20000) = Field(None, title="Verslag")
+    outcome: Code(rules.INTAKE_OUTCOMES) = Field(None, title="Uitkomst")
+    plan: Text(20000) = Field(None, title="Plan")
+    missed_reason: Code(MISSED_REASONS) = Field(None, title="Reden termijn niet gehaald")
+    missed_text: Text(2000) = Field(None, title="Toelichting termijn")
+
+
+class NoteIn(Input):
+    category: Text(40) = Field(None, title="Categorie")
+    text: Text(10000) = Field(None, title="Aantekening")
+    emergency: Bool = Field(False, title="Noodnotitie")
+
+
+class SearchIn(Input):
+    """POST /api/v1/families/search: {"bsn"}, {"name", "birth_date"} or {"pseudonym"}."""
+
+    pseudonym: Text(20) = Field(None, title="Pseudoniem")
+    bsn: Text(20) = Field(None, title="BSN")
+    name: Text(200) = Field(None, title="Naam")
+    birth_date: Date = Field(None, title="Geboortedatum")
+
+
+class OverrideReasonIn(Input):
+    reason: Text(2000) = Field(None, title="Reden")
