@@ -93,3 +93,14 @@ def parse_local_datetime(text: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=AMSTERDAM)
     return value.astimezone(timezone.utc)
+
+
+def iso(value) -> str | None:
+    """A date or time as the API writes it: ISO 8601, times in UTC with a Z."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

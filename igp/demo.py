@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from igp.admin.services import create_poli
 from igp.auth.models import User
 from igp.auth.services import create_organisation, create_user
+from igp.demo_families import load_absences, load_families, load_mdo
 from igp.errors import ValidationError
 from igp.extensions import db
 
@@ -59,7 +60,6 @@ def demo_users() -> list[User] | None:
 
 def load_demo() -> list[User]:
     users = load_base()
-    from igp.demo_families import load_absences, load_families, load_mdo
 
     load_families()
     load_mdo()

@@ -9,8 +9,22 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from igp import clock
+from igp.admin.services import add_poli_team_member
 from igp.auth.models import User
+from igp.coordination.services import record_absence
 from igp.extensions import db
+from igp.families.services import aanmelden, plan_or_record_intake
+from igp.handover.services import open_inward, record_event, record_feedback
+from igp.mdo.services import (
+    accept_proposal,
+    add_outcome,
+    create_meeting,
+    create_series,
+    finalise,
+    mark_not_discussed,
+    record_attendance,
+    request_discussion,
+)
 
 FIRST = ["Sanne", "Fatima", "Noor", "Emma", "Yasmina", "Lisa", "Aylin", "Priya", "Julia", "Sara", "Amal", "Iris",
          "Mila", "Nadia", "Lotte", "Esra", "Fleur", "Hanna", "Zeynep", "Maud"]
@@ -39,9 +53,6 @@ def _user(username: str) -> User:
 
 
 def load_families(count: int = 40, seed: int = 2026) -> int:
-    from igp.families.services import aanmelden, plan_or_record_intake
-    from igp.handover.services import record_event, record_feedback
-
     rng = random.Random(seed)
     now = clock.now()
     today = clock.today()
@@ -108,8 +119,6 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
                 held = {"held_at": planned.isoformat(), "report": "Kennismaking met het gezin; hulpvraag besproken.",
                         "outcome": "actief" if rng.random() < 0.85 else "geen_hulp_gewenst",
                         "plan": "Wekelijks contact met de jeugdverpleegkundige; maatschappelijk werk voor financiën."}
-                from igp.handover.services import open_inward
-
                 handover = open_inward(family.id)
                 if handover is not None and clock.local_date(planned) > handover.deadline:
                     held["missed_reason"] = rng.choice(["capaciteit", "gezin_wil_later", "gezin_niet_bereikbaar"])
@@ -120,8 +129,6 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
                 if rng.random() < 0.5:
                     record_feedback(coordinator, family.id, {"recipient": "gezin", "method": "telefoon"})
         if i % 9 == 0 and family.status != "uitgestroomd":
-            from igp.mdo.services import request_discussion
-
             request_discussion(actor if actor.id == coordinator.id else coordinator, family.id,
                                "Is inzet van maatschappelijk werk voor de schulden nodig?")
     db.session.flush()
@@ -130,17 +137,6 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
 
 def load_mdo() -> None:
     """A weekly POP-poli MDO series (meetings for the coming weeks) and one finished MDO."""
-    from igp.admin.services import add_poli_team_member
-    from igp.mdo.services import (
-        accept_proposal,
-        add_outcome,
-        create_meeting,
-        create_series,
-        finalise,
-        mark_not_discussed,
-        record_attendance,
-    )
-
     chair = _user("mdo.dejong")
     planner = _user("planner.kok")
     members = [_user(u).id for u in ("jvk.smit", "jvk.elamrani", "sw.mulder", "mmw.jansen", "ja.peters",
@@ -175,8 +171,6 @@ def load_mdo() -> None:
 
 
 def load_absences() -> None:
-    from igp.coordination.services import record_absence
-
     planner = _user("planner.kok")
     today = clock.today()
     record_absence(planner, {"user_id": _user("jvk.visser").id, "from": (today - timedelta(days=1)).isoformat(),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
+from igp.errors import ValidationError
+
 MAX_ID = 2_147_483_647
 
 
@@ -32,8 +34,6 @@ class IdConverter(IntegerConverter):
 def as_text(value, field: str, limit: int = 4000) -> str | None:
     """Free text from outside: None when empty; a ValidationError naming the field when it is
     not text or too long."""
-    from igp.errors import ValidationError
-
     if value is None or value == "":
         return None
     if not isinstance(value, str):

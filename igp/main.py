@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from igp.auth import access
 from igp.extensions import db
+from igp.notifications.services import unread_count
 
 bp = Blueprint("main", __name__)
 
@@ -47,8 +48,6 @@ def navigation() -> list[dict]:
         href = url_for(endpoint)
         label_text = label
         if endpoint == "notifications.index":
-            from igp.notifications.services import unread_count
-
             unread = unread_count(current_user.id)
             label_text = f"{label} ({unread})" if unread else label
         items.append({"href": href, "label": label_text, "current": request.endpoint == endpoint})

@@ -7,8 +7,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from igp import PROJECT_ROOT
 from igp.extensions import db
+from igp.paths import PROJECT_ROOT
 
 
 @lru_cache(maxsize=1)

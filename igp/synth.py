@@ -28,6 +28,7 @@ from igp.auth.models import Organisation, User, UserRole
 from igp.auth.services import hash_password
 from igp.coordination.models import Absence, CoreTeamMember
 from igp.crypto import bsn_index, name_birth_index
+from igp.demo import load_base
 from igp.extensions import db
 from igp.families.models import Child, Family, FamilyNote, Intake, Parent, Referral
 from igp.families.rules import PSEUDONYM_ALPHABET, add_months
@@ -87,8 +88,6 @@ class Staff:
 
 def _staff(n_families: int, rng: random.Random) -> Staff:
     """The demo organisations and users, plus enough nurses and professionals for the caseload."""
-    from igp.demo import load_base
-
     if not db.session.scalar(select(func.count()).select_from(User)):
         load_base()
     orgs = {o.domain: o for o in db.session.scalars(select(Organisation).order_by(Organisation.id))}

@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
-from igp import bounds
+from igp import bounds, clock
 from igp.errors import ValidationError
 
 MAX_ID = 2**31 - 1
@@ -52,7 +52,6 @@ def _error(kind: str, message: str, **context) -> PydanticCustomError:
 
 def Text(limit: int = MAX_TEXT) -> Any:  # noqa: N802 (a type, used in annotations)
     """Text of at most `limit` characters, stripped; empty text is None."""
-
     def check(value):
         if value is None:
             return None
@@ -141,8 +140,6 @@ Date = Annotated[date | None, BeforeValidator(_date),
 def _datetime(value):
     """ISO 8601 date and time; without an offset it is Europe/Amsterdam; a date alone is the
     start of that day in Amsterdam. Returned as an aware UTC datetime."""
-    from igp import clock
-
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -186,7 +183,6 @@ Bool = Annotated[bool, BeforeValidator(_bool), WithJsonSchema({"type": "boolean"
 
 def Integer(low: int, high: int) -> Any:  # noqa: N802
     """A whole number from `low` to `high` (also as text, as a form sends it); empty is None."""
-
     def check(value):
         if value in (None, ""):
             return None

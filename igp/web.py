@@ -35,9 +35,13 @@ from consent import CATEGORY_LABELS, DOMAIN_LABELS, ROLE_LABELS
 from igp import clock
 from igp.audit import services as audit
 from igp.auth import access
+from igp.auth.models import User
+from igp.auth.services import resolve_token
 from igp.crypto import UnstorableText
 from igp.errors import ServiceError, ValidationError
-from igp.extensions import db, login_manager
+from igp.extensions import db, limiter, login_manager
+from igp.main import navigation
+from igp.schema import schema_state
 
 log = logging.getLogger("igp.web")
 
@@ -134,7 +138,6 @@ def register_web(app) -> None:
     def load_user(user_id: str):
         if access.is_api_request():
             return None  # the API authenticates by bearer token only (no cookie, no CSRF risk)
-        from igp.auth.models import User
 
         try:
             raw_id, version = user_id.split(":")
@@ -152,7 +155,6 @@ def register_web(app) -> None:
         header = req.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        from igp.auth.services import resolve_token
 
         user, reason = resolve_token(header.removeprefix("Bearer ").strip())
         if user is None:
@@ -251,8 +253,6 @@ def register_web(app) -> None:
 
     @app.context_processor
     def _layout():
-        from igp.main import navigation
-
         return {"nav_items": navigation(), "igp_name": current_app.config["IGP_NAME"],
                 "dev_mode": current_app.config["IGP_ENV"] == "development",
                 "totp_relaxed": not current_app.config["REQUIRE_TOTP"]}
@@ -286,7 +286,6 @@ def _retry_after_seconds() -> int:
     import math
     import time
 
-    from igp.extensions import limiter
 
     try:
         limit = limiter.current_limit
@@ -379,7 +378,6 @@ def _check_schema():
         return None
     if request.endpoint == "static":
         return None
-    from igp.schema import schema_state
 
     state = schema_state()
     if state == "current":

@@ -12,6 +12,8 @@ from igp.admin.views import bp
 from igp.auth import access
 from igp.errors import ValidationError
 from igp.extensions import db
+from igp.sharing import gateway
+from igp.sharing import services as sharing
 from igp.workdays import HOLIDAY_CODES, HOLIDAY_LABELS, WorkCalendar
 
 
@@ -77,9 +79,6 @@ def calendar():
 @bp.route("/need-to-know", methods=["GET", "POST"])
 @access.roles("beheerder")
 def need_to_know():
-    from igp.sharing import gateway
-    from igp.sharing import services as sharing
-
     if request.method == "POST":
         try:
             table = {role: request.form.getlist(f"role_{role}") for role in consent.ROLES}

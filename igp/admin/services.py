@@ -7,10 +7,14 @@ import re
 from sqlalchemy import func, select
 
 import consent
+from igp import clock
 from igp.admin.models import Poli, PoliTeamMember, Setting
 from igp.audit import services as audit
+from igp.auth.models import User
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
+from igp.ids import as_id
+from igp.workdays import HOLIDAY_CODES, WorkCalendar
 
 POLI_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,29}$")
 
@@ -70,7 +74,6 @@ def work_calendar():
     """The IGP's working-day calendar (holidays switched off, extra closing days)."""
     from datetime import date
 
-    from igp.workdays import WorkCalendar
 
     value = get_setting("calendar") or {}
     return WorkCalendar(disabled_holidays=frozenset(value.get("disabled_holidays", [])),
@@ -86,7 +89,6 @@ def set_calendar(*, disabled_holidays: list[str] | None = None, add_closing: lis
     """Change the calendar (a beheerder): switch holidays off/on, add or remove closing days."""
     from datetime import date
 
-    from igp.workdays import HOLIDAY_CODES
 
     value = dict(get_setting("calendar") or {"disabled_holidays": [], "closing_days": []})
     errors = {}
@@ -230,9 +232,6 @@ def _require_team_keeper(actor) -> None:
 def add_poli_team_member(actor, poli_code: str, user_id) -> PoliTeamMember:
     """Adding someone to a poli's kernteam lets their MDO attendance count as involvement with
     the families on that poli's agendas (under consent): a security decision, logged."""
-    from igp.auth.models import User
-    from igp.ids import as_id
-
     _require_team_keeper(actor)
     poli = find_poli(poli_code)
     if poli is None:
@@ -254,8 +253,6 @@ def add_poli_team_member(actor, poli_code: str, user_id) -> PoliTeamMember:
 
 
 def remove_poli_team_member(actor, member_id: int, poli_code: str | None = None) -> PoliTeamMember:
-    from igp import clock
-
     _require_team_keeper(actor)
     member = db.session.get(PoliTeamMember, member_id)
     if member is None or member.removed_at is not None or (poli_code is not None and member.poli.code != poli_code):

@@ -3,11 +3,7 @@
 Authentication: `POST /api/v1/auth/token` returns a bearer token; send it as
 `Authorization: Bearer <token>`. Every error is `{"error": {"code", "message"}}`.
 """
-from flask import Blueprint
+from igp.api import auth, families, openapi, reports, work  # noqa: F401  (the routes register on bp)
+from igp.api.blueprint import bp
 
-from igp.extensions import csrf
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-
-from igp.api import auth, families, openapi, reports, work  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

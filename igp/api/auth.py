@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from igp.api import bp
-from igp.api.common import iso, json_body
+from igp.api.blueprint import bp
+from igp.api.common import json_body
 from igp.auth import access
 from igp.auth import services as auth
+from igp.clock import iso
 from igp.errors import ValidationError
 from igp.extensions import db, limiter
 from igp.web import api_error

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 from flask import request
 
-from igp import clock
 from igp.errors import ValidationError
 
 
@@ -28,11 +26,3 @@ def page_arg(name: str = "page") -> int:
     return int(raw)
 
 
-def iso(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return clock.as_utc(value).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)

@@ -4,14 +4,21 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from igp.api import bp
-from igp.api.common import iso, json_body, page_arg
+from igp import clock
+from igp.admin.services import work_calendar
+from igp.api.blueprint import bp
+from igp.api.common import json_body, page_arg
 from igp.auth import access
+from igp.clock import iso
 from igp.coordination import services as coordination
-from igp.errors import UsePost, ValidationError
+from igp.errors import NotFound, UsePost, ValidationError
 from igp.families import services
 from igp.families.overview import consent_json, family_page, handover_json, page_json
 from igp.handover import services as handover
+from igp.handover.rules import workdays_left
+from igp.mdo.services import request_discussion
+from igp.retention.services import erase
+from igp.sharing import gateway, related
 from igp.sharing import services as sharing
 
 READ_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
@@ -50,9 +57,6 @@ def create_family():
     family = result.family
     current = handover.current_handover(family.id, "in")
     signal = handover.signal_of(current) if current else None
-    from igp import clock
-    from igp.admin.services import work_calendar
-    from igp.handover.rules import workdays_left
 
     left = workdays_left(current.deadline, clock.today(), work_calendar()) if current and not current.closed_at else None
     body = {
@@ -199,8 +203,6 @@ def propose_coordinator(family_id: int):
 @bp.route("/families/<int:family_id>/coordinator/proposals", methods=["GET"])
 @access.roles(*READ_ROLES)
 def coordinator_proposals(family_id: int):
-    from igp.sharing import gateway, related
-
     view = gateway.read_family(current_user, family_id, access="api", audit_read=False)
     return jsonify({"items": [{"id": p.id, "proposed_user": p.proposed_user, "proposed_by": p.proposed_by,
                                "reason": p.reason, "reason_text": p.reason_text, "created_at": iso(p.created_at)}
@@ -211,8 +213,6 @@ def coordinator_proposals(family_id: int):
 @access.roles(*WRITE_ROLES)
 def decide_coordinator_proposal(proposal_id: int, decision: str):
     if decision not in ("accept", "decline"):
-        from igp.errors import NotFound
-
         raise NotFound("Gebruik /accept of /decline.")
     row = coordination.decide_proposal(current_user, proposal_id, decision == "accept")
     return jsonify(_proposal_json(row))
@@ -246,8 +246,6 @@ def exit_family(family_id: int):
 @bp.route("/families/<int:family_id>/mdo-request", methods=["POST"])
 @access.roles(*WRITE_ROLES + ("mdo_voorzitter",))
 def request_mdo(family_id: int):
-    from igp.mdo.services import request_discussion
-
     family = request_discussion(current_user, family_id, json_body().get("question"))
     return jsonify({"id": family.id, "mdo_requested_at": iso(family.mdo_requested_at)})
 
@@ -257,9 +255,6 @@ def request_mdo(family_id: int):
 def handover_event(family_id: int):
     event = services.record_handover_step(current_user, family_id, json_body())
     current = event.handover
-    from igp import clock
-    from igp.admin.services import work_calendar
-    from igp.handover.rules import workdays_left
 
     left = workdays_left(current.deadline, clock.today(), work_calendar()) if not current.closed_at else None
     return jsonify({"event": {"type": event.event_type, "at": iso(event.at), "on_behalf_of_id": event.on_behalf_of_id},
@@ -277,7 +272,5 @@ def handover_feedback(family_id: int):
 @bp.route("/families/<int:family_id>", methods=["DELETE"])
 @access.roles("privacy_officer")
 def erase_family(family_id: int):
-    from igp.retention.services import erase
-
     pseudonym = erase(current_user, family_id, json_body().get("reason"))
     return jsonify({"erased": pseudonym})

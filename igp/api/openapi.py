@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from consent import CATEGORIES, CONSENT_METHODS, DOMAINS, PURPOSES
-from igp.api import bp
+from igp.api.blueprint import bp
 from igp.auth import access
 from igp.families import rules as family_rules
 from igp.handover import rules as handover_rules

@@ -2,7 +2,7 @@
 from flask import jsonify
 from flask_login import current_user
 
-from igp.api import bp
+from igp.api.blueprint import bp
 from igp.auth import access
 from igp.reporting import services
 

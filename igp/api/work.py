@@ -4,11 +4,14 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from igp.api import bp
-from igp.api.common import iso, json_body, page_arg
+from igp.admin import services as admin
+from igp.api.blueprint import bp
+from igp.api.common import json_body, page_arg
 from igp.auth import access
+from igp.clock import iso
 from igp.coordination import services as coordination
-from igp.errors import ValidationError
+from igp.errors import NotFound, ValidationError
+from igp.families import duplicates as queue
 from igp.handover import services as handover
 from igp.ids import as_id
 from igp.mdo import readmodels
@@ -232,9 +235,6 @@ def update_action(action_id: int):
 @bp.route("/polis/<code>/team", methods=["GET"])
 @access.roles(*CASE_ROLES)
 def poli_team(code: str):
-    from igp.admin import services as admin
-    from igp.errors import NotFound
-
     poli = admin.find_poli(code)
     if poli is None:
         raise NotFound("Deze poli bestaat niet.")
@@ -246,8 +246,6 @@ def poli_team(code: str):
 @bp.route("/polis/<code>/team", methods=["POST"])
 @access.roles("planner", "beheerder")
 def add_poli_team_member(code: str):
-    from igp.admin import services as admin
-
     member = admin.add_poli_team_member(current_user, code, json_body().get("user_id"))
     return jsonify({"id": member.id, "user_id": member.user_id, "poli": member.poli.code}), 201
 
@@ -255,8 +253,6 @@ def add_poli_team_member(code: str):
 @bp.route("/polis/<code>/team/<int:member_id>", methods=["DELETE"])
 @access.roles("planner", "beheerder")
 def remove_poli_team_member(code: str, member_id: int):
-    from igp.admin import services as admin
-
     admin.remove_poli_team_member(current_user, member_id, poli_code=code)
     return "", 204
 
@@ -266,8 +262,6 @@ def remove_poli_team_member(code: str, member_id: int):
 @bp.route("/duplicates", methods=["GET"])
 @access.roles("planner", "privacy_officer")
 def duplicates():
-    from igp.families import duplicates as queue
-
     return jsonify({"items": [{"id": c.id, "new_family_id": c.new_family_id, "existing_family_id": c.existing_family_id,
                                "new_pseudonym": c.new_pseudonym, "existing_pseudonym": c.existing_pseudonym,
                                "match": c.match, "created_at": iso(c.created_at)} for c in queue.queue(current_user)]})
@@ -276,7 +270,5 @@ def duplicates():
 @bp.route("/duplicates/<int:candidate_id>/resolve", methods=["POST"])
 @access.roles("planner", "privacy_officer")
 def resolve_duplicate(candidate_id: int):
-    from igp.families import duplicates as queue
-
     row = queue.resolve(current_user, candidate_id, json_body())
     return jsonify({"id": row.id, "resolution": row.resolution, "resolved_at": iso(row.resolved_at)})

@@ -9,6 +9,7 @@ from flask_login import current_user, logout_user
 from markupsafe import Markup
 
 from igp import clock
+from igp.audit import services as audit
 from igp.auth import access
 from igp.auth import services as auth
 from igp.auth.forms import LoginForm, PasswordChangeForm, TotpForm
@@ -169,8 +170,6 @@ def account():
             except ValidationError as exc:
                 form.new.errors.append(exc.errors["password"])
             else:
-                from igp.audit import services as audit
-
                 audit.record("update", object_type="user", object_id=user.id, detail="password changed")
                 db.session.flush()
                 sign_in_session(user)  # other sessions end: the version changed

@@ -20,10 +20,16 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from igp import clock
+from igp.admin.services import get_setting, set_setting
 from igp.audit import services as audit
+from igp.auth.models import User, UserRole
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families.models import Child, DuplicateCandidate, Family, Parent
+from igp.mdo.models import AgendaItem
+from igp.notifications.services import notify
+from igp.sharing import gateway
+from igp.sharing.models import ConsentRecord
 
 RESOLUTIONS = {"samenvoegen": "Samenvoegen met het bestaande gezin", "verschillend": "Verschillende gezinnen"}
 ACTIVE = ("aangemeld", "in_intake", "actief")
@@ -55,9 +61,6 @@ def scan(batch: int = 5000) -> tuple[int, int]:
     """Look at the registrations since the last scan: a match (BSN, or name + birth date) with a
     family whose NAW the registering user may not see is queued, once per pair, and the planners
     of both organisations and the privacy officers are told. Returns (checked, queued)."""
-    from igp.admin.services import get_setting, set_setting
-    from igp.sharing import gateway
-
     last = int(get_setting("duplicates_scanned_to") or 0)
     families = list(db.session.scalars(select(Family).where(Family.id > last).order_by(Family.id).limit(batch)))
     queued = 0
@@ -85,9 +88,6 @@ def _queued(new_id: int, existing_id: int) -> bool:
 
 
 def _queue(family: Family, existing: Family, match: str) -> None:
-    from igp.auth.models import User, UserRole
-    from igp.notifications.services import notify
-
     row = DuplicateCandidate(new_family_id=family.id, existing_family_id=existing.id, new_pseudonym=family.pseudonym,
                              existing_pseudonym=existing.pseudonym, match=match,
                              registering_organisation_id=family.registering_organisation_id,
@@ -243,9 +243,6 @@ def merge(actor, source_id: int, target_id: int) -> Family:
 def _tell_the_data_holder(source: Family, target: Family) -> None:
     """The registering user of the merged registration gains nothing by the merge; the coordinator
     and the registering organisation's planners hear of it and may add them to the core team."""
-    from igp.auth.models import User, UserRole
-    from igp.notifications.services import notify
-
     planners = set(db.session.scalars(select(User.id).join(UserRole, UserRole.user_id == User.id).where(
         UserRole.role == "planner", User.organisation_id == target.registering_organisation_id)))
     recipients = planners | ({target.coordinator_id} if target.coordinator_id else set())
@@ -257,8 +254,6 @@ def _tell_the_data_holder(source: Family, target: Family) -> None:
 
 
 def source_consents(family_id: int):
-    from igp.sharing.models import ConsentRecord
-
     return list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family_id)))
 
 
@@ -288,8 +283,6 @@ def _merge_people(source: Family, target: Family) -> dict[int, int]:
 
 
 def _move_agenda_items(source: Family, target: Family) -> None:
-    from igp.mdo.models import AgendaItem
-
     target_meetings = set(db.session.scalars(select(AgendaItem.meeting_id).where(AgendaItem.family_id == target.id)))
     for item in db.session.scalars(select(AgendaItem).where(AgendaItem.family_id == source.id)):
         if item.meeting_id not in target_meetings:

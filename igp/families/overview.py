@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 from igp import clock
 from igp.admin.services import work_calendar
-from igp.api.common import iso
+from igp.clock import iso
 from igp.coordination import rules as coordination_rules
 from igp.coordination import services as coordination
+from igp.extensions import db
+from igp.families.models import Family
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
 from igp.sharing import gateway, related
@@ -43,8 +45,6 @@ class FamilyPage:
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
     view = gateway.read_family(user, family_id, access=access)
-    from igp.extensions import db
-    from igp.families.models import Family
 
     family = db.session.get(Family, view.id)
     kinds = gateway.involvement(user, family)

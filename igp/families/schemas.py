@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from consent import CONSENT_METHODS, PRESETS
+from igp.crypto import normalise_bsn
 from igp.families import rules
 from igp.handover.rules import MISSED_REASONS
 from igp.validation import Bool, Code, Codes, Date, DateTime, Id, Ids, Input, Integer, Text
@@ -32,8 +33,6 @@ class ParentPatchIn(Input):
     @field_validator("bsn")
     @classmethod
     def _bsn(cls, value):
-        from igp.crypto import normalise_bsn
-
         if value is None:
             return None
         if not rules.bsn_is_valid(value):

@@ -13,11 +13,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union
 from sqlalchemy.orm.exc import StaleDataError
 
+from consent import CATEGORIES
 from igp import bounds, clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
 from igp.auth.models import User
+from igp.coordination.services import assign_default
 from igp.crypto import bsn_index, name_birth_index, normalise_bsn
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
@@ -34,9 +36,12 @@ from igp.families.models import (
 from igp.families.schemas import AanmeldingIn
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
+from igp.handover.rules import MISSED_REASONS
+from igp.handover.services import intake_changed, open_inward, start_for_referral
 from igp.ids import as_id
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for
+from igp.sharing.services import record_preset
 from igp.validation import parse
 
 REGISTERING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
@@ -523,9 +528,6 @@ def aanmelden(user, data: dict) -> RegistrationResult:
     """The whole aanmelding as the form and the API do it: validate everything, register (or
     link to a duplicate), record the parents' consent from a preset when given, and give the
     family its default coordinator. One transaction; any refusal leaves nothing behind."""
-    from igp.coordination.services import assign_default
-    from igp.sharing.services import record_preset
-
     parsed = parse_aanmelding(data)
     consent_choice = parsed.extra.get("consent")
     result = register_family(user, parsed)
@@ -568,8 +570,6 @@ def record_handover_step(user, family_id: int, data: dict):
 
 def after_referral(user, family: Family, referral: Referral) -> None:
     """Hook for what follows an aanmelding (the warm handover starts here)."""
-    from igp.handover.services import start_for_referral
-
     start_for_referral(user, family, referral)
 
 
@@ -596,8 +596,6 @@ def add_note(user, family_id: int, category: str, text: str, *, emergency: bool 
     """A note in one data category. ``emergency``: a noodnotitie under an open break-the-glass,
     the one write emergency access allows (in a category it opened); it is linked to that
     break-the-glass for the privacy officer's review."""
-    from consent import CATEGORIES
-
     gateway.load_for_write(user, family_id)
     if not isinstance(category, str) or category not in CATEGORIES or category in ("naw", "mdo_notulen"):
         raise ValidationError({"category": "Kies een geldige categorie voor de aantekening."})
@@ -647,7 +645,6 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
     report = _text(data, "report", errors, "report", limit=20000, label="Verslag")
     outcome = _code(data, "outcome", rules.INTAKE_OUTCOMES, errors, "outcome", "Uitkomst")
     plan = _text(data, "plan", errors, "plan", limit=20000, label="Plan")
-    from igp.handover.rules import MISSED_REASONS
 
     missed_reason = _code(data, "missed_reason", MISSED_REASONS, errors, "missed_reason",
                           "Reden termijn niet gehaald")
@@ -689,8 +686,6 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
     if not any(data.get(k) not in (None, "", []) for k in INTAKE_FIELDS):
         errors.add("_", "Vul ten minste één gegeven van de intake in.")
     if held_at and "held_at" not in errors:
-        from igp.handover.services import open_inward
-
         handover = open_inward(family.id)
         if handover is not None and clock.local_date(held_at) > handover.deadline:
             if not missed_reason:
@@ -723,7 +718,6 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
     audit.record("create" if created else "update", user=user, object_type="intake", object_id=intake.id,
                  family_pseudonym=family.pseudonym, shown=needs or None, on_behalf_of_id=on_behalf_of_id,
                  detail="intake " + ("held" if intake.held_at else "planned" if intake.planned_at else "updated"))
-    from igp.handover.services import intake_changed
 
     try:
         intake_changed(user, family, intake, planned_now=planned_at is not None and before_planned != planned_at,

@@ -10,18 +10,20 @@ from flask_wtf import FlaskForm
 from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS, PURPOSE_LABELS, REASON_LABELS
 from igp import clock
 from igp.admin.services import list_polis
+from igp.audit.services import ACTION_LABELS
 from igp.auth import access
 from igp.auth import services as auth_services
 from igp.coordination import services as coordination
-from igp.errors import UsePost, ValidationError
+from igp.errors import Conflict, UsePost, ValidationError
 from igp.extensions import db
-from igp.families import rules, services
+from igp.families import duplicates, rules, services
 from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TextForm
 from igp.families.overview import family_page
 from igp.forms_util import options
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover
 from igp.mdo import rules as mdo_rules
+from igp.mdo.services import request_discussion
 from igp.sharing import services as sharing
 
 bp = Blueprint("families", __name__, url_prefix="/gezinnen")
@@ -254,8 +256,6 @@ def override(family_id: int):
 @bp.route("/<int:family_id>/mdo-bespreken", methods=["POST"])
 @access.roles(*WRITE_ROLES + ("mdo_voorzitter",))
 def request_mdo(family_id: int):
-    from igp.mdo.services import request_discussion
-
     return _small_action(family_id, lambda: request_discussion(current_user, family_id,
                                                                request.form.get("question", "")),
                          "Het gezin staat klaar om in het MDO te bespreken.")
@@ -322,7 +322,6 @@ def emergency_note(family_id: int):
 @access.signed_in
 def access_log(family_id: int):
     family, entries = sharing.access_log(current_user, family_id)
-    from igp.audit.services import ACTION_LABELS
 
     return render_template("families/access_log.html", family=family, entries=entries, action_labels=ACTION_LABELS,
                            labels=LABELS)
@@ -332,7 +331,6 @@ def access_log(family_id: int):
 @access.signed_in
 def parents_overview(family_id: int):
     view, consents, entries = sharing.overview_for_parents(current_user, family_id)
-    from igp.audit.services import ACTION_LABELS
 
     return render_template("families/parents_overview.html", view=view, consents=consents, entries=entries,
                            labels=LABELS, action_labels=ACTION_LABELS, printed_at=clock.now())
@@ -425,8 +423,6 @@ PARENT_KEYS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "cit
 @access.roles(*WRITE_ROLES)
 def update_record(family_id: int):
     """Correct NAW and pregnancy data, with the version the user saw (no silent overwrite)."""
-    from igp.errors import Conflict
-
     form = request.form
     parents = []
     for n in (1, 2):  # only the fields on the form are sent: a field the user cannot see keeps its value
@@ -453,8 +449,6 @@ def update_record(family_id: int):
 @bp.route("/dubbelen", methods=["GET", "POST"])
 @access.roles("planner", "privacy_officer")
 def duplicate_queue():
-    from igp.families import duplicates
-
     if request.method == "POST":
         try:
             duplicates.resolve(current_user, request.form.get("candidate_id", type=int) or 0,

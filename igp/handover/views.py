@@ -13,6 +13,7 @@ from igp.errors import ValidationError
 from igp.families.views import LABELS
 from igp.handover import rules, services
 from igp.ids import as_id
+from igp.mdo.services import overdue_actions
 
 bp = Blueprint("handover", __name__)
 
@@ -63,7 +64,6 @@ def board():
 @access.roles(*BOARD_ROLES)
 def my_signals():
     rows = services.board(current_user, mine=True, urgent=True)
-    from igp.mdo.services import overdue_actions
 
     team = None
     if current_user.has_role("planner"):

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from consent import DOMAIN_LABELS, ROLE_LABELS
 from igp import clock
+from igp.admin import services as admin
 from igp.admin.services import list_polis
 from igp.audit import services as audit
 from igp.auth import access
@@ -247,8 +248,6 @@ def feed(token: str):
 @access.roles("planner", "beheerder")
 def poli_teams():
     """The kernteam of each poli: whose MDO attendance counts as involvement (planner, beheerder)."""
-    from igp.admin import services as admin
-
     if request.method == "POST":
         try:
             if request.form.get("remove_id"):

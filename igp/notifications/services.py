@@ -9,7 +9,9 @@ from sqlalchemy import func, select, update
 
 from igp import clock
 from igp.extensions import db
+from igp.families.models import Family
 from igp.notifications.models import Notification
+from igp.sharing import gateway
 
 KINDS = {
     "toestemming_ingetrokken": "Toestemming ingetrokken",
@@ -58,9 +60,6 @@ class NotificationView:
 
 def for_user(user, limit: int = 100) -> list[NotificationView]:
     """The reader's notifications, each naming its family only if the reader may see it now."""
-    from igp.families.models import Family
-    from igp.sharing import gateway
-
     rows = list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                                    .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
     family_ids = {n.family_id for n in rows if n.family_id}

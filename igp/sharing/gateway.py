@@ -40,7 +40,7 @@ from igp.admin.services import get_setting
 from igp.audit import services as audit
 from igp.errors import Forbidden, NotFound
 from igp.extensions import db
-from igp.families.models import Family, Intake, Parent, Referral
+from igp.families.models import Child, Family, Intake, Parent, Referral
 from igp.sharing import involvement as involvement_rules
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
 
@@ -406,7 +406,6 @@ def identity_matches(user, bsn_keys: list[str], name_keys: list[str]) -> dict[in
     same statements whether anything matched or not (no oracle, not even by timing)."""
     from sqlalchemy import literal, union_all
 
-    from igp.families.models import Child
 
     probe = {"bsn": bsn_keys or ["-"], "name": name_keys or ["-"]}
     matches = union_all(

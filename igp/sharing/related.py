@@ -19,6 +19,7 @@ from igp.coordination.models import CoordinatorAssignment, CoordinatorProposal, 
 from igp.extensions import db
 from igp.handover.models import Handover
 from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting
+from igp.sharing.gateway import as_grant
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
 
 PROCESS_NOTES = "verwijzingen"   # handover and coordination notes
@@ -160,8 +161,6 @@ class ConsentView:
 
 
 def consent_view(record: ConsentRecord, names: dict[int, str]) -> ConsentView:
-    from igp.sharing.gateway import as_grant
-
     grant = as_grant(record)
     return ConsentView(
         id=record.id, status=consent.grant_status(grant, clock.now()), summary=consent.summarise_consent(grant, names),

@@ -14,11 +14,13 @@ from igp.audit import services as audit
 from igp.audit.models import AuditEntry
 from igp.auth.models import Organisation, UserRole
 from igp.auth.services import organisations
+from igp.coordination.models import CoreTeamMember
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
-from igp.families.models import Family
+from igp.families.models import Family, FamilyNote
 from igp.notifications.services import notify
-from igp.sharing import gateway
+from igp.sharing import gateway, related
+from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
 from igp.sharing.schemas import ConsentIn, PresetIn
 from igp.validation import parse
@@ -50,8 +52,6 @@ def may_record_consent(actor, family: Family) -> bool:
 def may_withdraw_consent(actor, family: Family) -> bool:
     """The data holder, or the coordinator (or substitute) who meets the parents, records that the
     parents withdrew their consent; withdrawing only narrows what is shared."""
-    from igp.sharing.involvement import acting_substitute_for
-
     return bool(actor.roles & CONSENT_ROLES) and (
         actor.organisation_id == family.registering_organisation_id or family.coordinator_id == actor.id
         or acting_substitute_for(actor, family) is not None)
@@ -219,8 +219,6 @@ def withdraw(actor, consent_id: int, reason: str | None, *, family_id: int | Non
 
 
 def _notify_withdrawal(actor, family: Family, record: ConsentRecord) -> None:
-    from igp.coordination.models import CoreTeamMember
-
     recipients = set()
     if family.coordinator_id:
         recipients.add(family.coordinator_id)
@@ -302,7 +300,6 @@ class GlassReview:
 def break_glass_queue(include_reviewed: bool = False) -> list[GlassReview]:
     from sqlalchemy import func
 
-    from igp.families.models import FamilyNote
 
     stmt = (select(BreakGlassAccess, Family.pseudonym).join(Family, Family.id == BreakGlassAccess.family_id)
             .order_by(BreakGlassAccess.opened_at.desc()))
@@ -363,8 +360,6 @@ def set_need_to_know(actor, table: dict[str, list[str]]) -> dict:
 # ------------------------------------------------------------------ transparency
 
 def may_see_access_log(actor, family: Family) -> bool:
-    from igp.coordination.services import acting_substitute_for
-
     return (actor.has_role("privacy_officer") or family.coordinator_id == actor.id
             or acting_substitute_for(actor, family) is not None)
 
@@ -399,7 +394,6 @@ def overview_for_parents(actor, family_id: int):
     entries = audit.entries_for_family(family.pseudonym)
     audit.record("print", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=list(CATEGORIES), detail="AVG art. 15 overview for the parents")
-    from igp.sharing import related
 
     return view, related.consents(view, {o.id: o.name for o in organisations()}), entries
 
