@@ -422,6 +422,16 @@ def all_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.name, User.id)))
 
 
+def active_users_by_id(user_ids) -> tuple[list[User], list[int]]:
+    """The active users with these ids (in the order given, once each), and the ids that name none."""
+    found, unknown = [], []
+    for user_id in dict.fromkeys(user_ids):
+        user = get_user(user_id)
+        (found if user is not None and user.is_active else unknown).append(user if user is not None
+                                                                           and user.is_active else user_id)
+    return found, unknown
+
+
 def get_user(user_id) -> User | None:
     return db.session.get(User, user_id) if isinstance(user_id, int) else None
 

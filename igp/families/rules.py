@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 # ------------------------------------------------------------------ codes (a contract: never rename)
 
@@ -362,4 +362,40 @@ def aanmelding_problems(a, *, now, today: date, age_limit_months: int) -> dict[s
             problems["consent.preset"] = "Toestemming (voorkeuze) is verplicht."
         if a.consent.method is None:
             problems["consent.method"] = "Hoe de toestemming is gegeven is verplicht."
+    return problems
+
+
+# ------------------------------------------------------------------ intake
+
+def intake_problems(*, planned_at: datetime | None, held_at: datetime | None, outcome: str | None,
+                    anything_given: bool, now: datetime, first_referral: datetime,
+                    held_intake_waiting: bool) -> dict[str, str]:
+    """What is wrong with planning or recording an intake at `now` for a family referred first at
+    `first_referral` (`held_intake_waiting`: a held intake still waits for its outcome)."""
+    problems: dict[str, str] = {}
+    if planned_at and planned_at > now + timedelta(days=366):
+        problems["planned_at"] = "Gepland op ligt meer dan een jaar in de toekomst."
+    if planned_at and planned_at < first_referral - timedelta(minutes=1):
+        problems["planned_at"] = "Gepland op ligt vóór de aanmelding."
+    if held_at and held_at > now + timedelta(minutes=5):
+        problems["held_at"] = "Gehouden op kan niet in de toekomst liggen."
+    if held_at and held_at < first_referral - timedelta(minutes=1):
+        problems["held_at"] = "Gehouden op ligt vóór de aanmelding."
+    if outcome and not held_at and not held_intake_waiting:
+        problems["outcome"] = "Leg de uitkomst vast bij een gehouden intake (vul 'gehouden op' in)."
+    if not anything_given:
+        problems["_"] = "Vul ten minste één gegeven van de intake in."
+    return problems
+
+
+def missed_term_problems(*, held_day: date, deadline: date | None, missed_reason: str | None,
+                         missed_text: str | None) -> dict[str, str]:
+    """An intake held after the warme-overdracht term needs a reason and an explanation."""
+    if deadline is None or held_day <= deadline:
+        return {}
+    problems = {}
+    if not missed_reason:
+        problems["missed_reason"] = "De termijn van de warme overdracht is niet gehaald: kies een reden."
+    if not missed_text:
+        problems["missed_text"] = "De termijn is niet gehaald: licht de reden toe."
     return problems

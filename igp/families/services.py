@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select, union
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +18,7 @@ from igp import bounds, clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
+from igp.auth import services as auth_services
 from igp.auth.models import User
 from igp.coordination.services import assign_default
 from igp.crypto import bsn_index, name_birth_index, normalise_bsn
@@ -33,10 +34,9 @@ from igp.families.models import (
     Parent,
     Referral,
 )
-from igp.families.schemas import AanmeldingIn
+from igp.families.schemas import AanmeldingIn, IntakeIn
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
-from igp.handover.rules import MISSED_REASONS
 from igp.handover.services import intake_changed, open_inward, start_for_referral
 from igp.ids import as_id
 from igp.sharing import gateway
@@ -630,105 +630,82 @@ MISSED_FIELDS = ("missed_reason", "missed_text")
 
 
 def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: int | None = None) -> Intake:
-    """Plan an intake, or record it (held_at, report, outcome). Updates the open intake of
-    the family when there is one, else starts a new one."""
+    """Plan an intake, or record it (held_at, report, outcome): parse -> authorise -> rules ->
+    apply -> audit -> the handover hears of it. Updates the open intake of the family when there
+    is one, else starts a new one."""
     gateway.load_for_write(user, family_id)  # not involved: the family does not exist (404), whatever was sent
-    if not isinstance(data, dict):
-        raise ValidationError({"_": "Stuur een JSON-object."})
-    if not user.roles & INTAKE_ROLES:
+    if isinstance(data, dict) and not user.roles & INTAKE_ROLES:
         raise Forbidden("Uw rol mag geen intakes plannen of vastleggen.")
-    errors = _Errors()
-    intake_type = _code(data, "type", rules.INTAKE_TYPES, errors, "type", "Soort intake")
-    location = _code(data, "location", rules.INTAKE_LOCATIONS, errors, "location", "Locatie")
-    planned_at = _datetime(data, "planned_at", errors, "planned_at", label="Gepland op")
-    held_at = _datetime(data, "held_at", errors, "held_at", label="Gehouden op")
-    report = _text(data, "report", errors, "report", limit=20000, label="Verslag")
-    outcome = _code(data, "outcome", rules.INTAKE_OUTCOMES, errors, "outcome", "Uitkomst")
-    plan = _text(data, "plan", errors, "plan", limit=20000, label="Plan")
-
-    missed_reason = _code(data, "missed_reason", MISSED_REASONS, errors, "missed_reason",
-                          "Reden termijn niet gehaald")
-    missed_text = _text(data, "missed_text", errors, "missed_text", limit=2000, label="Toelichting termijn")
-    participant_ids = data.get("participants") or []
-    if not isinstance(participant_ids, list) or any(as_id(i) is None for i in participant_ids):
-        errors.add("participants", "Deelnemers: geef een lijst met gebruikers-id's.")
-        participant_ids = []
-    participant_ids = [as_id(i) for i in participant_ids]
-    if errors:
-        raise ValidationError(dict(errors))
-    needs = []
-    if report:
-        needs.append("consultverslagen")
-    if outcome or plan:
-        needs.append("zorgplan")
-    if missed_text:
-        needs.append("verwijzingen")  # why the term was missed: a note on the referral's handover
+    command = parse(IntakeIn, data)
+    needs = _intake_needs(command)
     family, _ = gateway.load_for_write(user, family_id, needs=needs)
-    now = clock.now()
-    first_referral = min((r.received_at for r in family.referrals), default=family.created_at)
-    if planned_at and planned_at > now + timedelta(days=366):
-        errors.add("planned_at", "Gepland op ligt meer dan een jaar in de toekomst.")
-    if planned_at and planned_at < first_referral - timedelta(minutes=1):
-        errors.add("planned_at", "Gepland op ligt vóór de aanmelding.")
-    if held_at and held_at > now + timedelta(minutes=5):
-        errors.add("held_at", "Gehouden op kan niet in de toekomst liggen.")
-    if held_at and held_at < first_referral - timedelta(minutes=1):
-        errors.add("held_at", "Gehouden op ligt vóór de aanmelding.")
-    if outcome and not held_at and not _open_intake(family, held=True):
-        errors.add("outcome", "Leg de uitkomst vast bij een gehouden intake (vul 'gehouden op' in).")
-    participants = []
-    for pid in dict.fromkeys(participant_ids):
-        participant = db.session.get(User, pid)
-        if participant is None or not participant.is_active:
-            errors.add("participants", f"Onbekende of inactieve gebruiker {pid}.")
-        else:
-            participants.append(participant)
-    if not any(data.get(k) not in (None, "", []) for k in INTAKE_FIELDS):
-        errors.add("_", "Vul ten minste één gegeven van de intake in.")
-    if held_at and "held_at" not in errors:
-        handover = open_inward(family.id)
-        if handover is not None and clock.local_date(held_at) > handover.deadline:
-            if not missed_reason:
-                errors.add("missed_reason", "De termijn van de warme overdracht is niet gehaald: kies een reden.")
-            if not missed_text:
-                errors.add("missed_text", "De termijn is niet gehaald: licht de reden toe.")
-    if errors:
-        raise ValidationError(dict(errors))
+    participants, unknown = auth_services.active_users_by_id(command.participants)
+    problems = rules.intake_problems(
+        planned_at=command.planned_at, held_at=command.held_at, outcome=command.outcome,
+        anything_given=bool(command.model_dump(include=set(INTAKE_FIELDS), exclude_defaults=True)),
+        now=clock.now(), first_referral=min((r.received_at for r in family.referrals), default=family.created_at),
+        held_intake_waiting=_open_intake(family, held=True) is not None)
+    if unknown:
+        problems["participants"] = f"Onbekende of inactieve gebruiker {unknown[0]}."
+    handover = open_inward(family.id) if command.held_at and "held_at" not in problems else None
+    if handover is not None:
+        problems.update(rules.missed_term_problems(
+            held_day=clock.local_date(command.held_at), deadline=handover.deadline,
+            missed_reason=command.missed_reason, missed_text=command.missed_text))
+    if problems:
+        raise ValidationError(problems)
+    intake, created, before = _apply_intake(user, family, command, participants)
+    audit.record("create" if created else "update", user=user, object_type="intake", object_id=intake.id,
+                 family_pseudonym=family.pseudonym, shown=needs or None, on_behalf_of_id=on_behalf_of_id,
+                 detail="intake " + ("held" if intake.held_at else "planned" if intake.planned_at else "updated"))
+    _tell_the_handover(user, family, intake, command, before, on_behalf_of_id)
+    return intake
 
-    intake = _open_intake(family) or (_open_intake(family, held=True) if outcome and not held_at else None)
+
+def _intake_needs(command: IntakeIn) -> list[str]:
+    """The categories an intake writes: its report, its outcome and plan, and why the term was missed."""
+    return [category for category, present in (("consultverslagen", command.report),
+                                               ("zorgplan", command.outcome or command.plan),
+                                               ("verwijzingen", command.missed_text)) if present]
+
+
+def _apply_intake(user, family: Family, command: IntakeIn, participants: list[User]):
+    intake = _open_intake(family) or (_open_intake(family, held=True)
+                                      if command.outcome and not command.held_at else None)
     created = intake is None
     if created:
         intake = Intake(family_id=family.id, created_by_id=user.id)
         db.session.add(intake)
         family.intakes.append(intake)
-    before_planned, before_held = intake.planned_at, intake.held_at
-    for attr, value in (("intake_type", intake_type), ("location", location), ("planned_at", planned_at),
-                        ("held_at", held_at), ("report", report), ("outcome", outcome), ("plan", plan)):
+    before = (intake.planned_at, intake.held_at)
+    for attr, value in (("intake_type", command.type), ("location", command.location),
+                        ("planned_at", command.planned_at), ("held_at", command.held_at), ("report", command.report),
+                        ("outcome", command.outcome), ("plan", command.plan)):
         if value is not None:
             setattr(intake, attr, value)
     existing = {p.user_id for p in intake.participants}
-    for participant in participants:
-        if participant.id not in existing:
-            intake.participants.append(IntakeParticipant(user_id=participant.id))
+    intake.participants.extend(IntakeParticipant(user_id=p.id) for p in participants if p.id not in existing)
     if intake.outcome:
         family.status = rules.transition(family.status, "intake_uitkomst", outcome=intake.outcome)
     elif intake.held_at or intake.planned_at:
         family.status = rules.transition(family.status, "intake_gepland")
     db.session.flush()
-    audit.record("create" if created else "update", user=user, object_type="intake", object_id=intake.id,
-                 family_pseudonym=family.pseudonym, shown=needs or None, on_behalf_of_id=on_behalf_of_id,
-                 detail="intake " + ("held" if intake.held_at else "planned" if intake.planned_at else "updated"))
+    return intake, created, before
 
+
+def _tell_the_handover(user, family: Family, intake: Intake, command: IntakeIn, before, on_behalf_of_id) -> None:
+    before_planned, before_held = before
     try:
-        intake_changed(user, family, intake, planned_now=planned_at is not None and before_planned != planned_at,
-                       held_now=held_at is not None and before_held != held_at, on_behalf_of_id=on_behalf_of_id,
-                       missed_reason=missed_reason, missed_text=missed_text)
+        intake_changed(user, family, intake,
+                       planned_now=command.planned_at is not None and before_planned != command.planned_at,
+                       held_now=command.held_at is not None and before_held != command.held_at,
+                       on_behalf_of_id=on_behalf_of_id, missed_reason=command.missed_reason,
+                       missed_text=command.missed_text)
     except ValidationError as exc:
         # the handover refused (e.g. a missed term without a reason): name the intake's fields
         renamed = {("missed_reason" if k == "reason" else "missed_text" if k == "note" else
                     "held_at" if k == "at" else k): v for k, v in exc.errors.items()}
         raise ValidationError(renamed) from exc
-    return intake
 
 
 def _open_intake(family: Family, held: bool = False) -> Intake | None:

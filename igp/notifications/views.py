@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 
 from igp.auth import access
 from igp.notifications import services
+from igp.sharing import inbox
 
 bp = Blueprint("notifications", __name__)
 
@@ -12,7 +13,7 @@ bp = Blueprint("notifications", __name__)
 @bp.route("/meldingen")
 @access.signed_in
 def index():
-    return render_template("notifications/index.html", items=services.for_user(current_user),
+    return render_template("notifications/index.html", items=inbox.for_user(current_user),
                            kinds=services.KINDS, form=FlaskForm())
 
 

@@ -104,7 +104,7 @@ def test_withdrawal_takes_effect_on_the_next_read(case, network, api, db_session
     note = db_session.scalars(select(Notification).where(Notification.user_id == network.jvk.id,
                                                          Notification.kind == "toestemming_ingetrokken")).one()
     assert case.pseudonym not in note.message and "Canary" not in note.message  # stored with {gezin}
-    from igp.notifications.services import for_user
+    from igp.sharing.inbox import for_user
 
     shown = next(n for n in for_user(network.jvk) if n.kind == "toestemming_ingetrokken")
     assert case.pseudonym in shown.message and shown.family_id == case.id  # still her family: named
