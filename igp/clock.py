@@ -36,10 +36,15 @@ class FixedClock:
         self.at = self.at + timedelta(**kwargs)
 
 
+class NoAppContext(RuntimeError):
+    """igp.clock was asked the time outside an app: the app's clock (fixed in tests, the system's
+    otherwise) is the only one, so a call without an app is a mistake, not a fallback."""
+
+
 def _clock():
-    if has_app_context():
-        return current_app.extensions["igp_clock"]
-    return SystemClock()
+    if not has_app_context():
+        raise NoAppContext("igp.clock needs an app context (the app's clock); pass the time in explicitly")
+    return current_app.extensions["igp_clock"]
 
 
 def now() -> datetime:

@@ -62,77 +62,91 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
     made = 0
     for i in range(count):
         actor = registrars[i % len(registrars)]
-        poli = polis[i % 4]
-        postnatal = poli in ("neonatologie", "hse") or rng.random() < 0.3
-        days_ago = rng.choice([0, 1, 2, 3, 4, 6, 8, 10, 15, 25, 40, 60, 90])
-        referred = now - timedelta(days=days_ago, hours=rng.randint(0, 6))
-        mother = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        parents = [{"name": mother, "birth_date": (today - timedelta(days=rng.randint(19, 38) * 365)).isoformat(),
-                    "bsn": _bsn(rng), "phone": f"06-{rng.randint(10000000, 99999999)}",
-                    "address": f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
-                    "postcode": f"{rng.randint(1000, 9999)} {rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}"
-                                f"{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}",
-                    "city": "Rijnstad", "preferred_language": rng.choice(["Nederlands", "Nederlands", "Arabisch",
-                                                                          "Turks", "Engels"]),
-                    "interpreter_needed": rng.random() < 0.15}]
-        if rng.random() < 0.6:
-            parents.append({"name": f"{rng.choice(PARTNERS)} {mother.split(' ', 1)[1]}"})
-        data = {
-            "poli": poli, "phase": "postnatal" if postnatal else "prenatal", "referred_at": referred.isoformat(),
-            "referrer": {"type": rng.choice(["verloskundige", "huisarts", "ziekenhuis", "jgz", "wijkteam", "kraamzorg"]),
-                         "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                         "organisation": rng.choice(["Verloskundigenpraktijk De Wieg", "Huisartsenpraktijk Centrum",
-                                                     "Rijnstad Ziekenhuis", "Wijkteam Noord"])},
-            "reason": rng.choice(REASONS),
-            "vulnerabilities": rng.sample(["financien", "huisvesting", "relatie", "opvoeding", "psychisch", "netwerk",
-                                           "trauma", "lvb"], k=rng.randint(1, 3)) if i % 13 != 5 else [],
-            "medical_reasons": rng.sample(["prematuriteit", "psychiatrie", "huilen", "voeding", "slaap"], k=1),
-            "high_risk": rng.random() < 0.3,
-            "parents": parents,
-        }
-        if postnatal:
-            born = today - timedelta(days=rng.randint(5, 300))
-            data["children"] = [{"name": rng.choice(CHILDREN), "birth_date": born.isoformat(),
-                                 "gestational_age_weeks": rng.randint(27, 41), "gestational_age_days": rng.randint(0, 6),
-                                 "birth_weight_grams": rng.randint(900, 4200)}]
-        else:
-            data["expected_due_date"] = (today + timedelta(days=rng.randint(20, 250))).isoformat()
-        if i % 5 != 3:  # most families gave consent for the kernteam; some not (yet)
-            data["consent"] = {"preset": "kernteam", "method": "mondeling_vastgelegd", "form_version": "IGP-2026-1",
-                               "given_at": referred.isoformat()}
-        result = aanmelden(actor, data)
-        family = result.family
+        data, days_ago, referred = _aanmelding(rng, i, polis[i % 4], now, today)
+        family = aanmelden(actor, data).family
         made += 1
         if family.status == "niet_in_doelgroep" or family.coordinator is None:
             continue
         coordinator = family.coordinator
-        if days_ago >= 2:
-            record_event(coordinator, family.id, {"type": "contact_gelegd", "contact_mode": "coordinator_met_gezin",
-                                                  "at": (referred + timedelta(days=1)).isoformat()})
-        if days_ago >= 4:
-            planned = referred + timedelta(days=rng.choice([3, 4, 6, 9]))
-            plan_or_record_intake(coordinator, family.id, {"type": rng.choice(["gezamenlijk", "gefaseerd"]),
-                                                           "location": rng.choice(["ziekenhuis", "consultatiebureau",
-                                                                                   "thuis"]),
-                                                           "planned_at": planned.isoformat()})
-            if planned < now - timedelta(hours=2) and rng.random() < 0.85:
-                held = {"held_at": planned.isoformat(), "report": "Kennismaking met het gezin; hulpvraag besproken.",
-                        "outcome": "actief" if rng.random() < 0.85 else "geen_hulp_gewenst",
-                        "plan": "Wekelijks contact met de jeugdverpleegkundige; maatschappelijk werk voor financiën."}
-                handover = open_inward(family.id)
-                if handover is not None and clock.local_date(planned) > handover.deadline:
-                    held["missed_reason"] = rng.choice(["capaciteit", "gezin_wil_later", "gezin_niet_bereikbaar"])
-                    held["missed_text"] = "Eerste afspraak door het gezin verzet."
-                plan_or_record_intake(coordinator, family.id, held)
-                if rng.random() < 0.8:
-                    record_feedback(coordinator, family.id, {"recipient": "verwijzer", "method": "telefoon"})
-                if rng.random() < 0.5:
-                    record_feedback(coordinator, family.id, {"recipient": "gezin", "method": "telefoon"})
+        _first_weeks(rng, family, coordinator, days_ago, referred, now)
         if i % 9 == 0 and family.status != "uitgestroomd":
             request_discussion(actor if actor.id == coordinator.id else coordinator, family.id,
                                "Is inzet van maatschappelijk werk voor de schulden nodig?")
     db.session.flush()
     return made
+
+
+def _aanmelding(rng, i: int, poli: str, now, today) -> tuple[dict, int, object]:
+    """The aanmelding of demo family `i` as a referrer would send it (the API's JSON)."""
+    postnatal = poli in ("neonatologie", "hse") or rng.random() < 0.3
+    days_ago = rng.choice([0, 1, 2, 3, 4, 6, 8, 10, 15, 25, 40, 60, 90])
+    referred = now - timedelta(days=days_ago, hours=rng.randint(0, 6))
+    data = {
+        "poli": poli, "phase": "postnatal" if postnatal else "prenatal", "referred_at": referred.isoformat(),
+        "parents": _parents(rng, today),
+        "referrer": {"type": rng.choice(["verloskundige", "huisarts", "ziekenhuis", "jgz", "wijkteam", "kraamzorg"]),
+                     "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                     "organisation": rng.choice(["Verloskundigenpraktijk De Wieg", "Huisartsenpraktijk Centrum",
+                                                 "Rijnstad Ziekenhuis", "Wijkteam Noord"])},
+        "reason": rng.choice(REASONS),
+        "vulnerabilities": rng.sample(["financien", "huisvesting", "relatie", "opvoeding", "psychisch", "netwerk",
+                                       "trauma", "lvb"], k=rng.randint(1, 3)) if i % 13 != 5 else [],
+        "medical_reasons": rng.sample(["prematuriteit", "psychiatrie", "huilen", "voeding", "slaap"], k=1),
+        "high_risk": rng.random() < 0.3,
+    }
+    if postnatal:
+        born = today - timedelta(days=rng.randint(5, 300))
+        data["children"] = [{"name": rng.choice(CHILDREN), "birth_date": born.isoformat(),
+                             "gestational_age_weeks": rng.randint(27, 41), "gestational_age_days": rng.randint(0, 6),
+                             "birth_weight_grams": rng.randint(900, 4200)}]
+    else:
+        data["expected_due_date"] = (today + timedelta(days=rng.randint(20, 250))).isoformat()
+    if i % 5 != 3:  # most families gave consent for the kernteam; some not (yet)
+        data["consent"] = {"preset": "kernteam", "method": "mondeling_vastgelegd", "form_version": "IGP-2026-1",
+                           "given_at": referred.isoformat()}
+    return data, days_ago, referred
+
+
+def _parents(rng, today) -> list[dict]:
+    mother = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    parents = [{"name": mother, "birth_date": (today - timedelta(days=rng.randint(19, 38) * 365)).isoformat(),
+                "bsn": _bsn(rng), "phone": f"06-{rng.randint(10000000, 99999999)}",
+                "address": f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
+                "postcode": f"{rng.randint(1000, 9999)} {rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}"
+                            f"{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}",
+                "city": "Rijnstad", "preferred_language": rng.choice(["Nederlands", "Nederlands", "Arabisch",
+                                                                      "Turks", "Engels"]),
+                "interpreter_needed": rng.random() < 0.15}]
+    if rng.random() < 0.6:
+        parents.append({"name": f"{rng.choice(PARTNERS)} {mother.split(' ', 1)[1]}"})
+    return parents
+
+
+def _first_weeks(rng, family, coordinator, days_ago: int, referred, now) -> None:
+    """Contact, the intake planned and held (with a reason when late), and feedback."""
+    if days_ago >= 2:
+        record_event(coordinator, family.id, {"type": "contact_gelegd", "contact_mode": "coordinator_met_gezin",
+                                              "at": (referred + timedelta(days=1)).isoformat()})
+    if days_ago < 4:
+        return
+    planned = referred + timedelta(days=rng.choice([3, 4, 6, 9]))
+    plan_or_record_intake(coordinator, family.id, {"type": rng.choice(["gezamenlijk", "gefaseerd"]),
+                                                   "location": rng.choice(["ziekenhuis", "consultatiebureau",
+                                                                           "thuis"]),
+                                                   "planned_at": planned.isoformat()})
+    if planned < now - timedelta(hours=2) and rng.random() < 0.85:
+        held = {"held_at": planned.isoformat(), "report": "Kennismaking met het gezin; hulpvraag besproken.",
+                "outcome": "actief" if rng.random() < 0.85 else "geen_hulp_gewenst",
+                "plan": "Wekelijks contact met de jeugdverpleegkundige; maatschappelijk werk voor financiën."}
+        handover = open_inward(family.id)
+        if handover is not None and clock.local_date(planned) > handover.deadline:
+            held["missed_reason"] = rng.choice(["capaciteit", "gezin_wil_later", "gezin_niet_bereikbaar"])
+            held["missed_text"] = "Eerste afspraak door het gezin verzet."
+        plan_or_record_intake(coordinator, family.id, held)
+        if rng.random() < 0.8:
+            record_feedback(coordinator, family.id, {"recipient": "verwijzer", "method": "telefoon"})
+        if rng.random() < 0.5:
+            record_feedback(coordinator, family.id, {"recipient": "gezin", "method": "telefoon"})
 
 
 def load_mdo() -> None:

@@ -52,7 +52,6 @@ def deliver(app, message: EmailMessage) -> None:
         log.info("mail to %s: %s", message["To"], message["Subject"])
 
 
-@event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     outbox = session.info.pop(OUTBOX_KEY, None)
     for app, message in outbox or []:
@@ -62,6 +61,21 @@ def _send_after_commit(session: Session) -> None:
             log.exception("sending mail failed (to %s)", message["To"])
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _drop_on_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(OUTBOX_KEY, None)
+
+
+SESSION_HOOKS = (("after_commit", _send_after_commit), ("after_soft_rollback", _drop_on_rollback))
+
+
+def install_session_hooks() -> None:
+    """Send the queued mail after the commit, drop it on a rollback (create_app calls this; idempotent)."""
+    for name, hook in SESSION_HOOKS:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
+
+
+def remove_session_hooks() -> None:
+    for name, hook in SESSION_HOOKS:
+        if event.contains(Session, name, hook):
+            event.remove(Session, name, hook)

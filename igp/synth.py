@@ -170,16 +170,7 @@ def _family(rng, i, pseudonym, staff, creator, now, today, calendar, rows, count
     age_days = (today - local_day).days
     child_birth = local_day - timedelta(days=rng.randint(3, 200)) if postnatal else local_day + timedelta(
         days=rng.randint(20, 200))
-    if age_days > 365 * 2 or (postnatal and add_months(child_birth, 24) <= today):
-        status = "uitgestroomd"
-    elif not eligible:
-        status = "niet_in_doelgroep"
-    elif age_days < 6:
-        status = rng.choice(["aangemeld", "in_intake"])
-    else:
-        status = "actief" if rng.random() < 0.9 else "uitgestroomd"
-    mother = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    mother_birth = local_day - timedelta(days=rng.randint(18 * 365, 42 * 365))
+    status = _synthetic_status(rng, age_days, postnatal and add_months(child_birth, 24) <= today, eligible)
     family = Family(
         pseudonym=pseudonym, poli_id=poli.id, phase="postnatal" if postnatal else "prenatal", status=status,
         registering_organisation_id=registering.id, created_by_id=creator.id, created_at=referred,
@@ -188,22 +179,7 @@ def _family(rng, i, pseudonym, staff, creator, now, today, calendar, rows, count
         expected_due_date=None if postnatal else child_birth,
         coordinator_id=nurse.id if eligible else None,
     )
-    bsn = _bsn(rng)
-    family.parents.append(Parent(
-        position=1, name=mother, birth_date=mother_birth, bsn=bsn, bsn_index=bsn_index(bsn),
-        name_birth_index=name_birth_index(mother, mother_birth), phone=f"06-{rng.randint(10000000, 99999999)}",
-        address=f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
-        postcode=f"{rng.randint(1000, 9999)} {''.join(rng.choice(string.ascii_uppercase) for _ in range(2))}",
-        city=rng.choice(CITIES), preferred_language="Nederlands", interpreter_needed=rng.random() < 0.1))
-    if rng.random() < 0.5:
-        partner = f"{rng.choice(['Mark', 'Youssef', 'Daan', 'Kevin', 'Mehmet', 'Tim'])} {mother.split(' ', 1)[1]}"
-        family.parents.append(Parent(position=2, name=partner))
-    if postnatal:
-        child = rng.choice(CHILDREN)
-        family.children.append(Child(position=1, name=child, birth_date=child_birth,
-                                     name_birth_index=name_birth_index(child, child_birth),
-                                     gestational_age_weeks=rng.randint(25, 41),
-                                     birth_weight_grams=rng.randint(700, 4300)))
+    _people(rng, family, local_day, child_birth if postnatal else None)
     family.referrals.append(Referral(
         received_at=referred, received_on=local_day, referrer_type=_pick(rng, REFERRER_MIX),
         referrer_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", referrer_organisation="Praktijk",
@@ -214,31 +190,92 @@ def _family(rng, i, pseudonym, staff, creator, now, today, calendar, rows, count
     counts["families"] += 1
     counts["referrals"] += 1
     if rng.random() < 0.85:
-        # the 'kernteam' preset: one record per domain
-        for domain in ("zorg", "jgz", "sociaal"):
-            record = ConsentRecord(family=family, recipient_domain=domain, categories=KERNTEAM,
-                                   purpose="zorg_en_ondersteuning", given_at=referred,
-                                   valid_until=referred + timedelta(days=365 * 3), given_by=[], method="schriftelijk",
-                                   preset="kernteam", recorded_by_id=creator.id)
-            if rng.random() < 0.02:
-                record.withdrawn_at = referred + timedelta(days=rng.randint(5, 100))
-                record.withdrawn_by_id = creator.id
-                record.withdrawal_reason = "Verzoek van de ouders."
-                counts["withdrawn"] += 1
-            rows.append(record)
-            counts["consents"] += 1
+        _kernteam_consent(rng, family, referred, creator, rows, counts)
     if not eligible:
         return
-    term = poli.handover_term_workdays or 5
-    deadline = add_workdays(local_day, term, calendar)
-    handover = Handover(family=family, direction="in", poli_id=poli.id, status="aangemeld", started_at=referred,
-                        started_on=local_day, term_workdays=term, deadline=deadline)
-    handover.events.append(HandoverEvent(event_type="aangemeld", at=referred, by_user_id=creator.id,
-                                         to_status="aangemeld"))
+    handover = _handover(family, poli, referred, local_day, creator, calendar)
     rows.append(handover)
     counts["handovers"] += 1
     if age_days < 1:
         return
+    _course(rng, family, handover, referred, local_day, nurse, now, calendar, rows, counts)
+    if rng.random() < 0.25 and staff.others:
+        member = staff.others[i % len(staff.others)]
+        rows.append(CoreTeamMember(family=family, user_id=member.id, case_role=member.role_rows[0].role,
+                                   added_by_id=creator.id, added_at=referred))
+    if status == "uitgestroomd":
+        _exit(rng, family, handover, referred, now, counts)
+
+
+def _exit(rng, family, handover, referred, now, counts) -> None:
+    exited = min(now - timedelta(hours=1), referred + timedelta(days=rng.randint(120, 720)))
+    family.exit_reason = rng.choice(["doelen_bereikt", "leeftijdsgrens", "verhuisd", "gezin_stopt",
+                                     "overgedragen"])
+    family.exited_at, family.exited_on = exited, clock.local_date(exited)
+    if handover.closed_at is None:
+        handover.status, handover.closed_at = "geannuleerd", exited
+    counts["exits"] += 1
+
+
+def _synthetic_status(rng, age_days: int, child_too_old: bool, eligible: bool) -> str:
+    if age_days > 365 * 2 or child_too_old:
+        return "uitgestroomd"
+    if not eligible:
+        return "niet_in_doelgroep"
+    if age_days < 6:
+        return rng.choice(["aangemeld", "in_intake"])
+    return "actief" if rng.random() < 0.9 else "uitgestroomd"
+
+
+def _people(rng, family, local_day, child_birth) -> None:
+    """The mother, often a partner, and the child once born (`child_birth` None: pregnant)."""
+    mother = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    mother_birth = local_day - timedelta(days=rng.randint(18 * 365, 42 * 365))
+    bsn = _bsn(rng)
+    family.parents.append(Parent(
+        position=1, name=mother, birth_date=mother_birth, bsn=bsn, bsn_index=bsn_index(bsn),
+        name_birth_index=name_birth_index(mother, mother_birth), phone=f"06-{rng.randint(10000000, 99999999)}",
+        address=f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
+        postcode=f"{rng.randint(1000, 9999)} {''.join(rng.choice(string.ascii_uppercase) for _ in range(2))}",
+        city=rng.choice(CITIES), preferred_language="Nederlands", interpreter_needed=rng.random() < 0.1))
+    if rng.random() < 0.5:
+        partner = f"{rng.choice(['Mark', 'Youssef', 'Daan', 'Kevin', 'Mehmet', 'Tim'])} {mother.split(' ', 1)[1]}"
+        family.parents.append(Parent(position=2, name=partner))
+    if child_birth is not None:
+        child = rng.choice(CHILDREN)
+        family.children.append(Child(position=1, name=child, birth_date=child_birth,
+                                     name_birth_index=name_birth_index(child, child_birth),
+                                     gestational_age_weeks=rng.randint(25, 41),
+                                     birth_weight_grams=rng.randint(700, 4300)))
+
+
+def _kernteam_consent(rng, family, referred, creator, rows, counts) -> None:
+    """The 'kernteam' preset: one record per domain, now and then withdrawn later."""
+    for domain in ("zorg", "jgz", "sociaal"):
+        record = ConsentRecord(family=family, recipient_domain=domain, categories=KERNTEAM,
+                               purpose="zorg_en_ondersteuning", given_at=referred,
+                               valid_until=referred + timedelta(days=365 * 3), given_by=[], method="schriftelijk",
+                               preset="kernteam", recorded_by_id=creator.id)
+        if rng.random() < 0.02:
+            record.withdrawn_at = referred + timedelta(days=rng.randint(5, 100))
+            record.withdrawn_by_id = creator.id
+            record.withdrawal_reason = "Verzoek van de ouders."
+            counts["withdrawn"] += 1
+        rows.append(record)
+        counts["consents"] += 1
+
+
+def _handover(family, poli, referred, local_day, creator, calendar) -> Handover:
+    term = poli.handover_term_workdays or 5
+    handover = Handover(family=family, direction="in", poli_id=poli.id, status="aangemeld", started_at=referred,
+                        started_on=local_day, term_workdays=term, deadline=add_workdays(local_day, term, calendar))
+    handover.events.append(HandoverEvent(event_type="aangemeld", at=referred, by_user_id=creator.id,
+                                         to_status="aangemeld"))
+    return handover
+
+
+def _course(rng, family, handover, referred, local_day, nurse, now, calendar, rows, counts) -> None:
+    """Contact, the planned intake and, when it lies in the past, the intake held (about 25% late)."""
     contact = referred + timedelta(hours=rng.randint(2, 48))
     if contact < now:
         handover.status, handover.contact_at = "contact_gelegd", contact
@@ -253,47 +290,37 @@ def _family(rng, i, pseudonym, staff, creator, now, today, calendar, rows, count
         handover.status, handover.intake_planned_at = "intake_gepland", planned_at
         handover.events.append(HandoverEvent(event_type="intake_gepland", at=min(contact, now), by_user_id=nurse.id,
                                              from_status="contact_gelegd", to_status="intake_gepland"))
-    if held_at < now - timedelta(hours=1):
-        met = held_day <= deadline
-        handover.status, handover.intake_held_at, handover.closed_at = "intake_gehouden", held_at, held_at
-        handover.term_met = met
-        handover.workdays_to_intake = workdays_between(local_day, held_day, calendar)
-        if not met:
-            handover.missed_reason = rng.choice(["gezin_niet_bereikbaar", "capaciteit", "gezin_wil_later",
-                                                 "administratief"])
-            handover.missed_text = "Synthetisch."
-            counts["late"] += 1
-        handover.events.append(HandoverEvent(event_type="intake_gehouden", at=held_at, by_user_id=nurse.id,
-                                             from_status="intake_gepland", to_status="intake_gehouden"))
-        if rng.random() < 0.9:
-            handover.feedback_referrer = "telefoon"
-            handover.completed_at = held_at + timedelta(days=1)
-            handover.feedback.append(HandoverFeedback(recipient="verwijzer", method="telefoon",
-                                                      at=held_at + timedelta(hours=20), by_user_id=nurse.id))
-        intake = Intake(family=family, intake_type=rng.choice(["gezamenlijk", "gefaseerd"]),
-                        location=rng.choice(["ziekenhuis", "consultatiebureau", "thuis"]), planned_at=planned_at,
-                        held_at=held_at, report="Kennismaking.", outcome="actief", plan="Contact elke week.",
-                        created_by_id=nurse.id, created_at=held_at)
-        rows.append(intake)
-        counts["intakes"] += 1
-        if rng.random() < 0.3:
-            rows.append(FamilyNote(family=family, category=rng.choice(["consultverslagen", "overleg_derden"]),
-                                   text="Synthetische aantekening.", author_id=nurse.id,
-                                   created_at=held_at + timedelta(days=7)))
-    elif held_at < now:
-        pass  # planned in the past, not recorded: late or at risk now
-    if rng.random() < 0.25 and staff.others:
-        member = staff.others[i % len(staff.others)]
-        rows.append(CoreTeamMember(family=family, user_id=member.id, case_role=member.role_rows[0].role,
-                                   added_by_id=creator.id, added_at=referred))
-    if status == "uitgestroomd":
-        exited = min(now - timedelta(hours=1), referred + timedelta(days=rng.randint(120, 720)))
-        family.exit_reason = rng.choice(["doelen_bereikt", "leeftijdsgrens", "verhuisd", "gezin_stopt",
-                                         "overgedragen"])
-        family.exited_at, family.exited_on = exited, clock.local_date(exited)
-        if handover.closed_at is None:
-            handover.status, handover.closed_at = "geannuleerd", exited
-        counts["exits"] += 1
+    if held_at < now - timedelta(hours=1):  # else planned in the past, not recorded: late or at risk now
+        _held(rng, family, handover, local_day, held_day, held_at, planned_at, nurse, calendar, rows, counts)
+
+
+def _held(rng, family, handover, local_day, held_day, held_at, planned_at, nurse, calendar, rows, counts) -> None:
+    met = held_day <= handover.deadline
+    handover.status, handover.intake_held_at, handover.closed_at = "intake_gehouden", held_at, held_at
+    handover.term_met = met
+    handover.workdays_to_intake = workdays_between(local_day, held_day, calendar)
+    if not met:
+        handover.missed_reason = rng.choice(["gezin_niet_bereikbaar", "capaciteit", "gezin_wil_later",
+                                             "administratief"])
+        handover.missed_text = "Synthetisch."
+        counts["late"] += 1
+    handover.events.append(HandoverEvent(event_type="intake_gehouden", at=held_at, by_user_id=nurse.id,
+                                         from_status="intake_gepland", to_status="intake_gehouden"))
+    if rng.random() < 0.9:
+        handover.feedback_referrer = "telefoon"
+        handover.completed_at = held_at + timedelta(days=1)
+        handover.feedback.append(HandoverFeedback(recipient="verwijzer", method="telefoon",
+                                                  at=held_at + timedelta(hours=20), by_user_id=nurse.id))
+    intake = Intake(family=family, intake_type=rng.choice(["gezamenlijk", "gefaseerd"]),
+                    location=rng.choice(["ziekenhuis", "consultatiebureau", "thuis"]), planned_at=planned_at,
+                    held_at=held_at, report="Kennismaking.", outcome="actief", plan="Contact elke week.",
+                    created_by_id=nurse.id, created_at=held_at)
+    rows.append(intake)
+    counts["intakes"] += 1
+    if rng.random() < 0.3:
+        rows.append(FamilyNote(family=family, category=rng.choice(["consultverslagen", "overleg_derden"]),
+                               text="Synthetische aantekening.", author_id=nurse.id,
+                               created_at=held_at + timedelta(days=7)))
 
 
 def _mdo(rng, staff, active_by_poli, now) -> tuple[int, int, int]:

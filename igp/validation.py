@@ -328,7 +328,7 @@ def _missing(model: type[BaseModel], data: Mapping) -> dict[str, str]:
         key = info.alias or name
         value = data.get(key, data.get(name))
         if value is None or value == [] or isinstance(value, str) and not value.strip():
-            errors[key] = f"{info.title or key} is verplicht."
+            errors[key] = getattr(model, "required_messages", {}).get(name) or f"{info.title or key} is verplicht."
     return errors
 
 

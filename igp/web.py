@@ -120,6 +120,7 @@ def _refuse_constant(name: str):
 
 
 def register_web(app) -> None:
+    """The web layer of the app: JSON, template filters, sign-in, request hooks and error pages."""
     app.json = StrictJSONProvider(app)
     app.jinja_env.filters.update(
         date_nl=format_date, datetime_nl=format_datetime, time_nl=format_time,
@@ -129,133 +130,145 @@ def register_web(app) -> None:
         ROLE_LABELS=ROLE_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,
     )
     app.jinja_env.autoescape = True
-
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Meld u aan om verder te gaan."
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if access.is_api_request():
-            return None  # the API authenticates by bearer token only (no cookie, no CSRF risk)
-
-        try:
-            raw_id, version = user_id.split(":")
-            user = db.session.get(User, int(raw_id))
-        except (ValueError, TypeError):
-            return None
-        if user is None or not user.is_active or str(user.session_version) != version:
-            return None
-        return user
-
-    @login_manager.request_loader
-    def load_user_from_token(req):
-        if not access.is_api_request():
-            return None
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return None
-
-        user, reason = resolve_token(header.removeprefix("Bearer ").strip())
-        if user is None:
-            g.token_problem = reason
-        return user
-
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        if access.is_api_request():
-            return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig.")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-
+    app.context_processor(_layout)
+    _register_sign_in()
     if app.config.get("QUERY_COUNT_HEADER"):
         _count_queries(app)
     if app.config.get("BENCH_ROUTES"):
         app.add_url_rule("/bench/ping", "bench_ping", _bench_ping)
-    app.before_request(_check_url_length)
-    app.before_request(_check_schema)
-    app.before_request(_idle_timeout)
-    app.before_request(_enforce_access)
-    app.before_request(_reject_nul_characters)
+    for hook in (_check_url_length, _check_schema, _idle_timeout, _enforce_access, _reject_nul_characters):
+        app.before_request(hook)
     app.after_request(_commit_and_secure)
+    _register_error_pages(app)
 
-    @app.errorhandler(access.AccessRefused)
-    def _refused(exc: access.AccessRefused):
-        db.session.rollback()
-        if exc.status == 401:
-            if access.is_api_request():
-                problem = g.get("token_problem")
-                if problem:  # written by _commit_and_secure, like every refusal
-                    audit.record("token_refused", outcome="denied", detail=f"{request.endpoint}: {problem}")
-                return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig of verlopen.")
-            if session.get("expired_notice"):
-                session.pop("expired_notice")
-            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-        # no commit here: an error in an error handler would be Werkzeug's bare 500 page, and
-        # the entry lost; _commit_and_secure writes it, handling a failure
-        audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
-                     detail=exc.reason)
-        return error_response(403, "forbidden", "U hebt geen toegang tot deze pagina.")
 
-    @app.errorhandler(ServiceError)
-    def _service_error(exc: ServiceError):
-        db.session.rollback()
-        if exc.audit:
-            audit.record(**exc.audit)
-        elif exc.status in (403, 404):
-            audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
-                         detail=f"{exc.code}: {request.method} {request.path}"[:300])
-        if access.is_api_request():
-            fields = getattr(exc, "errors", None)
-            return api_error(exc.status, exc.code, exc.message, field=exc.field, fields=fields)
-        return error_response(exc.status, exc.code, exc.message)
+def _register_sign_in() -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Meld u aan om verder te gaan."
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_token)
+    login_manager.unauthorized_handler(_unauthorized)
 
-    @app.errorhandler(CSRFError)
-    def _csrf(exc):
-        db.session.rollback()
-        return error_response(400, "csrf", "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        db.session.rollback()
-        code = exc.code or 500
-        message = HTTP_MESSAGES.get(code, exc.description or "Er ging iets mis.")
-        if code == 405 and getattr(exc, "valid_methods", None):
-            message += " Toegestaan: " + ", ".join(sorted(exc.valid_methods)) + "."
-        response = current_app.make_response(error_response(code, (exc.name or "error").lower().replace(" ", "_"),
-                                                            message))
-        if code == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-        if code == 429:
-            response.headers["Retry-After"] = str(_retry_after_seconds())
-        return response
-
-    def _value_refused(exc):
-        _rollback_quietly()
-        return _value_refused_response(exc)
-
+def _register_error_pages(app) -> None:
+    app.register_error_handler(access.AccessRefused, _refused)
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(HTTPException, _http)
     for refused in REFUSED_VALUE_ERRORS:
         app.register_error_handler(refused, _value_refused)
-
-    @app.errorhandler(StatementError)
-    def _statement_error(exc: StatementError):
-        """A bind value that could not even be sent (a lone surrogate in a text that the
-        database driver encodes): bad input, 422. Anything else stays an internal error."""
-        return _value_refused(exc) if _is_refused_value(exc) else _unexpected(exc)
-
-    @app.errorhandler(OperationalError)
-    def _db_down(exc):
-        log.error("database unavailable: %s", type(exc).__name__)
-        _rollback_quietly()
-        return error_response(503, "database_unavailable",
-                              "De database is tijdelijk niet bereikbaar. Probeer het over enkele minuten opnieuw.")
-
+    app.register_error_handler(StatementError, _statement_error)
+    app.register_error_handler(OperationalError, _db_down)
     app.register_error_handler(Exception, _unexpected)
 
-    @app.context_processor
-    def _layout():
-        return {"nav_items": navigation(), "igp_name": current_app.config["IGP_NAME"],
-                "dev_mode": current_app.config["IGP_ENV"] == "development",
-                "totp_relaxed": not current_app.config["REQUIRE_TOTP"]}
+
+def _load_user(user_id: str):
+    if access.is_api_request():
+        return None  # the API authenticates by bearer token only (no cookie, no CSRF risk)
+
+    try:
+        raw_id, version = user_id.split(":")
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.is_active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def _load_user_from_token(req):
+    if not access.is_api_request():
+        return None
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+
+    user, reason = resolve_token(header.removeprefix("Bearer ").strip())
+    if user is None:
+        g.token_problem = reason
+    return user
+
+
+def _unauthorized():
+    if access.is_api_request():
+        return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig.")
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _refused(exc: access.AccessRefused):
+    db.session.rollback()
+    if exc.status == 401:
+        if access.is_api_request():
+            problem = g.get("token_problem")
+            if problem:  # written by _commit_and_secure, like every refusal
+                audit.record("token_refused", outcome="denied", detail=f"{request.endpoint}: {problem}")
+            return api_error(401, "unauthorized", "Niet aangemeld of token ongeldig of verlopen.")
+        if session.get("expired_notice"):
+            session.pop("expired_notice")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    # no commit here: an error in an error handler would be Werkzeug's bare 500 page, and
+    # the entry lost; _commit_and_secure writes it, handling a failure
+    audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
+                 detail=exc.reason)
+    return error_response(403, "forbidden", "U hebt geen toegang tot deze pagina.")
+
+
+def _service_error(exc: ServiceError):
+    db.session.rollback()
+    if exc.audit:
+        audit.record(**exc.audit)
+    elif exc.status in (403, 404):
+        audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
+                     detail=f"{exc.code}: {request.method} {request.path}"[:300])
+    if access.is_api_request():
+        fields = getattr(exc, "errors", None)
+        return api_error(exc.status, exc.code, exc.message, field=exc.field, fields=fields)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+def _csrf(exc):
+    db.session.rollback()
+    return error_response(400, "csrf", "Het formulier is verlopen of ongeldig. Laad de pagina opnieuw en probeer het nog eens.")
+
+
+def _http(exc: HTTPException):
+    db.session.rollback()
+    code = exc.code or 500
+    message = HTTP_MESSAGES.get(code, exc.description or "Er ging iets mis.")
+    if code == 405 and getattr(exc, "valid_methods", None):
+        message += " Toegestaan: " + ", ".join(sorted(exc.valid_methods)) + "."
+    response = current_app.make_response(error_response(code, (exc.name or "error").lower().replace(" ", "_"),
+                                                        message))
+    if code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    if code == 429:
+        response.headers["Retry-After"] = str(_retry_after_seconds())
+    return response
+
+
+def _value_refused(exc):
+    _rollback_quietly()
+    return _value_refused_response(exc)
+
+
+def _statement_error(exc: StatementError):
+    """A bind value that could not even be sent (a lone surrogate in a text that the
+    database driver encodes): bad input, 422. Anything else stays an internal error."""
+    return _value_refused(exc) if _is_refused_value(exc) else _unexpected(exc)
+
+
+def _db_down(exc):
+    log.error("database unavailable: %s", type(exc).__name__)
+    _rollback_quietly()
+    return error_response(503, "database_unavailable",
+                          "De database is tijdelijk niet bereikbaar. Probeer het over enkele minuten opnieuw.")
+
+
+def _layout():
+    return {"nav_items": navigation(), "igp_name": current_app.config["IGP_NAME"],
+            "dev_mode": current_app.config["IGP_ENV"] == "development",
+            "totp_relaxed": not current_app.config["REQUIRE_TOTP"]}
 
 
 HTTP_MESSAGES = {

@@ -90,39 +90,34 @@ def record(
         raise ValueError(f"unknown audit outcome {outcome!r}")
     if user is None and has_request_context() and current_user and current_user.is_authenticated:
         user = current_user
-    withheld_text = None
-    if withheld is not None:
-        withheld_text = _join(
-            f"{w[0]}:{w[1]}" if isinstance(w, tuple) else w for w in withheld
-        )
     entry = {
-        "at": clock.now(),
-        "user_id": getattr(user, "id", None),
-        "username": getattr(user, "username", None) or username,
-        "organisation_id": getattr(user, "organisation_id", None),
-        "roles": getattr(user, "roles_label", None),
-        "on_behalf_of_id": on_behalf_of_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "family_pseudonym": family_pseudonym,
-        "categories_shown": _join(shown),
-        "categories_withheld": withheld_text,
+        "at": clock.now(), **_who(user, username), "on_behalf_of_id": on_behalf_of_id,
+        "action": action, "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+        "family_pseudonym": family_pseudonym, "categories_shown": _join(shown),
+        "categories_withheld": None if withheld is None else _join(
+            f"{w[0]}:{w[1]}" if isinstance(w, tuple) else w for w in withheld),
         "consent_ids": _join(sorted(set(consent_ids)) if consent_ids else None),
-        "outcome": outcome,
-        "source_address": None,
-        "user_agent": None,
-        "detail": detail,
+        "outcome": outcome, **_where_from(), "detail": detail,
     }
     if not has_request_context() and entry["username"] is None:
         entry["username"] = f"cli:{getpass.getuser()}"[:80]  # a command run by an operator
-    if has_request_context():
-        entry["source_address"] = (request.remote_addr or "")[:64] or None
-        entry["user_agent"] = (request.user_agent.string or "")[:300] or None
     target = session if session is not None else db.session()
     target.info.setdefault(PENDING_KEY, []).append(entry)
     if has_request_context() and (action in SURVIVING_ACTIONS or outcome != "allowed"):
         g.setdefault("igp_audit_reads", []).append(entry)
+
+
+def _who(user, username: str | None) -> dict:
+    return {"user_id": getattr(user, "id", None), "username": getattr(user, "username", None) or username,
+            "organisation_id": getattr(user, "organisation_id", None), "roles": getattr(user, "roles_label", None)}
+
+
+def _where_from() -> dict:
+    """The request's address and browser (none for a command run by an operator)."""
+    if not has_request_context():
+        return {"source_address": None, "user_agent": None}
+    return {"source_address": (request.remote_addr or "")[:64] or None,
+            "user_agent": (request.user_agent.string or "")[:300] or None}
 
 
 # Entries that must be kept even when the request's transaction is rolled back (a 4xx page may
@@ -209,13 +204,11 @@ def _flush_pending(session: Session) -> None:
     session.info[FLUSHED_KEY] = pending  # marked written only once the commit succeeded
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     if session.info.get(PENDING_KEY):
         _flush_pending(session)
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     # Only a committed head is witnessed: a head published before the commit and then rolled
     # back would look exactly like a rollback attack.
@@ -228,13 +221,29 @@ def _after_commit(session: Session) -> None:
             witness.publish(*new_head, clock.now())
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction) -> None:
     # A rolled-back transaction leaves no trace, not even a queued audit entry: the
     # caller that wants a refusal logged records it again after the rollback.
     session.info.pop(PENDING_KEY, None)
     session.info.pop(NEW_HEAD_KEY, None)
     session.info.pop(FLUSHED_KEY, None)
+
+
+SESSION_HOOKS = (("before_commit", _before_commit), ("after_commit", _after_commit),
+                 ("after_soft_rollback", _after_rollback))
+
+
+def install_session_hooks() -> None:
+    """Write the queued entries with each commit (create_app calls this; idempotent)."""
+    for name, hook in SESSION_HOOKS:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
+
+
+def remove_session_hooks() -> None:
+    for name, hook in SESSION_HOOKS:
+        if event.contains(Session, name, hook):
+            event.remove(Session, name, hook)
 
 
 # ------------------------------------------------------------------ verification
@@ -315,44 +324,76 @@ def verify_chain(session: Session | None = None, batch: int = 2000, *,
     seen = read_witness(paths, key) if paths else None
     latest = seen.latest if seen is not None else None
     witnessed_seq = latest.seq if latest is not None else None
+    problem = _witness_problem(seen, witnessed_seq)
+    if problem is not None:
+        return problem
+    head = current_head(session)
+    walk = _Walk(key=key, sealed_seq=head.last_seq if head is not None else 0,
+                 witnessed=seen.heads if seen is not None else {}, witnessed_seq=witnessed_seq)
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    with session.scalars(stmt) as entries:  # closes the server-side cursor on early return
+        for entry in entries:
+            problem = walk.step(entry)
+            if problem is not None:
+                return problem
+    return _head_problem(session, head, walk.checked, latest, key) or \
+        VerifyResult(True, walk.checked, witnessed_seq=witnessed_seq)
+
+
+def _witness_problem(seen, witnessed_seq) -> VerifyResult | None:
     if seen is not None and seen.unreadable:
         return _broken("witness_unreadable", 0, f"witness file unreadable: {seen.unreadable[0]}")
     if seen is not None and seen.forged:
         return _broken("witness_forged", 0, f"witness line {seen.forged[0]} has an invalid signature "
                        "(written without the audit key)", witnessed=witnessed_seq)
-    head = current_head(session)
-    sealed_seq = head.last_seq if head is not None else 0
-    witnessed = seen.heads if seen is not None else {}
-    expected_seq, prev, checked = 1, GENESIS, 0
-    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
-    with session.scalars(stmt) as entries:  # closes the server-side cursor on early return
-        for entry in entries:
-            values = {f: getattr(entry, f) for f in HASHED_FIELDS}
-            if entry.seq != expected_seq:
-                return _broken("deleted", checked, f"expected sequence number {expected_seq}, found {entry.seq}: "
-                               f"{entry.seq - expected_seq} entries are missing (deleted)", entry)
-            if entry.prev_hash != prev:
-                return _broken("reordered", checked, "the link to the previous entry does not match "
-                               "(entries reordered, or one before it replaced)", entry)
-            if not hmac.compare_digest(entry_hash(values, key), entry.entry_hash):
-                if entry.seq > sealed_seq:
-                    return _broken("inserted", checked, f"entry beyond the sealed head (seq={sealed_seq}) whose hash "
-                                   "does not match its content (forged insert)", entry)
-                return _broken("edited", checked, "content does not match its hash (edited)", entry)
-            seen_head = witnessed.get(entry.seq)
-            if seen_head is not None and not hmac.compare_digest(seen_head.hash, entry.entry_hash):
-                return _broken("witness_mismatch", checked, f"the witness saw a different hash at seq={entry.seq} "
-                               f"({seen_head.source}, {seen_head.at}): the chain was rewritten", entry,
-                               witnessed=witnessed_seq)
-            prev = entry.entry_hash
-            expected_seq += 1
-            checked += 1
+    return None
+
+
+@dataclass
+class _Walk:
+    """The walk along the chain: each entry must follow the one before, match its own hash, and
+    match what the witnesses saw at its sequence number."""
+
+    key: bytes
+    sealed_seq: int
+    witnessed: dict
+    witnessed_seq: int | None
+    expected_seq: int = 1
+    prev: str = GENESIS
+    checked: int = 0
+
+    def step(self, entry: AuditEntry) -> VerifyResult | None:
+        checked = self.checked
+        if entry.seq != self.expected_seq:
+            return _broken("deleted", checked, f"expected sequence number {self.expected_seq}, found {entry.seq}: "
+                           f"{entry.seq - self.expected_seq} entries are missing (deleted)", entry)
+        if entry.prev_hash != self.prev:
+            return _broken("reordered", checked, "the link to the previous entry does not match "
+                           "(entries reordered, or one before it replaced)", entry)
+        if not hmac.compare_digest(entry_hash({f: getattr(entry, f) for f in HASHED_FIELDS}, self.key),
+                                   entry.entry_hash):
+            if entry.seq > self.sealed_seq:
+                return _broken("inserted", checked, f"entry beyond the sealed head (seq={self.sealed_seq}) whose hash "
+                               "does not match its content (forged insert)", entry)
+            return _broken("edited", checked, "content does not match its hash (edited)", entry)
+        seen_head = self.witnessed.get(entry.seq)
+        if seen_head is not None and not hmac.compare_digest(seen_head.hash, entry.entry_hash):
+            return _broken("witness_mismatch", checked, f"the witness saw a different hash at seq={entry.seq} "
+                           f"({seen_head.source}, {seen_head.at}): the chain was rewritten", entry,
+                           witnessed=self.witnessed_seq)
+        self.prev, self.expected_seq, self.checked = entry.entry_hash, self.expected_seq + 1, checked + 1
+        return None
+
+
+def _head_problem(session: Session, head, checked: int, latest, key: bytes) -> VerifyResult | None:
+    """After the walk: the sealed head must be intact and at the end, and not behind the witness."""
+    witnessed_seq = latest.seq if latest is not None else None
     if head is None:
         if checked:
             return _broken("head_missing", checked, "chain head is missing")
         if latest is not None and latest.seq > 0:
             return _wiped(latest)
-        return VerifyResult(True, 0, witnessed_seq=witnessed_seq)
+        return None
     if not hmac.compare_digest(head_seal(head.last_seq, head.last_hash, key), head.seal):
         return _broken("head_altered", checked, "chain head seal is invalid (head was altered)")
     if checked < head.last_seq:
@@ -366,7 +407,7 @@ def verify_chain(session: Session | None = None, batch: int = 2000, *,
         return _broken("rolled_back", checked, f"the witness saw {latest.seq} entries ({latest.source}, {latest.at}) "
                        f"but the chain has {checked}: entries after seq={checked} were removed and an older head "
                        "was put back (rolled back)", seq=checked + 1, witnessed=witnessed_seq)
-    return VerifyResult(True, checked, witnessed_seq=witnessed_seq)
+    return None
 
 
 def _hash_at(session: Session, seq: int) -> str | None:

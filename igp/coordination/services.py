@@ -651,7 +651,7 @@ def exit_family(actor, family_id: int, data: dict) -> Family:
                                        needs=("verwijzingen",) if command.note or command.target_name else ())
     _require_may_exit(actor, family)
     try:
-        status = family_rules.transition(family.status, "uitstroom")
+        family_rules.transition(family.status, "uitstroom")   # refused before anything changes
     except family_rules.TransitionRefused as exc:
         raise ValidationError({"_": str(exc)}) from None
     open_actions = open_actions_count_for_family(family.id)
@@ -663,7 +663,7 @@ def exit_family(actor, family_id: int, data: dict) -> Family:
     if inward is not None:
         handover.apply_event(actor, inward, handover.EventInput("geannuleerd", None, "Gezin uitgestroomd.", None, None),
                              on_behalf_of_id=on_behalf)
-    family.status = status
+    family.status = family_rules.transition(family.status, "uitstroom")
     family.exit_reason = command.reason
     family.exited_at = clock.now()
     family.exited_on = clock.local_date(family.exited_at)

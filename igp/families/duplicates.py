@@ -25,6 +25,7 @@ from igp.audit import services as audit
 from igp.auth.models import User, UserRole
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
+from igp.families import rules as family_rules
 from igp.families.models import Child, DuplicateCandidate, Family, Parent
 from igp.mdo.models import AgendaItem
 from igp.notifications.services import notify
@@ -32,7 +33,7 @@ from igp.sharing import gateway
 from igp.sharing.models import ConsentRecord
 
 RESOLUTIONS = {"samenvoegen": "Samenvoegen met het bestaande gezin", "verschillend": "Verschillende gezinnen"}
-ACTIVE = ("aangemeld", "in_intake", "actief")
+ACTIVE = family_rules.IN_CARE
 # tables whose rows move with a merge are found from the schema; these are handled by hand
 _SPECIAL = {"family", "parent", "child", "duplicate_candidate", "mdo_agenda_item"}
 
@@ -228,7 +229,7 @@ def merge(actor, source_id: int, target_id: int) -> Family:
     if target.coordinator_id is None and source.coordinator_id is not None:
         target.coordinator_id = source.coordinator_id
     if target.status not in ACTIVE and source.status in ACTIVE:
-        target.status = source.status
+        target.status = family_rules.transition(target.status, "samenvoeging", outcome=source.status)
         target.target_eligible = source.target_eligible
         target.target_result = source.target_result
     db.session.flush()

@@ -108,7 +108,9 @@ FAMILY_EVENTS = {
     "heraanmelding": "Nieuwe aanmelding van een eerder gezin",
     "doelgroep_afwijking": "Afwijking van de doelgroep vastgelegd",
     "uitstroom": "Uitstroom",
+    "samenvoeging": "Twee dossiers van één gezin samengevoegd",
 }
+IN_CARE = ("aangemeld", "in_intake", "actief")
 TRANSITIONS: dict[str, dict[str, str]] = {
     "intake_gepland": {"aangemeld": "in_intake"},
     "heraanmelding": {"uitgestroomd": "aangemeld", "niet_in_doelgroep": "aangemeld"},
@@ -124,7 +126,10 @@ class TransitionRefused(ValueError):
 
 
 def transition(current: str, event: str, *, outcome: str | None = None) -> str:
-    """The family's status after `event`. `intake_uitkomst` takes the intake's outcome."""
+    """The family's status after `event`. `intake_uitkomst` takes the intake's outcome,
+    `samenvoeging` the status of the other record (the one still in care wins)."""
+    if event == "samenvoeging":   # `outcome`: the status of the record merged into this one
+        return outcome if current not in IN_CARE and outcome in IN_CARE else current
     if event == "intake_uitkomst":
         if outcome not in OUTCOME_STATUS:
             raise TransitionRefused(f"Onbekende uitkomst van de intake: {outcome!r}.")
@@ -138,6 +143,11 @@ def transition(current: str, event: str, *, outcome: str | None = None) -> str:
         raise TransitionRefused("Dit gezin is al uitgestroomd." if current == "uitgestroomd"
                                 else f"{FAMILY_EVENTS[event]} kan niet bij status {STATUSES.get(current, current)}.")
     return current
+
+
+def status_at_aanmelding(eligible: bool, overridden: bool) -> str:
+    """Where a new family starts: in the target group (or overridden with a reason), or not."""
+    return "aangemeld" if eligible or overridden else "niet_in_doelgroep"
 
 
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud
@@ -327,8 +337,6 @@ def due_date_problems(phase: str | None, due: date | None, today: date, *, requi
 
 
 def referred_at_problem(referred_at, now) -> dict[str, str]:
-    from datetime import timedelta
-
     if referred_at is None:
         return {}
     if referred_at > now + timedelta(days=1):
@@ -398,4 +406,31 @@ def missed_term_problems(*, held_day: date, deadline: date | None, missed_reason
         problems["missed_reason"] = "De termijn van de warme overdracht is niet gehaald: kies een reden."
     if not missed_text:
         problems["missed_text"] = "De termijn is niet gehaald: licht de reden toe."
+    return problems
+
+
+# ------------------------------------------------------------------ correcting a family's record
+
+def update_problems(u, *, sent: dict, parents_now: int, children_now: int, today: date,
+                    age_limit_months: int) -> dict[str, str]:
+    """A correction (the parsed FamilyUpdateIn; `sent`: the keys as sent, since only those change)
+    of a family with `parents_now` parents and `children_now` children."""
+    problems: dict[str, str] = {}
+    if u.parents is not None:
+        problems.update(parent_problems(u.parents, today))
+        if len(u.parents) < parents_now:
+            problems["parents"] = "Een ouder kan niet worden verwijderd; pas de gegevens aan."
+        for i, (parent, given) in enumerate(zip(u.parents, sent.get("parents") or [])):
+            if not parent.name and (i >= parents_now or "name" in given):
+                problems[f"parents[{i}].name"] = ("Naam ouder is verplicht voor een nieuwe ouder." if i >= parents_now
+                                                  else "Naam ouder is verplicht.")
+    if u.children is not None:
+        problems.update(child_problems(u.children, today, age_limit_months))
+        if len(u.children) < children_now:
+            problems["children"] = "Een kind kan niet worden verwijderd; pas de gegevens aan."
+        for i, (child, given) in enumerate(zip(u.children, sent.get("children") or [])):
+            if child.birth_date is None and (i >= children_now or "birth_date" in given):
+                problems[f"children[{i}].birth_date"] = "Geboortedatum kind is verplicht."
+    if "expected_due_date" in sent:
+        problems.update(due_date_problems(u.phase, u.expected_due_date, today, required=False))
     return problems

@@ -2,9 +2,9 @@
 each, shared by the forms and the API (igp.validation). What depends on today, a setting or the
 database is checked afterwards by the rules and the services."""
 import re
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from consent import CONSENT_METHODS, PRESETS
 from igp.crypto import normalise_bsn
@@ -183,6 +183,9 @@ class AanmeldingIn(Input):
 class FamilyUpdateIn(Input):
     """PATCH /api/v1/families/{id}: only the fields sent change."""
 
+    required = ("version",)
+    required_messages: ClassVar[dict[str, str]] = {"version": "Geef de versie mee die u zag (version)."}
+
     version: Id = Field(None, title="Versie")
     parents: list[ParentPatchIn] | None = Field(None, title="Ouders")
     children: list[ChildPatchIn] | None = Field(None, title="Kinderen")
@@ -190,11 +193,6 @@ class FamilyUpdateIn(Input):
     expected_due_date: Date = Field(None, title="Uitgerekende datum")
     support_question: Text(1000) = Field(None, title="Hulpvraag voor informele steun")
 
-    @model_validator(mode="after")
-    def _version(self):
-        if self.version is None:
-            raise ValueError("Geef de versie mee die u zag (version).")
-        return self
 
 
 class IntakeIn(Input):

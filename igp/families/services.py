@@ -34,7 +34,7 @@ from igp.families.models import (
     Parent,
     Referral,
 )
-from igp.families.schemas import AanmeldingIn, IntakeIn
+from igp.families.schemas import AanmeldingIn, FamilyUpdateIn, IntakeIn
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
 from igp.handover.services import intake_changed, open_inward, start_for_referral
@@ -458,24 +458,39 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
     result = check_target_group(data)
     duplicates = find_duplicates(user, data)
     if data.link_to_family_id is not None:
-        match = next((d for d in duplicates if d.family_id == data.link_to_family_id), None)
-        if match is None:
-            audit.record("update", user=user, object_type="family", object_id=data.link_to_family_id,
-                         outcome="denied", detail="link to a family that is not a visible duplicate refused")
-            raise ValidationError({"link_to_family_id": "U kunt alleen koppelen aan een gezin dat als mogelijk "
-                                                        "dubbel is gevonden."})
-        return _link(user, match, data, result)
+        return _link(user, _chosen_duplicate(user, data, duplicates), data, result)
     if duplicates and not data.confirm_new:
         raise DuplicateFound(duplicates)
     if duplicates and data.confirm_new and any(d.match == "bsn" for d in duplicates):
         raise ValidationError({"parents[0].bsn": "Er bestaat al een gezin met dit BSN: koppel de aanmelding "
                                                  "aan dat gezin (of laat de planner dat doen) in plaats van een "
                                                  "nieuw gezin te maken."})
+    family = _new_family(user, data, result)
+    db.session.add(family)
+    referral = _add_referral(family, data, user)
+    db.session.flush()
+    audit.record("create", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
+                 detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
+    after_referral(user, family, referral)
+    return RegistrationResult(family, referral, result)
 
+
+def _chosen_duplicate(user, data: AanmeldingInput, duplicates: list[Duplicate]) -> Duplicate:
+    match = next((d for d in duplicates if d.family_id == data.link_to_family_id), None)
+    if match is None:
+        audit.record("update", user=user, object_type="family", object_id=data.link_to_family_id,
+                     outcome="denied", detail="link to a family that is not a visible duplicate refused")
+        raise ValidationError({"link_to_family_id": "U kunt alleen koppelen aan een gezin dat als mogelijk "
+                                                    "dubbel is gevonden."})
+    return match
+
+
+def _new_family(user, data: AanmeldingInput, result: rules.TargetGroupResult) -> Family:
     eligible = result.eligible
-    status = "aangemeld" if eligible or data.override_reason else "niet_in_doelgroep"
     family = Family(
-        pseudonym=_new_pseudonym(), poli_id=data.poli.id, phase=data.phase, status=status,
+        pseudonym=_new_pseudonym(), poli_id=data.poli.id, phase=data.phase,
+        status=rules.status_at_aanmelding(eligible, bool(data.override_reason)),
         registering_organisation_id=user.organisation_id, created_by_id=user.id,
         expected_due_date=data.expected_due_date, target_eligible=eligible, target_result=result.as_dict(),
         support_question=data.support_question,
@@ -500,14 +515,7 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
             gestational_age_weeks=c.gestational_age_weeks, gestational_age_days=c.gestational_age_days,
             birth_weight_grams=c.birth_weight_grams,
         ))
-    db.session.add(family)
-    referral = _add_referral(family, data, user)
-    db.session.flush()
-    audit.record("create", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
-                 shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
-                 detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
-    after_referral(user, family, referral)
-    return RegistrationResult(family, referral, result)
+    return family
 
 
 def _link(user, match: Duplicate, data: AanmeldingInput, result: rules.TargetGroupResult) -> RegistrationResult:
@@ -818,80 +826,38 @@ def search_families(user, *, pseudonym: str | None = None, bsn: str | None = Non
 # ------------------------------------------------------------------ editing the record
 
 def update_family(user, family_id: int, data: dict) -> Family:
-    """Correct or complete NAW and pregnancy/child data (a move, a new phone number, the birth).
+    """Correct or complete NAW and pregnancy/child data (a move, a new phone number, the birth):
+    parse -> authorise (the categories it changes) -> rules -> apply -> audit.
 
     Optimistic locking: `version` must be the version the user saw; a concurrent change gives
     a conflict, never a silent overwrite. Parents and children are updated by position (their
     ids stay, so consent records keep pointing at the right parent); new ones may be added."""
     gateway.load_for_write(user, family_id)
-    if not isinstance(data, dict):
-        raise ValidationError({"_": "Stuur een JSON-object."})
-    if not user.roles & REGISTERING_ROLES:
+    if isinstance(data, dict) and not user.roles & REGISTERING_ROLES:
         raise Forbidden("Uw rol mag de gegevens van een gezin niet wijzigen.")
-    errors = _Errors()
-    today = clock.today()
-    version = as_id(data.get("version"))
-    if version is None:
-        raise ValidationError({"version": "Geef de versie mee die u zag (version)."})
-    needs = []
-    if "parents" in data or "children" in data or "support_question" in data:
-        needs.append("naw")
-    if "expected_due_date" in data or "phase" in data or any(
-            any(k in (c or {}) for k in ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams"))
-            for c in (data.get("children") or []) if isinstance(c, dict)):
-        needs.append("medische_voorgeschiedenis")
+    try:
+        command, invalid = parse(FamilyUpdateIn, data), None
+    except ValidationError as exc:
+        if "version" in exc.errors or not isinstance(data, dict):
+            raise
+        command, invalid = None, exc
+    needs = _update_needs(data)
     if not needs:
         raise ValidationError({"_": "Geef ten minste één gegeven om te wijzigen."})
     family, _ = gateway.load_for_write(user, family_id, needs=needs)
-    if family.version != version:
+    if family.version != as_id(data.get("version")):   # a stale page first: reload, then correct the fields
         raise Conflict("Iemand anders heeft dit gezin intussen gewijzigd. Laad de pagina opnieuw; uw wijziging is "
                        "niet opgeslagen.")
-    parents = _parse_parents(data, errors, today, partial=True) if "parents" in data else None
-    for i, p in enumerate(data.get("parents") or []):
-        if i >= len(family.parents) and isinstance(p, dict) and not p.get("name"):
-            errors.add(f"parents[{i}].name", "Naam ouder is verplicht voor een nieuwe ouder.")
-    children, _ = _parse_children(data, errors, today) if "children" in data else (None, False)
-    phase = _code(data, "phase", rules.PHASES, errors, "phase", "Fase") if "phase" in data else family.phase
-    due = (_date(data, "expected_due_date", errors, "expected_due_date", label="Uitgerekende datum")
-           if "expected_due_date" in data else family.expected_due_date)
-    if due and "expected_due_date" in data and due > rules.add_months(today, 10):
-        errors.add("expected_due_date", "De uitgerekende datum ligt meer dan 10 maanden in de toekomst.")
-    if parents is not None and len(parents) < len(family.parents):
-        errors.add("parents", "Een ouder kan niet worden verwijderd; pas de gegevens aan.")
-    if children is not None and len(children) < len(family.children):
-        errors.add("children", "Een kind kan niet worden verwijderd; pas de gegevens aan.")
-    support = _text(data, "support_question", errors, "support_question", limit=1000,
-                    label="Hulpvraag voor informele steun") if "support_question" in data else family.support_question
-    if errors:
-        raise ValidationError(dict(errors))
-    if parents and any("bsn" in (p or {}) for p in data["parents"]) and not gateway.may_see_bsn(user):
+    if invalid is not None:
+        raise invalid
+    problems = rules.update_problems(command, sent=data, parents_now=len(family.parents),
+                                     children_now=len(family.children), today=clock.today(),
+                                     age_limit_months=age_limit_months())
+    if problems:
+        raise ValidationError(problems)
+    if any("bsn" in p for p in _dicts(data.get("parents"))) and not gateway.may_see_bsn(user):
         raise ValidationError({"parents[0].bsn": "Uw rol mag het BSN niet vastleggen of wijzigen."})
-    changed = []
-    for i, p in enumerate(parents or []):
-        given = data["parents"][i]  # only the keys sent are changed: an omitted field keeps its value
-        row = family.parents[i] if i < len(family.parents) else None
-        if row is None:
-            row = Parent(position=i + 1)
-            family.parents.append(row)
-        for key in ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language",
-                    "interpreter_needed"):
-            if key in given:
-                setattr(row, key, getattr(p, key))
-        row.bsn_index = bsn_index(row.bsn) if row.bsn else None
-        row.name_birth_index = name_birth_index(row.name, row.birth_date) if row.birth_date else None
-        changed.append("parents")
-    for i, c in enumerate(children or []):
-        given = data["children"][i]
-        row = family.children[i] if i < len(family.children) else None
-        if row is None:
-            row = Child(position=i + 1)
-            family.children.append(row)
-        for key in ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams"):
-            if key in given:
-                setattr(row, key, getattr(c, key))
-        row.name_birth_index = name_birth_index(row.name, row.birth_date) if row.name and row.birth_date else None
-        changed.append("children")
-    family.phase, family.expected_due_date, family.support_question = phase, due, support
+    changed = _apply_update(family, command, data)
     family.updated_at = clock.now()  # bumps the version, also when only parents or children changed
     try:
         db.session.flush()
@@ -900,3 +866,58 @@ def update_family(user, family_id: int, data: dict) -> Family:
     audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=needs, detail="record corrected: " + ", ".join(sorted(set(changed)) or ["fields"]))
     return family
+
+
+PARENT_FIELDS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language",
+                 "interpreter_needed")
+CHILD_FIELDS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
+MEDICAL_CHILD_FIELDS = ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
+
+
+def _dicts(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _update_needs(data: dict) -> list[str]:
+    """The categories a correction writes: NAW for people and the support question, the medical
+    history for the pregnancy and the birth data."""
+    needs = []
+    if "parents" in data or "children" in data or "support_question" in data:
+        needs.append("naw")
+    if "expected_due_date" in data or "phase" in data or any(
+            k in child for child in _dicts(data.get("children")) for k in MEDICAL_CHILD_FIELDS):
+        needs.append("medische_voorgeschiedenis")
+    return needs
+
+
+def _apply_update(family: Family, command: FamilyUpdateIn, data: dict) -> list[str]:
+    """Only the keys sent change: an omitted field keeps its value."""
+    changed = []
+    for i, (parent, given) in enumerate(zip(command.parents or [], data.get("parents") or [])):
+        row = family.parents[i] if i < len(family.parents) else None
+        if row is None:
+            row = Parent(position=i + 1)
+            family.parents.append(row)
+        for key in PARENT_FIELDS:
+            if key in given:
+                setattr(row, key, getattr(parent, key))
+        row.bsn_index = bsn_index(row.bsn) if row.bsn else None
+        row.name_birth_index = name_birth_index(row.name, row.birth_date) if row.birth_date else None
+        changed.append("parents")
+    for i, (child, given) in enumerate(zip(command.children or [], data.get("children") or [])):
+        row = family.children[i] if i < len(family.children) else None
+        if row is None:
+            row = Child(position=i + 1)
+            family.children.append(row)
+        for key in CHILD_FIELDS:
+            if key in given:
+                setattr(row, key, getattr(child, key))
+        row.name_birth_index = name_birth_index(row.name, row.birth_date) if row.name and row.birth_date else None
+        changed.append("children")
+    if "phase" in data and command.phase:
+        family.phase = command.phase
+    if "expected_due_date" in data:
+        family.expected_due_date = command.expected_due_date
+    if "support_question" in data:
+        family.support_question = command.support_question
+    return changed

@@ -173,6 +173,7 @@ def may_see_bsn(user) -> bool:
 
 
 def build_view(user, family: Family, decision: Decision) -> FamilyView:
+    """The family as this user may see it: each category's part only when the decision allows it."""
     view = FamilyView(
         id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
         phase=family.phase, status=family.status, registering_organisation=family.registering_organisation.name,
@@ -180,61 +181,72 @@ def build_view(user, family: Family, decision: Decision) -> FamilyView:
         referral_dates=[r.received_at for r in family.referrals], target_eligible=family.target_eligible,
         decision=decision,
     )
-    view.extra["version"] = family.version
-    view.extra["exited_at"] = family.exited_at
-    view.extra["exit_reason"] = family.exit_reason
+    view.extra.update(version=family.version, exited_at=family.exited_at, exit_reason=family.exit_reason)
     if decision.may("naw"):
-        show_bsn = may_see_bsn(user)
-        view.naw = {
-            "parents": [_parent_dict(p, show_bsn) for p in family.parents],
-            "children": [{"id": c.id, "position": c.position, "name": c.name, "birth_date": c.birth_date}
-                         for c in family.children],
-            "support_question": family.support_question,
-            "bsn_shown": show_bsn,
-        }
+        view.naw = _naw_part(family, may_see_bsn(user))
     if decision.may("medische_voorgeschiedenis"):
-        latest = family.referrals[-1] if family.referrals else None
-        view.medical = {
-            "expected_due_date": family.expected_due_date,
-            "medical_reasons": sorted({m for r in family.referrals for m in (r.medical_reasons or [])}),
-            "high_risk": any(r.high_risk for r in family.referrals),
-            "children": [{"position": c.position, "gestational_age_weeks": c.gestational_age_weeks,
-                          "gestational_age_days": c.gestational_age_days,
-                          "birth_weight_grams": c.birth_weight_grams} for c in family.children],
-            "latest_referral_id": latest.id if latest else None,
-        }
+        view.medical = _medical_part(family)
     if decision.may("ontwikkeling_risicos"):
-        view.risks = {
-            "vulnerabilities": sorted({v for r in family.referrals for v in (r.vulnerabilities or [])}),
-            "vulnerability_notes": [r.vulnerability_note for r in family.referrals if r.vulnerability_note],
-            "non_primary": sorted({n for r in family.referrals for n in (r.non_primary or [])}),
-            "screenings": [{"instrument": r.screening_instrument, "result": r.screening_result,
-                            "received_at": r.received_at} for r in family.referrals if r.screening_instrument],
-            "target_group": family.target_result or {},
-            "override": ({"reason": family.target_override_reason, "at": family.target_override_at}
-                         if family.target_override else None),
-        }
+        view.risks = _risks_part(family)
     if decision.may("verwijzingen"):
         view.referrals = [{
             "id": r.id, "received_at": r.received_at, "referrer_type": r.referrer_type,
             "referrer_name": r.referrer_name, "referrer_organisation": r.referrer_organisation,
             "referrer_contact": r.referrer_contact, "reason": r.reason,
         } for r in family.referrals]
-    for intake in family.intakes:
-        item = {
-            "id": intake.id, "type": intake.intake_type, "location": intake.location,
-            "planned_at": intake.planned_at, "held_at": intake.held_at,
-            "participants": [{"id": p.user.id, "name": p.user.name} for p in intake.participants],
-            "report": intake.report if decision.may("consultverslagen") else None,
-            "outcome": intake.outcome if decision.may("zorgplan") else None,
-            "plan": intake.plan if decision.may("zorgplan") else None,
-        }
-        view.intakes.append(item)
+    view.intakes = [_intake_part(intake, decision) for intake in family.intakes]
     for note in family.notes:
         if decision.may(note.category):
             view.notes.setdefault(note.category, []).append(
                 {"id": note.id, "text": note.text, "author": note.author.name, "created_at": note.created_at})
     return view
+
+
+def _naw_part(family: Family, show_bsn: bool) -> dict:
+    return {
+        "parents": [_parent_dict(p, show_bsn) for p in family.parents],
+        "children": [{"id": c.id, "position": c.position, "name": c.name, "birth_date": c.birth_date}
+                     for c in family.children],
+        "support_question": family.support_question,
+        "bsn_shown": show_bsn,
+    }
+
+
+def _medical_part(family: Family) -> dict:
+    latest = family.referrals[-1] if family.referrals else None
+    return {
+        "expected_due_date": family.expected_due_date,
+        "medical_reasons": sorted({m for r in family.referrals for m in (r.medical_reasons or [])}),
+        "high_risk": any(r.high_risk for r in family.referrals),
+        "children": [{"position": c.position, "gestational_age_weeks": c.gestational_age_weeks,
+                      "gestational_age_days": c.gestational_age_days,
+                      "birth_weight_grams": c.birth_weight_grams} for c in family.children],
+        "latest_referral_id": latest.id if latest else None,
+    }
+
+
+def _risks_part(family: Family) -> dict:
+    return {
+        "vulnerabilities": sorted({v for r in family.referrals for v in (r.vulnerabilities or [])}),
+        "vulnerability_notes": [r.vulnerability_note for r in family.referrals if r.vulnerability_note],
+        "non_primary": sorted({n for r in family.referrals for n in (r.non_primary or [])}),
+        "screenings": [{"instrument": r.screening_instrument, "result": r.screening_result,
+                        "received_at": r.received_at} for r in family.referrals if r.screening_instrument],
+        "target_group": family.target_result or {},
+        "override": ({"reason": family.target_override_reason, "at": family.target_override_at}
+                     if family.target_override else None),
+    }
+
+
+def _intake_part(intake, decision: Decision) -> dict:
+    return {
+        "id": intake.id, "type": intake.intake_type, "location": intake.location,
+        "planned_at": intake.planned_at, "held_at": intake.held_at,
+        "participants": [{"id": p.user.id, "name": p.user.name} for p in intake.participants],
+        "report": intake.report if decision.may("consultverslagen") else None,
+        "outcome": intake.outcome if decision.may("zorgplan") else None,
+        "plan": intake.plan if decision.may("zorgplan") else None,
+    }
 
 
 def _full_options():
