@@ -1,7 +1,11 @@
 """Small server-side SVG charts: no scripts, no external assets, readable at a glance.
 
 Every chart has a <title> and <desc>, text labels on the bars, and the dashboard shows the
-same numbers in a table next to it (screen readers, printing)."""
+same numbers in a table next to it (screen readers, printing).
+
+The values are the shown figures (igp.reporting.shown): a number, or the mark of a suppressed
+cell ("<5", "x"). A marked value gets no bar, only its mark, and the scale of a chart comes from
+its shown numbers alone, so neither a bar nor an axis tells a hidden count."""
 from __future__ import annotations
 
 from markupsafe import Markup, escape
@@ -17,6 +21,15 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numbers(items) -> list[float]:
+    """The shown numbers among the values (a marked, suppressed value is none)."""
+    return [value for _, value in items if _is_number(value)]
+
+
 def _short(label: str, limit: int = 20) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
@@ -28,7 +41,7 @@ def hbar(items: list[tuple[str, float]], title: str, *, width: int = 400, bar: i
     items = list(items)
     label_w, value_w, gap = 170, 44, 8
     height = max(1, len(items)) * (bar + gap) + 8
-    top = max([v for _, v in items] + [1])
+    top = max(_numbers(items) + [1])
     scale = (width - label_w - value_w) / top
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
              f'role="img" class="chart">',
@@ -36,11 +49,12 @@ def hbar(items: list[tuple[str, float]], title: str, *, width: int = 400, bar: i
              f"<desc>{escape('; '.join(f'{label}: {_fmt(value)}{unit}' for label, value in items))}</desc>"]
     for i, (label, value) in enumerate(items):
         y = 4 + i * (bar + gap)
-        w = max(0.0, value * scale)
+        w = max(0.0, value * scale) if _is_number(value) else 0.0
         fill = colour or PALETTE[i % len(PALETTE)]
         parts.append(f'<text x="{label_w - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" font-size="14" '
                      f'fill="{TEXT}"><title>{escape(label)}</title>{escape(_short(label))}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{fill}" rx="3"/>')
+        if _is_number(value):
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{fill}" rx="3"/>')
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + bar * 0.7:.1f}" font-size="14" font-weight="bold" '
                      f'fill="{TEXT}">{escape(_fmt(value))}{escape(unit)}</text>')
     if not items:
@@ -70,7 +84,7 @@ def columns(items: list[tuple[str, float]], title: str, *, width: int = 720, hei
     items = list(items)
     left, bottom, top_pad = 36, 44, 20
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
-    top, step = nice_axis(max([v for _, v in items] + [1]))
+    top, step = nice_axis(max(_numbers(items) + [1]))
     n = max(1, len(items))
     slot = plot_w / n
     every = max(1, round(n / 12))
@@ -84,10 +98,12 @@ def columns(items: list[tuple[str, float]], title: str, *, width: int = 720, hei
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{TEXT}">'
                      f'{escape(_fmt(int(value)))}</text>')
     for i, (label, value) in enumerate(items):
-        h = plot_h * value / top
+        h = plot_h * value / top if _is_number(value) else 0.0
         x = left + i * slot + slot * 0.15
-        parts.append(f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-                     f'fill="{PALETTE[0]}"><title>{escape(label)}: {escape(_fmt(value))}</title></rect>')
+        if _is_number(value):
+            parts.append(f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{slot * 0.7:.1f}" '
+                         f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{escape(label)}: {escape(_fmt(value))}</title>'
+                         f'</rect>')
         if slot >= 24 and value:
             parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{top_pad + plot_h - h - 4:.1f}" text-anchor="middle" '
                          f'font-size="11" font-weight="bold" fill="{TEXT}">{escape(_fmt(value))}</text>')
@@ -98,8 +114,8 @@ def columns(items: list[tuple[str, float]], title: str, *, width: int = 720, hei
     return Markup("".join(parts))  # every label and value above went through escape()
 
 
-def funnel(steps: list[tuple[str, int]], title: str) -> Markup:
-    """The handover funnel: each step as a share of the first."""
-    first = steps[0][1] if steps and steps[0][1] else 0
-    labelled = [(f"{label} ({round(100 * value / first) if first else 0}%)", value) for label, value in steps]
+def funnel(steps: list[tuple[str, object, object]], title: str) -> Markup:
+    """The handover funnel: (label, value, share of the first step in %) per step; a share that is
+    not a number (suppressed, or no first step) is left out of the label."""
+    labelled = [(f"{label} ({share}%)" if _is_number(share) else label, value) for label, value, share in steps]
     return hbar(labelled, title, colour=PALETTE[0])

@@ -8,6 +8,10 @@ Definitions (also shown on the dashboard):
 * Median and 90th percentile: nearest-rank (the smallest value with at least 50% / 90% of the
   values at or below it), in working days from aanmelding to intake.
 * Open handovers by signal and caseloads: right now, whatever the period.
+
+What the dashboard, the CSV export and the report show is `shown_throughput` / `export_rows`:
+the same figures through `shown.shown_figures` (small cells suppressed, primary and secondary,
+by the rules in `rules.py`). The API still answers the unsuppressed figures of `throughput`.
 """
 from __future__ import annotations
 
@@ -22,14 +26,21 @@ from igp import bounds, clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
+from igp.auth.models import User
 from igp.coordination.models import Knelpunt
-from igp.errors import ValidationError
+from igp.coordination.services import ACTIVE_STATUSES, EXIT_REASONS, KNELPUNT_KINDS, no_contact_count
+from igp.errors import Forbidden, ValidationError
 from igp.extensions import db
 from igp.families.models import Family, Referral
+from igp.families.rules import REFERRER_TYPES
+from igp.families.services import REGISTERING_ROLES
 from igp.handover import rules as handover_rules
 from igp.handover.models import Handover
+from igp.handover.services import signal_counts
 from igp.ids import as_text
 from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
+from igp.mdo.rules import REFERRAL_TYPES
+from igp.reporting import rules, shown
 from igp.reporting.models import ExperienceResponse
 
 REPORT_ROLES = ("projectleider", "beheerder")
@@ -139,21 +150,7 @@ def referral_figures(period: Period) -> dict:
 def buckets(per_day: dict[date, int], period: Period) -> tuple[str, list[tuple[str, int]]]:
     """Fold the database's counts per day into ISO weeks (periods up to ~6 months) or months,
     with every bucket of the period present (also the empty ones)."""
-    by_week = (period.end - period.start).days <= 190
-
-    def key(d: date) -> str:
-        if by_week:  # at most ~27 weeks: a week number cannot repeat within the period
-            return f"wk {d.isocalendar().week}"
-        return d.strftime("%m-%Y")
-
-    counts: dict[str, int] = {}
-    day = period.start
-    while day <= period.end:
-        counts.setdefault(key(day), 0)
-        day += timedelta(days=1)
-    for d, n in per_day.items():
-        counts[key(d)] = counts.get(key(d), 0) + n
-    return ("week" if by_week else "maand"), list(counts.items())
+    return shown.bucket_counts(per_day, period.start, period.end)
 
 
 def handover_figures(period: Period) -> dict:
@@ -189,21 +186,15 @@ def handover_figures(period: Period) -> dict:
 
 
 def open_signals(period: Period) -> dict:
-    from igp.handover.services import signal_counts
-
     return signal_counts(poli_id=period.poli.id if period.poli else None)
 
 
 def caseload_figures(period: Period) -> dict:
-    from igp.coordination.services import ACTIVE_STATUSES, no_contact_count
-
     rows = db.session.execute(
         select(Family.coordinator_id, func.count()).where(Family.status.in_(ACTIVE_STATUSES),
                                                           Family.coordinator_id.is_not(None),
                                                           _poli(Family.poli_id, period))
         .group_by(Family.coordinator_id).order_by(func.count().desc())).all()
-    from igp.auth.models import User
-
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_([r[0] for r in rows]))).all()) \
         if rows else {}
     return {"per_coordinator": [(names.get(uid, "?"), count) for uid, count in rows],
@@ -249,8 +240,6 @@ def mdo_figures(period: Period) -> dict:
 
 
 def onward_referrals(period: Period) -> dict:
-    from igp.mdo.rules import REFERRAL_TYPES
-
     rows = dict(db.session.execute(
         select(MdoOutcome.referral_type, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
         .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
@@ -327,61 +316,68 @@ def log_view(user, period: Period, access: str) -> None:
     audit.record("read", user=user, object_type="report", detail=f"{access}: throughput {period.label()}")
 
 
-# ------------------------------------------------------------------ export with small-cell suppression
+# ------------------------------------------------------------------ the suppressed figures and their outputs
 
 def suppress(value, threshold: int):
-    """Counts from 1 up to threshold-1 are shown as '<threshold' (0 stays 0: nothing to re-identify)."""
-    if isinstance(value, int) and 0 < value < threshold:
-        return f"<{threshold}"
-    return value
+    """Counts from 1 up to threshold-1 are shown as '<threshold' (0 stays 0: nothing to re-identify).
+    Primary suppression of one value; `shown_throughput` and `export_rows` also apply the secondary
+    suppression (igp.reporting.rules)."""
+    return rules.primary_mark(threshold) if rules.is_small(value, threshold) else value
+
+
+def small_cell_threshold() -> int:
+    return int(get_setting("report_small_cell"))
+
+
+def shown_throughput(period: Period) -> dict:
+    """The figures exactly as the dashboard, the CSV export and the report show them."""
+    return shown.shown_figures(throughput(period), small_cell_threshold())
 
 
 def export_rows(figures: dict, threshold: int) -> list[tuple[str, str, object]]:
-    """(section, measure, value) rows: aggregated counts only, small cells suppressed."""
-    from igp.coordination.services import EXIT_REASONS, KNELPUNT_KINDS
-    from igp.families.rules import REFERRER_TYPES
-
-    s = lambda v: suppress(v, threshold)  # noqa: E731
-    rows = [("periode", "van", figures["period"]["from"]), ("periode", "tot en met", figures["period"]["to"]),
-            ("periode", "poli", figures["period"]["poli"] or "alle"),
-            ("aanmeldingen", "totaal", s(figures["referrals"])),
-            ("aanmeldingen", "binnen doelgroep", s(figures["eligible"])),
-            ("aanmeldingen", "buiten doelgroep", s(figures["not_eligible"]))]
-    rows += [("aanmeldingen per poli", poli, s(n)) for poli, n in sorted(figures["by_poli"].items())]
-    rows += [("aanmeldingen per verwijzer", code, s(figures["by_referrer_type"].get(code, 0)))
-             for code in REFERRER_TYPES]
-    rows += [("warme overdracht", step, s(n)) for step, n in figures["funnel"].items()]
-    rows += [("warme overdracht", "intake binnen termijn", s(figures["intake_within_term"])),
-             ("warme overdracht", "mediaan werkdagen tot intake", figures["median_workdays_to_intake"]),
-             ("warme overdracht", "90e percentiel werkdagen tot intake", figures["p90_workdays_to_intake"])]
-    rows += [("termijn gemist, reden", code, s(figures["missed_term_reasons"].get(code, 0)))
-             for code in handover_rules.MISSED_REASONS]
-    rows += [("doorverwijzingen", code, s(n)) for code, n in figures["onward_referrals"].items()]
-    rows += [("uitstroom", code, s(figures["exits"]["by_reason"].get(code, 0))) for code in EXIT_REASONS]
-    rows += [("mdo", key, s(value)) for key, value in figures["mdo"].items()]
-    rows += [("knelpunten", key, s(figures["knelpunten"]["by_kind"].get(key, 0))) for key in KNELPUNT_KINDS]
-    rows += [("ervaring gezinnen", f"score {k}", s(v)) for k, v in figures["experience"]["by_score"].items()]
+    """(section, measure, value) rows of the CSV export and the report, from `throughput` figures:
+    aggregated counts only, rendered from `shown.shown_figures` (primary and secondary suppression)."""
+    f = shown.shown_figures(figures, threshold)
+    rows = [("periode", "van", f["period"]["from"]), ("periode", "tot en met", f["period"]["to"]),
+            ("periode", "poli", f["period"]["poli"] or "alle"),
+            ("aanmeldingen", "totaal", f["referrals"]),
+            ("aanmeldingen", "binnen doelgroep", f["eligible"]),
+            ("aanmeldingen", "buiten doelgroep", f["not_eligible"])]
+    rows += [("aanmeldingen per poli", poli, n) for poli, n in sorted(f["by_poli"].items())]
+    rows += [("aanmeldingen per verwijzer", code, f["by_referrer_type"][code]) for code in REFERRER_TYPES]
+    rows += [("warme overdracht", step, n) for step, n in f["funnel"].items()]
+    rows += [("warme overdracht", "intake binnen termijn", f["intake_within_term"]),
+             ("warme overdracht", "mediaan werkdagen tot intake", f["median_workdays_to_intake"]),
+             ("warme overdracht", "90e percentiel werkdagen tot intake", f["p90_workdays_to_intake"])]
+    rows += [("termijn gemist, reden", code, f["missed_term_reasons"][code]) for code in handover_rules.MISSED_REASONS]
+    rows += [("doorverwijzingen", code, n) for code, n in f["onward_referrals"].items()]
+    rows += [("uitstroom", code, f["exits"]["by_reason"][code]) for code in EXIT_REASONS]
+    rows += [("mdo", key, value) for key, value in f["mdo"].items()]
+    rows += [("knelpunten", key, f["knelpunten"]["by_kind"][key]) for key in KNELPUNT_KINDS]
+    rows += [("ervaring gezinnen", f"score {k}", v) for k, v in f["experience"]["by_score"].items()]
     return rows
 
 
 def export_csv(user, period: Period) -> str:
-    threshold = int(get_setting("report_small_cell"))
-    figures = throughput(period)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["onderdeel", "maat", "waarde"])
-    writer.writerows(export_rows(figures, threshold))
+    writer.writerows(export_rows(throughput(period), small_cell_threshold()))
     audit.record("export", user=user, object_type="report", detail=f"csv: throughput {period.label()}")
     return out.getvalue()
 
 
+def report(user, period: Period) -> tuple[list[tuple[str, str, object]], int]:
+    """The rows of the printable report and the threshold, logged as a print."""
+    threshold = small_cell_threshold()
+    rows = export_rows(throughput(period), threshold)
+    audit.record("print", user=user, object_type="report", detail=f"html: throughput {period.label()}")
+    return rows, threshold
+
+
 def record_experience(actor, data: dict):
     """Store one anonymous experience score (no link to the family, the recorder or the time)."""
-    from igp.families.services import REGISTERING_ROLES
-
     if not actor.roles & REGISTERING_ROLES:
-        from igp.errors import Forbidden
-
         raise Forbidden("Uw rol legt geen ervaringsvragen vast.")
     errors = {}
     poli = find_poli(str(data.get("poli") or ""))

@@ -1,17 +1,25 @@
 """Throughput figures on a seeded data set, computed by hand (see the comments), including
-medians, the small-cell suppression at its boundary, a DST change and a year boundary."""
+medians, the small-cell suppression at its boundary and its secondary suppression (the same in
+the dashboard, the CSV export and the report), a DST change and a year boundary."""
 from __future__ import annotations
 
+import csv
+import html
+import io
+import re
 from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
 from igp.audit.models import AuditEntry
+from igp.coordination.rules import EXIT_REASONS
 from igp.coordination.services import exit_family, raise_knelpunt, update_knelpunt
 from igp.extensions import db
+from igp.families.rules import REFERRER_TYPES
 from igp.families.services import aanmelden, plan_or_record_intake
 from igp.mdo import services as mdo
+from igp.mdo.rules import REFERRAL_TYPES
 from igp.reporting import services as reporting
 from tests.conftest import family_data
 
@@ -157,14 +165,82 @@ def test_small_cells_are_suppressed_at_the_threshold(seeded, db_session):
     f = reporting.throughput(period("2026-10-20", "2027-01-10"))
     rows = {(section, measure): value for section, measure, value in reporting.export_rows(f, 5)}
     assert rows[("aanmeldingen", "totaal")] == 7
-    assert rows[("aanmeldingen", "binnen doelgroep")] == 6
-    assert rows[("warme overdracht", "intake_gehouden")] == 5      # at the threshold: shown
-    assert rows[("aanmeldingen per verwijzer", "huisarts")] == "<5"  # 3
     assert rows[("aanmeldingen", "buiten doelgroep")] == "<5"        # 1
+    assert rows[("aanmeldingen", "binnen doelgroep")] == "x"         # 6: else 7 - 6 gives the 1 (secondary)
+    assert (rows[("aanmeldingen per poli", "pop")], rows[("aanmeldingen per poli", "mamaplus")]) == ("x", "<5")
+    assert rows[("aanmeldingen per verwijzer", "huisarts")] == "<5"  # 3
     assert rows[("aanmeldingen per verwijzer", "vsv")] == 0           # zero stays zero
-    assert rows[("warme overdracht", "mediaan werkdagen tot intake")] == 3  # not a count: never suppressed
+    # started 6, contact 5: 6 - 5 would give the 1 without contact; 6 = "x" + "<5" still would (x >= 5),
+    # so the 6 goes too, and through planned 5 and held 5 the whole chain
+    assert [rows[("warme overdracht", step)] for step in ("aangemeld", "contact", "intake_gepland",
+                                                          "intake_gehouden")] == ["x"] * 4
+    assert rows[("warme overdracht", "intake binnen termijn")] == "<5"  # 3
+    assert rows[("warme overdracht", "mediaan werkdagen tot intake")] == 3  # over 5 intakes: at the threshold, shown
     lower = {(s, m): v for s, m, v in reporting.export_rows(f, 3)}
-    assert lower[("aanmeldingen per verwijzer", "huisarts")] == 3 and lower[("aanmeldingen per poli", "mamaplus")] == "<3"
+    assert lower[("aanmeldingen per verwijzer", "huisarts")] == 3         # at the threshold: shown
+    assert lower[("aanmeldingen per verwijzer", "verloskundige")] == "<3"  # threshold - 1: hidden
+    assert lower[("aanmeldingen per poli", "mamaplus")] == "<3" and lower[("aanmeldingen per poli", "pop")] == "x"
+    higher = {(s, m): v for s, m, v in reporting.export_rows(f, 6)}
+    assert higher[("warme overdracht", "mediaan werkdagen tot intake")] == "x"  # 5 intakes, below 6
+
+
+def _csv_rows(client, query):
+    text = client.get(f"/dashboard/export.csv?{query}").get_data(as_text=True).lstrip("\ufeff")
+    return [tuple(row) for row in csv.reader(io.StringIO(text), delimiter=";")][1:]
+
+
+def _report_rows(client, query):
+    page = client.get(f"/dashboard/rapport?{query}").get_data(as_text=True)
+    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    return [tuple("" if c == "-" else html.unescape(c) for c in row) for row in cells]
+
+
+def _dashboard(client, query):
+    """The dashboard's KPIs (label -> value) and charts (title -> [(label, value)]), as shown."""
+    page = client.get(f"/dashboard?{query}").get_data(as_text=True)
+    kpis = {html.unescape(label): html.unescape(value) for value, label in re.findall(
+        r'<span class="kpi-value">(.*?)</span><span class="kpi-label">(.*?)</span>', page)}
+    charts = {}
+    for title, desc, body in re.findall(r"<title>([^<]*)</title><desc>([^<]*)</desc>(.*?)</svg>", page):
+        items = [tuple(item.rsplit(": ", 1)) for item in html.unescape(desc).split("; ") if item]
+        charts[html.unescape(title)] = {"items": items, "bars": body.count("<rect")}
+    return page, kpis, charts
+
+
+@pytest.mark.parametrize("query", ["van=2026-10-20&tot=2027-01-10",     # 7 = 6 inside + 1 outside the target group
+                                   "van=2026-10-20&tot=2027-01-10&poli=pop"])  # 6 = 5 + 1: the total goes too
+def test_dashboard_csv_and_report_show_the_same_suppressed_values(seeded, network, login, client, query):
+    login(network.pl)
+    csv_rows = _csv_rows(client, query)
+    assert _report_rows(client, query) == csv_rows
+    rows = {(section, measure): value for section, measure, value in csv_rows}
+    page, kpis, charts = _dashboard(client, query)
+    total, inside, outside = (rows[("aanmeldingen", m)] for m in ("totaal", "binnen doelgroep", "buiten doelgroep"))
+    if "poli=pop" in query:
+        assert (total, inside, outside) == ("x", "5", "<5")  # 6 = 5 + "<5": a reader would know the 1
+    else:
+        assert (total, inside, outside) == ("7", "x", "<5")  # the issue: the 6 is hidden as well
+    assert kpis["aanmeldingen"] == total and kpis["binnen de doelgroep"] == inside  # no percentage of a hidden count
+    assert f"Buiten de doelgroep: {html.escape(outside)} " in page
+    poli_names = {"POP-poli": "pop", "MamaPlusPoli": "mamaplus"}
+    expected = {
+        "Aanmeldingen per poli": ("aanmeldingen per poli", poli_names),
+        "Aanmeldingen per verwijzer": ("aanmeldingen per verwijzer", {v: k for k, v in REFERRER_TYPES.items()}),
+        "Warme overdracht": ("warme overdracht", {"Aangemeld": "aangemeld", "Contact gelegd": "contact",
+                                                  "Intake gepland": "intake_gepland",
+                                                  "Intake gehouden": "intake_gehouden"}),
+        "Doorverwijzingen vanuit het MDO": ("doorverwijzingen", {v: k for k, v in REFERRAL_TYPES.items()}),
+        "Uitstroom per reden": ("uitstroom", {v: k for k, v in EXIT_REASONS.items()}),
+        "Ervaring van gezinnen": ("ervaring gezinnen", {f"Score {k}": f"score {k}" for k in range(1, 6)}),
+    }
+    for title, (section, codes) in expected.items():
+        items = charts[title]["items"]
+        assert items and all(value == rows[(section, codes[re.sub(r" \(\d+%\)$", "", label)])]
+                             for label, value in items), (title, items)
+        # a bar only for a shown number: no bar height (and no axis) tells a hidden count
+        assert charts[title]["bars"] == sum(value.isdigit() for _, value in items), title
+    weeks = charts["Aanmeldingen per week"]["items"]
+    assert {value for _, value in weeks} <= {"0", "<5", "x"} and ("wk 43", "<5") in weeks
 
 
 def test_csv_export_is_aggregated_and_logged(seeded, network, login, client, db_session):
@@ -183,8 +259,11 @@ def test_csv_export_is_aggregated_and_logged(seeded, network, login, client, db_
 
 def test_dashboard_page_and_api(seeded, network, login, client, api):
     login(network.pl)
-    html = client.get("/dashboard?van=2026-10-20&tot=2027-01-10").get_data(as_text=True)
-    assert "Doorstroom 20-10-2026 t/m 10-01-2027" in html and "<svg" in html and "60,0%" in html
+    html_page = client.get("/dashboard?van=2026-10-20&tot=2027-01-10").get_data(as_text=True)
+    assert "Doorstroom 20-10-2026 t/m 10-01-2027" in html_page and "<svg" in html_page
+    # 3 of 5 intakes within the term: 3 is hidden, so is its 60%
+    assert "60,0%" not in html_page and "intakes binnen de termijn (&lt;5 van x)" in html_page
+    assert 'Aantallen kleiner dan 5 staan als "&lt;5". "x" is verborgen' in html_page
     body = api(network.pl).get("/api/v1/reports/throughput?from=2026-10-20&to=2027-01-10&poli=pop").get_json()
     for key in ("referrals", "eligible", "intakes_held", "intake_within_term", "intake_within_term_pct",
                 "median_workdays_to_intake", "p90_workdays_to_intake", "open_handovers", "by_poli",
