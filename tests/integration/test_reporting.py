@@ -209,7 +209,7 @@ def _dashboard(client, query):
 
 @pytest.mark.parametrize("query", ["van=2026-10-20&tot=2027-01-10",     # 7 = 6 inside + 1 outside the target group
                                    "van=2026-10-20&tot=2027-01-10&poli=pop"])  # 6 = 5 + 1: the total goes too
-def test_dashboard_csv_and_report_show_the_same_suppressed_values(seeded, network, login, client, query):
+def test_dashboard_csv_and_report_show_the_same_suppressed_values(seeded, network, login, client, query, api):
     login(network.pl)
     csv_rows = _csv_rows(client, query)
     assert _report_rows(client, query) == csv_rows
@@ -221,6 +221,10 @@ def test_dashboard_csv_and_report_show_the_same_suppressed_values(seeded, networ
     else:
         assert (total, inside, outside) == ("7", "x", "<5")  # the issue: the 6 is hidden as well
     assert kpis["aanmeldingen"] == total and kpis["binnen de doelgroep"] == inside  # no percentage of a hidden count
+    # the API is a fourth output of the same figures: never the raw counts behind a mark
+    api_query = query.replace("van=", "from=").replace("tot=", "to=")
+    body = api(network.pl).get(f"/api/v1/reports/throughput?{api_query}").get_json()
+    assert [str(body[k]) for k in ("referrals", "eligible", "not_eligible")] == [total, inside, outside]
     assert f"Buiten de doelgroep: {html.escape(outside)} " in page
     poli_names = {"POP-poli": "pop", "MamaPlusPoli": "mamaplus"}
     expected = {

@@ -1,0 +1,776 @@
+"""The JSON the API v1 routes answer, as pydantic models: the OpenAPI document's response bodies
+(igp.api.operations) and, in tests/web/test_openapi_contract.py, the check that a route still
+answers this shape (every key named, no key more: extra="forbid").
+
+Written from the routes (igp/api/*.py) and the serialisers they call (igp.families.overview).
+Dates are ISO 8601 (`2026-11-24`), moments ISO 8601 in UTC (`2026-11-24T09:00:00Z`). A key marked
+`Absent()` is left out of the answer (not null) where its data category is withheld or the case
+does not arise. Where a shape is not modelled field by field, the class says so.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Out(BaseModel):
+    """A response body: every key listed, no other key allowed."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def Absent(description: str = "Left out where its data category is withheld.") -> Any:  # noqa: N802
+    """A key the answer leaves out (rather than sending null) in some cases: not required, and
+    (unless its type says `| None`) never null when present."""
+    return Field(None, description=description, json_schema_extra=_no_default)
+
+
+# ------------------------------------------------------------------ errors
+
+class ErrorBody(Out):
+    code: str
+    message: str
+    field: str = Absent("The (first) field the error is about.")
+    fields: dict[str, str] = Absent("Every bad field with its Dutch message (paths like parents[0].bsn).")
+
+
+class ErrorOut(Out):
+    """Every error of the API: 4xx and 5xx, also 405, 413, 414 and 429."""
+
+    error: ErrorBody
+
+
+class DuplicateMatchOut(Out):
+    id: int
+    pseudonym: str
+    match: str = Field(description="bsn or naam_geboortedatum")
+    visible: bool
+    organisation: str
+
+
+class DuplicateErrorBody(ErrorBody):
+    duplicates: list[DuplicateMatchOut]
+
+
+class DuplicateErrorOut(Out):
+    """409 on POST /families: possible duplicates the user may see; send again with
+    link_to_family_id or confirm_new."""
+
+    error: DuplicateErrorBody
+
+
+# ------------------------------------------------------------------ auth
+
+class TokenOut(Out):
+    token: str
+    expires_at: datetime
+
+
+class OrganisationOut(Out):
+    id: int
+    name: str
+    domain: str
+
+
+class MeOut(Out):
+    id: int
+    username: str
+    name: str
+    organisation: OrganisationOut
+    roles: list[str]
+
+
+# ------------------------------------------------------------------ people
+
+class PersonOut(Out):
+    user_id: int
+    name: str
+    organisation: str
+
+
+class CoordinatorOut(PersonOut):
+    acting_substitute: PersonOut | None
+
+
+class CoreMemberOut(PersonOut):
+    case_role: str | None
+
+
+# ------------------------------------------------------------------ families: lists and search
+
+class WithheldOut(Out):
+    category: str
+    reason: str | None
+
+
+class FamilySummaryOut(Out):
+    id: int
+    pseudonym: str
+    poli: str
+    phase: str
+    status: str
+    referred_at: datetime | None
+    name: str | None = Field(description="Null when NAW is withheld (see withheld)")
+    withheld: list[WithheldOut]
+
+
+class FamilyListOut(Out):
+    items: list[FamilySummaryOut]
+    page: int
+    has_next: bool
+
+
+class FamilySearchOut(Out):
+    items: list[FamilySummaryOut]
+
+
+# ------------------------------------------------------------------ handover
+
+class HandoverEventOut(Out):
+    type: str
+    at: datetime
+    by: str | None
+    on_behalf_of_id: int | None
+    contact_mode: str | None
+    reason: str | None
+    note: str | None = Field(description="Null without the category of process notes")
+
+
+class HandoverOut(Out):
+    """A warm handover (inward `in` or outward `uit`) with its steps."""
+
+    id: int
+    direction: str
+    status: str
+    started_on: date
+    term_workdays: int
+    deadline: date
+    workdays_left: int | None
+    signal: str | None
+    term_met: bool | None
+    workdays_to_intake: int | None
+    missed_reason: str | None
+    closed_at: datetime | None
+    completed_at: datetime | None
+    feedback_referrer: str | None
+    feedback_family: str | None
+    target: str | None
+    events: list[HandoverEventOut]
+
+
+class HandoverBriefOut(Out):
+    status: str
+    deadline: date
+    workdays_left: int | None
+    signal: str | None
+
+
+# ------------------------------------------------------------------ families: registration
+
+class TargetGroupCreatedOut(Out):
+    eligible: bool
+    reasons: list[str]
+    flags: list[str]
+    override: bool
+
+
+class FamilyCreatedOut(Out):
+    id: int
+    pseudonym: str
+    status: str
+    linked: bool = Field(description="true (status 200): linked to an existing family")
+    target_group: TargetGroupCreatedOut
+    handover: HandoverBriefOut | None
+    coordinator: CoordinatorOut | None
+
+
+class FamilyUpdatedOut(Out):
+    id: int
+    version: int
+    phase: str
+
+
+# ------------------------------------------------------------------ consent
+
+class OrganisationRecipientOut(Out):
+    organisation_id: int
+
+
+class DomainRecipientOut(Out):
+    domain: str
+
+
+class ConsentOut(Out):
+    id: int
+    recipient: OrganisationRecipientOut | DomainRecipientOut
+    categories: list[str]
+    purpose: str
+    given_at: datetime
+    valid_until: datetime | None
+    method: str
+    form_version: str | None
+    withdrawn_at: datetime | None
+    status: str
+
+
+class ConsentListOut(Out):
+    items: list[ConsentOut]
+
+
+class ConsentCreatedOut(Out):
+    id: int
+    ids: list[int] = Absent("With a preset: every consent it recorded (id is the first).")
+
+
+class BreakGlassOut(Out):
+    id: int
+    expires_at: datetime
+
+
+class AccessLogEntryOut(Out):
+    at: datetime
+    user: str | None
+    organisation_id: int | None
+    roles: str | None = Field(description="Comma separated, as logged")
+    action: str
+    outcome: str
+    on_behalf_of_id: int | None
+    shown: list[str]
+    withheld: list[str]
+    consent_ids: list[int]
+
+
+class AccessLogOut(Out):
+    family: str = Field(description="The pseudonym")
+    items: list[AccessLogEntryOut]
+
+
+# ------------------------------------------------------------------ families: the record
+
+class TargetGroupOut(Out):
+    eligible: bool
+    reasons: list[str] = Absent("With the category ontwikkeling_risicos.")
+    flags: list[str] = Absent("With the category ontwikkeling_risicos.")
+    codes: list[str] = Absent("With the category ontwikkeling_risicos.")
+    override: bool = Absent("With the category ontwikkeling_risicos.")
+
+
+class ParentOut(Out):
+    position: int
+    name: str | None
+    birth_date: date | None
+    bsn: str | None = Field(description="Null unless the reader's role and domain may see the BSN")
+    phone: str | None
+    address: str | None
+    postcode: str | None
+    city: str | None
+    preferred_language: str | None
+    interpreter_needed: bool | None
+
+
+class ChildOut(Out):
+    name: str | None
+    birth_date: date | None
+
+
+class ChildMedicalOut(Out):
+    position: int
+    gestational_age_weeks: int | None
+    gestational_age_days: int | None
+    birth_weight_grams: int | None
+
+
+class MedicalOut(Out):
+    expected_due_date: date | None
+    medical_reasons: list[str]
+    high_risk: bool
+    children: list[ChildMedicalOut]
+
+
+class ScreeningOut(Out):
+    instrument: str | None
+    result: str | None
+
+
+class ReferrerOut(Out):
+    type: str | None
+    name: str | None
+    organisation: str | None
+
+
+class ReferralOut(Out):
+    received_at: datetime
+    referrer: ReferrerOut
+    reason: str | None
+
+
+class ParticipantOut(Out):
+    id: int
+    name: str
+
+
+class IntakeViewOut(Out):
+    id: int
+    type: str | None
+    location: str | None
+    planned_at: datetime | None
+    held_at: datetime | None
+    participants: list[ParticipantOut]
+    report: str | None = Field(description="Null without the category consultverslagen")
+    outcome: str | None = Field(description="Null without the category zorgplan")
+    plan: str | None = Field(description="Null without the category zorgplan")
+
+
+class NoteViewOut(Out):
+    text: str | None
+    author: str
+    created_at: datetime
+
+
+class DiscussionOutcomeOut(Out):
+    kind: str
+    referral_type: str | None
+    text: str | None = Field(description="Null without the category mdo_notulen")
+
+
+class DiscussionOut(Out):
+    meeting_id: int
+    starts_at: datetime
+    status: str
+    anonymous: bool
+    outcomes: list[DiscussionOutcomeOut]
+
+
+class FamilyDetailOut(Out):
+    """GET /families/{id}: the categories the reader may see; the rest is listed in `withheld`."""
+
+    id: int
+    version: int
+    pseudonym: str
+    poli: str
+    phase: str
+    status: str
+    registering_organisation: str
+    created_at: datetime
+    referred_at: list[datetime]
+    target_group: TargetGroupOut
+    coordinator: CoordinatorOut | None
+    withheld: list[WithheldOut]
+    allowed: list[str]
+    parents: list[ParentOut] = Absent("With the category naw.")
+    children: list[ChildOut] = Absent("With the category naw.")
+    support_question: str | None = Absent("With the category naw (may be null).")
+    medical: MedicalOut = Absent("With the category medische_voorgeschiedenis.")
+    expected_due_date: date | None = Absent("With the category medische_voorgeschiedenis (may be null).")
+    vulnerabilities: list[str] = Absent("With the category ontwikkeling_risicos.")
+    screenings: list[ScreeningOut] = Absent("With the category ontwikkeling_risicos.")
+    referrals: list[ReferralOut] = Absent("With the category verwijzingen.")
+    intakes: list[IntakeViewOut]
+    notes: dict[str, list[NoteViewOut]] = Field(description="Per data category the reader may see")
+    handover: HandoverOut | None
+    outward_handover: HandoverOut | None
+    core_team: list[CoreMemberOut]
+    consents: list[ConsentOut]
+    mdo: list[DiscussionOut]
+
+
+class IntakeOut(Out):
+    id: int
+    type: str | None
+    location: str | None
+    planned_at: datetime | None
+    held_at: datetime | None
+    outcome: str | None
+    family_status: str
+    participants: list[int]
+
+
+class NoteOut(Out):
+    id: int
+    category: str
+    created_at: datetime
+    emergency: bool
+
+
+class ErasedOut(Out):
+    erased: str = Field(description="The pseudonym of the erased family")
+
+
+# ------------------------------------------------------------------ coordination of a family
+
+class ProposalOut(Out):
+    id: int
+    family_id: int
+    user_id: int
+    proposed_by_id: int
+    reason: str | None
+    status: str
+    created_at: datetime
+
+
+class OpenProposalOut(Out):
+    id: int
+    proposed_user: str
+    proposed_by: str
+    reason: str | None
+    reason_text: str | None = Field(description="Null without the category of process notes")
+    created_at: datetime
+
+
+class OpenProposalListOut(Out):
+    items: list[OpenProposalOut]
+
+
+class CoordinatorSetOut(Out):
+    coordinator: CoordinatorOut | None
+    reason: str | None
+
+
+class IdOut(Out):
+    id: int
+
+
+class ExitOut(Out):
+    status: str
+    exit_reason: str | None
+    outward_handover: HandoverOut | None
+
+
+class MdoRequestOut(Out):
+    id: int
+    mdo_requested_at: datetime | None
+
+
+class EventBriefOut(Out):
+    type: str
+    at: datetime
+    on_behalf_of_id: int | None
+
+
+class HandoverStepOut(Out):
+    event: EventBriefOut
+    handover: HandoverOut
+
+
+class FeedbackOut(Out):
+    id: int
+    handover: HandoverOut
+
+
+# ------------------------------------------------------------------ handovers board, absences, caseload
+
+class BoardRowOut(Out):
+    id: int
+    family_id: int
+    pseudonym: str
+    poli: str
+    direction: str
+    status: str
+    deadline: date
+    workdays_left: int | None
+    signal: str | None
+    coordinator: str | None
+
+
+class BoardOut(Out):
+    items: list[BoardRowOut]
+    page: int
+    total: int
+    has_next: bool
+
+
+class RecalculatedOut(Out):
+    id: int
+    deadline: date
+    term_workdays: int
+
+
+class AbsenceOut(Out):
+    id: int
+    user_id: int
+    from_: date = Field(alias="from")
+    to: date
+    substitute_id: int | None
+    reason: str | None
+
+
+class AbsenceListOut(Out):
+    items: list[AbsenceOut]
+
+
+class CaseloadRowOut(Out):
+    user_id: int
+    name: str
+    organisation: str
+    active_families: int
+    open_handovers: int
+    open_actions: int
+    signals: int
+    absent: bool
+    substitute_id: int | None
+
+
+class CaseloadOut(Out):
+    items: list[CaseloadRowOut]
+    without_contact: int
+
+
+class ReassignedOut(Out):
+    reassigned: list[int] = Field(description="The families that changed coordinator")
+
+
+class KnelpuntOut(Out):
+    id: int
+    status: str
+
+
+# ------------------------------------------------------------------ MDO
+
+class AttendeeOut(Out):
+    user_id: int
+    status: str
+
+
+class AgendaItemOut(Out):
+    id: int
+    family_id: int
+    pseudonym: str
+    position: int
+    reasons: list[str]
+    status: str
+    minutes_planned: int
+
+
+class MeetingOut(Out):
+    """POST /mdo/meetings: the meeting as planned."""
+
+    id: int
+    poli: str
+    starts_at: datetime
+    duration_minutes: int
+    status: str
+    chair_id: int | None
+    quorum_domains: list[str]
+    items: list[AgendaItemOut]
+    attendees: list[AttendeeOut]
+
+
+class ItemOutcomeOut(Out):
+    kind: str
+    referral_type: str | None
+    quorum_met: bool | None
+    text: str | None = Field(description="Null without the family's category mdo_notulen")
+
+
+class AgendaItemDetailOut(AgendaItemOut):
+    anonymous: bool
+    quorum_met: bool
+    visible: bool = Field(description="false: the reader may not see this family (name is null)")
+    name: str | None
+    question: str | None
+    minutes: str | None
+    outcomes: list[ItemOutcomeOut]
+
+
+class MeetingDetailOut(Out):
+    """GET /mdo/meetings/{id}: the meeting with its agenda as this reader may see it."""
+
+    id: int
+    poli: str
+    starts_at: datetime
+    duration_minutes: int
+    status: str
+    chair_id: int | None
+    quorum_domains: list[str]
+    attendees: list[AttendeeOut]
+    items: list[AgendaItemDetailOut]
+
+
+class AgendaProposalOut(Out):
+    family_id: int
+    pseudonym: str
+    reasons: list[str]
+    open_actions: int
+    name: str | None
+    coordinator: str | None
+    question: str | None
+    mdo_consent: bool = Field(description="false: goes on the agenda anonymously")
+
+
+class AgendaProposalListOut(Out):
+    items: list[AgendaProposalOut]
+
+
+class ItemCreatedOut(Out):
+    id: int
+    family_id: int
+    position: int
+    reasons: list[str]
+    anonymous: bool
+
+
+class AttendanceRowOut(AttendeeOut):
+    item_ids: list[int] | None = Field(description="Present for these items only; null: all")
+
+
+class AttendanceOut(Out):
+    attendees: list[AttendanceRowOut]
+    quorum: bool
+
+
+class SharedOut(Out):
+    status: str
+    agenda_shared_at: datetime | None
+
+
+class FinalisedOut(Out):
+    status: str
+    finalised_at: datetime | None
+
+
+class ActionBriefOut(Out):
+    id: int
+    owner_id: int
+    due_date: date
+    status: str
+
+
+class OutcomeCreatedOut(Out):
+    id: int
+    kind: str
+    quorum_met: bool | None
+    action: ActionBriefOut = Absent("Only for an outcome of kind actie.")
+
+
+class MinutesSavedOut(Out):
+    revision: int
+    created_at: datetime
+
+
+class ItemStatusOut(Out):
+    id: int
+    status: str
+
+
+class ActionRowOut(Out):
+    id: int
+    family_id: int
+    pseudonym: str
+    owner_id: int
+    due_date: date
+    status: str
+    meeting_id: int
+    text: str | None = Field(description="Null without the family's category mdo_notulen")
+
+
+class ActionListOut(Out):
+    items: list[ActionRowOut]
+
+
+class ActionOut(Out):
+    id: int
+    status: str
+    done_at: datetime | None
+
+
+# ------------------------------------------------------------------ the kernteam of a poli, duplicates
+
+class PoliMemberOut(Out):
+    id: int
+    user_id: int
+    name: str
+    organisation: str
+    added_at: datetime
+
+
+class PoliTeamOut(Out):
+    poli: str
+    members: list[PoliMemberOut]
+
+
+class PoliMemberAddedOut(Out):
+    id: int
+    user_id: int
+    poli: str
+
+
+class DuplicateCandidateOut(Out):
+    id: int
+    new_family_id: int | None
+    existing_family_id: int | None
+    new_pseudonym: str
+    existing_pseudonym: str
+    match: str
+    created_at: datetime
+
+
+class DuplicateQueueOut(Out):
+    items: list[DuplicateCandidateOut]
+
+
+class DuplicateResolvedOut(Out):
+    id: int
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+# ------------------------------------------------------------------ reports
+
+class PeriodOut(Out):
+    from_: date = Field(alias="from")
+    to: date
+    poli: str | None
+
+
+# a count as the reports show it: the number, or its mark when suppressed ("<5", "x")
+Count = int | str
+
+
+class FunnelOut(Out):
+    aangemeld: Count
+    contact: Count
+    intake_gepland: Count
+    intake_gehouden: Count
+
+
+class ThroughputOut(Out):
+    """GET /reports/throughput. Modelled to the first level: the sections open_handovers, caseload,
+    mdo, onward_referrals, exits, knelpunten and experience are objects of counts whose keys are
+    not listed here (igp.reporting.services builds them). Every count is small-cell suppressed as
+    on the dashboard: a number, "<5" (1 to threshold-1) or "x" (hidden so that a hidden count
+    cannot be worked out by subtraction); a share or statistic that would give one away is "x"."""
+
+    period: PeriodOut
+    referrals: Count
+    eligible: Count
+    not_eligible: Count
+    not_eligible_admitted: Count
+    by_poli: dict[str, Count]
+    by_referrer_type: dict[str, Count]
+    intakes_held: Count
+    intake_within_term: Count
+    intake_within_term_pct: float | str | None
+    median_workdays_to_intake: float | str | None
+    p90_workdays_to_intake: float | str | None
+    funnel: FunnelOut
+    missed_term_reasons: dict[str, Count]
+    written_referral_sufficed: Count
+    completed_with_feedback: Count
+    open_handovers: dict[str, Any]
+    caseload: dict[str, Any]
+    mdo: dict[str, Any]
+    onward_referrals: dict[str, Any]
+    exits: dict[str, Any]
+    knelpunten: dict[str, Any]
+    experience: dict[str, Any]
+    eligible_pct: float | str | None
+    funnel_pct: dict[str, float | str | None]
+    series_unit: str
+    series: list[tuple[str, Count]]   # the referrals per week or month (per day would not be suppressed)
+    threshold: int
