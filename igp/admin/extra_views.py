@@ -11,9 +11,10 @@ from igp.admin import services
 from igp.admin.views import bp
 from igp.auth import access
 from igp.errors import ValidationError
-from igp.extensions import db
+from igp.forms_util import flash_refusal, refusal_errors
 from igp.sharing import gateway
 from igp.sharing import services as sharing
+from igp.validation import form_data
 from igp.workdays import HOLIDAY_CODES, HOLIDAY_LABELS, WorkCalendar
 
 
@@ -23,15 +24,14 @@ def settings():
     errors = {}
     if request.method == "POST":
         try:
-            values = request.form.to_dict()
+            values = form_data(request.form)
             for key in services.BOOLEAN_SETTINGS:
                 values[key] = "1" if key in request.form else "0"
             for key in services.CHOICE_SETTINGS:
                 values[key] = request.form.getlist(key)
             changed = services.update_settings(values)
         except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.errors
+            errors = refusal_errors(exc)
         else:
             flash("De instellingen zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
             if "handover_term_workdays" in changed:
@@ -62,9 +62,7 @@ def calendar():
             elif action == "remove":
                 services.set_calendar(remove_closing=[request.form.get("day", "")])
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            flash_refusal(exc)
         else:
             flash("De kalender is bijgewerkt. Lopende termijnen veranderen pas na herberekening.", "success")
             return redirect(url_for("admin.calendar", jaar=year))
@@ -84,9 +82,7 @@ def need_to_know():
             table = {role: request.form.getlist(f"role_{role}") for role in consent.ROLES}
             sharing.set_need_to_know(current_user, table)
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            flash_refusal(exc)
         else:
             flash("De need-to-know-tabel is opgeslagen en geldt vanaf de volgende inzage.", "success")
             return redirect(url_for("admin.need_to_know"))

@@ -4,8 +4,6 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from igp import clock
-from igp.admin.services import work_calendar
 from igp.api.blueprint import bp
 from igp.api.common import json_body, page_arg
 from igp.auth import access
@@ -15,7 +13,6 @@ from igp.errors import NotFound, UsePost, ValidationError
 from igp.families import services
 from igp.families.overview import consent_json, family_page, handover_json, page_json
 from igp.handover import services as handover
-from igp.handover.rules import workdays_left
 from igp.mdo.services import request_discussion
 from igp.retention.services import erase
 from igp.sharing import gateway, related
@@ -57,8 +54,7 @@ def create_family():
     family = result.family
     current = handover.current_handover(family.id, "in")
     signal = handover.signal_of(current) if current else None
-
-    left = workdays_left(current.deadline, clock.today(), work_calendar()) if current and not current.closed_at else None
+    left = handover.workdays_left(current) if current else None
     body = {
         "id": family.id, "pseudonym": family.pseudonym, "status": family.status, "linked": result.linked,
         "target_group": {"eligible": result.target_group.eligible, "reasons": list(result.target_group.reasons),
@@ -255,8 +251,7 @@ def request_mdo(family_id: int):
 def handover_event(family_id: int):
     event = services.record_handover_step(current_user, family_id, json_body())
     current = event.handover
-
-    left = workdays_left(current.deadline, clock.today(), work_calendar()) if not current.closed_at else None
+    left = handover.workdays_left(current)
     return jsonify({"event": {"type": event.event_type, "at": iso(event.at), "on_behalf_of_id": event.on_behalf_of_id},
                     "handover": handover_json(current, handover.signal_of(current), left)}), 201
 

@@ -106,7 +106,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/families/search", "Search by pseudonym (BSN, name or birth date in the URL: 400, use the POST)",
               "families", response=r.FamilySearchOut, errors=(400, 401, 403, 422), query=(Query("pseudonym"),)),
     Operation("post", "/families/search", "Exact search by BSN, name + birth date, or pseudonym, in the body",
-              "families", (SearchIn,), r.FamilySearchOut, errors=(401, 403, 422), parsed=False, note=HAND,
+              "families", (SearchIn,), r.FamilySearchOut, errors=(401, 403, 422),
               conditional={"name": "with birth_date", "birth_date": "with name"}),
     Operation("get", "/families/{family_id}", "A family: allowed categories only, plus what is withheld and why",
               "families", response=r.FamilyDetailOut, errors=READ_ERRORS),

@@ -29,6 +29,7 @@ from igp import clock
 from igp.audit.models import AuditEntry, AuditHead
 from igp.audit.witness import HEAD_MARK, RESTORE_MARK, read_witness
 from igp.extensions import db
+from igp.pagination import one_page
 
 GENESIS = "0" * 64
 PENDING_KEY = "igp_audit_pending"
@@ -449,9 +450,7 @@ def search(*, username: str | None = None, pseudonym: str | None = None, action:
         stmt = stmt.where(AuditEntry.at >= clock.from_local(date_from))
     if date_to:
         stmt = stmt.where(AuditEntry.at < clock.from_local(date_to + timedelta(days=1)))
-    stmt = stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * per_page).limit(per_page + 1)
-    rows = list(db.session.scalars(stmt))
-    return rows[:per_page], len(rows) > per_page
+    return one_page(stmt.order_by(AuditEntry.seq.desc()), page, per_page, max_page=100_000)
 
 
 def entries_for_family(pseudonym: str, limit: int = 500):

@@ -47,7 +47,7 @@ def _pending_user() -> User | None:
     if clock.now().timestamp() - pending["at"] > PENDING_MAX_AGE.total_seconds():
         session.pop("pending_login", None)
         return None
-    user = db.session.get(User, pending["uid"])
+    user = auth.get_user(pending["uid"])
     if user is None or not user.is_active or user.session_version != pending["ver"]:
         session.pop("pending_login", None)
         return None

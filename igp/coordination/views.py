@@ -9,8 +9,9 @@ from igp.auth import access
 from igp.auth import services as auth_services
 from igp.coordination import services
 from igp.errors import ValidationError
-from igp.extensions import db
 from igp.families.views import LABELS
+from igp.forms_util import flash_refusal, refusal_errors
+from igp.validation import form_data
 
 bp = Blueprint("coordination", __name__)
 
@@ -36,9 +37,7 @@ def caseload():
             changed = services.bulk_reassign(current_user, ids, request.form.get("to_user_id", ""),
                                              request.form.get("reason", ""), request.form.get("reason_text"))
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            flash_refusal(exc)
         else:
             flash(f"{len(changed)} gezin(nen) overgedragen.", "success")
             return redirect(url_for("coordination.caseload", coordinator=request.form.get("from_user_id")))
@@ -57,7 +56,7 @@ def caseload():
 def absences():
     values = {}
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = form_data(request.form)
         try:
             if values.get("cancel"):
                 services.cancel_absence(current_user, request.form.get("cancel", type=int) or 0)
@@ -71,8 +70,7 @@ def absences():
                       "success" if absence.substitute else "warning")
             return redirect(url_for("coordination.absences"))
         except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.errors
+            errors = refusal_errors(exc)
         else:
             errors = {}
     else:
@@ -91,7 +89,7 @@ def absences():
 def knelpunten():
     errors, values = {}, {}
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = form_data(request.form)
         try:
             if values.get("knelpunt_id"):
                 services.update_knelpunt(current_user, request.form.get("knelpunt_id", type=int) or 0, values)
@@ -102,8 +100,7 @@ def knelpunten():
                 flash("Het knelpunt is gemeld bij de projectleider.", "success")
             return redirect(url_for("coordination.knelpunten"))
         except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.errors
+            errors = refusal_errors(exc)
     users = auth_services.active_users()
     return render_template("coordination/knelpunten.html", rows=services.knelpunten(current_user),
                            kinds=services.KNELPUNT_KINDS, statuses=services.KNELPUNT_STATUSES, errors=errors,

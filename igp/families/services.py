@@ -6,7 +6,6 @@ nothing is stored half.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -14,14 +13,14 @@ from sqlalchemy import func, select, union
 from sqlalchemy.orm.exc import StaleDataError
 
 from consent import CATEGORIES
-from igp import bounds, clock
+from igp import clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
 from igp.auth import services as auth_services
 from igp.auth.models import User
 from igp.coordination.services import assign_default
-from igp.crypto import bsn_index, name_birth_index, normalise_bsn
+from igp.crypto import bsn_index, name_birth_index
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
 from igp.families import rules
@@ -34,11 +33,12 @@ from igp.families.models import (
     Parent,
     Referral,
 )
-from igp.families.schemas import AanmeldingIn, FamilyUpdateIn, IntakeIn
+from igp.families.schemas import AanmeldingIn, FamilyUpdateIn, IntakeIn, SearchIn
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
 from igp.handover.services import intake_changed, open_inward, start_for_referral
 from igp.ids import as_id
+from igp.pagination import one_page
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.services import record_preset
@@ -47,143 +47,9 @@ from igp.validation import parse
 REGISTERING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
                                "jeugdverpleegkundige", "sociaal_werker", "planner"})
 INTAKE_ROLES = REGISTERING_ROLES
-MAX_TEXT = 4000
-PHONE_RE = re.compile(r"^[0-9+()\-\s]{6,20}$")
-POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}\s?[A-Za-z]{2}$")
 
 
-# ------------------------------------------------------------------ parsing helpers
-
-class _Errors(dict):
-    def add(self, key: str, message: str) -> None:
-        self.setdefault(key, message)
-
-
-def _text(data: dict, key: str, errors: _Errors, path: str, *, required: bool = False, limit: int = MAX_TEXT,
-          label: str = "Dit veld") -> str | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.add(path, f"{label} is verplicht.")
-        return None
-    if not isinstance(value, str):
-        errors.add(path, f"{label} moet tekst zijn.")
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        errors.add(path, f"{label} is te lang (hoogstens {limit} tekens).")
-        return None
-    return value
-
-
-def _date(data: dict, key: str, errors: _Errors, path: str, *, required: bool = False,
-          label: str = "Datum") -> date | None:
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            errors.add(path, f"{label} is verplicht.")
-        return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return _in_range(value, errors, path, label)
-    if isinstance(value, str):
-        text = value.strip()
-        for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d-%m-%Y").date()):
-            try:
-                return _in_range(parse(text), errors, path, label)
-            except ValueError:
-                continue
-    errors.add(path, f"{label}: gebruik een geldige datum (dd-mm-jjjj of jjjj-mm-dd).")
-    return None
-
-
-def _in_range(value, errors: _Errors, path: str, label: str):
-    """The value, or None with the out-of-range message (igp.bounds) on the field."""
-    problem = bounds.date_problem(value, label)
-    if problem:
-        errors.add(path, problem)
-        return None
-    return value
-
-
-def _datetime(data: dict, key: str, errors: _Errors, path: str, *, label: str) -> datetime | None:
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=clock.AMSTERDAM)
-        return _in_range(clock.ensure_utc(value), errors, path, label)
-    if isinstance(value, str):
-        try:
-            return clock.parse_local_datetime(value)
-        except bounds.OutOfRange as exc:
-            errors.add(path, f"{label}: {exc}.")
-            return None
-        except ValueError:
-            pass
-    errors.add(path, f"{label}: gebruik een geldige datum en tijd (jjjj-mm-ddTuu:mm).")
-    return None
-
-
-def _codes(data: dict, key: str, known: dict, errors: _Errors, path: str, label: str) -> list[str]:
-    value = data.get(key) or []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors.add(path, f"{label}: geef een lijst met codes.")
-        return []
-    unknown = [v for v in value if v not in known]
-    if unknown:
-        errors.add(path, f"{label}: onbekende code '{unknown[0]}'. Kies uit: {', '.join(known)}.")
-        return []
-    return list(dict.fromkeys(value))
-
-
-def _code(data: dict, key: str, known: dict, errors: _Errors, path: str, label: str, *,
-          required: bool = False) -> str | None:
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            errors.add(path, f"{label} is verplicht.")
-        return None
-    if not isinstance(value, str) or value not in known:
-        errors.add(path, f"{label}: onbekende waarde '{value}'. Kies uit: {', '.join(known)}.")
-        return None
-    return value
-
-
-def _bool(data: dict, key: str, errors: _Errors, path: str) -> bool:
-    value = data.get(key, False)
-    if value in (None, ""):
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "1", "ja", "on", "y"):
-        return True
-    if isinstance(value, str) and value.lower() in ("false", "0", "nee", "off", "n"):
-        return False
-    errors.add(path, "Geef ja of nee (true/false).")
-    return False
-
-
-def _int(data: dict, key: str, errors: _Errors, path: str, low: int, high: int, label: str) -> int | None:
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-        if isinstance(value, float) and not value.is_integer() or isinstance(value, bool):
-            raise ValueError
-    except (TypeError, ValueError, OverflowError):
-        errors.add(path, f"{label} moet een geheel getal zijn.")
-        return None
-    if not low <= number <= high:
-        errors.add(path, f"{label} moet tussen {low} en {high} liggen.")
-        return None
-    return number
-
-
-# ------------------------------------------------------------------ aanmelding input
+# ------------------------------------------------------------------ the parsed aanmelding
 
 @dataclass
 class ParentInput:
@@ -242,109 +108,24 @@ def criteria() -> rules.Criteria:
     return rules.Criteria(age_limit_months=age_limit_months())
 
 
-def _parse_parents(data: dict, errors: "_Errors", today: date, partial: bool = False) -> list[ParentInput]:
-    """Parents as entered. `partial` (an update): a name is only required when it is sent."""
-    parents_data = data.get("parents")
-    parents: list[ParentInput] = []
-    if not isinstance(parents_data, list) or not parents_data:
-        errors.add("parents", "Vul ten minste één ouder of verzorger in.")
-        parents_data = []
-    elif len(parents_data) > 2:
-        errors.add("parents", "Hoogstens twee ouders of verzorgers.")
-        parents_data = []
-    for i, p in enumerate(parents_data):
-        path = f"parents[{i}]"
-        if not isinstance(p, dict):
-            errors.add(path, "Geef een object per ouder.")
-            continue
-        name = _text(p, "name", errors, f"{path}.name", required=not partial or "name" in p, limit=200,
-                     label="Naam ouder")
-        birth = _date(p, "birth_date", errors, f"{path}.birth_date", label="Geboortedatum ouder")
-        if birth and birth > today:
-            errors.add(f"{path}.birth_date", "De geboortedatum van een ouder kan niet in de toekomst liggen.")
-        elif birth and birth < date(today.year - 80, 1, 1):
-            errors.add(f"{path}.birth_date", "Controleer de geboortedatum van de ouder (meer dan 80 jaar geleden).")
-        bsn = _text(p, "bsn", errors, f"{path}.bsn", limit=20, label="BSN")
-        if bsn:
-            if not rules.bsn_is_valid(bsn):
-                errors.add(f"{path}.bsn", "Dit BSN is ongeldig: het voldoet niet aan de elfproef. Controleer de cijfers.")
-            else:
-                bsn = normalise_bsn(bsn)
-        phone = _text(p, "phone", errors, f"{path}.phone", limit=30, label="Telefoon")
-        if phone and not PHONE_RE.match(phone):
-            errors.add(f"{path}.phone", "Telefoon: alleen cijfers, spaties, +, - en haakjes (6 tot 20 tekens).")
-        postcode = _text(p, "postcode", errors, f"{path}.postcode", limit=10, label="Postcode")
-        if postcode and not POSTCODE_RE.match(postcode):
-            errors.add(f"{path}.postcode", "Postcode: vier cijfers en twee letters, bijvoorbeeld 1234 AB.")
-        elif postcode:
-            postcode = postcode.replace(" ", "").upper()
-            postcode = f"{postcode[:4]} {postcode[4:]}"
-        parents.append(ParentInput(
-            name=name or "", birth_date=birth, bsn=bsn, phone=phone,
-            address=_text(p, "address", errors, f"{path}.address", limit=300, label="Adres"), postcode=postcode,
-            city=_text(p, "city", errors, f"{path}.city", limit=100, label="Woonplaats"),
-            preferred_language=_text(p, "preferred_language", errors, f"{path}.preferred_language", limit=60,
-                                     label="Voorkeurstaal"),
-            interpreter_needed=_bool(p, "interpreter_needed", errors, f"{path}.interpreter_needed"),
-        ))
-    bsns = [p.bsn for p in parents if p.bsn]
-    if len(bsns) != len(set(bsns)):
-        errors.add("parents[1].bsn", "De twee ouders hebben hetzelfde BSN.")
-
-    return parents
-
-
-def _parse_children(data: dict, errors: "_Errors", today: date) -> tuple[list[ChildInput], bool]:
-    children_data = data.get("children") or []
-    children: list[ChildInput] = []
-    if not isinstance(children_data, list):
-        errors.add("children", "Kinderen: geef een lijst.")
-        children_data = []
-    if len(children_data) > 6:
-        errors.add("children", "Hoogstens zes kinderen per aanmelding.")
-        children_data = []
-    limit_months = age_limit_months()
-    for i, c in enumerate(children_data):
-        path = f"children[{i}]"
-        if not isinstance(c, dict):
-            errors.add(path, "Geef een object per kind.")
-            continue
-        birth = _date(c, "birth_date", errors, f"{path}.birth_date", required=True, label="Geboortedatum kind")
-        if birth and birth > today:
-            errors.add(f"{path}.birth_date", "De geboortedatum van een kind kan niet in de toekomst liggen.")
-        elif birth and rules.add_months(birth, limit_months) <= today:
-            errors.add(f"{path}.birth_date",
-                       f"Dit kind is {limit_months} maanden of ouder: boven de leeftijdsgrens van de IGP.")
-        children.append(ChildInput(
-            name=_text(c, "name", errors, f"{path}.name", limit=200, label="Naam kind"), birth_date=birth,
-            gestational_age_weeks=_int(c, "gestational_age_weeks", errors, f"{path}.gestational_age_weeks", 20, 44,
-                                       "Zwangerschapsduur (weken)"),
-            gestational_age_days=_int(c, "gestational_age_days", errors, f"{path}.gestational_age_days", 0, 6,
-                                      "Zwangerschapsduur (dagen)"),
-            birth_weight_grams=_int(c, "birth_weight_grams", errors, f"{path}.birth_weight_grams", 300, 6500,
-                                    "Geboortegewicht (gram)"),
-        ))
-    return children, bool(children_data)
-
-
 def parse_aanmelding(data: dict) -> AanmeldingInput:
     """Validate the whole aanmelding (schema, then the rules that need today, the settings or the
     poli list); raise ValidationError naming every bad field."""
     try:
         parsed = parse(AanmeldingIn, data)
     except ValidationError as exc:  # report the poli too, so every bad field is named at once
-        errors, parsed = _Errors(exc.errors), None
+        errors, parsed = dict(exc.errors), None
     else:
-        errors = _Errors(rules.aanmelding_problems(parsed, now=clock.now(), today=clock.today(),
-                                                   age_limit_months=age_limit_months()))
+        errors = rules.aanmelding_problems(parsed, now=clock.now(), today=clock.today(),
+                                           age_limit_months=age_limit_months())
     code = data.get("poli") if isinstance(data, dict) else None
     poli = find_poli(code) if isinstance(code, str) and code.strip() else None
     if not (isinstance(code, str) and code.strip()):
-        errors.add("poli", "Kies een poli.")
+        errors.setdefault("poli", "Kies een poli.")
     elif poli is None or not poli.active:
-        errors.add("poli", f"Onbekende poli '{code}'.")
+        errors.setdefault("poli", f"Onbekende poli '{code}'.")
     if errors:
-        raise ValidationError(dict(errors))
+        raise ValidationError(errors)
     referrer, screening = parsed.referrer, parsed.screening
     override = parsed.target_group_override
     return AanmeldingInput(
@@ -733,18 +514,13 @@ LIST_PAGE_SIZE = 50
 
 def list_families(user, *, poli: str | None = None, status: str | None = None, phase: str | None = None,
                   page: int = 1, access: str = "web") -> tuple[list[gateway.FamilySummary], bool]:
-    errors = _Errors()
-    if status and status not in rules.STATUSES:
-        errors.add("status", f"Onbekende status '{status}'.")
-    if phase and phase not in rules.PHASES:
-        errors.add("phase", f"Onbekende fase '{phase}'.")
-    poli_obj = None
-    if poli:
-        poli_obj = find_poli(poli)
-        if poli_obj is None:
-            errors.add("poli", f"Onbekende poli '{poli}'.")
+    poli_obj = find_poli(poli) if poli else None
+    errors = {field: message for field, bad, message in (
+        ("status", status and status not in rules.STATUSES, f"Onbekende status '{status}'."),
+        ("phase", phase and phase not in rules.PHASES, f"Onbekende fase '{phase}'."),
+        ("poli", poli and poli_obj is None, f"Onbekende poli '{poli}'.")) if bad}
     if errors:
-        raise ValidationError(dict(errors))
+        raise ValidationError(errors)
     stmt = gateway.visible_families_query(user)
     if poli_obj:
         stmt = stmt.where(Family.poli_id == poli_obj.id)
@@ -752,12 +528,8 @@ def list_families(user, *, poli: str | None = None, status: str | None = None, p
         stmt = stmt.where(Family.status == status)
     if phase:
         stmt = stmt.where(Family.phase == phase)
-    page = min(max(1, page), 10_000)
-    stmt = stmt.order_by(Family.created_at.desc(), Family.id.desc()).offset((page - 1) * LIST_PAGE_SIZE)\
-        .limit(LIST_PAGE_SIZE + 1)
-    families = list(db.session.scalars(stmt))
-    summaries = gateway.summarise(user, families[:LIST_PAGE_SIZE], access=access)
-    return summaries, len(families) > LIST_PAGE_SIZE
+    families, has_next = one_page(stmt.order_by(Family.created_at.desc(), Family.id.desc()), page, LIST_PAGE_SIZE)
+    return gateway.summarise(user, families, access=access), has_next
 
 
 def show_search_results(user, family_ids: list, *, access: str = "web") -> list[gateway.FamilySummary]:
@@ -772,16 +544,9 @@ def show_search_results(user, family_ids: list, *, access: str = "web") -> list[
 
 def search(user, data: dict, *, access: str = "web") -> list[gateway.FamilySummary]:
     """A search as the POST body states it: {"bsn"}, {"name", "birth_date"} or {"pseudonym"}."""
-    if not isinstance(data, dict):
-        raise ValidationError({"_": "Stuur een JSON-object."})
-    errors = _Errors()
-    pseudonym = _text(data, "pseudonym", errors, "pseudonym", limit=20, label="Pseudoniem")
-    bsn = _text(data, "bsn", errors, "bsn", limit=20, label="BSN")
-    name = _text(data, "name", errors, "name", limit=200, label="Naam")
-    birth_date = _date(data, "birth_date", errors, "birth_date", label="Geboortedatum")
-    if errors:
-        raise ValidationError(dict(errors))
-    return search_families(user, pseudonym=pseudonym, bsn=bsn, name=name, birth_date=birth_date, access=access)
+    command = parse(SearchIn, data)
+    return search_families(user, pseudonym=command.pseudonym, bsn=command.bsn, name=command.name,
+                           birth_date=command.birth_date, access=access)
 
 
 def search_families(user, *, pseudonym: str | None = None, bsn: str | None = None, name: str | None = None,

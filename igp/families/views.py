@@ -19,12 +19,13 @@ from igp.extensions import db
 from igp.families import duplicates, rules, services
 from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TextForm
 from igp.families.overview import family_page
-from igp.forms_util import options
+from igp.forms_util import flash_refusal, options
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover
 from igp.mdo import rules as mdo_rules
 from igp.mdo.services import request_discussion
 from igp.sharing import services as sharing
+from igp.validation import form_data
 
 bp = Blueprint("families", __name__, url_prefix="/gezinnen")
 
@@ -208,9 +209,7 @@ def _small_action(family_id: int, func, success: str):
     try:
         func()
     except ValidationError as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(message, "error")
+        flash_refusal(exc)
         return _render_family(family_id, status=422)
     return _done(family_id, success)
 
@@ -383,14 +382,14 @@ def remove_member(family_id: int, member_id: int):
 @bp.route("/<int:family_id>/uitstroom", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def exit_family(family_id: int):
-    return _small_action(family_id, lambda: coordination.exit_family(current_user, family_id, request.form.to_dict()),
+    return _small_action(family_id, lambda: coordination.exit_family(current_user, family_id, form_data(request.form)),
                          "Het gezin is uitgestroomd.")
 
 
 @bp.route("/<int:family_id>/overdracht/stap", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def handover_step(family_id: int):
-    data = request.form.to_dict()
+    data = form_data(request.form)
     for key in ("at", "planned_at"):
         if not data.get(key):
             data.pop(key, None)
@@ -401,7 +400,7 @@ def handover_step(family_id: int):
 @bp.route("/<int:family_id>/overdracht/terugkoppeling", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def handover_feedback(family_id: int):
-    data = request.form.to_dict()
+    data = form_data(request.form)
     if not data.get("at"):
         data.pop("at", None)
     return _small_action(family_id, lambda: handover.record_feedback(current_user, family_id, data),
@@ -411,7 +410,7 @@ def handover_feedback(family_id: int):
 @bp.route("/<int:family_id>/knelpunt", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def knelpunt(family_id: int):
-    data = dict(request.form.to_dict(), family_id=family_id)
+    data = dict(form_data(request.form), family_id=family_id)
     return _small_action(family_id, lambda: coordination.raise_knelpunt(current_user, data),
                          "Het knelpunt is gemeld bij de projectleider.")
 
@@ -437,9 +436,7 @@ def update_record(family_id: int):
     try:
         services.update_family(current_user, family_id, data)
     except (ValidationError, Conflict) as exc:
-        db.session.rollback()
-        for message in (exc.errors.values() if isinstance(exc, ValidationError) else [exc.message]):
-            flash(message, "error")
+        flash_refusal(exc)
         return _render_family(family_id, status=exc.status)
     return _done(family_id, "De gegevens zijn bijgewerkt.")
 
@@ -454,9 +451,7 @@ def duplicate_queue():
             duplicates.resolve(current_user, request.form.get("candidate_id", type=int) or 0,
                                {"resolution": request.form.get("resolution"), "note": request.form.get("note")})
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            flash_refusal(exc)
         else:
             flash("De melding is afgehandeld.", "success")
             return redirect(url_for("families.duplicate_queue"))

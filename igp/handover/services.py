@@ -300,6 +300,12 @@ class HandoverRow:
     coordinator_name: str | None
 
 
+def workdays_left(handover: Handover) -> int | None:
+    """Working days left to the handover's deadline today (Dutch holidays and the IGP's calendar),
+    None once it is closed: the one place the API and the pages get this number from."""
+    return None if handover.closed_at else rules.workdays_left(handover.deadline, clock.today(), work_calendar())
+
+
 def signal_of(handover: Handover, today: date | None = None, calendar=None) -> str | None:
     if handover.closed_at is not None:
         return None

@@ -15,6 +15,7 @@ from igp.auth import services as auth_services
 from igp.errors import NotFound, ServiceError, ValidationError
 from igp.extensions import db, limiter
 from igp.families.views import LABELS
+from igp.forms_util import flash_refusal, refusal_errors
 from igp.mdo import readmodels, rules, services
 from igp.validation import form_data
 
@@ -48,8 +49,7 @@ def _planning_form(template: str, create, on_success):
         try:
             created = create(values)
         except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.errors
+            errors = refusal_errors(exc)
         else:
             return on_success(created)
     else:
@@ -112,9 +112,7 @@ def _act(meeting_id: int, func, message: str, anchor: str = "", not_found: str |
         flash(not_found, "error")
         return _render_meeting(meeting_id, status=404)
     except ValidationError as exc:
-        db.session.rollback()
-        for text in exc.errors.values():
-            flash(text, "error")
+        flash_refusal(exc)
         return _render_meeting(meeting_id, status=422)
     except ServiceError as exc:
         if exc.status in (403, 404):
@@ -210,9 +208,7 @@ def my_actions():
             services.set_action_status(current_user, request.form.get("action_id", type=int) or 0,
                                        request.form.get("status", ""))
         except ValidationError as exc:
-            db.session.rollback()
-            for text in exc.errors.values():
-                flash(text, "error")
+            flash_refusal(exc)
         else:
             flash("De actie is bijgewerkt.", "success")
             return redirect(url_for("mdo.my_actions", status=request.args.get("status", "open")))
@@ -257,9 +253,7 @@ def poli_teams():
                 admin.add_poli_team_member(current_user, request.form.get("poli", ""), request.form.get("user_id"))
                 message = "Het kernteam is bijgewerkt."
         except ValidationError as exc:
-            db.session.rollback()
-            for text in exc.errors.values():
-                flash(text, "error")
+            flash_refusal(exc)
         else:
             flash(message, "success")
             return redirect(url_for("mdo.poli_teams"))

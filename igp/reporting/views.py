@@ -8,12 +8,13 @@ from igp.admin.services import list_polis
 from igp.auth import access
 from igp.coordination.services import EXIT_REASONS, KNELPUNT_KINDS
 from igp.errors import ValidationError
-from igp.extensions import db
 from igp.families.rules import REFERRER_TYPES
+from igp.forms_util import refusal_errors
 from igp.handover.rules import MISSED_REASONS, SIGNALS
 from igp.mdo.rules import REFERRAL_TYPES
 from igp.reporting import charts, services
 from igp.reporting.rules import HIDDEN_MARK
+from igp.validation import form_data
 
 bp = Blueprint("reporting", __name__)
 
@@ -96,12 +97,11 @@ def report():
 def experience():
     errors, values = {}, {}
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = form_data(request.form)
         try:
             services.record_experience(current_user, values)
         except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.errors
+            errors = refusal_errors(exc)
         else:
             flash("Dank u. De score is anoniem opgeslagen.", "success")
             return redirect(url_for("reporting.experience"))

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 
 from igp.auth import access
 from igp.errors import ValidationError
-from igp.extensions import db
+from igp.forms_util import flash_refusal
 from igp.sharing import services
 
 bp = Blueprint("sharing", __name__, url_prefix="/privacy")
@@ -19,9 +19,7 @@ def break_glass_queue():
             services.review_break_glass(current_user, request.form.get("access_id", type=int) or 0,
                                         request.form.get("note", ""))
         except ValidationError as exc:
-            db.session.rollback()
-            for message in exc.errors.values():
-                flash(message, "error")
+            flash_refusal(exc)
         else:
             flash("De beoordeling is vastgelegd.", "success")
             return redirect(url_for("sharing.break_glass_queue"))
