@@ -225,8 +225,7 @@ def set_coordinator(family_id: int):
 @bp.route("/families/<int:family_id>/core-team", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def add_core_member(family_id: int):
-    data = json_body()
-    row = coordination.add_core_member(current_user, family_id, data.get("user_id"), data.get("case_role") or "")
+    row = coordination.add_core_member(current_user, family_id, json_body())
     return jsonify({"id": row.id}), 201
 
 

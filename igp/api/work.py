@@ -92,9 +92,7 @@ def caseload():
 @bp.route("/caseload/reassign", methods=["POST"])
 @access.roles("planner", "jeugdverpleegkundige", "beheerder")
 def bulk_reassign():
-    data = json_body()
-    changed = coordination.bulk_reassign(current_user, data.get("family_ids") or [], data.get("to_user_id"),
-                                         data.get("reason"), data.get("reason_text"))
+    changed = coordination.bulk_reassign(current_user, json_body())
     return jsonify({"reassigned": [a.family_id for a in changed]})
 
 

@@ -1,5 +1,7 @@
 """The input of the coordination commands (coordinator, proposals, core team, absence, bulk
 reassignment, exit, knelpunten), one model each, shared by the forms and the API."""
+from typing import ClassVar
+
 from pydantic import Field
 
 from consent import ROLES
@@ -11,12 +13,21 @@ from igp.validation import Bool, Code, Date, Id, Ids, Input, Text
 class CoordinatorIn(Input):
     """PUT /api/v1/families/{id}/coordinator; also a proposal to change it."""
 
+    required = ("user_id",)
+    required_messages: ClassVar[dict[str, str]] = {"user_id": "Kies een coördinator."}
+
     user_id: Id = Field(None, title="Coördinator")
     reason: Code(rules.ASSIGN_REASONS) = Field(None, title="Reden")
     reason_text: Text(2000) = Field(None, title="Toelichting")
 
 
 class CoreTeamIn(Input):
+    """POST /api/v1/families/{id}/core-team and the kernteam form."""
+
+    required = ("user_id", "case_role")
+    required_messages: ClassVar[dict[str, str]] = {
+        "user_id": "Kies een professional.", "case_role": "Kies de rol van deze professional bij dit gezin."}
+
     user_id: Id = Field(None, title="Professional")
     case_role: Code(ROLES) = Field(None, title="Rol bij dit gezin")
 
@@ -34,7 +45,12 @@ class AbsenceIn(Input):
 
 
 class ReassignIn(Input):
-    """POST /api/v1/caseload/reassign: all or nothing."""
+    """POST /api/v1/caseload/reassign and the caseload page: all or nothing."""
+
+    required = ("family_ids", "reason")
+    required_messages: ClassVar[dict[str, str]] = {
+        "family_ids": "Kies ten minste één gezin.",
+        "reason": "Kies een reden uit: " + ", ".join(rules.ASSIGN_REASONS) + "."}
 
     family_ids: Ids = Field(default_factory=list, title="Gezinnen")
     to_user_id: Id = Field(None, title="Nieuwe coördinator")

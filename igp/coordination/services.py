@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, or_, select
 
-from consent import ROLES
 from igp import clock
 from igp.admin.services import get_setting, work_calendar
 from igp.audit import services as audit
@@ -22,7 +21,7 @@ from igp.handover import services as handover
 from igp.handover.models import Handover
 from igp.handover.rules import risk_limit
 from igp.handover.services import open_signals, risk_workdays
-from igp.ids import as_id, as_text
+from igp.ids import as_id
 from igp.mdo.services import open_actions_count_for_family, open_actions_per_owner, overdue_actions
 from igp.notifications.services import notify
 from igp.sharing import gateway, involvement
@@ -272,24 +271,19 @@ def may_assign(actor, family: Family) -> bool:
 
 
 def _target_and_reason(family: Family, data: dict) -> tuple[User, str, str | None]:
-    user_id = as_id(data.get("user_id"))
-    if user_id is None:
-        raise ValidationError({"user_id": "Kies een coördinator."})
-    reason = data.get("reason") or None
-    if reason is not None and not isinstance(reason, str):
-        raise ValidationError({"reason": f"Kies een reden uit: {', '.join(ASSIGN_REASONS)}."})
-    reason_text = as_text(data.get("reason_text"), "reason_text", 2000)
+    command = parse(schemas.CoordinatorIn, data)
     if family.status == "uitgestroomd":
         raise ValidationError({"_": "Dit gezin is uitgestroomd."})
-    target = db.session.get(User, user_id)
+    target = db.session.get(User, command.user_id)
+    reason = command.reason
     if target is not None and target.has_role("jeugdverpleegkundige") and reason is None:
         reason = "standaard"
-    errors = _validate_assignment(family, target, reason, reason_text)
+    errors = _validate_assignment(family, target, reason, command.reason_text)
     if errors:
         raise ValidationError(errors)
     if family.coordinator_id == target.id:
         raise ValidationError({"user_id": f"{target.name} is al de coördinator."})
-    return target, reason, reason_text
+    return target, reason, command.reason_text
 
 
 def assign_coordinator(actor, family_id: int, data: dict) -> CoordinatorAssignment:
@@ -377,31 +371,25 @@ def assign_default(actor, family: Family) -> CoordinatorAssignment | None:
     return _assign(actor, family, target, "standaard", None)
 
 
-def bulk_reassign(actor, family_ids: list[int], to_user_id: int, reason: str, reason_text: str | None = None
-                  ) -> list[CoordinatorAssignment]:
-    """Reassign several families at once: all or nothing."""
+def bulk_reassign(actor, data: dict) -> list[CoordinatorAssignment]:
+    """Reassign several families at once (ReassignIn): all or nothing."""
     if not actor.has_role("planner", "jeugdverpleegkundige", "beheerder"):
         raise Forbidden("Alleen een planner of jeugdverpleegkundige verdeelt de caseload.")
-    if not family_ids:
-        raise ValidationError({"family_ids": "Kies ten minste één gezin."})
-    if not isinstance(reason, str) or reason not in ASSIGN_REASONS:
-        raise ValidationError({"reason": f"Kies een reden uit: {', '.join(ASSIGN_REASONS)}."})
-    target = db.session.get(User, as_id(to_user_id)) if as_id(to_user_id) else None
-    if not isinstance(family_ids, list) or any(as_id(f) is None for f in family_ids):
-        raise ValidationError({"family_ids": "Geef een lijst met gezins-id's."})
-    families = []
-    problems = {}
-    for fid in dict.fromkeys(as_id(f) for f in family_ids):
+    command = parse(schemas.ReassignIn, data)
+    target = db.session.get(User, command.to_user_id) if command.to_user_id else None
+    families, problems = [], {}
+    for fid in dict.fromkeys(command.family_ids):
         family, _ = gateway.load_for_write(actor, fid)
         _require_may_assign(actor, family, gateway.involvement(actor, family))
-        errors = _validate_assignment(family, target, reason, reason_text)
+        errors = _validate_assignment(family, target, command.reason, command.reason_text)
         if errors:
             problems[family.pseudonym] = next(iter(errors.values()))
         families.append(family)
     if problems:
         raise ValidationError({"family_ids": "; ".join(f"{p}: {m}" for p, m in problems.items())
                                + " Er is niets gewijzigd."})
-    return [_assign(actor, f, target, reason, reason_text) for f in families if f.coordinator_id != target.id]
+    return [_assign(actor, f, target, command.reason, command.reason_text)
+            for f in families if f.coordinator_id != target.id]
 
 
 def history(family_id: int) -> list[CoordinatorAssignment]:
@@ -433,17 +421,17 @@ def core_team(family_id: int) -> list[CoreTeamMember]:
                                    .order_by(CoreTeamMember.added_at)))
 
 
-def add_core_member(actor, family_id: int, user_id: int, case_role: str) -> CoreTeamMember:
+def add_core_member(actor, family_id: int, data: dict) -> CoreTeamMember:
+    """A professional joins the family's core team (CoreTeamIn), by a keeper of the team."""
     family, _ = gateway.load_for_write(actor, family_id)
     _require_team_keeper(actor, family)
-    member = db.session.get(User, as_id(user_id)) if as_id(user_id) else None
+    command = parse(schemas.CoreTeamIn, data)
+    member, case_role = db.session.get(User, command.user_id), command.case_role
     errors = {}
     if member is None or not member.is_active:
         errors["user_id"] = "Onbekende of inactieve gebruiker."
     elif member.roles <= {"projectleider", "privacy_officer", "beheerder"}:
         errors["user_id"] = f"{member.name} heeft geen rol in het kernteam."
-    if case_role not in ROLES:
-        errors["case_role"] = "Kies de rol van deze professional bij dit gezin."
     if not errors and any(m.user_id == member.id for m in core_team(family.id)):
         errors["user_id"] = f"{member.name} staat al in het kernteam van dit gezin."
     if errors:

@@ -33,9 +33,7 @@ def my_families():
 def caseload():
     if request.method == "POST":
         try:
-            ids = request.form.getlist("family_ids", type=int)
-            changed = services.bulk_reassign(current_user, ids, request.form.get("to_user_id", ""),
-                                             request.form.get("reason", ""), request.form.get("reason_text"))
+            changed = services.bulk_reassign(current_user, form_data(request.form, lists=("family_ids",)))
         except ValidationError as exc:
             flash_refusal(exc)
         else:

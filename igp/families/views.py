@@ -367,9 +367,9 @@ def decide_proposal(family_id: int, proposal_id: int, decision: str):
 @bp.route("/<int:family_id>/kernteam", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def add_member(family_id: int):
-    user_id = request.form.get("user_id", type=int)
-    return _small_action(family_id, lambda: coordination.add_core_member(
-        current_user, family_id, user_id, request.form.get("case_role", "")), "Het kernteam is bijgewerkt.")
+    return _small_action(family_id, lambda: coordination.add_core_member(current_user, family_id,
+                                                                         form_data(request.form)),
+                         "Het kernteam is bijgewerkt.")
 
 
 @bp.route("/<int:family_id>/kernteam/<int:member_id>/verwijderen", methods=["POST"])

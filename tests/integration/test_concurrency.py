@@ -42,7 +42,7 @@ def test_social_worker_may_not_change_the_bsn(network, register, api):
     from igp.coordination.services import add_core_member
 
     family = register(network.gyn, consent={"preset": "kernteam", "method": "schriftelijk"})
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     a = api(network.sw)
     version = a.get(f"/api/v1/families/{family.id}").get_json()["version"]

@@ -22,8 +22,8 @@ def case(network, register):
     family = register(network.gyn, consent={"preset": "kernteam", "method": "schriftelijk",
                                             "given_at": "2026-11-23T10:00"})
     add_note(network.gyn, family.id, "medicatie", "Canary sertraline 50 mg")
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
-    add_core_member(network.gyn, family.id, network.vrijwilliger.id, "informele_steun")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
+    add_core_member(network.gyn, family.id, {"user_id": network.vrijwilliger.id, "case_role": "informele_steun"})
     db.session.commit()
     assert family.coordinator_id == network.jvk.id  # least loaded nurse, covered by the jgz consent
     return family
@@ -227,7 +227,7 @@ def test_need_to_know_change_applies_to_the_next_read(case, network, api, db_ses
 
 def test_list_shows_names_only_where_naw_is_allowed(case, network, api, register):
     other = register(network.gyn, parents=[{"name": "Zonder Toestemming"}])  # no consent at all
-    add_core_member(network.gyn, other.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, other.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     items = {i["pseudonym"]: i for i in api(network.sw).get("/api/v1/families").get_json()["items"]}
     assert items[case.pseudonym]["name"] == "Canary Moedernaam"

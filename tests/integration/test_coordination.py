@@ -70,7 +70,7 @@ def test_assign_other_role_needs_a_reason(network, register, api):
     ("gyn", "anders", "user_id", "geen rol die gezinnen coördineert"),
     ("planner", None, "user_id", "geen rol die gezinnen coördineert"),
     ("mmw", "anders", "reason_text", "Licht de reden 'anders' toe"),
-    ("mmw", "omdat", "reason", "Onbekende reden"),
+    ("mmw", "omdat", "reason", "onbekende waarde 'omdat'"),
 ])
 def test_assignment_refusals(network, register, api, who, reason, field, message):
     family = register(network.gyn, consent=CONSENT)

@@ -160,7 +160,7 @@ def test_r4b_a_planner_registering_learns_the_pseudonym_and_organisation_of_a_bs
 def test_r4c_a_social_worker_links_a_bsn_to_a_family_by_searching(network, register, api):
     """BSN: 'never shown to social-domain or informal roles'; searching by it links it all the same."""
     family = register(network.gyn, consent=CONSENT)
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     sw = api(network.sw)
     assert sw.get(f"/api/v1/families/{family.id}").get_json()["parents"][0]["bsn"] is None
@@ -172,7 +172,7 @@ def test_r4c_a_social_worker_links_a_bsn_to_a_family_by_searching(network, regis
 
 def _btg_core_member(network, register, api):
     family = register(network.gyn)   # no consent
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     sw = api(network.sw)
     assert sw.post(f"/api/v1/families/{family.id}/break-glass", json={"reason": REASON}).status_code == 201
@@ -311,7 +311,7 @@ def test_r8_unknown_and_invisible_ids_answer_differently(network, register, api,
 
 def test_r9_the_break_glass_review_page_renders_table_rows(network, register, api, login, client, app):
     family = register(network.gyn)
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     assert api(network.sw).post(f"/api/v1/families/{family.id}/break-glass", json={"reason": REASON}
                                 ).status_code == 201

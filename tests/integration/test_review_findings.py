@@ -126,7 +126,7 @@ def test_m4_absent_attendees_are_not_involved(network, register, api):
 
 def test_m6_refusals_are_logged(network, register, api, db_session):
     family = register(network.gyn, consent=CONSENT)
-    add_core_member(network.gyn, family.id, network.vrijwilliger.id, "informele_steun")
+    add_core_member(network.gyn, family.id, {"user_id": network.vrijwilliger.id, "case_role": "informele_steun"})
     db.session.commit()
     before = _count(db_session, AuditEntry.username == "vrijw", AuditEntry.outcome == "denied")
     response = api(network.vrijwilliger).post(f"/api/v1/families/{family.id}/intake", json={"type": "gezamenlijk"})

@@ -175,14 +175,14 @@ def test_break_glass_needs_a_direct_care_relationship(network, register, api, db
             assert "directe zorgrelatie" in response.get_json()["error"]["message"]
     assert _denied(db_session, "planner", "break_glass") == 1
     assert db_session.scalar(select(func.count()).select_from(BreakGlassAccess)) == 0
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     assert api(network.sw).post(f"/api/v1/families/{family.id}/break-glass", json={"reason": REASON}).status_code == 201
 
 
 def test_break_glass_opens_reading_and_an_emergency_note_only(network, register, api, db_session):
     family = register(network.jvk)            # coordinated by the registering nurse; no consent
-    add_core_member(network.jvk, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.jvk, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     a = api(network.sw)
     assert a.post(f"/api/v1/families/{family.id}/break-glass", json={"reason": REASON}).status_code == 201
@@ -212,7 +212,7 @@ def test_break_glass_opens_reading_and_an_emergency_note_only(network, register,
 
 def test_break_glass_is_no_ground_for_coordination_core_team_or_consent(network, register, api, db_session):
     family = register(network.gyn)            # JGZ not covered by any consent
-    add_core_member(network.gyn, family.id, network.jvk2.id, "jeugdverpleegkundige")
+    add_core_member(network.gyn, family.id, {"user_id": network.jvk2.id, "case_role": "jeugdverpleegkundige"})
     db.session.commit()
     a = api(network.jvk2)
     assert a.post(f"/api/v1/families/{family.id}/break-glass", json={"reason": REASON}).status_code == 201
@@ -348,7 +348,7 @@ def test_views_and_the_api_never_query_family_tables_themselves():
 
 def test_the_planner_merges_a_hidden_duplicate(network, register, api, db_session):
     existing = register(network.gyn, consent=CONSENT)
-    add_core_member(network.gyn, existing.id, network.jvk.id, "jeugdverpleegkundige")
+    add_core_member(network.gyn, existing.id, {"user_id": network.jvk.id, "case_role": "jeugdverpleegkundige"})
     db.session.commit()
     response = api(network.outsider).post("/api/v1/families", json=family_data(reason="Tweede aanmelding"))
     assert response.status_code == 201
@@ -454,7 +454,7 @@ def test_notifications_refuse_a_pseudonym_in_the_stored_text(app):
 
 def test_a_kernteam_member_cannot_take_over_coordination_but_may_propose(network, register, api, db_session):
     family = register(network.jvk, consent=CONSENT)       # JGZ family, coordinated by the nurse
-    add_core_member(network.jvk, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.jvk, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     sw = api(network.sw)
     taken = sw.put(f"/api/v1/families/{family.id}/coordinator",
@@ -477,12 +477,12 @@ def test_a_kernteam_member_cannot_take_over_coordination_but_may_propose(network
 def test_self_assignment_only_when_nobody_coordinates(network, register, api, db_session):
     family = register(network.gyn)                        # no consent: no JGZ nurse can be proposed
     assert family.coordinator_id is None
-    add_core_member(network.gyn, family.id, network.mmw.id, "mmw")
+    add_core_member(network.gyn, family.id, {"user_id": network.mmw.id, "case_role": "mmw"})
     db.session.commit()
     taken = api(network.mmw).put(f"/api/v1/families/{family.id}/coordinator",
                                  json={"user_id": network.mmw.id, "reason": "mmw_betrokken"})
     assert taken.status_code == 200
-    add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     refused = api(network.sw).put(f"/api/v1/families/{family.id}/coordinator",
                                   json={"user_id": network.sw.id, "reason": "anders", "reason_text": "x"})
@@ -494,7 +494,7 @@ def test_self_assignment_only_when_nobody_coordinates(network, register, api, db
 def test_the_family_page_offers_only_the_coordination_action_the_reader_may_take(network, register, login, client,
                                                                                  app):
     family = register(network.jvk, consent=CONSENT)
-    add_core_member(network.jvk, family.id, network.sw.id, "sociaal_werker")
+    add_core_member(network.jvk, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     login(network.sw)
     html = client.get(f"/gezinnen/{family.id}").get_data(as_text=True)

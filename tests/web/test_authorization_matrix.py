@@ -53,9 +53,9 @@ def world(network, make_user, make_org, clock):
         users[("other", role)] = other
         if role not in NEVER_INVOLVED:
             for family in (a, b):
-                add_core_member(network.gyn, family.id, other.id, role)
+                add_core_member(network.gyn, family.id, {"user_id": other.id, "case_role": role})
     dummy = make_user("planner", org=hospital, username="dummy_target")
-    add_core_member(network.gyn, a.id, dummy.id, "planner")
+    add_core_member(network.gyn, a.id, {"user_id": dummy.id, "case_role": "planner"})
     member = db.session.scalars(db.select(CoreTeamMember).where(CoreTeamMember.user_id == dummy.id)).one()
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
     item = mdo.add_item(network.chair, meeting.id, {"family_id": a.id})

@@ -54,7 +54,7 @@ def world(network, make_user, clock, app):
             actors[(role, relation)] = user
             if relation == "core" and role not in AGGREGATE_ONLY:
                 for family in (a, b):
-                    add_core_member(network.gyn, family.id, user.id, role)
+                    add_core_member(network.gyn, family.id, {"user_id": user.id, "case_role": role})
             if relation == "member" and role not in AGGREGATE_ONLY:
                 add_poli_team_member(network.planner, "pop", user.id)
             if relation in ("member", "guest"):

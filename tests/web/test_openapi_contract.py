@@ -230,7 +230,7 @@ class Scene:
     def glass_family(self):
         """Registered by the hospital without consent, with the social worker in its core team."""
         family = self.register(self.network.gyn)
-        coordination.add_core_member(self.network.gyn, family.id, self.network.sw.id, "sociaal_werker")
+        coordination.add_core_member(self.network.gyn, family.id, {"user_id": self.network.sw.id, "case_role": "sociaal_werker"})
         return self.commit(family)
 
     @cached_property
@@ -243,8 +243,8 @@ class Scene:
 
     @cached_property
     def core_sw(self):
-        return self.commit(coordination.add_core_member(self.network.gyn, self.family.id, self.network.sw.id,
-                                                        "sociaal_werker"))
+        return self.commit(coordination.add_core_member(self.network.gyn, self.family.id, {
+            "user_id": self.network.sw.id, "case_role": "sociaal_werker"}))
 
     @cached_property
     def proposal(self):
@@ -535,7 +535,7 @@ def test_a_real_answer_matches_its_response_model(scene, op):
 def test_the_family_record_as_a_reader_with_less_consent(scene, network):
     """Another organisation sees the record without its withheld categories: keys are left out."""
     family = scene.register(network.gyn)
-    coordination.add_core_member(network.gyn, family.id, network.sw.id, "sociaal_werker")
+    coordination.add_core_member(network.gyn, family.id, {"user_id": network.sw.id, "case_role": "sociaal_werker"})
     db.session.commit()
     response = scene.client.get(f"/api/v1/families/{family.id}", headers=scene.headers("sw"))
     assert response.status_code == 200
