@@ -86,16 +86,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         ("tests/unit/test_quorum.py",)),
     Mutation(
         "M02", "igp/reporting/services.py",
-        's(figures["missed_term_reasons"].get(code, 0))',
-        'figures["missed_term_reasons"].get(code, 0)',
-        "monitoring export: the rows 'termijn gemist, reden' are not suppressed",
-        (f"{GUARDS}::test_no_count_below_the_threshold_is_exported",), repoint=True),
+        'rows += [("termijn gemist, reden", code, f["missed_term_reasons"][code])',
+        'rows += [("termijn gemist, reden", code, figures["missed_term_reasons"].get(code, 0))',
+        "monitoring export: the rows 'termijn gemist, reden' are not suppressed (raw figures exported)",
+        (f"{GUARDS}::test_no_count_below_the_threshold_is_exported",)),
     Mutation(
-        "M03", "igp/reporting/services.py",
-        "if isinstance(value, int) and 0 < value < threshold:",
-        "if isinstance(value, int) and 0 < value < threshold - 1:",
-        "small-cell threshold off by one: a count of threshold-1 is exported as it is",
-        (f"{GUARDS}::test_no_count_below_the_threshold_is_exported",), repoint=True),
+        "M03", "igp/reporting/rules.py",
+        "return isinstance(value, int) and not isinstance(value, bool) and 0 < value < threshold",
+        "return isinstance(value, int) and not isinstance(value, bool) and 0 < value < threshold - 1",
+        "small-cell threshold off by one: a count of threshold-1 is shown as it is",
+        (f"{GUARDS}::test_no_count_below_the_threshold_is_exported", "tests/unit/test_suppression.py")),
     Mutation(
         "M04", "igp/sharing/gateway.py",
         'BSN_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", '
@@ -134,15 +134,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "audit verify: a witness line with a wrong signature is not reported",
         (f"{CHAIN}::test_verify_reports_a_witness_line_with_a_wrong_signature",)),
     Mutation(
-        "M10", VERIFY, "if entry.seq != expected_seq:", "if False:",
+        "M10", VERIFY, "if entry.seq != self.expected_seq:", "if False:",
         "audit verify: a gap in the sequence numbers (deleted rows) is not checked",
         (f"{CHAIN}::test_verify_reports_a_deleted_row_as_deleted",)),
     Mutation(
-        "M11", VERIFY, "if entry.prev_hash != prev:", "if False:",
+        "M11", VERIFY, "if entry.prev_hash != self.prev:", "if False:",
         "audit verify: the link to the previous entry is not checked",
         (f"{CHAIN}::test_verify_reports_swapped_rows_as_a_broken_link",)),
     Mutation(
-        "M12", VERIFY, "if not hmac.compare_digest(entry_hash(values, key), entry.entry_hash):", "if False:",
+        "M12", VERIFY, "if not hmac.compare_digest(entry_hash({f: getattr(entry, f) for f in HASHED_FIELDS}, self.key),\n"
+        "                                   entry.entry_hash):", "if False:",
         "audit verify: an entry's content is not checked against its hash",
         (f"{CHAIN}::test_verify_reports_a_changed_row_as_edited",
          f"{CHAIN}::test_verify_reports_a_forged_row_beyond_the_head_as_inserted")),

@@ -119,6 +119,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
                   "niet_in_doelgroep": "uitgestroomd"},
 }
 REFUSED_UNLESS_LISTED = frozenset({"uitstroom"})
+# an intake belongs to a referral: a family that has left comes back through a new aanmelding
+INTAKE_EVENTS = frozenset({"intake_gepland", "intake_uitkomst"})
+EXITED_INTAKE = "Dit gezin is uitgestroomd. Meld het gezin opnieuw aan voor een nieuwe intake."
 
 
 class TransitionRefused(ValueError):
@@ -130,6 +133,8 @@ def transition(current: str, event: str, *, outcome: str | None = None) -> str:
     `samenvoeging` the status of the other record (the one still in care wins)."""
     if event == "samenvoeging":   # `outcome`: the status of the record merged into this one
         return outcome if current not in IN_CARE and outcome in IN_CARE else current
+    if event in INTAKE_EVENTS and current == "uitgestroomd":
+        raise TransitionRefused(EXITED_INTAKE)
     if event == "intake_uitkomst":
         if outcome not in OUTCOME_STATUS:
             raise TransitionRefused(f"Onbekende uitkomst van de intake: {outcome!r}.")
@@ -377,9 +382,11 @@ def aanmelding_problems(a, *, now, today: date, age_limit_months: int) -> dict[s
 
 def intake_problems(*, planned_at: datetime | None, held_at: datetime | None, outcome: str | None,
                     anything_given: bool, now: datetime, first_referral: datetime,
-                    held_intake_waiting: bool) -> dict[str, str]:
-    """What is wrong with planning or recording an intake at `now` for a family referred first at
-    `first_referral` (`held_intake_waiting`: a held intake still waits for its outcome)."""
+                    held_intake_waiting: bool, status: str) -> dict[str, str]:
+    """What is wrong with planning or recording an intake at `now` for a family (`status`) referred
+    first at `first_referral` (`held_intake_waiting`: a held intake still waits for its outcome)."""
+    if status == "uitgestroomd":
+        return {"_": EXITED_INTAKE}
     problems: dict[str, str] = {}
     if planned_at and planned_at > now + timedelta(days=366):
         problems["planned_at"] = "Gepland op ligt meer dan een jaar in de toekomst."

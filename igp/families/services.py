@@ -433,7 +433,7 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
         planned_at=command.planned_at, held_at=command.held_at, outcome=command.outcome,
         anything_given=bool(command.model_dump(include=set(INTAKE_FIELDS), exclude_defaults=True)),
         now=clock.now(), first_referral=min((r.received_at for r in family.referrals), default=family.created_at),
-        held_intake_waiting=_open_intake(family, held=True) is not None)
+        held_intake_waiting=_open_intake(family, held=True) is not None, status=family.status)
     if unknown:
         problems["participants"] = f"Onbekende of inactieve gebruiker {unknown[0]}."
     handover = open_inward(family.id) if command.held_at and "held_at" not in problems else None
@@ -558,7 +558,7 @@ def search_families(user, *, pseudonym: str | None = None, bsn: str | None = Non
         conditions.append(Family.pseudonym == pseudonym.strip().upper())
         kind = "pseudonym"
     elif bsn:
-        if not gateway.may_see_bsn(user):
+        if not gateway.may_search_bsn(user):
             raise ValidationError({"bsn": "Uw rol mag niet op BSN zoeken; zoek op naam en geboortedatum of op "
                                           "pseudoniem."})
         if not rules.bsn_is_valid(bsn):

@@ -169,7 +169,23 @@ def _parent_dict(parent, show_bsn: bool) -> dict:
 
 
 def may_see_bsn(user) -> bool:
+    """The role and the organisation that may see and record a BSN (a care provider in zorg or JGZ)."""
     return user.organisation.domain in BSN_DOMAINS and bool(user.roles & BSN_ROLES)
+
+
+def shows_bsn(user, family: Family, decision: Decision) -> bool:
+    """Whether this family's view shows the BSN. A planner is part of every family's team for the
+    appointments: NAW without the BSN, whatever other roles the account has, unless the account
+    also cares for this family directly (its organisation registered it, or it coordinates it)."""
+    if not may_see_bsn(user):
+        return False
+    return not user.has_role("planner") or decision.own_organisation or family.coordinator_id == user.id
+
+
+def may_search_bsn(user) -> bool:
+    """A BSN search looks among every family the user may see; for a planner that is the whole team
+    (team-wide involvement), so an account with the planner role never searches by BSN."""
+    return may_see_bsn(user) and not user.has_role("planner")
 
 
 def build_view(user, family: Family, decision: Decision) -> FamilyView:
@@ -183,7 +199,7 @@ def build_view(user, family: Family, decision: Decision) -> FamilyView:
     )
     view.extra.update(version=family.version, exited_at=family.exited_at, exit_reason=family.exit_reason)
     if decision.may("naw"):
-        view.naw = _naw_part(family, may_see_bsn(user))
+        view.naw = _naw_part(family, shows_bsn(user, family, decision))
     if decision.may("medische_voorgeschiedenis"):
         view.medical = _medical_part(family)
     if decision.may("ontwikkeling_risicos"):

@@ -192,3 +192,31 @@ def test_counts_at_the_threshold_and_zero_are_exported_as_they_are(export):
     threshold = int(get_setting("report_small_cell"))
     assert {row[2] for row in export(threshold)} == {str(threshold)}
     assert {row[2] for row in export(0)} == {"0"}
+
+
+def test_an_account_that_is_planner_and_nurse_sees_no_bsn_of_a_family_it_does_not_care_for(
+        network, register, api, make_user):
+    """Team-wide involvement (the planner's) gives NAW without the BSN, whatever other roles the
+    account has; the same account sees the BSN of a family it coordinates."""
+    both = make_user("planner", "jeugdverpleegkundige", org=network.jvk.organisation)
+    family = register(network.gyn, consent=CONSENT)   # the hospital's family: no care relationship
+    body = api(both).get(f"/api/v1/families/{family.id}").get_json()
+    assert body["parents"][0]["name"] == "Canary Moedernaam" and body["parents"][0]["bsn"] is None
+    found = api(both).post("/api/v1/families/search", json={"bsn": BSN})
+    assert found.status_code == 422 and found.get_json()["error"]["field"] == "bsn"   # no BSN search team-wide
+
+
+def test_an_account_that_is_planner_and_nurse_sees_the_bsn_of_its_own_family(network, register, api, make_user):
+    both = make_user("planner", "jeugdverpleegkundige", org=network.jvk.organisation)
+    coordinated = register(both, consent=CONSENT)   # registered by its organisation, coordinated by it
+    assert api(both).get(f"/api/v1/families/{coordinated.id}").get_json()["parents"][0]["bsn"] == BSN
+
+
+def test_a_family_that_has_left_gets_no_intake_until_it_is_referred_again(network, register, api):
+    family = register(network.jvk, consent=CONSENT)
+    a = api(network.jvk)
+    assert a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "verhuisd"}).status_code == 200
+    refused = a.post(f"/api/v1/families/{family.id}/intake", json={"held_at": "2026-11-24T08:30",
+                                                                   "outcome": "actief"})
+    assert refused.status_code == 422 and "opnieuw aan" in refused.get_json()["error"]["message"]
+    assert a.get(f"/api/v1/families/{family.id}").get_json()["status"] == "uitgestroomd"

@@ -20,7 +20,7 @@ REFUSED = object()
 ALL = ("aangemeld", "in_intake", "actief", "uitgestroomd", "niet_in_doelgroep")
 
 EXPECTED = {
-    "intake_gepland": {"aangemeld": "in_intake", "in_intake": SAME, "actief": SAME, "uitgestroomd": SAME,
+    "intake_gepland": {"aangemeld": "in_intake", "in_intake": SAME, "actief": SAME, "uitgestroomd": REFUSED,
                        "niet_in_doelgroep": SAME},
     "heraanmelding": {"aangemeld": SAME, "in_intake": SAME, "actief": SAME, "uitgestroomd": "aangemeld",
                       "niet_in_doelgroep": "aangemeld"},
@@ -36,7 +36,7 @@ OUTCOME_STATUS = {"actief": "actief", "niet_in_doelgroep": "niet_in_doelgroep", 
 
 def test_the_table_covers_every_status_event_and_outcome():
     assert set(STATUSES) == set(ALL)
-    assert set(FAMILY_EVENTS) == set(EXPECTED) | {"intake_uitkomst"}
+    assert set(FAMILY_EVENTS) == set(EXPECTED) | {"intake_uitkomst", "samenvoeging"}
     assert set(INTAKE_OUTCOMES) == set(OUTCOME_STATUS)
 
 
@@ -55,9 +55,23 @@ def test_a_family_that_has_left_cannot_leave_again():
         transition("uitgestroomd", "uitstroom")
 
 
-@pytest.mark.parametrize("current, outcome", list(itertools.product(ALL, OUTCOME_STATUS)))
+@pytest.mark.parametrize("current, outcome", list(itertools.product([s for s in ALL if s != "uitgestroomd"], OUTCOME_STATUS)))
 def test_the_intake_outcome_sets_the_status(current, outcome):
     assert transition(current, "intake_uitkomst", outcome=outcome) == OUTCOME_STATUS[outcome]
+
+
+@pytest.mark.parametrize("outcome", OUTCOME_STATUS)
+def test_a_family_that_has_left_gets_no_intake_outcome_without_a_new_aanmelding(outcome):
+    with pytest.raises(TransitionRefused, match=r"^Dit gezin is uitgestroomd\. Meld het gezin opnieuw aan"):
+        transition("uitgestroomd", "intake_uitkomst", outcome=outcome)
+
+
+@pytest.mark.parametrize("target, source, expected", [
+    ("uitgestroomd", "actief", "actief"), ("niet_in_doelgroep", "in_intake", "in_intake"),
+    ("actief", "uitgestroomd", "actief"), ("uitgestroomd", "niet_in_doelgroep", "uitgestroomd"),
+    ("aangemeld", "actief", "aangemeld")])
+def test_merging_two_records_keeps_the_one_in_care(target, source, expected):
+    assert transition(target, "samenvoeging", outcome=source) == expected
 
 
 @pytest.mark.parametrize("outcome", [None, "", "onbekend", "uitgestroomd"])
