@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from consent import CONSENT_METHODS, PRESETS
+from consent import CATEGORIES, CONSENT_METHODS, PRESETS
 from igp.crypto import normalise_bsn
 from igp.families import rules
 from igp.handover.rules import MISSED_REASONS
@@ -210,10 +210,26 @@ class IntakeIn(Input):
     missed_text: Text(2000) = Field(None, title="Toelichting termijn")
 
 
+UNNOTED_CATEGORIES = ("naw", "mdo_notulen")   # held in their own fields, never as a note
+
+
 class NoteIn(Input):
+    """POST /api/v1/families/{id}/notes and the note form: a note in one data category."""
+
+    required = ("category", "text")
+    required_messages: ClassVar[dict[str, str]] = {"category": "Kies een geldige categorie voor de aantekening.",
+                                                   "text": "Schrijf de aantekening."}
+
     category: Text(40) = Field(None, title="Categorie")
     text: Text(10000) = Field(None, title="Aantekening")
     emergency: Bool = Field(False, title="Noodnotitie")
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value):
+        if value is not None and (value not in CATEGORIES or value in UNNOTED_CATEGORIES):
+            raise ValueError("Kies een geldige categorie voor de aantekening.")
+        return value
 
 
 class SearchIn(Input):

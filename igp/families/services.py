@@ -12,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import func, select, union
 from sqlalchemy.orm.exc import StaleDataError
 
-from consent import CATEGORIES
 from igp import clock
 from igp.admin.models import Poli
 from igp.admin.services import find_poli, get_setting
@@ -33,7 +32,7 @@ from igp.families.models import (
     Parent,
     Referral,
 )
-from igp.families.schemas import AanmeldingIn, FamilyUpdateIn, IntakeIn, SearchIn
+from igp.families.schemas import AanmeldingIn, FamilyUpdateIn, IntakeIn, NoteIn, SearchIn
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
 from igp.handover.services import intake_changed, open_inward, start_for_referral
@@ -386,13 +385,8 @@ def add_note(user, family_id: int, category: str, text: str, *, emergency: bool 
     the one write emergency access allows (in a category it opened); it is linked to that
     break-the-glass for the privacy officer's review."""
     gateway.load_for_write(user, family_id)
-    if not isinstance(category, str) or category not in CATEGORIES or category in ("naw", "mdo_notulen"):
-        raise ValidationError({"category": "Kies een geldige categorie voor de aantekening."})
-    text = (text or "").strip() if isinstance(text, str) else ""
-    if not text:
-        raise ValidationError({"text": "Schrijf de aantekening."})
-    if len(text) > 10000:
-        raise ValidationError({"text": "De aantekening is te lang (hoogstens 10.000 tekens)."})
+    command = parse(NoteIn, {"category": category, "text": text.strip() if isinstance(text, str) else text})
+    category, text = command.category, command.text
     if not user.roles & REGISTERING_ROLES:
         raise Forbidden("Uw rol mag geen aantekeningen maken.")
     if emergency:

@@ -1,6 +1,7 @@
 """The input of the MDO commands (series, meetings, agenda items, attendance, minutes, outcomes,
 actions), one model each, shared by the forms and the API (igp.validation)."""
 import re
+from typing import ClassVar
 
 from pydantic import Field, field_validator
 
@@ -94,12 +95,20 @@ class AttendeeIn(Input):
 
 
 class AttendanceIn(Input):
-    """POST /api/v1/mdo/meetings/{id}/attendance."""
+    """POST /api/v1/mdo/meetings/{id}/attendance and the attendance form."""
+
+    required = ("attendees",)
+    required_messages: ClassVar[dict[str, str]] = {"attendees": "Geef een lijst met aanwezigheid per persoon."}
 
     attendees: list[AttendeeIn] = Field(default_factory=list, title="Aanwezigheid")
 
 
 class MinutesIn(Input):
+    """POST /api/v1/mdo/items/{id}/minutes and the minutes form."""
+
+    required = ("text",)
+    required_messages: ClassVar[dict[str, str]] = {"text": "Het verslag is leeg."}
+
     text: Text(20000) = Field(None, title="Verslag")
     expected_revision: Integer(0, 2**31 - 1) = Field(None, title="Versie")
 
@@ -125,4 +134,16 @@ class ActionStatusIn(Input):
 
 
 class DiscussionRequestIn(Input):
+    """POST /api/v1/families/{id}/mdo-request and the form on the family page."""
+
+    required = ("question",)
+    required_messages: ClassVar[dict[str, str]] = {"question": "Formuleer de vraag aan het MDO."}
+
     question: Text(2000) = Field(None, title="Vraag aan het MDO")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value):
+        if value is not None and len(value.strip()) < 5:
+            raise ValueError("Formuleer de vraag aan het MDO.")
+        return value.strip() if value is not None else None

@@ -461,26 +461,18 @@ def record_attendance(actor, meeting_id: int, data: dict) -> MdoMeeting:
     meeting = get_meeting(meeting_id)
     _require_manage(actor, meeting)
     _require_open(meeting)
-    entries = data.get("attendees") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ValidationError({"attendees": "Geef een lijst met aanwezigheid per persoon."})
+    command = parse(schemas.AttendanceIn, data)
     item_ids = {i.id for i in meeting.items}
     errors = {}
     parsed = []
-    for n, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            errors[f"attendees[{n}]"] = "Geef per persoon user_id en status."
-            continue
-        user = _user(entry.get("user_id"), f"attendees[{n}].user_id", errors)
-        status = entry.get("status")
-        if not isinstance(status, str) or status not in rules.ATTENDANCE:
+    for n, entry in enumerate(command.attendees):
+        user = _user(entry.user_id, f"attendees[{n}].user_id", errors)
+        if entry.status is None:
             errors[f"attendees[{n}].status"] = f"Kies een status uit: {', '.join(rules.ATTENDANCE)}."
-        items = entry.get("item_ids")
-        if items is not None and (not isinstance(items, list) or any(
-                not isinstance(i, int) or isinstance(i, bool) or i not in item_ids for i in items)):
+        if entry.item_ids is not None and any(i not in item_ids for i in entry.item_ids):
             errors[f"attendees[{n}].item_ids"] = "Alleen agendapunten van dit MDO."
         if user is not None:
-            parsed.append((user, status, items))
+            parsed.append((user, entry.status, entry.item_ids))
     if errors:
         raise ValidationError(errors)
     existing = {a.user_id: a for a in meeting.attendees}
@@ -530,11 +522,7 @@ def save_minutes(actor, item_id: int, text: str, *, expected_revision: int | Non
     meeting = item.meeting
     _require_recorder(actor, meeting, item)
     _require_open(meeting)
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": "Het verslag is leeg."})
-    if len(text) > 20000:
-        raise ValidationError({"text": "Het verslag is te lang (hoogstens 20.000 tekens)."})
+    text = parse(schemas.MinutesIn, {"text": text.strip() if isinstance(text, str) else text}).text
     current = item.revisions[-1].id if item.revisions else 0
     if expected_revision is not None and expected_revision != current:
         raise Conflict("Iemand anders heeft het verslag intussen gewijzigd. Laad de pagina opnieuw; uw tekst is "
@@ -724,11 +712,7 @@ def request_discussion(actor, family_id: int, question: str) -> Family:
     # the question is MDO content: written only by who may write the family's mdo_notulen
     family, _ = gateway.load_for_write(actor, family_id, needs=("mdo_notulen",), context="mdo_bespreking")
     _require(actor, MDO_ROLES - {"informele_steun"}, "Uw rol mag geen bespreking in het MDO aanvragen.")
-    question = (question or "").strip()
-    if len(question) < 5:
-        raise ValidationError({"question": "Formuleer de vraag aan het MDO."})
-    if len(question) > 2000:
-        raise ValidationError({"question": "De vraag is te lang (hoogstens 2000 tekens)."})
+    question = parse(schemas.DiscussionRequestIn, {"question": question}).question
     family.mdo_requested_at = clock.now()
     family.mdo_requested_by_id = actor.id
     family.mdo_question = question
