@@ -1,4 +1,6 @@
 """The input of the beheer commands kept by a planner or beheerder."""
+from typing import ClassVar
+
 from pydantic import Field
 
 from igp.validation import Code, Id, Input, Text
@@ -7,9 +9,19 @@ RESOLUTIONS = {"samenvoegen": "Samenvoegen met het bestaande gezin", "verschille
 
 
 class PoliTeamIn(Input):
+    """POST /api/v1/polis/{code}/team and the kernteam page."""
+
+    required = ("user_id",)
+    required_messages: ClassVar[dict[str, str]] = {"user_id": "Kies een actieve gebruiker."}
+
     user_id: Id = Field(None, title="Professional")
 
 
 class DuplicateResolveIn(Input):
+    """POST /api/v1/duplicates/{id}/resolve and the queue page."""
+
+    required = ("resolution",)
+    required_messages: ClassVar[dict[str, str]] = {"resolution": "Kies samenvoegen of verschillend."}
+
     resolution: Code(RESOLUTIONS) = Field(None, title="Besluit")
     note: Text(2000) = Field(None, title="Toelichting")

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 import consent
 from igp import clock
 from igp.admin.models import Poli, PoliTeamMember, Setting
+from igp.admin.schemas import PoliTeamIn
 from igp.audit import services as audit
 from igp.auth.models import User
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
-from igp.ids import as_id
+from igp.validation import parse
 from igp.workdays import HOLIDAY_CODES, WorkCalendar
 
 POLI_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,29}$")
@@ -236,8 +237,7 @@ def add_poli_team_member(actor, poli_code: str, user_id) -> PoliTeamMember:
     poli = find_poli(poli_code)
     if poli is None:
         raise NotFound("Deze poli bestaat niet.")
-    uid = as_id(user_id)
-    user = db.session.get(User, uid) if uid else None
+    user = db.session.get(User, parse(PoliTeamIn, {"user_id": user_id}).user_id)
     if user is None or not user.is_active:
         raise ValidationError({"user_id": "Kies een actieve gebruiker."})
     if not user.roles & TEAM_MEMBER_ROLES:

@@ -80,7 +80,6 @@ TOKEN_BODY = MappingProxyType({
     "type": "object", "required": ["username", "password"],
     "properties": {"username": {"type": "string"}, "password": {"type": "string"},
                    "otp": {"type": "string", "description": "The 6 digits of the authenticator app"}}})
-HAND = "The service still validates this body by hand (not with igp.validation.parse); the model describes it."
 
 OPERATIONS: tuple[Operation, ...] = (
     # ---------------------------------------------------------------- auth and meta
@@ -113,7 +112,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("patch", "/families/{family_id}", "Correct the record (optimistic locking with version)", "families",
               (FamilyUpdateIn,), r.FamilyUpdatedOut),
     Operation("delete", "/families/{family_id}", "Erase on request (privacy officer)", "families", (ReasonIn,),
-              r.ErasedOut, parsed=False, note=HAND, route_requires={"reason": "at least 10 characters"}),
+              r.ErasedOut, route_requires={"reason": "at least 10 characters"}),
     Operation("post", "/families/{family_id}/intake", "Plan or record the intake", "families", (IntakeIn,),
               r.IntakeOut, 201),
     Operation("post", "/families/{family_id}/notes",
@@ -127,10 +126,9 @@ OPERATIONS: tuple[Operation, ...] = (
               note="With `preset` the body is a PresetIn (one consent per recipient), else a ConsentIn."),
     Operation("get", "/families/{family_id}/consents", "The family's consent records", "consent",
               response=r.ConsentListOut, errors=READ_ERRORS),
-    Operation("post", "/consents/{consent_id}/withdraw", "Withdraw a consent", "consent", (ReasonIn,), r.ConsentOut,
-              parsed=False, note=HAND, route_requires={"reason": "why, or at whose request"}),
+    Operation("post", "/consents/{consent_id}/withdraw", "Withdraw a consent", "consent", (ReasonIn,), r.ConsentOut, route_requires={"reason": "why, or at whose request"}),
     Operation("post", "/families/{family_id}/break-glass", "Emergency access for 24 hours", "consent", (ReasonIn,),
-              r.BreakGlassOut, 201, parsed=False, note=HAND, route_requires={"reason": "at least 20 characters"}),
+              r.BreakGlassOut, 201, route_requires={"reason": "at least 20 characters"}),
     Operation("get", "/families/{family_id}/access-log", "Wie zag wat (coordinator, privacy officer)", "consent",
               response=r.AccessLogOut, errors=READ_ERRORS),
     # ---------------------------------------------------------------- coordination of a family
@@ -167,7 +165,7 @@ OPERATIONS: tuple[Operation, ...] = (
               query=(Query("signal", _enum(handover_rules.SIGNALS)), Query("poli"), Query("coordinator", INT),
                      Query("mine"), Query("status", _enum(handover_rules.STATUSES)), PAGE)),
     Operation("post", "/handovers/{handover_id}/recalculate", "Recalculate a deadline (explicit, logged)", "handover",
-              (RecalculateIn,), r.RecalculatedOut, parsed=False, note=HAND,
+              (RecalculateIn,), r.RecalculatedOut,
               route_requires={"reason": "at least 10 characters"}),
     # ---------------------------------------------------------------- absences, caseload, knelpunten
     Operation("post", "/absences", "Record an absence and its substitute", "coordination", (AbsenceIn,),
@@ -203,20 +201,18 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/actions", "MDO actions", "mdo", response=r.ActionListOut, errors=(401, 403, 422),
               query=(Query("owner", description="me (default) or all"),
                      Query("status", _enum(mdo_rules.ACTION_STATUSES)))),
-    Operation("post", "/actions/{action_id}", "Update an action", "mdo", (ActionStatusIn,), r.ActionOut,
-              parsed=False, note=HAND),
+    Operation("post", "/actions/{action_id}", "Update an action", "mdo", (ActionStatusIn,), r.ActionOut),
     # ---------------------------------------------------------------- beheer: the kernteam of a poli, duplicates
     Operation("get", "/polis/{code}/team", "The kernteam of a poli (whose MDO attendance counts as involvement)",
               "beheer", response=r.PoliTeamOut, errors=READ_ERRORS),
     Operation("post", "/polis/{code}/team", "Add a member (planner, beheerder)", "beheer", (PoliTeamIn,),
-              r.PoliMemberAddedOut, 201, parsed=False, note=HAND, route_requires={"user_id": "an active user"}),
+              r.PoliMemberAddedOut, 201),
     Operation("delete", "/polis/{code}/team/{member_id}", "Remove a member (planner, beheerder)", "beheer",
               status=204),
     Operation("get", "/duplicates", "Possible duplicates the registering user could not see (planner, privacy "
               "officer)", "beheer", response=r.DuplicateQueueOut, errors=(401, 403)),
     Operation("post", "/duplicates/{candidate_id}/resolve", "Merge or mark as distinct", "beheer",
-              (DuplicateResolveIn,), r.DuplicateResolvedOut, parsed=False, note=HAND,
-              route_requires={"resolution": "samenvoegen or verschillend"}),
+              (DuplicateResolveIn,), r.DuplicateResolvedOut),
     # ---------------------------------------------------------------- reports
     Operation("get", "/reports/throughput", "Aggregated throughput (projectleider, beheerder)", "reports",
               response=r.ThroughputOut, errors=(401, 403, 422),

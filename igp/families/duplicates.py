@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from igp import clock
+from igp.admin.schemas import RESOLUTIONS, DuplicateResolveIn
 from igp.admin.services import get_setting, set_setting
 from igp.audit import services as audit
 from igp.auth.models import User, UserRole
@@ -31,8 +32,8 @@ from igp.mdo.models import AgendaItem
 from igp.notifications.services import notify
 from igp.sharing import gateway
 from igp.sharing.models import ConsentRecord
+from igp.validation import parse
 
-RESOLUTIONS = {"samenvoegen": "Samenvoegen met het bestaande gezin", "verschillend": "Verschillende gezinnen"}
 ACTIVE = family_rules.IN_CARE
 # tables whose rows move with a merge are found from the schema; these are handled by hand
 _SPECIAL = {"family", "parent", "child", "duplicate_candidate", "mdo_agenda_item"}
@@ -167,12 +168,8 @@ def resolve(actor, candidate_id: int, data: dict) -> DuplicateCandidate:
         raise NotFound("Deze melding bestaat niet.")
     if row.resolved_at is not None:
         raise ValidationError({"_": "Deze melding is al afgehandeld."})
-    resolution = data.get("resolution") if isinstance(data, dict) else None
-    if not isinstance(resolution, str) or resolution not in RESOLUTIONS:
-        raise ValidationError({"resolution": "Kies samenvoegen of verschillend."})
-    note = data.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > 2000):
-        raise ValidationError({"note": "De toelichting is tekst van hoogstens 2000 tekens."})
+    command = parse(DuplicateResolveIn, data)
+    resolution, note = command.resolution, command.note
     if resolution == "samenvoegen":
         if not _may_merge(actor, row):
             raise Forbidden("Samenvoegen beslist de privacy officer of de planner van de organisatie die het bestaande "

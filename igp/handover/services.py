@@ -20,7 +20,7 @@ from igp.extensions import db
 from igp.families.models import Family
 from igp.handover import rules
 from igp.handover.models import Handover, HandoverEvent, HandoverFeedback
-from igp.handover.schemas import EventIn, FeedbackIn
+from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for, coordinated_family_clause
 from igp.validation import parse
@@ -252,6 +252,7 @@ def recalculate_deadline(user, handover_id: int, reason: str) -> Handover:
     gateway.load_for_write(user, handover.family_id)
     if not user.has_role("planner", "jeugdverpleegkundige", "beheerder"):
         raise Forbidden("Alleen een planner, jeugdverpleegkundige of beheerder mag de termijn herberekenen.")
+    reason = parse(RecalculateIn, {"reason": reason}).reason
     if not reason or len(reason.strip()) < 10:
         raise ValidationError({"reason": "Licht toe waarom de termijn opnieuw wordt berekend (minstens 10 tekens)."})
     if handover.closed_at is not None:

@@ -129,7 +129,10 @@ class OutcomeIn(Input):
 
 
 class ActionStatusIn(Input):
+    """POST /api/v1/actions/{id} and the actions page."""
+
     required = ("status",)
+    required_messages: ClassVar[dict[str, str]] = {"status": "Kies gedaan, vervallen of open."}
     status: Code(rules.ACTION_STATUSES) = Field(None, title="Status")
 
 

@@ -651,7 +651,7 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
 
 
 def set_action_status(actor, action_id: int, status: str) -> MdoAction:
-
+    """The owner, the coordinator (or substitute) or the chair marks an action done, dropped or open."""
     action = db.session.get(MdoAction, action_id)
     if action is None or not gateway.is_visible(actor, action.family_id):
         raise NotFound("Deze actie bestaat niet.")   # unknown, or of a family the actor may not see: alike
@@ -660,8 +660,7 @@ def set_action_status(actor, action_id: int, status: str) -> MdoAction:
     if actor.id not in (action.owner_id, family.coordinator_id, meeting.chair_id) \
             and acting_substitute_for(actor, family) is None:
         raise Forbidden("Alleen de eigenaar, de coördinator of de voorzitter werkt deze actie bij.")
-    if status not in ("gedaan", "vervallen", "open"):
-        raise ValidationError({"status": "Kies gedaan, vervallen of open."})
+    status = parse(schemas.ActionStatusIn, {"status": status}).status
     action.status = status
     action.done_at = clock.now() if status == "gedaan" else None
     action.done_on = clock.local_date(action.done_at) if action.done_at else None

@@ -22,6 +22,8 @@ from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families.models import Family, FamilyNote, Referral
 from igp.families.rules import add_months
+from igp.sharing.schemas import ReasonIn
+from igp.validation import parse
 
 # WGBO art. 7:454 BW: medical records 20 years after the last change; the JGZ dossier (Wpg) and
 # youth care (Jeugdwet) also 20 years. A region may shorten the social categories (documented).
@@ -95,7 +97,7 @@ def erase(actor, family_id: int, reason: str) -> str:
     """Erasure on request of the parents (AVG art. 17, art. 7:455 BW). Returns the pseudonym."""
     if actor is not None and not actor.has_role("privacy_officer"):
         raise Forbidden("Alleen de privacy officer vernietigt een dossier op verzoek.")
-    reason = (reason or "").strip()
+    reason = (parse(ReasonIn, {"reason": reason}).reason or "").strip()
     if len(reason) < 10:
         raise ValidationError({"reason": "Leg vast op wiens verzoek en waarom het dossier wordt vernietigd "
                                          "(minstens 10 tekens)."})

@@ -22,7 +22,7 @@ from igp.notifications.services import notify
 from igp.sharing import gateway, related
 from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
-from igp.sharing.schemas import ConsentIn, PresetIn
+from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
 from igp.validation import parse
 
 CONSENT_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
@@ -206,7 +206,7 @@ def withdraw(actor, consent_id: int, reason: str | None, *, family_id: int | Non
     if record.withdrawn_at is not None:
         raise ValidationError({"_": "Deze toestemming is al ingetrokken op "
                                     f"{clock.local(record.withdrawn_at).strftime('%d-%m-%Y')}."})
-    reason = (reason or "").strip()
+    reason = (parse(ReasonIn, {"reason": reason}).reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Noteer waarom of op wiens verzoek de toestemming wordt ingetrokken."})
     record.withdrawn_at = clock.now()
@@ -250,7 +250,7 @@ def break_glass(actor, family_id: int, reason: str) -> BreakGlassAccess:
     family, decision = gateway.load_for_write(actor, family_id, requires=consent.DIRECT_CARE_KINDS,
                                               refusal=BREAK_GLASS_REFUSAL, access="break-the-glass",
                                               audit_action="break_glass")
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    reason = (parse(ReasonIn, {"reason": reason}).reason or "").strip()
     if len(reason) < 20:
         raise ValidationError({"reason": "Noodtoegang vraagt een reden van minstens 20 tekens: welke acute "
                                          "veiligheidssituatie (Meldcode) maakt dit nodig?"})
