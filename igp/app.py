@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,16 +74,21 @@ def build_app(settings=None, clock=None) -> Flask:
     return app
 
 
+SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS)
+
+
 def install_session_hooks() -> None:
-    """The audit chain is written with each commit, mail goes out after it (both idempotent;
-    tests may remove them with remove_session_hooks)."""
-    audit.install_session_hooks()
-    mail.install_session_hooks()
+    """The audit chain is written with each commit, mail goes out after it (idempotent; tests may
+    take them out with remove_session_hooks)."""
+    for name, hook in SESSION_HOOKS:
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
 
 
 def remove_session_hooks() -> None:
-    audit.remove_session_hooks()
-    mail.remove_session_hooks()
+    for name, hook in SESSION_HOOKS:
+        if event.contains(Session, name, hook):
+            event.remove(Session, name, hook)
 
 
 def _configure(app: Flask, settings) -> None:

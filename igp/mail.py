@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from igp import clock
@@ -65,17 +64,6 @@ def _drop_on_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(OUTBOX_KEY, None)
 
 
+# installed on the Session by igp.app.install_session_hooks (create_app), never at import
 SESSION_HOOKS = (("after_commit", _send_after_commit), ("after_soft_rollback", _drop_on_rollback))
 
-
-def install_session_hooks() -> None:
-    """Send the queued mail after the commit, drop it on a rollback (create_app calls this; idempotent)."""
-    for name, hook in SESSION_HOOKS:
-        if not event.contains(Session, name, hook):
-            event.listen(Session, name, hook)
-
-
-def remove_session_hooks() -> None:
-    for name, hook in SESSION_HOOKS:
-        if event.contains(Session, name, hook):
-            event.remove(Session, name, hook)

@@ -22,7 +22,7 @@ from typing import Iterable
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, func, insert, or_, select, text
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from igp import clock
@@ -230,21 +230,10 @@ def _after_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(FLUSHED_KEY, None)
 
 
+# installed on the Session by igp.app.install_session_hooks (create_app), never at import
 SESSION_HOOKS = (("before_commit", _before_commit), ("after_commit", _after_commit),
                  ("after_soft_rollback", _after_rollback))
 
-
-def install_session_hooks() -> None:
-    """Write the queued entries with each commit (create_app calls this; idempotent)."""
-    for name, hook in SESSION_HOOKS:
-        if not event.contains(Session, name, hook):
-            event.listen(Session, name, hook)
-
-
-def remove_session_hooks() -> None:
-    for name, hook in SESSION_HOOKS:
-        if event.contains(Session, name, hook):
-            event.remove(Session, name, hook)
 
 
 # ------------------------------------------------------------------ verification
