@@ -17,6 +17,8 @@ from igp.families.models import (  # noqa: F401
     Intake,
     IntakeParticipant,
     Parent,
+    PoliMove,
+    Pregnancy,
     Referral,
 )
 from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback  # noqa: F401

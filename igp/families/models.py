@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from igp.crypto import EncryptedDate, EncryptedInteger, EncryptedJSON, EncryptedText
@@ -85,6 +86,11 @@ class Parent(db.Model):
     city: Mapped[str | None] = mapped_column(EncryptedText)
     preferred_language: Mapped[str | None] = mapped_column(EncryptedText)
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # relationship to the child(ren) (rules.PARENT_RELATIONSHIPS) and parental authority (rules.GEZAG)
+    relationship_type: Mapped[str | None] = mapped_column(String(20))
+    gezag: Mapped[str | None] = mapped_column(String(10))
+    # geheim adres: address and phone never shown to the other parent, flagged wherever shown
+    contact_secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     family: Mapped[Family] = relationship(back_populates="parents")
 
@@ -101,8 +107,43 @@ class Child(db.Model):
     gestational_age_weeks: Mapped[int | None] = mapped_column(EncryptedInteger)
     gestational_age_days: Mapped[int | None] = mapped_column(EncryptedInteger)
     birth_weight_grams: Mapped[int | None] = mapped_column(EncryptedInteger)
+    # a sibling (broer of zus: any age), or an index child of the IGP episode (the age limit applies)
+    sibling: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     family: Mapped[Family] = relationship(back_populates="children")
+
+
+class Pregnancy(db.Model):
+    """A pregnancy of the family that has ended (a birth recorded) or a next pregnancy. The open
+    pregnancy's due date is Family.expected_due_date; a row here keeps the course."""
+
+    __tablename__ = "pregnancy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    expected_due_date: Mapped[date | None] = mapped_column(EncryptedDate)
+    outcome: Mapped[str] = mapped_column(String(20))   # lopend | geboren
+    ended_on: Mapped[date | None] = mapped_column(EncryptedDate)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PoliMove(db.Model):
+    """The family moved to another poli (at the birth, from the POP-poli to a postnatal poli):
+    from then on the handover board and the MDO of the new poli follow it."""
+
+    __tablename__ = "poli_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    from_poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"))
+    to_poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"))
+    reason: Mapped[str] = mapped_column(String(20))   # geboorte | anders
+    moved_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    from_poli = relationship("Poli", foreign_keys=[from_poli_id], lazy="joined")
+    to_poli = relationship("Poli", foreign_keys=[to_poli_id], lazy="joined")
 
 
 class Referral(db.Model):

@@ -60,6 +60,17 @@ MEDICAL_REASONS = {
     "anders": "Anders",
 }
 
+PARENT_RELATIONSHIPS = {
+    "moeder": "Moeder",
+    "vader": "Vader",
+    "partner": "Partner van de moeder",
+    "pleegouder": "Pleegouder",
+    "voogd": "Voogd",
+    "anders": "Anders",
+}
+# ouderlijk gezag: who may consent for the child
+GEZAG = {"ja": "Heeft gezag", "nee": "Heeft geen gezag", "onbekend": "Gezag onbekend"}
+
 SCREENING_INSTRUMENTS = {
     "alpha_nl": "ALPHA-NL",
     "r4u": "R4U",
@@ -194,6 +205,12 @@ def add_months(d: date, months: int) -> date:
 
 # ------------------------------------------------------------------ target group
 
+def index_birth_dates(children) -> tuple[date, ...]:
+    """The birth dates of the IGP episode's index children: the age limit and the first-1000-days
+    window apply to them, never to a sibling (broer of zus) of any age."""
+    return tuple(c.birth_date for c in children if c.birth_date is not None and not c.sibling)
+
+
 @dataclass(frozen=True)
 class Criteria:
     """The IGP's target-group definition as data (guide §2); adjustable per IGP."""
@@ -315,17 +332,23 @@ def parent_problems(parents, today: date, *, at_aanmelding: bool = True) -> dict
     return problems
 
 
-def child_problems(children, today: date, age_limit_months: int) -> dict[str, str]:
+def child_problems(children, today: date, age_limit_months: int, *, existing: int = 0,
+                   sent: list | None = None) -> dict[str, str]:
+    """A birth date in the future, or an index child at or above the age limit. A sibling (broer of
+    zus) may be of any age; a correction checks the age only of a child added or re-dated (`existing`
+    children were there, `sent` the keys given per child), so a known family's children stay editable."""
     problems: dict[str, str] = {}
-    if len(children or []) > 6:
-        return {"children": "Hoogstens zes kinderen per aanmelding."}
+    if len(children or []) > 10:
+        return {"children": "Hoogstens tien kinderen per gezin."}
     for i, child in enumerate(children or []):
         birth = child.birth_date
+        redated = i >= existing or sent is None or (i < len(sent) and "birth_date" in (sent[i] or {}))
         if birth and birth > today:
             problems[f"children[{i}].birth_date"] = "De geboortedatum van een kind kan niet in de toekomst liggen."
-        elif birth and add_months(birth, age_limit_months) <= today:
+        elif birth and redated and not child.sibling and add_months(birth, age_limit_months) <= today:
             problems[f"children[{i}].birth_date"] = (f"Dit kind is {age_limit_months} maanden of ouder: boven de "
-                                                     "leeftijdsgrens van de IGP.")
+                                                     "leeftijdsgrens van de IGP. Is het een broer of zus? Vink dan "
+                                                     "'broer of zus' aan.")
     return problems
 
 
@@ -365,8 +388,9 @@ def aanmelding_problems(a, *, now, today: date, age_limit_months: int) -> dict[s
     problems.update(parent_problems(a.parents or [], today))
     problems.update(due_date_problems(a.phase, a.expected_due_date, today))
     problems.update(child_problems(a.children or [], today, age_limit_months))
-    if a.phase == "postnatal" and not a.children and "children" not in problems:
-        problems["children"] = "Vul ten minste één kind met geboortedatum in (fase: na de geboorte)."
+    if a.phase == "postnatal" and not any(not c.sibling for c in a.children or []) and "children" not in problems:
+        problems["children"] = ("Vul ten minste één kind met geboortedatum in (fase: na de geboorte); een broer of "
+                                "zus telt daarvoor niet.")
     override = a.target_group_override
     if override is not None and override.reason is not None and len(override.reason) < 10:
         problems["target_group_override.reason"] = "Licht de afwijking van de doelgroep toe (minstens 10 tekens)."
@@ -432,7 +456,8 @@ def update_problems(u, *, sent: dict, parents_now: int, children_now: int, today
                 problems[f"parents[{i}].name"] = ("Naam ouder is verplicht voor een nieuwe ouder." if i >= parents_now
                                                   else "Naam ouder is verplicht.")
     if u.children is not None:
-        problems.update(child_problems(u.children, today, age_limit_months))
+        problems.update(child_problems(u.children, today, age_limit_months, existing=children_now,
+                                       sent=[c if isinstance(c, dict) else {} for c in sent.get("children") or []]))
         if len(u.children) < children_now:
             problems["children"] = "Een kind kan niet worden verwijderd; pas de gegevens aan."
         for i, (child, given) in enumerate(zip(u.children, sent.get("children") or [])):

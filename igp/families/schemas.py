@@ -29,6 +29,9 @@ class ParentPatchIn(Input):
     city: Text(100) = Field(None, title="Woonplaats")
     preferred_language: Text(60) = Field(None, title="Voorkeurstaal")
     interpreter_needed: Bool = Field(False, title="Tolk nodig")
+    relationship_type: Code(rules.PARENT_RELATIONSHIPS) = Field(None, title="Relatie tot het kind")
+    gezag: Code(rules.GEZAG) = Field(None, title="Gezag")
+    contact_secret: Bool = Field(False, title="Geheim adres")
 
     @field_validator("bsn")
     @classmethod
@@ -76,6 +79,7 @@ class ChildIn(Input):
     gestational_age_weeks: Integer(20, 44) = Field(None, title="Zwangerschapsduur (weken)")
     gestational_age_days: Integer(0, 6) = Field(None, title="Zwangerschapsduur (dagen)")
     birth_weight_grams: Integer(300, 6500) = Field(None, title="Geboortegewicht (gram)")
+    sibling: Bool = Field(False, title="Broer of zus")
 
     @field_validator("birth_date")
     @classmethod

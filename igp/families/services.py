@@ -61,6 +61,9 @@ class ParentInput:
     city: str | None = None
     preferred_language: str | None = None
     interpreter_needed: bool = False
+    relationship_type: str | None = None
+    gezag: str | None = None
+    contact_secret: bool = False
 
 
 @dataclass
@@ -70,6 +73,7 @@ class ChildInput:
     gestational_age_weeks: int | None = None
     gestational_age_days: int | None = None
     birth_weight_grams: int | None = None
+    sibling: bool = False
 
 
 @dataclass
@@ -148,7 +152,7 @@ def check_target_group(data: AanmeldingInput) -> rules.TargetGroupResult:
         phase=data.phase, vulnerabilities=frozenset(data.vulnerabilities),
         medical_reasons=frozenset(data.medical_reasons), high_risk=data.high_risk,
         reference_date=clock.local_date(data.referred_at), expected_due_date=data.expected_due_date,
-        child_birth_dates=tuple(c.birth_date for c in data.children), non_primary=frozenset(data.non_primary),
+        child_birth_dates=rules.index_birth_dates(data.children), non_primary=frozenset(data.non_primary),
     )
     return rules.check_target_group(case, criteria())
 
@@ -287,13 +291,14 @@ def _new_family(user, data: AanmeldingInput, result: rules.TargetGroupResult) ->
             name_birth_index=name_birth_index(p.name, p.birth_date) if p.birth_date else None,
             phone=p.phone, address=p.address, postcode=p.postcode, city=p.city,
             preferred_language=p.preferred_language, interpreter_needed=p.interpreter_needed,
+            relationship_type=p.relationship_type, gezag=p.gezag, contact_secret=p.contact_secret,
         ))
     for i, c in enumerate(data.children, start=1):
         family.children.append(Child(
             position=i, name=c.name, birth_date=c.birth_date,
             name_birth_index=name_birth_index(c.name, c.birth_date) if c.name else None,
             gestational_age_weeks=c.gestational_age_weeks, gestational_age_days=c.gestational_age_days,
-            birth_weight_grams=c.birth_weight_grams,
+            birth_weight_grams=c.birth_weight_grams, sibling=c.sibling,
         ))
     return family
 
@@ -628,8 +633,9 @@ def update_family(user, family_id: int, data: dict) -> Family:
 
 
 PARENT_FIELDS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language",
-                 "interpreter_needed")
-CHILD_FIELDS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
+                 "interpreter_needed", "relationship_type", "gezag", "contact_secret")
+CHILD_FIELDS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams",
+                "sibling")
 MEDICAL_CHILD_FIELDS = ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
 
 

@@ -146,12 +146,20 @@ def test_a_child_born_on_the_29th_of_february_reaches_the_limit_on_the_28th():
     assert add_months(date(2026, 11, 24), 2) == date(2027, 1, 24)
 
 
-def test_aanmelding_refuses_a_child_at_the_age_limit():
+def test_aanmelding_refuses_an_index_child_at_the_age_limit_but_keeps_a_sibling_of_any_age():
     class Child:
-        def __init__(self, birth_date):
-            self.birth_date = birth_date
+        def __init__(self, birth_date, sibling=False):
+            self.birth_date, self.sibling = birth_date, sibling
 
     today = date(2026, 11, 24)
     assert child_problems([Child(date(2024, 11, 25))], today, 24) == {}
     assert child_problems([Child(date(2024, 11, 24))], today, 24) == {
-        "children[0].birth_date": "Dit kind is 24 maanden of ouder: boven de leeftijdsgrens van de IGP."}
+        "children[0].birth_date": "Dit kind is 24 maanden of ouder: boven de leeftijdsgrens van de IGP. Is het een "
+                                  "broer of zus? Vink dan 'broer of zus' aan."}
+    # a 3-year-old sibling of a neonatology baby: kept, and the family stays within the window
+    assert child_problems([Child(date(2026, 11, 1)), Child(date(2023, 6, 1), sibling=True)], today, 24) == {}
+    # a correction of a known family: the existing (now older) index child no longer blocks adding a baby
+    old, baby = Child(date(2024, 1, 1)), Child(date(2026, 11, 20))
+    assert child_problems([old, baby], today, 24, existing=1, sent=[{"name": "x"}, {"birth_date": "x"}]) == {}
+    assert "children[0].birth_date" in child_problems([old, baby], today, 24, existing=1,
+                                                      sent=[{"birth_date": "x"}, {"birth_date": "x"}])
