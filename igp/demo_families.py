@@ -116,9 +116,10 @@ def _parents(rng, today) -> list[dict]:
                             f"{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}",
                 "city": "Rijnstad", "preferred_language": rng.choice(["Nederlands", "Nederlands", "Arabisch",
                                                                       "Turks", "Engels"]),
-                "interpreter_needed": rng.random() < 0.15}]
+                "interpreter_needed": rng.random() < 0.15, "relationship_type": "moeder", "gezag": "ja"}]
     if rng.random() < 0.6:
-        parents.append({"name": f"{rng.choice(PARTNERS)} {mother.split(' ', 1)[1]}"})
+        parents.append({"name": f"{rng.choice(PARTNERS)} {mother.split(' ', 1)[1]}",
+                        "relationship_type": "vader", "gezag": "ja"})
     return parents
 
 

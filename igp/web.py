@@ -40,6 +40,7 @@ from igp.auth.services import resolve_token
 from igp.crypto import UnstorableText
 from igp.errors import ServiceError, ValidationError
 from igp.extensions import db, limiter, login_manager
+from igp.families.rules import age_text
 from igp.main import navigation
 from igp.schema import schema_state
 
@@ -125,6 +126,7 @@ def register_web(app) -> None:
     app.jinja_env.filters.update(
         date_nl=format_date, datetime_nl=format_datetime, time_nl=format_time,
         weekday_date_nl=format_weekday_date, long_date_nl=format_long_date, number_nl=format_number,
+        age_nl=lambda born: age_text(born, clock.today()),
     )
     app.jinja_env.globals.update(
         ROLE_LABELS=ROLE_LABELS, DOMAIN_LABELS=DOMAIN_LABELS, CATEGORY_LABELS=CATEGORY_LABELS,

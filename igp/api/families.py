@@ -10,7 +10,7 @@ from igp.auth import access
 from igp.clock import iso
 from igp.coordination import services as coordination
 from igp.errors import NotFound, UsePost, ValidationError
-from igp.families import services
+from igp.families import course, services
 from igp.families.overview import consent_json, family_page, handover_json, page_json
 from igp.handover import services as handover
 from igp.mdo.services import request_discussion
@@ -112,6 +112,24 @@ def get_family(family_id: int):
 def update_family(family_id: int):
     family = services.update_family(current_user, family_id, json_body())
     return jsonify({"id": family.id, "version": family.version, "phase": family.phase})
+
+
+@bp.route("/families/<int:family_id>/births", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def record_birth(family_id: int):
+    result = course.record_birth(current_user, family_id, json_body())
+    family = result.family
+    return jsonify({"family_id": family.id, "version": family.version, "phase": family.phase,
+                    "poli": family.poli.code, "status": family.status,
+                    "children": [c.position for c in result.children], "poli_moved": result.moved is not None}), 201
+
+
+@bp.route("/families/<int:family_id>/pregnancies", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def record_pregnancy(family_id: int):
+    family, pregnancy = course.record_pregnancy(current_user, family_id, json_body())
+    return jsonify({"family_id": family_id, "version": family.version,
+                    "expected_due_date": iso(pregnancy.expected_due_date)}), 201
 
 
 @bp.route("/families/<int:family_id>/intake", methods=["POST"])

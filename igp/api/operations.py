@@ -22,7 +22,7 @@ from igp.admin.schemas import DuplicateResolveIn, PoliTeamIn
 from igp.api import responses as r
 from igp.coordination.schemas import AbsenceIn, CoordinatorIn, CoreTeamIn, ExitIn, KnelpuntIn, ReassignIn
 from igp.families import rules as family_rules
-from igp.families.schemas import AanmeldingIn, FamilyUpdateIn, IntakeIn, NoteIn, SearchIn
+from igp.families.schemas import AanmeldingIn, BirthIn, FamilyUpdateIn, IntakeIn, NoteIn, PregnancyIn, SearchIn
 from igp.handover import rules as handover_rules
 from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
@@ -113,6 +113,12 @@ OPERATIONS: tuple[Operation, ...] = (
               (FamilyUpdateIn,), r.FamilyUpdatedOut),
     Operation("delete", "/families/{family_id}", "Erase on request (privacy officer)", "families", (ReasonIn,),
               r.ErasedOut, route_requires={"reason": "at least 10 characters"}),
+    Operation("post", "/families/{family_id}/births",
+              "Record the birth: index children, phase postnatal, optionally the poli after the birth; the "
+              "target group is re-checked and consent for the child is asked", "families", (BirthIn,), r.BirthOut,
+              201),
+    Operation("post", "/families/{family_id}/pregnancies", "A next pregnancy with its own due date", "families",
+              (PregnancyIn,), r.PregnancyCreatedOut, 201),
     Operation("post", "/families/{family_id}/intake", "Plan or record the intake", "families", (IntakeIn,),
               r.IntakeOut, 201),
     Operation("post", "/families/{family_id}/notes",

@@ -272,11 +272,15 @@ class ParentOut(Out):
     city: str | None
     preferred_language: str | None
     interpreter_needed: bool | None
+    relationship_type: str | None = Field(description="moeder, vader, partner, pleegouder, voogd, anders")
+    gezag: str | None = Field(description="ja, nee, onbekend (ouderlijk gezag)")
+    contact_secret: bool = Field(description="Geheim adres: never shown to the other parent")
 
 
 class ChildOut(Out):
     name: str | None
     birth_date: date | None
+    sibling: bool = Field(description="A sibling (broer of zus) of any age, not an index child")
 
 
 class ChildMedicalOut(Out):
@@ -284,6 +288,21 @@ class ChildMedicalOut(Out):
     gestational_age_weeks: int | None
     gestational_age_days: int | None
     birth_weight_grams: int | None
+    corrected_age: str | None = Field(description="Gecorrigeerde leeftijd (Dutch), born before 37 weeks, "
+                                                  "until the second birthday")
+
+
+class PregnancyOut(Out):
+    expected_due_date: date | None
+    outcome: str = Field(description="lopend | geboren")
+    ended_on: date | None
+
+
+class PoliMoveOut(Out):
+    from_poli: str
+    to_poli: str
+    reason: str
+    moved_at: datetime
 
 
 class MedicalOut(Out):
@@ -367,6 +386,10 @@ class FamilyDetailOut(Out):
     children: list[ChildOut] = Absent("With the category naw.")
     support_question: str | None = Absent("With the category naw (may be null).")
     medical: MedicalOut = Absent("With the category medische_voorgeschiedenis.")
+    pregnancies: list[PregnancyOut] = Absent("With the category medische_voorgeschiedenis.")
+    children_without_consent: int = Field(description="Children that no consent given after their birth covers "
+                                                       "for this reader: not shown")
+    poli_moves: list[PoliMoveOut]
     expected_due_date: date | None = Absent("With the category medische_voorgeschiedenis (may be null).")
     vulnerabilities: list[str] = Absent("With the category ontwikkeling_risicos.")
     screenings: list[ScreeningOut] = Absent("With the category ontwikkeling_risicos.")
@@ -378,6 +401,24 @@ class FamilyDetailOut(Out):
     core_team: list[CoreMemberOut]
     consents: list[ConsentOut]
     mdo: list[DiscussionOut]
+
+
+class BirthOut(Out):
+    """POST /families/{id}/births."""
+
+    family_id: int
+    version: int
+    phase: str
+    poli: str
+    status: str
+    children: list[int] = Field(description="The new children's positions")
+    poli_moved: bool
+
+
+class PregnancyCreatedOut(Out):
+    family_id: int
+    version: int
+    expected_due_date: date
 
 
 class IntakeOut(Out):

@@ -591,7 +591,7 @@ def age_limit_signals(user, day: date | None = None) -> list[tuple[gateway.Famil
     youngest: dict[int, date] = {}
     for family_id, birth in db.session.execute(
             select(Child.family_id, Child.birth_date).join(Family, Family.id == Child.family_id)
-            .where(my_family_ids_clause(user, day), Family.status.in_(ACTIVE_STATUSES))):
+            .where(my_family_ids_clause(user, day), Family.status.in_(ACTIVE_STATUSES), Child.sibling.is_(False))):
         if birth is not None and (family_id not in youngest or birth > youngest[family_id]):
             youngest[family_id] = birth
     limits = {fid: family_rules.add_months(birth, months) for fid, birth in youngest.items()}
@@ -606,9 +606,29 @@ def age_limit_signals(user, day: date | None = None) -> list[tuple[gateway.Famil
     return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
 
 
+def birth_overdue_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:
+    """Signal geboorte_niet_vastgelegd: my families whose expected due date is more than two weeks
+    past without a recorded birth. The due date is encrypted: fetch only that column, then load and
+    ask the policy (medical history) for the few overdue ones."""
+    day = day or clock.today()
+    due = {fid: d for fid, d in db.session.execute(
+        select(Family.id, Family.expected_due_date).where(my_family_ids_clause(user, day),
+                                                          Family.status.in_(ACTIVE_STATUSES)))
+           if family_rules.birth_overdue(d, day)}
+    if not due:
+        return []
+    families = list(db.session.scalars(select(Family).where(Family.id.in_(list(due)))
+                                       .options(*gateway.list_options())))
+    found = [(summary, due[summary.id]) for summary in gateway.read_where_allowed(
+        user, families, "medische_voorgeschiedenis", detail="birth overdue signal")]
+    return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
+
+
 def digest_lines(user) -> list[str]:
     lines = [f"- {family.pseudonym}: jongste kind bereikt de leeftijdsgrens op {limit.strftime('%d-%m-%Y')}"
              for family, limit in age_limit_signals(user)]
+    lines += [f"- {family.pseudonym}: uitgerekend op {due.strftime('%d-%m-%Y')}, geboorte nog niet vastgelegd"
+              for family, due in birth_overdue_signals(user)]
     lines += [f"- {action.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
               for action in overdue_actions(user)]
     if user.has_role("planner"):

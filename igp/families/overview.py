@@ -13,6 +13,8 @@ from igp.clock import iso
 from igp.coordination import rules as coordination_rules
 from igp.coordination import services as coordination
 from igp.extensions import db
+from igp.families import course
+from igp.families import rules as family_rules
 from igp.families.models import Family
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
@@ -41,6 +43,9 @@ class FamilyPage:
     proposals: list = field(default_factory=list)
     involvement: frozenset = frozenset()
     may: dict = field(default_factory=dict)   # the actions this reader may take (same rules as the services)
+    pregnancies: list | None = None            # with medische_voorgeschiedenis
+    poli_moves: list = field(default_factory=list)
+    birth_overdue: bool = False
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -66,8 +71,14 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "emergency_note": any(g.active for g in glass) and bool(view.decision.by_break_glass - UNNOTED),
         "record_consent": sharing.may_record_consent(user, family),
         "keep_core_team": coordination.may_keep_team(user, family),
+        "record_course": course.may_record_course(user, view.decision) and family.status != "uitgestroomd",
     }
+    pregnancies, moves = course.course_of(family.id)
+    medical = view.medical is not None
     return FamilyPage(
+        pregnancies=pregnancies if medical else None, poli_moves=moves,
+        birth_overdue=medical and family_rules.birth_overdue(family.expected_due_date, today)
+        and family.status in coordination.ACTIVE_STATUSES,
         view=view, contact=coordination.contact_today(family), coordinator_history=related.coordinator_history(view),
         core_team=related.core_team(view), handover=handover, handover_signal=signal, workdays_left=left,
         outward=outward, consents=related.consents(view, names), mdo_items=related.mdo_history(view),
@@ -120,15 +131,13 @@ def page_json(page: FamilyPage) -> dict:
         data["coordinator"] = dict(_user_json(contact["coordinator"]),
                                    acting_substitute=_user_json(contact["acting_substitute"]))
     if view.naw is not None:
-        data["parents"] = [{k: iso(v) if k == "birth_date" else v for k, v in p.items() if k != "id"}
-                           for p in view.naw["parents"]]
-        data["children"] = [{"name": c["name"], "birth_date": iso(c["birth_date"])} for c in view.naw["children"]]
-        data["support_question"] = view.naw["support_question"]
+        data.update(_naw_json(view.naw))
     if view.medical is not None:
         data["medical"] = {"expected_due_date": iso(view.medical["expected_due_date"]),
                            "medical_reasons": view.medical["medical_reasons"], "high_risk": view.medical["high_risk"],
                            "children": view.medical["children"]}
         data["expected_due_date"] = iso(view.medical["expected_due_date"])
+    data.update(_course_json(page))
     if view.risks is not None:
         data["vulnerabilities"] = view.risks["vulnerabilities"]
         data["target_group"] = dict(view.risks["target_group"], eligible=view.target_eligible,
@@ -151,6 +160,26 @@ def page_json(page: FamilyPage) -> dict:
                     "outcomes": [{"kind": o.kind, "referral_type": o.referral_type, "text": o.text}
                                  for o in item.outcomes]}
                    for item in page.mdo_items]
+    return data
+
+
+def _naw_json(naw: dict) -> dict:
+    return {"parents": [{k: iso(v) if k == "birth_date" else v for k, v in p.items() if k != "id"}
+                        for p in naw["parents"]],
+            "children": [{"name": c["name"], "birth_date": iso(c["birth_date"]), "sibling": c["sibling"]}
+                         for c in naw["children"]],
+            "support_question": naw["support_question"]}
+
+
+def _course_json(page: FamilyPage) -> dict:
+    """The pregnancies (with the medical history), the poli moves, and how many children this reader
+    does not see for want of a consent given after their birth."""
+    data = {"children_without_consent": len(page.view.extra["children_without_consent"]),
+            "poli_moves": [{"from_poli": m.from_poli.code, "to_poli": m.to_poli.code, "reason": m.reason,
+                            "moved_at": iso(m.moved_at)} for m in page.poli_moves]}
+    if page.pregnancies is not None:
+        data["pregnancies"] = [{"expected_due_date": iso(p.expected_due_date), "outcome": p.outcome,
+                                "ended_on": iso(p.ended_on)} for p in page.pregnancies]
     return data
 
 

@@ -205,6 +205,30 @@ def add_months(d: date, months: int) -> date:
 
 # ------------------------------------------------------------------ target group
 
+def consenting_parent_ids(parents) -> frozenset[int]:
+    """Whose consent counts where the IGP asks both parents, and who gave it when the form names no
+    one: the parents with gezag; while no one's gezag is recorded as 'ja', every parent not recorded
+    without gezag (as before gezag was recorded)."""
+    with_gezag = frozenset(p.id for p in parents if p.gezag == "ja")
+    return with_gezag or frozenset(p.id for p in parents if p.gezag != "nee") or frozenset(p.id for p in parents)
+
+
+def gezag_problems(parents, given_by: list[int]) -> dict[str, str]:
+    """The parents named as having given consent (for the family, and so for the child): a parent
+    recorded without gezag cannot give it, and 'both parents' needs each one's gezag recorded."""
+    named = [p for p in parents if p.id in set(given_by)]
+    for parent in named:
+        if parent.gezag == "nee":
+            return {"given_by": f"{parent.name} heeft geen gezag en kan geen toestemming geven voor het kind. "
+                                "Kies de ouder(s) met gezag."}
+    if len(named) > 1:
+        for parent in named:
+            if parent.gezag not in ("ja", "nee"):
+                return {"given_by": f"Toestemming van beide ouders: leg eerst vast of {parent.name} gezag heeft "
+                                    "(bij de gegevens van het gezin)."}
+    return {}
+
+
 def index_birth_dates(children) -> tuple[date, ...]:
     """The birth dates of the IGP episode's index children: the age limit and the first-1000-days
     window apply to them, never to a sibling (broer of zus) of any age."""
@@ -466,3 +490,90 @@ def update_problems(u, *, sent: dict, parents_now: int, children_now: int, today
     if "expected_due_date" in sent:
         problems.update(due_date_problems(u.phase, u.expected_due_date, today, required=False))
     return problems
+
+
+# ------------------------------------------------------------------ the family's course: birth, next pregnancy
+
+BIRTH_GESTATION_WEEKS = (22, 44)
+BIRTH_WEIGHT_GRAMS = (300, 6000)
+PRETERM_WEEKS = 37                 # born before 37 weeks: corrected age (gecorrigeerde leeftijd)
+CORRECTED_AGE_MONTHS = 24          # ... shown until the second (calendar) birthday
+BIRTH_OVERDUE_DAYS = 14            # the due date this long past without a recorded birth: a signal
+TERM_DAYS = 280                    # 40 weeks
+EARLIEST_BIRTH_BEFORE_DUE = timedelta(days=TERM_DAYS - BIRTH_GESTATION_WEEKS[0] * 7)
+TWIN_SPREAD_DAYS = 2
+POLI_MOVE_REASONS = {"geboorte": "Geboorte", "anders": "Andere reden"}
+PREGNANCY_OUTCOMES = {"lopend": "Lopende zwangerschap", "geboren": "Kind(eren) geboren"}
+
+
+def birth_problems(children, *, today: date, due: date | None, prenatal_since: date | None) -> dict[str, str]:
+    """A birth as recorded (`children`: the parsed BirthChildIn list) of a family whose open pregnancy
+    has due date `due` and that was registered during that pregnancy on `prenatal_since`."""
+    if not children:
+        return {"children": "Vul ten minste één geboren kind in."}
+    problems: dict[str, str] = {}
+    for i, child in enumerate(children):
+        birth = child.birth_date
+        if birth is None:
+            continue
+        if birth > today:
+            problems[f"children[{i}].birth_date"] = "De geboortedatum kan niet in de toekomst liggen."
+        elif due is not None and birth < due - EARLIEST_BIRTH_BEFORE_DUE:
+            problems[f"children[{i}].birth_date"] = (
+                f"De geboortedatum ligt meer dan {TERM_DAYS // 7 - BIRTH_GESTATION_WEEKS[0]} weken vóór de "
+                f"uitgerekende datum ({due.strftime('%d-%m-%Y')}): zo vroeg kan deze zwangerschap niet geëindigd zijn.")
+        elif prenatal_since is not None and birth < prenatal_since:
+            problems[f"children[{i}].birth_date"] = (
+                f"De geboortedatum ligt vóór de aanmelding tijdens de zwangerschap ({prenatal_since.strftime('%d-%m-%Y')}).")
+    births = [c.birth_date for c in children if c.birth_date is not None]
+    if births and (max(births) - min(births)).days > TWIN_SPREAD_DAYS and "children[1].birth_date" not in problems:
+        problems["children[1].birth_date"] = "Kinderen van één bevalling zijn binnen twee dagen na elkaar geboren."
+    return problems
+
+
+def pregnancy_problems(due: date | None, *, today: date, open_due: date | None, youngest_birth: date | None) -> dict:
+    """A next pregnancy: one open pregnancy at a time, a due date within ten months, and after the
+    last birth."""
+    if due is None:
+        return {"expected_due_date": "Vul de uitgerekende datum in."}
+    if open_due is not None:
+        return {"expected_due_date": (f"Er loopt al een zwangerschap (uitgerekend {open_due.strftime('%d-%m-%Y')}); "
+                                      "leg eerst de geboorte vast of corrigeer de uitgerekende datum.")}
+    if due > add_months(today, 10):
+        return {"expected_due_date": "De uitgerekende datum ligt meer dan 10 maanden in de toekomst."}
+    if due < today - timedelta(days=BIRTH_OVERDUE_DAYS):
+        return {"expected_due_date": "De uitgerekende datum is al voorbij; leg dan de geboorte vast."}
+    if youngest_birth is not None and due < youngest_birth + timedelta(days=BIRTH_GESTATION_WEEKS[0] * 7):
+        return {"expected_due_date": "De uitgerekende datum ligt te kort na de laatste geboorte."}
+    return {}
+
+
+def birth_overdue(due: date | None, today: date) -> bool:
+    """The signal geboorte_niet_vastgelegd: the due date more than two weeks past, no birth recorded."""
+    return due is not None and (today - due).days > BIRTH_OVERDUE_DAYS
+
+
+def age_text(born: date, today: date) -> str:
+    """An age in the words of the consultatiebureau: days, weeks, months, then years."""
+    days = (today - born).days
+    if days < 0:
+        return "nog niet geboren"
+    if days < 14:
+        return f"{days} dag{'en' if days != 1 else ''}"
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    if months < 2:
+        return f"{days // 7} weken"
+    if months < 24:
+        return f"{months} maanden"
+    return f"{months // 12} jaar"
+
+
+def corrected_age(born: date | None, weeks: int | None, days: int | None, today: date) -> str | None:
+    """The corrected age (gecorrigeerde leeftijd) of a child born before 37 weeks, until its second
+    birthday: the age counted from the due date (40 weeks). None when it does not apply."""
+    if born is None or weeks is None or weeks >= PRETERM_WEEKS or today >= add_months(born, CORRECTED_AGE_MONTHS):
+        return None
+    term = born + timedelta(days=TERM_DAYS - (weeks * 7 + (days or 0)))
+    if today < term:
+        return f"nog {-(-(term - today).days // 7)} weken tot de uitgerekende datum"
+    return age_text(term, today)

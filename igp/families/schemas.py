@@ -247,3 +247,63 @@ class SearchIn(Input):
 
 class OverrideReasonIn(Input):
     reason: Text(2000) = Field(None, title="Reden")
+
+
+class BirthChildIn(Input):
+    """One child born (an index child of the IGP episode)."""
+
+    name: Text(200) = Field(None, title="Naam kind")
+    birth_date: Date = Field(None, title="Geboortedatum kind", validate_default=True)
+    gestational_age_weeks: Integer(*rules.BIRTH_GESTATION_WEEKS) = Field(None, title="Zwangerschapsduur (weken)",
+                                                                          validate_default=True)
+    gestational_age_days: Integer(0, 6) = Field(None, title="Zwangerschapsduur (dagen)")
+    birth_weight_grams: Integer(*rules.BIRTH_WEIGHT_GRAMS) = Field(None, title="Geboortegewicht (gram)")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth(cls, value):
+        if value is None:
+            raise ValueError("Geboortedatum kind is verplicht.")
+        return value
+
+    @field_validator("gestational_age_weeks")
+    @classmethod
+    def _weeks(cls, value):
+        if value is None:
+            raise ValueError("Zwangerschapsduur (weken) is verplicht: nodig voor de gecorrigeerde leeftijd.")
+        return value
+
+
+class BirthIn(Input):
+    """POST /api/v1/families/{id}/births and the form "Geboorte vastleggen": the children born, and
+    optionally the poli the family moves to (from the POP-poli to a postnatal poli)."""
+
+    required = ("version", "children")
+    required_messages: ClassVar[dict[str, str]] = {"version": "Geef de versie mee die u zag (version).",
+                                                   "children": "Vul ten minste één geboren kind in."}
+
+    version: Id = Field(None, title="Versie")
+    children: list[BirthChildIn] | None = Field(None, title="Kinderen")
+    poli: Text(30) = Field(None, title="Poli na de geboorte")
+
+    @field_validator("children", mode="before")
+    @classmethod
+    def _children(cls, value):
+        if value in (None, "", []):
+            return None
+        if not isinstance(value, list):
+            raise ValueError("Kinderen: geef een lijst.")
+        if len(value) > 4:
+            raise ValueError("Hoogstens vier kinderen per bevalling.")
+        return value
+
+
+class PregnancyIn(Input):
+    """POST /api/v1/families/{id}/pregnancies: a next pregnancy with its own due date."""
+
+    required = ("version", "expected_due_date")
+    required_messages: ClassVar[dict[str, str]] = {"version": "Geef de versie mee die u zag (version).",
+                                                   "expected_due_date": "Vul de uitgerekende datum in."}
+
+    version: Id = Field(None, title="Versie")
+    expected_due_date: Date = Field(None, title="Uitgerekende datum")

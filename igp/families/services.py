@@ -639,6 +639,11 @@ CHILD_FIELDS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_
 MEDICAL_CHILD_FIELDS = ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
 
 
+def child_count(family_id: int) -> int:
+    """How many children the record holds (a correction addresses them by position)."""
+    return db.session.scalar(select(func.count()).select_from(Child).where(Child.family_id == family_id)) or 0
+
+
 def _dicts(value) -> list[dict]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 

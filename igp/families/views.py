@@ -16,7 +16,7 @@ from igp.auth import services as auth_services
 from igp.coordination import services as coordination
 from igp.errors import Conflict, UsePost, ValidationError
 from igp.extensions import db
-from igp.families import duplicates, rules, services
+from igp.families import course, duplicates, rules, services
 from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TextForm
 from igp.families.overview import family_page
 from igp.forms_util import flash_refusal, options
@@ -47,6 +47,8 @@ LABELS = {
     "exit_reasons": coordination.EXIT_REASONS, "outcome_kinds": mdo_rules.OUTCOME_KINDS,
     "referral_types": mdo_rules.REFERRAL_TYPES, "item_statuses": mdo_rules.ITEM_STATUSES,
     "action_statuses": mdo_rules.ACTION_STATUSES, "knelpunt_kinds": coordination.KNELPUNT_KINDS,
+    "parent_relationships": rules.PARENT_RELATIONSHIPS, "gezag": rules.GEZAG,
+    "pregnancy_outcomes": rules.PREGNANCY_OUTCOMES, "poli_move_reasons": rules.POLI_MOVE_REASONS,
 }
 
 
@@ -177,7 +179,8 @@ def _forms(page, overrides: dict | None = None) -> dict:
                                            if u.roles & services.INTAKE_ROLES])
     intake.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
     forms = {"intake": intake, "note": NoteForm(prefix="note"), "text": TextForm(prefix="text"),
-             "action": FlaskForm(), "users": users}
+             "action": FlaskForm(), "users": users, "polis": list_polis(), "birth": {}, "birth_errors": {},
+             "pregnancy": {}, "pregnancy_errors": {}, "sibling": {}, "sibling_errors": {}}
     forms.update(overrides or {})
     return forms
 
@@ -329,9 +332,9 @@ def access_log(family_id: int):
 @bp.route("/<int:family_id>/inzage-ouders")
 @access.signed_in
 def parents_overview(family_id: int):
-    view, consents, entries = sharing.overview_for_parents(current_user, family_id)
-
-    return render_template("families/parents_overview.html", view=view, consents=consents, entries=entries,
+    overview = sharing.overview_for_parents(current_user, family_id, request.args.get("ouder", type=int))
+    return render_template("families/parents_overview.html", overview=overview, view=overview.view,
+                           consents=overview.consents, entries=overview.entries, family_id=family_id,
                            labels=LABELS, action_labels=ACTION_LABELS, printed_at=clock.now())
 
 
@@ -415,7 +418,8 @@ def knelpunt(family_id: int):
                          "Het knelpunt is gemeld bij de projectleider.")
 
 
-PARENT_KEYS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language")
+PARENT_KEYS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language",
+               "relationship_type", "gezag")
 
 
 @bp.route("/<int:family_id>/gegevens", methods=["POST"])
@@ -427,7 +431,8 @@ def update_record(family_id: int):
     for n in (1, 2):  # only the fields on the form are sent: a field the user cannot see keeps its value
         values = {key: form.get(f"p{n}_{key}", "").strip() or None for key in PARENT_KEYS if f"p{n}_{key}" in form}
         values["interpreter_needed"] = form.get(f"p{n}_interpreter") == "1"
-        if n == 1 or any(v for k, v in values.items() if k != "interpreter_needed"):
+        values["contact_secret"] = form.get(f"p{n}_contact_secret") == "1"
+        if n == 1 or any(v for k, v in values.items() if k not in ("interpreter_needed", "contact_secret")):
             parents.append(values)
     data = {"version": form.get("version"), "parents": parents,
             "support_question": form.get("support_question") or None}
@@ -439,6 +444,62 @@ def update_record(family_id: int):
         flash_refusal(exc)
         return _render_family(family_id, status=exc.status)
     return _done(family_id, "De gegevens zijn bijgewerkt.")
+
+
+BIRTH_KEYS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
+
+
+def _refused_course(family_id: int, exc, form_key: str) -> tuple:
+    """Re-show the family page with what was typed and the errors next to the fields (a stale
+    version: the message only, the page reloaded)."""
+    db.session.rollback()
+    if isinstance(exc, Conflict):
+        flash_refusal(exc)
+        return _render_family(family_id, status=exc.status)
+    return _render_family(family_id, {form_key: request.form.to_dict(), f"{form_key}_errors": exc.errors},
+                          status=422)
+
+
+@bp.route("/<int:family_id>/geboorte", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def record_birth(family_id: int):
+    """Geboorte vastleggen: one child, or two (a meerling); an empty second row is left out."""
+    form = request.form
+    children = [{key: form.get(f"c{n}_{key}", "").strip() or None for key in BIRTH_KEYS} for n in (0, 1)]
+    children = [children[0]] + [c for c in children[1:] if any(c.values())]
+    data = {"version": form.get("version"), "poli": form.get("poli") or None, "children": children}
+    try:
+        result = course.record_birth(current_user, family_id, data)
+    except (ValidationError, Conflict) as exc:
+        return _refused_course(family_id, exc, "birth")
+    moved = f" Het gezin gaat verder bij {result.moved.to_poli.name}." if result.moved else ""
+    return _done(family_id, "De geboorte is vastgelegd; de fase is nu 'na de geboorte'." + moved)
+
+
+@bp.route("/<int:family_id>/zwangerschap", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def record_pregnancy(family_id: int):
+    data = {"version": request.form.get("version"), "expected_due_date": request.form.get("expected_due_date") or None}
+    try:
+        course.record_pregnancy(current_user, family_id, data)
+    except (ValidationError, Conflict) as exc:
+        return _refused_course(family_id, exc, "pregnancy")
+    return _done(family_id, "De nieuwe zwangerschap is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/broer-zus", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def add_sibling(family_id: int):
+    """A sibling of any age: the existing children are sent unchanged (by position), the new one last."""
+    existing = services.child_count(family_id)
+    sibling = {"name": request.form.get("name", "").strip() or None,
+               "birth_date": request.form.get("birth_date", "").strip() or None, "sibling": True}
+    data = {"version": request.form.get("version"), "children": [{}] * existing + [sibling]}
+    try:
+        services.update_family(current_user, family_id, data)
+    except (ValidationError, Conflict) as exc:
+        return _refused_course(family_id, exc, "sibling")
+    return _done(family_id, "De broer of zus is toegevoegd.")
 
 
 # ------------------------------------------------------------------ possible duplicates

@@ -75,5 +75,6 @@ def my_signals():
         }
     return render_template("handover/signals.html", rows=rows, labels=LABELS,
                            age_limit=coordination.age_limit_signals(current_user),
+                           birth_overdue=coordination.birth_overdue_signals(current_user),
                            actions=overdue_actions(current_user), team=team,
                            substituting=coordination.substituted_user_ids(current_user))

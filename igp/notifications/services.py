@@ -19,6 +19,7 @@ KINDS = {
     "mdo": "MDO",
     "knelpunt": "Knelpunt",
     "dubbel": "Mogelijk dubbel gezin",
+    "geboorte": "Geboorte",
 }
 
 

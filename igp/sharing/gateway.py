@@ -35,11 +35,13 @@ from consent import (
     merge_need_to_know,
     role_categories,
 )
+from consent.vocabulary import BY_CONSENT
 from igp import clock
 from igp.admin.services import get_setting
 from igp.audit import services as audit
 from igp.errors import Forbidden, NotFound
 from igp.extensions import db
+from igp.families import rules as family_rules
 from igp.families.models import Child, Family, Intake, Parent, Referral
 from igp.sharing import involvement as involvement_rules
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
@@ -109,7 +111,7 @@ def decide_for(user, family: Family, *, context: str = "zorg_en_ondersteuning",
     context_obj = FamilyContext(
         family_id=family.id, registering_organisation_id=family.registering_organisation_id,
         involvement=kinds if kinds is not None else involvement(user, family),
-        parent_ids=frozenset(p.id for p in family.parents),
+        parent_ids=family_rules.consenting_parent_ids(family.parents),
     )
     return consent.decide(
         viewer_for(user), context_obj, [as_grant(c) for c in consents], clock.now(),
@@ -164,7 +166,8 @@ def _parent_dict(parent, show_bsn: bool) -> dict:
         "id": parent.id, "position": parent.position, "name": parent.name, "birth_date": parent.birth_date,
         "bsn": parent.bsn if show_bsn else None, "phone": parent.phone, "address": parent.address,
         "postcode": parent.postcode, "city": parent.city, "preferred_language": parent.preferred_language,
-        "interpreter_needed": parent.interpreter_needed,
+        "interpreter_needed": parent.interpreter_needed, "relationship_type": parent.relationship_type,
+        "gezag": parent.gezag, "contact_secret": parent.contact_secret,
     }
 
 
@@ -198,10 +201,12 @@ def build_view(user, family: Family, decision: Decision) -> FamilyView:
         decision=decision,
     )
     view.extra.update(version=family.version, exited_at=family.exited_at, exit_reason=family.exit_reason)
+    uncovered = children_without_consent(family, decision)
+    view.extra["children_without_consent"] = sorted(uncovered)
     if decision.may("naw"):
-        view.naw = _naw_part(family, shows_bsn(user, family, decision))
+        view.naw = _naw_part(family, shows_bsn(user, family, decision), uncovered)
     if decision.may("medische_voorgeschiedenis"):
-        view.medical = _medical_part(family)
+        view.medical = _medical_part(family, uncovered)
     if decision.may("ontwikkeling_risicos"):
         view.risks = _risks_part(family)
     if decision.may("verwijzingen"):
@@ -218,25 +223,42 @@ def build_view(user, family: Family, decision: Decision) -> FamilyView:
     return view
 
 
-def _naw_part(family: Family, show_bsn: bool) -> dict:
+def children_without_consent(family: Family, decision: Decision) -> set[int]:
+    """The children (ids) a consent-based read may not show: every consent that opened this read was
+    given before the child was born, so the parents never agreed to share the child's data (the
+    prenatal consent does not silently extend to the newborn). Own organisation and break-the-glass
+    reads are not limited by it. No query unless consent is the ground of the read."""
+    if BY_CONSENT not in decision.grounds.values() or not family.children or not decision.consent_ids:
+        return set()
+    given = [clock.local_date(at) for at, categories in db.session.execute(
+        select(ConsentRecord.given_at, ConsentRecord.categories)
+        .where(ConsentRecord.id.in_(sorted(decision.consent_ids)))) if "naw" in (categories or ())]
+    latest = max(given, default=None)
+    return {c.id for c in family.children if c.birth_date is not None and (latest is None or c.birth_date > latest)}
+
+
+def _naw_part(family: Family, show_bsn: bool, uncovered: set[int] = frozenset()) -> dict:
     return {
         "parents": [_parent_dict(p, show_bsn) for p in family.parents],
-        "children": [{"id": c.id, "position": c.position, "name": c.name, "birth_date": c.birth_date}
-                     for c in family.children],
+        "children": [{"id": c.id, "position": c.position, "name": c.name, "birth_date": c.birth_date,
+                      "sibling": c.sibling} for c in family.children if c.id not in uncovered],
         "support_question": family.support_question,
         "bsn_shown": show_bsn,
     }
 
 
-def _medical_part(family: Family) -> dict:
+def _medical_part(family: Family, uncovered: set[int] = frozenset()) -> dict:
     latest = family.referrals[-1] if family.referrals else None
+    today = clock.today()
     return {
         "expected_due_date": family.expected_due_date,
         "medical_reasons": sorted({m for r in family.referrals for m in (r.medical_reasons or [])}),
         "high_risk": any(r.high_risk for r in family.referrals),
         "children": [{"position": c.position, "gestational_age_weeks": c.gestational_age_weeks,
-                      "gestational_age_days": c.gestational_age_days,
-                      "birth_weight_grams": c.birth_weight_grams} for c in family.children],
+                      "gestational_age_days": c.gestational_age_days, "birth_weight_grams": c.birth_weight_grams,
+                      "corrected_age": family_rules.corrected_age(c.birth_date, c.gestational_age_weeks,
+                                                                  c.gestational_age_days, today)}
+                     for c in family.children if c.id not in uncovered],
         "latest_referral_id": latest.id if latest else None,
     }
 

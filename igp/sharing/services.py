@@ -1,7 +1,7 @@
 """Consent records, withdrawal, break-the-glass, the need-to-know table, transparency."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from igp.auth.services import organisations
 from igp.coordination.models import CoreTeamMember
 from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
+from igp.families import rules as family_rules
 from igp.families.models import Family, FamilyNote
 from igp.notifications.services import notify
 from igp.sharing import gateway, related
@@ -82,9 +83,11 @@ def _consent_problems(parsed: ConsentIn, family: Family) -> tuple[dict[str, str]
     if given_at > clock.now() + timedelta(minutes=5):
         errors.setdefault("given_at", "De toestemming kan niet in de toekomst gegeven zijn.")
     parent_ids = {p.id for p in family.parents}
-    given_by = parsed.given_by or sorted(parent_ids)
+    given_by = parsed.given_by or sorted(family_rules.consenting_parent_ids(family.parents))
     if not set(given_by) <= parent_ids:
         errors["given_by"] = "Kies de ouder(s) van dit gezin die toestemming gaven."
+    elif parsed.given_by:   # named on the form: each must be able to give it (the default is those with gezag)
+        errors.update(family_rules.gezag_problems(family.parents, given_by))
     return errors, given_by
 
 
@@ -378,24 +381,52 @@ def access_log(actor, family_id: int) -> tuple[Family, list[AuditEntry]]:
     return FamilyRef(family.id, family.pseudonym), entries
 
 
-def overview_for_parents(actor, family_id: int):
-    """The right-of-access overview (AVG art. 15): all data held, consents, accesses.
-    Only the privacy officer produces it (it shows every category, beyond any professional's
-    consent or need to know); logged as a print (it is the page the parents receive on paper)."""
+@dataclass
+class ParentsOverview:
+    view: gateway.FamilyView | None
+    consents: list
+    entries: list
+    requester: int | None                      # the position of the parent it is made for
+    choices: list[tuple[int, str]] = field(default_factory=list)   # when that is still to be chosen
+
+
+def _for_requester(view: gateway.FamilyView, family: Family, requester: int) -> None:
+    """A parent receives their own data in full; of the other parent only the name, relationship
+    and gezag: never the other's BSN or birth date, and a geheim address or phone never at all."""
+    parents = []
+    for shown, row in zip(view.naw["parents"], family.parents):
+        if row.position == requester:
+            parents.append(dict(shown, bsn=row.bsn, own=True))
+            continue
+        keep = {k: shown[k] for k in ("id", "position", "name", "relationship_type", "gezag")}
+        if not row.contact_secret:
+            keep.update({k: shown[k] for k in ("phone", "address", "postcode", "city")})
+        parents.append(dict(keep, own=False, contact_withheld=row.contact_secret))
+    view.naw = dict(view.naw, parents=parents)
+
+
+def overview_for_parents(actor, family_id: int, requester: int | None = None) -> ParentsOverview:
+    """The right-of-access overview (AVG art. 15) for one parent (`requester`: the parent's position):
+    all data held, consents, accesses. Only the privacy officer produces it (it shows every category,
+    beyond any professional's consent or need to know); logged as a print (it is the page the parent
+    receives on paper). With two parents and none chosen, the officer first chooses for whom."""
     family = db.session.get(Family, family_id)
     if family is None or not actor.has_role("privacy_officer"):
         raise NotFound("Dit gezin bestaat niet of u hebt er geen toegang toe.", audit={
             "action": "print", "user": actor, "object_type": "family", "object_id": family_id,
             "outcome": "denied", "detail": "AVG art. 15 overview refused"})
+    positions = [p.position for p in family.parents]
+    if requester is None and len(positions) == 1:
+        requester = positions[0]
+    if requester not in positions:
+        return ParentsOverview(None, [], [], None, [(p.position, p.name) for p in family.parents])
     full = consent.Decision(involved=True, allowed=frozenset(CATEGORIES), withheld={}, own_organisation=True)
     view = gateway.build_view(actor, gateway.load_family(family.id), full)
-    view.naw = view.naw and dict(view.naw, parents=[dict(p, bsn=p_obj.bsn) for p, p_obj in
-                                                    zip(view.naw["parents"], family.parents)])
+    _for_requester(view, family, requester)
     entries = audit.entries_for_family(family.pseudonym)
     audit.record("print", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
-                 shown=list(CATEGORIES), detail="AVG art. 15 overview for the parents")
-
-    return view, related.consents(view, {o.id: o.name for o in organisations()}), entries
+                 shown=list(CATEGORIES), detail=f"AVG art. 15 overview for parent {requester}")
+    return ParentsOverview(view, related.consents(view, {o.id: o.name for o in organisations()}), entries, requester)
 
 
 PRESET_CHOICES = [(p.code, p.label) for p in PRESETS]

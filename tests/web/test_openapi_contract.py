@@ -227,6 +227,12 @@ class Scene:
         return self.register(self.network.gyn, consent={"preset": "kernteam", "method": "schriftelijk"})
 
     @cached_property
+    def born_family(self):
+        """Registered after the birth (postnatal, no open pregnancy): a next pregnancy may follow."""
+        return self.register(self.network.gyn, phase="postnatal", expected_due_date=None,
+                             children=[{"name": "Eerste Kind", "birth_date": "2026-10-01"}])
+
+    @cached_property
     def glass_family(self):
         """Registered by the hospital without consent, with the social worker in its core team."""
         family = self.register(self.network.gyn)
@@ -353,6 +359,13 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("patch", "/families/{family_id}"): Sample(body={"version": At("family.version"),
                                                      "support_question": "Hulp bij de boodschappen"}),
     ("delete", "/families/{family_id}"): Sample("po", {"reason": "Verzoek van de ouders tot verwijdering"}),
+    ("post", "/families/{family_id}/births"): Sample(body={
+        "version": At("family.version"), "poli": "mamaplus",
+        "children": [{"name": "Baby Contract", "birth_date": "2026-11-24", "gestational_age_weeks": 29,
+                      "gestational_age_days": 3, "birth_weight_grams": 1320}]}),
+    ("post", "/families/{family_id}/pregnancies"): Sample(body={"version": At("born_family.version"),
+                                                                "expected_due_date": "2027-08-01"},
+                                                          params={"family_id": At("born_family.id")}),
     ("post", "/families/{family_id}/intake"): Sample(body={"type": "gezamenlijk", "location": "ziekenhuis",
                                                            "planned_at": "2026-11-26T10:00"}),
     ("post", "/families/{family_id}/notes"): Sample(body={"category": "consultverslagen", "text": "Goed gesprek."}),

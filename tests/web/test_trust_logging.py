@@ -112,7 +112,7 @@ def test_the_parents_overview_is_logged_as_print(network, register, client, logi
     login(network.po)
     assert client.get(f"/gezinnen/{family.id}/inzage-ouders").status_code == 200
     [entry] = _entries("print", family_pseudonym=family.pseudonym)
-    assert entry.detail == "AVG art. 15 overview for the parents"
+    assert entry.detail == "AVG art. 15 overview for parent 1"   # one overview per parent (issue 17)
 
 
 # ------------------------------------------------------------------ absolute session lifetime
