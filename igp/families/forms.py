@@ -67,6 +67,12 @@ class AanmeldingForm(FlaskForm):
     parent1_city = StringField("Woonplaats")
     parent1_language = StringField("Voorkeurstaal")
     parent1_interpreter = BooleanField("Tolk nodig")
+    parent1_relationship = SelectField("Relatie tot het kind", choices=options(
+        [("", "Niet vastgelegd")] + list(rules.PARENT_RELATIONSHIPS.items())), default="moeder", validate_choice=False)
+    parent1_gezag = SelectField("Gezag", choices=options([("", "Niet vastgelegd")] + list(rules.GEZAG.items())),
+                                default="", validate_choice=False)
+    parent1_secret = BooleanField("Geheim adres", description="Adres en telefoon worden nooit getoond aan de andere "
+                                                            "ouder; elke pagina met het adres laat dit zien.")
     parent2_name = StringField("Naam")
     parent2_birth_date = _date("Geboortedatum")
     parent2_bsn = StringField("BSN")
@@ -76,6 +82,12 @@ class AanmeldingForm(FlaskForm):
     parent2_city = StringField("Woonplaats")
     parent2_language = StringField("Voorkeurstaal")
     parent2_interpreter = BooleanField("Tolk nodig")
+    parent2_relationship = SelectField("Relatie tot het kind", choices=options(
+        [("", "Niet vastgelegd")] + list(rules.PARENT_RELATIONSHIPS.items())), default="", validate_choice=False)
+    parent2_gezag = SelectField("Gezag", choices=options([("", "Niet vastgelegd")] + list(rules.GEZAG.items())),
+                                default="", validate_choice=False)
+    parent2_secret = BooleanField("Geheim adres", description="Adres en telefoon worden nooit getoond aan de andere "
+                                                            "ouder; elke pagina met het adres laat dit zien.")
 
     expected_due_date = _date("Uitgerekende datum")
     child1_name = StringField("Naam")
@@ -88,6 +100,9 @@ class AanmeldingForm(FlaskForm):
     child2_ga_weeks = IntegerField("Zwangerschapsduur bij geboorte (weken)", validators=[Optional()])
     child2_ga_days = IntegerField("en dagen", validators=[Optional()])
     child2_weight = IntegerField("Geboortegewicht (gram)", validators=[Optional()])
+    child2_sibling = BooleanField("Dit is een broer of zus (geen leeftijdsgrens)",
+                                  description="Bijvoorbeeld een ouder broertje of zusje; de leeftijdsgrens van de IGP "
+                                              "geldt alleen voor de kinderen om wie het gezin wordt aangemeld.")
 
     support_question = TextAreaField("Hulpvraag voor informele steun",
                                      description="Alleen wat de vrijwilliger nodig heeft, bijvoorbeeld 'hulp bij post'.")
@@ -105,7 +120,8 @@ class AanmeldingForm(FlaskForm):
 
     PARENT_FIELDS = {"name": "name", "birth_date": "birth_date", "bsn": "bsn", "phone": "phone",
                      "address": "address", "postcode": "postcode", "city": "city",
-                     "preferred_language": "language", "interpreter_needed": "interpreter"}
+                     "preferred_language": "language", "interpreter_needed": "interpreter",
+                     "relationship_type": "relationship", "gezag": "gezag", "contact_secret": "secret"}
     CHILD_FIELDS = {"name": "name", "birth_date": "birth_date", "gestational_age_weeks": "ga_weeks",
                     "gestational_age_days": "ga_days", "birth_weight_grams": "weight"}
 
@@ -119,14 +135,16 @@ class AanmeldingForm(FlaskForm):
         for n in (1, 2):
             values = {key: getattr(self, f"parent{n}_{suffix}").data for key, suffix in self.PARENT_FIELDS.items()}
             values["birth_date"] = iso(values["birth_date"])
-            if n == 1 or any(v for k, v in values.items() if k != "interpreter_needed"):
+            values.update(relationship_type=values["relationship_type"] or None, gezag=values["gezag"] or None)
+            if n == 1 or any(v for k, v in values.items()
+                             if k not in ("interpreter_needed", "contact_secret", "relationship_type")):
                 parents.append(values)
         children = []
         for n in (1, 2):
             values = {key: getattr(self, f"child{n}_{suffix}").data for key, suffix in self.CHILD_FIELDS.items()}
             values["birth_date"] = iso(values["birth_date"])
             if any(v not in (None, "") for v in values.values()):
-                children.append(values)
+                children.append(dict(values, sibling=n == 2 and bool(self.child2_sibling.data)))
         return {
             "poli": self.poli.data, "phase": self.phase.data,
             "referred_at": self.referred_at.data.isoformat() if self.referred_at.data else None,

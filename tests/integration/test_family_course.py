@@ -384,3 +384,30 @@ def test_a_sibling_is_added_through_the_form_of_the_family_page(network, registe
                                                             .order_by(Child.position))] == [
         ("Baby", False), ("Grote Broer", True)]
 
+
+
+def test_the_aanmelding_form_records_gezag_a_geheim_address_and_a_sibling(network, login, client):
+    login(network.gyn)
+    token = csrf_token(client, "/gezinnen/aanmelden")
+    form = {"csrf_token": token, "poli": "pop", "phase": "postnatal", "referrer_type": "ziekenhuis",
+            "vulnerabilities": ["financien", "huisvesting"], "medical_reasons": ["prematuriteit"],
+            "screening_instrument": "", "consent_preset": "", "consent_method": "mondeling_vastgelegd",
+            "parent1_name": "Formulier Moeder", "parent1_birth_date": "1993-03-03", "parent1_relationship": "moeder",
+            "parent1_gezag": "ja", "parent1_secret": "y", "parent1_address": "Geheimstraat 9",
+            "parent2_name": "Formulier Partner", "parent2_relationship": "partner", "parent2_gezag": "nee",
+            "child1_name": "Klein", "child1_birth_date": "2026-11-15", "child1_ga_weeks": "33",
+            "child2_name": "Groot", "child2_birth_date": "2022-09-09", "child2_sibling": "y"}
+    response = client.post("/gezinnen/aanmelden", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    family = db.session.scalars(select(Family).order_by(Family.id.desc())).first()
+    mother, partner = family.parents
+    assert (mother.relationship_type, mother.gezag, mother.contact_secret) == ("moeder", "ja", True)
+    assert (partner.relationship_type, partner.gezag, partner.contact_secret) == ("partner", "nee", False)
+    assert [(c.name, c.sibling) for c in family.children] == [("Klein", False), ("Groot", True)]
+    assert family.target_eligible is True
+    # without the sibling box the older child is refused, and the typed form comes back
+    again = client.post("/gezinnen/aanmelden", data={k: v for k, v in form.items() if k != "child2_sibling"} | {
+        "parent1_name": "Ander Gezin", "parent1_birth_date": "1991-01-01"})
+    assert again.status_code == 422
+    text = again.get_data(as_text=True)
+    assert "boven de leeftijdsgrens" in text and 'value="Groot"' in text
