@@ -432,6 +432,37 @@ class CoordinatorSetOut(Out):
     reason: str | None
 
 
+class CriterionChangeOut(Out):
+    before: Any = Field(description="A list of codes, or true/false for high_risk")
+    after: Any
+
+
+class TargetAssessmentOut(Out):
+    """A herbeoordeling doelgroep. `changes` names only criteria whose category the reader may see."""
+
+    id: int
+    trigger: str = Field(description="herbeoordeling, correctie or geboorte")
+    reason: str
+    assessed_at: datetime
+    by: str | None
+    on_behalf_of_id: int | None
+    eligible_before: bool
+    eligible: bool
+    status_before: str
+    status: str
+    reasons: list[str]
+    reasons_before: list[str]
+    changes: dict[str, CriterionChangeOut]
+    handover_effect: str | None = Field(description="gesloten (the inward handover ended), gestart (a new one) "
+                                                    "or null")
+    handover: HandoverOut | None = Absent("The family's inward handover after the re-assessment (POST only).")
+
+
+class TargetAssessmentListOut(Out):
+    items: list[TargetAssessmentOut]
+    withheld: list[WithheldOut]
+
+
 class IdOut(Out):
     id: int
 

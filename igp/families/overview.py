@@ -13,6 +13,7 @@ from igp.clock import iso
 from igp.coordination import rules as coordination_rules
 from igp.coordination import services as coordination
 from igp.extensions import db
+from igp.families import assessment
 from igp.families.models import Family
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
@@ -41,6 +42,7 @@ class FamilyPage:
     proposals: list = field(default_factory=list)
     involvement: frozenset = frozenset()
     may: dict = field(default_factory=dict)   # the actions this reader may take (same rules as the services)
+    target_assessments: list | None = None      # herbeoordelingen doelgroep (ontwikkeling_risicos)
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -66,6 +68,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "emergency_note": any(g.active for g in glass) and bool(view.decision.by_break_glass - UNNOTED),
         "record_consent": sharing.may_record_consent(user, family),
         "keep_core_team": coordination.may_keep_team(user, family),
+        "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
     }
     return FamilyPage(
         view=view, contact=coordination.contact_today(family), coordinator_history=related.coordinator_history(view),
@@ -74,6 +77,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
+        target_assessments=assessment.history(view),
     )
 
 
