@@ -2,7 +2,7 @@
 
     flask --app igp db upgrade
     flask --app igp org create --name NAME --domain DOMAIN
-    flask --app igp poli create --code CODE --name NAME [--term N]
+    flask --app igp poli create --code CODE --name NAME [--term N] [--second-line]
     flask --app igp user create --username U --name "Full Name" --org NAME --role ROLE [--role ROLE2]
                                 --password-stdin [--totp-secret BASE32]
     flask --app igp demo
@@ -94,12 +94,14 @@ def org_list():
 @click.option("--code", required=True, help="Short code, e.g. pop, mamaplus.")
 @click.option("--name", required=True, help="Name shown in the interface.")
 @click.option("--term", type=int, default=None, help="Handover term in working days (default: the IGP's).")
+@click.option("--second-line", is_flag=True, default=False,
+              help="A poli of the hospital (tweedelijns zorg): families seen there meet the care condition.")
 @transactional
-def poli_create(code: str, name: str, term: int | None):
+def poli_create(code: str, name: str, term: int | None, second_line: bool):
     """Create a poli and print its id."""
     from igp.admin.services import create_poli
 
-    poli = create_poli(code, name, term)
+    poli = create_poli(code, name, term, second_line=second_line)
     click.echo(poli.id)
 
 

@@ -22,11 +22,12 @@ ORGANISATIONS = [
     ("Home-Start Rijnstad", "informeel"),
 ]
 
+# code, name, second-line care (tweedelijns zorg): the four poli's of the guide are the hospital's (§2)
 POLIS = [
-    ("pop", "POP-poli"),
-    ("mamaplus", "MamaPlusPoli"),
-    ("neonatologie", "Nazorg neonatologie"),
-    ("hse", "Huil-, slaap- en eetproblemen"),
+    ("pop", "POP-poli", True),
+    ("mamaplus", "MamaPlusPoli", True),
+    ("neonatologie", "Nazorg neonatologie", True),
+    ("hse", "Huil-, slaap- en eetproblemen", True),
 ]
 
 # username, full name, organisation index, roles, skj
@@ -72,8 +73,8 @@ def load_base() -> list[User]:
     if db.session.scalar(select(func.count()).select_from(User)):
         raise ValidationError({"_": "de database is niet leeg; de demo vult alleen een lege database."})
     orgs = [create_organisation(name, domain) for name, domain in ORGANISATIONS]
-    for code, name in POLIS:
-        create_poli(code, name)
+    for code, name, second_line in POLIS:
+        create_poli(code, name, second_line=second_line)
     users = []
     for n, (username, name, org_index, roles, skj) in enumerate(USERS):
         users.append(create_user(

@@ -20,6 +20,8 @@ from igp.families.models import (  # noqa: F401
     PoliMove,
     Pregnancy,
     Referral,
+    TargetAssessment,
+    TargetGroupCode,
 )
 from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback  # noqa: F401
 from igp.mdo.models import (  # noqa: F401

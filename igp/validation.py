@@ -106,6 +106,28 @@ def Codes(known: Iterable[str] | Mapping[str, str]) -> Any:  # noqa: N802
                      WithJsonSchema({"type": "array", "items": {"type": "string", "enum": list(values)}})]
 
 
+CODE_SHAPE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def CodeShapes() -> Any:  # noqa: N802
+    """A list of code-shaped strings (a code list this IGP keeps itself: the service checks them
+    against the list), without doubles; a single code counts as a list of one."""
+    def check(value):
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise _error("codes", "{label}: geef een lijst met codes.")
+        bad = [v for v in value if not CODE_SHAPE.match(v)]
+        if bad:
+            raise _error("code", "{label}: onbekende code '{value}'.", value=bad[0][:60])
+        return list(dict.fromkeys(value))
+
+    return Annotated[list[str], BeforeValidator(check),
+                     WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": CODE_SHAPE.pattern}})]
+
+
 def _parse_date(value) -> date:
     if isinstance(value, datetime):
         raise _error("date", "{label}: gebruik een geldige datum (dd-mm-jjjj of jjjj-mm-dd).")

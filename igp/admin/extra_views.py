@@ -11,6 +11,8 @@ from igp.admin import services
 from igp.admin.views import bp
 from igp.auth import access
 from igp.errors import ValidationError
+from igp.families import codes
+from igp.families import rules as family_rules
 from igp.forms_util import flash_refusal, refusal_errors
 from igp.sharing import gateway
 from igp.sharing import services as sharing
@@ -88,3 +90,37 @@ def need_to_know():
             return redirect(url_for("admin.need_to_know"))
     return render_template("admin/need_to_know.html", table=gateway.need_to_know_table(),
                            defaults=consent.DEFAULT_NEED_TO_KNOW, form=FlaskForm())
+
+
+def _change_code(form) -> str:
+    kind, code, action = form.get("kind", ""), form.get("code", ""), form.get("action")
+    if action == "add":
+        entry = codes.add_code(current_user, kind, {"code": code, "label": form.get("label")})
+        return f"De code '{entry.label}' is toegevoegd."
+    if action == "rename":
+        entry = codes.rename_code(current_user, kind, code, {"label": form.get("label")})
+        return f"De omschrijving is gewijzigd in '{entry.label}'; de code blijft '{entry.code}'."
+    if action in ("retire", "restore"):
+        entry = codes.retire_code(current_user, kind, code, retired=action == "retire")
+        return (f"'{entry.label}' is vervallen: niet meer te kiezen, wel leesbaar bij gezinnen die de code hebben."
+                if action == "retire" else f"'{entry.label}' is weer in gebruik.")
+    raise ValidationError({"action": "Kies toevoegen, hernoemen, laten vervallen of weer in gebruik nemen."})
+
+
+@bp.route("/doelgroepcodes", methods=["GET", "POST"])
+@access.roles("beheerder")
+def target_codes():
+    """The target-group code lists of this IGP (guide §2): add, rename, retire a code."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            message = _change_code(request.form)
+        except ValidationError as exc:
+            flash_refusal(exc)
+            errors = dict(exc.errors)
+        else:
+            flash(message, "success")
+            return redirect(url_for("admin.target_codes"))
+    lists = {kind: codes.entries(kind) for kind in family_rules.CODE_LISTS}
+    return render_template("admin/target_codes.html", lists=lists, titles=family_rules.CODE_LIST_LABELS,
+                           errors=errors, form=FlaskForm()), (422 if errors else 200)

@@ -25,6 +25,21 @@ class PoliForm(FlaskForm):
     handover_term_workdays = IntegerField(
         "Termijn warme overdracht (werkdagen)", validators=[Optional(), NumberRange(1, 60, "Tussen 1 en 60.")],
         description="Leeg: de termijn van de IGP.")
+    second_line = BooleanField(
+        "Tweedelijns zorg (poli van het ziekenhuis)",
+        description="Een gezin dat op deze poli wordt gezien, voldoet aan de voorwaarde 'zorg uit de tweede of "
+                    "derde lijn' van de doelgroep (handreiking §2).")
+
+
+class PoliEditForm(FlaskForm):
+    handover_term_workdays = IntegerField(
+        "Termijn warme overdracht (werkdagen)", validators=[Optional(), NumberRange(1, 60, "Tussen 1 en 60.")],
+        description="Leeg: de termijn van de IGP.")
+    second_line = BooleanField(
+        "Tweedelijns zorg (poli van het ziekenhuis)",
+        description="Een gezin dat op deze poli wordt gezien, voldoet aan de voorwaarde 'zorg uit de tweede of "
+                    "derde lijn' van de doelgroep (handreiking §2). Aangemelde gezinnen houden hun uitkomst tot "
+                    "een herbeoordeling.")
 
 
 class UserForm(FlaskForm):

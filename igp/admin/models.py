@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from igp.extensions import db
@@ -21,6 +22,8 @@ class Poli(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Handover term in working days for this poli; None = the IGP's term.
     handover_term_workdays: Mapped[int | None] = mapped_column(Integer)
+    # tweedelijns zorg: a poli of the hospital; a family seen here meets the care condition of §2
+    second_line: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -3,7 +3,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from igp.validation import Code, Id, Input, Text
+from igp.validation import Bool, Code, Id, Input, Integer, Text
 
 RESOLUTIONS = {"samenvoegen": "Samenvoegen met het bestaande gezin", "verschillend": "Verschillende gezinnen"}
 
@@ -25,3 +25,10 @@ class DuplicateResolveIn(Input):
 
     resolution: Code(RESOLUTIONS) = Field(None, title="Besluit")
     note: Text(2000) = Field(None, title="Toelichting")
+
+
+class PoliUpdateIn(Input):
+    """The beheerder's poli page: the handover term and the second-line flag."""
+
+    handover_term_workdays: Integer(1, 60) = Field(None, title="Termijn warme overdracht (werkdagen)")
+    second_line: Bool = Field(False, title="Tweedelijns zorg")

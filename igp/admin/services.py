@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 import consent
 from igp import clock
 from igp.admin.models import Poli, PoliTeamMember, Setting
-from igp.admin.schemas import PoliTeamIn
+from igp.admin.schemas import PoliTeamIn, PoliUpdateIn
 from igp.audit import services as audit
 from igp.auth.models import User
 from igp.errors import Forbidden, NotFound, ValidationError
@@ -48,7 +48,7 @@ def find_poli(code: str) -> Poli | None:
     return db.session.execute(select(Poli).where(Poli.code == (code or "").strip().lower())).scalar_one_or_none()
 
 
-def create_poli(code: str, name: str, handover_term_workdays: int | None = None) -> Poli:
+def create_poli(code: str, name: str, handover_term_workdays: int | None = None, second_line: bool = False) -> Poli:
     code = (code or "").strip().lower()
     name = (name or "").strip()
     errors = {}
@@ -64,10 +64,31 @@ def create_poli(code: str, name: str, handover_term_workdays: int | None = None)
         errors["handover_term_workdays"] = "De termijn moet tussen 1 en 60 werkdagen liggen."
     if errors:
         raise ValidationError(errors)
-    poli = Poli(code=code, name=name, active=True, handover_term_workdays=handover_term_workdays)
+    poli = Poli(code=code, name=name, active=True, handover_term_workdays=handover_term_workdays,
+                second_line=bool(second_line))
     db.session.add(poli)
     db.session.flush()
     audit.record("create", object_type="poli", object_id=poli.id)
+    return poli
+
+
+def update_poli(actor, code: str, data: dict) -> Poli:
+    """A beheerder changes a poli: its handover term, and whether it is second-line care (a poli of the
+    hospital: a family seen there meets the care condition of the target group, guide §2). Families
+    already registered keep their outcome until they are re-assessed."""
+    if not actor.roles & {"beheerder"}:
+        raise Forbidden("Alleen een beheerder wijzigt een poli.", audit={
+            "action": "configure", "user": actor, "object_type": "poli", "outcome": "denied",
+            "detail": "poli change refused: role"})
+    poli = find_poli(code)
+    if poli is None:
+        raise NotFound("Deze poli bestaat niet.")
+    command = parse(PoliUpdateIn, data)
+    poli.second_line = command.second_line
+    poli.handover_term_workdays = command.handover_term_workdays
+    db.session.flush()
+    audit.record("configure", user=actor, object_type="poli", object_id=poli.id,
+                 detail=f"poli {poli.code}: second line {poli.second_line}, term {poli.handover_term_workdays}")
     return poli
 
 

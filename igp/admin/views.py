@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from igp.admin import services
-from igp.admin.forms import OrganisationForm, PoliForm, UserForm
+from igp.admin.forms import OrganisationForm, PoliEditForm, PoliForm, UserForm
 from igp.audit import services as audit
 from igp.auth import access
 from igp.auth import services as auth
@@ -58,13 +59,33 @@ def new_poli():
     form = PoliForm()
     if form.validate_on_submit():
         try:
-            poli = services.create_poli(form.code.data, form.name.data, form.handover_term_workdays.data)
+            poli = services.create_poli(form.code.data, form.name.data, form.handover_term_workdays.data,
+                                        second_line=form.second_line.data)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             flash(f"Poli '{poli.name}' is aangemaakt.", "success")
             return redirect(url_for("admin.index"))
     return render_template("admin/form.html", form=form, title="Nieuwe poli")
+
+
+@bp.route("/polis/<code>/wijzigen", methods=["GET", "POST"])
+@access.roles("beheerder")
+def edit_poli(code: str):
+    poli = services.find_poli(code)
+    if poli is None:
+        raise NotFound("Deze poli bestaat niet.")
+    form = PoliEditForm(obj=poli)
+    if form.validate_on_submit():
+        try:
+            services.update_poli(current_user, code, {"handover_term_workdays": form.handover_term_workdays.data,
+                                                      "second_line": form.second_line.data})
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash(f"Poli '{poli.name}' is bijgewerkt.", "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/form.html", form=form, title=f"Poli wijzigen: {poli.name}")
 
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from igp.auth import access
 from igp.clock import iso
 from igp.coordination import services as coordination
 from igp.errors import NotFound, UsePost, ValidationError
-from igp.families import course, services
+from igp.families import assessment, course, services
 from igp.families.overview import consent_json, family_page, handover_json, page_json
 from igp.handover import services as handover
 from igp.mdo.services import request_discussion
@@ -121,7 +121,8 @@ def record_birth(family_id: int):
     family = result.family
     return jsonify({"family_id": family.id, "version": family.version, "phase": family.phase,
                     "poli": family.poli.code, "status": family.status,
-                    "children": [c.position for c in result.children], "poli_moved": result.moved is not None}), 201
+                    "children": [c.position for c in result.children], "poli_moved": result.moved is not None,
+                    "target_eligible": result.assessment.eligible_after}), 201
 
 
 @bp.route("/families/<int:family_id>/pregnancies", methods=["POST"])
@@ -140,6 +141,30 @@ def intake(family_id: int):
                     "planned_at": iso(result.planned_at), "held_at": iso(result.held_at),
                     "outcome": result.outcome, "family_status": result.family.status,
                     "participants": [p.user_id for p in result.participants]}), 201
+
+
+def _assessment_json(item: dict) -> dict:
+    return dict(item, assessed_at=iso(item["assessed_at"]))
+
+
+@bp.route("/families/<int:family_id>/target-group/assessments", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def reassess_target_group(family_id: int):
+    row = assessment.assess(current_user, family_id, json_body(), access="api")
+    current = handover.current_handover(family_id, "in")
+    body = _assessment_json(assessment.assessment_dict(row))
+    body["handover"] = handover_json(current, handover.signal_of(current), handover.workdays_left(current),
+                                     may_notes=True) if current else None
+    return jsonify(body), 201
+
+
+@bp.route("/families/<int:family_id>/target-group/assessments", methods=["GET"])
+@access.roles(*WRITE_ROLES)
+def target_group_assessments(family_id: int):
+    items, view = assessment.history_for(current_user, family_id, access="api")
+    withheld = [] if items is not None else [{"category": "ontwikkeling_risicos",
+                                              "reason": view.decision.reason("ontwikkeling_risicos")}]
+    return jsonify({"items": [_assessment_json(i) for i in items or []], "withheld": withheld})
 
 
 @bp.route("/families/<int:family_id>/notes", methods=["POST"])

@@ -22,7 +22,16 @@ from igp.admin.schemas import DuplicateResolveIn, PoliTeamIn
 from igp.api import responses as r
 from igp.coordination.schemas import AbsenceIn, CoordinatorIn, CoreTeamIn, ExitIn, KnelpuntIn, ReassignIn
 from igp.families import rules as family_rules
-from igp.families.schemas import AanmeldingIn, BirthIn, FamilyUpdateIn, IntakeIn, NoteIn, PregnancyIn, SearchIn
+from igp.families.schemas import (
+    AanmeldingIn,
+    BirthIn,
+    FamilyUpdateIn,
+    IntakeIn,
+    NoteIn,
+    PregnancyIn,
+    SearchIn,
+    TargetAssessmentIn,
+)
 from igp.handover import rules as handover_rules
 from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
@@ -121,6 +130,17 @@ OPERATIONS: tuple[Operation, ...] = (
               (PregnancyIn,), r.PregnancyCreatedOut, 201),
     Operation("post", "/families/{family_id}/intake", "Plan or record the intake", "families", (IntakeIn,),
               r.IntakeOut, 201),
+    Operation("post", "/families/{family_id}/target-group/assessments",
+              "Herbeoordeling doelgroep: re-check the target group (guide §2) with a reason, optionally corrected "
+              "criteria; the status and the inward handover follow", "families", (TargetAssessmentIn,),
+              r.TargetAssessmentOut, 201,
+              note="Coordinator, acting substitute or a care role of the registering organisation (others 403). "
+                   "Needs consent category ontwikkeling_risicos, and medische_voorgeschiedenis to change "
+                   "medical_reasons or high_risk. Codes are checked against the IGP's active code lists (422 "
+                   "naming the field)."),
+    Operation("get", "/families/{family_id}/target-group/assessments", "The history of the target-group "
+              "re-assessments (category ontwikkeling_risicos; else empty with withheld)", "families",
+              response=r.TargetAssessmentListOut, errors=READ_ERRORS),
     Operation("post", "/families/{family_id}/notes",
               "A note in one data category; emergency: a noodnotitie under an open break-the-glass", "families",
               (NoteIn,), r.NoteOut, 201),

@@ -413,6 +413,8 @@ class BirthOut(Out):
     status: str
     children: list[int] = Field(description="The new children's positions")
     poli_moved: bool
+    target_eligible: bool = Field(description="The target group re-checked at the birth (herbeoordeling, "
+                                              "trigger geboorte)")
 
 
 class PregnancyCreatedOut(Out):
@@ -471,6 +473,37 @@ class OpenProposalListOut(Out):
 class CoordinatorSetOut(Out):
     coordinator: CoordinatorOut | None
     reason: str | None
+
+
+class CriterionChangeOut(Out):
+    before: Any = Field(description="A list of codes, or true/false for high_risk")
+    after: Any
+
+
+class TargetAssessmentOut(Out):
+    """A herbeoordeling doelgroep. `changes` names only criteria whose category the reader may see."""
+
+    id: int
+    trigger: str = Field(description="herbeoordeling, correctie or geboorte")
+    reason: str
+    assessed_at: datetime
+    by: str | None
+    on_behalf_of_id: int | None
+    eligible_before: bool
+    eligible: bool
+    status_before: str
+    status: str
+    reasons: list[str]
+    reasons_before: list[str]
+    changes: dict[str, CriterionChangeOut]
+    handover_effect: str | None = Field(description="gesloten (the inward handover ended), gestart (a new one) "
+                                                    "or null")
+    handover: HandoverOut | None = Absent("The family's inward handover after the re-assessment (POST only).")
+
+
+class TargetAssessmentListOut(Out):
+    items: list[TargetAssessmentOut]
+    withheld: list[WithheldOut]
 
 
 class IdOut(Out):

@@ -21,7 +21,7 @@ from igp.admin.services import find_poli
 from igp.audit import services as audit
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
-from igp.families import rules
+from igp.families import assessment, rules
 from igp.families.models import Child, Family, PoliMove, Pregnancy
 from igp.families.schemas import BirthIn, PregnancyIn
 from igp.handover.models import Handover
@@ -74,6 +74,7 @@ class BirthResult:
     family: Family
     children: list[Child]
     moved: PoliMove | None
+    assessment: object = None     # the target group re-checked at the birth (families.assessment)
 
 
 def record_birth(actor, family_id: int, data: dict) -> BirthResult:
@@ -99,8 +100,10 @@ def record_birth(actor, family_id: int, data: dict) -> BirthResult:
     audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=list(COURSE_NEEDS), detail=f"birth recorded: {len(born)} child(ren)"
                  + (f"; poli {moved.from_poli.code} -> {moved.to_poli.code}" if moved else ""))
+    # the target group re-checked now the child is born (the phase, the index child, the new poli)
+    checked = assessment.reassess(actor, family, reason="Geboorte vastgelegd", trigger="geboorte")
     _ask_consent_for_child(actor, family)
-    return BirthResult(family, born, moved)
+    return BirthResult(family, born, moved, checked)
 
 
 def _add_children(family: Family, children) -> list[Child]:

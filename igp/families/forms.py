@@ -51,6 +51,9 @@ class AanmeldingForm(FlaskForm):
     vulnerabilities = MultiCheckboxField("Kwetsbare sociale omstandigheden", choices=options(list(rules.VULNERABILITIES.items())))
     vulnerability_note = TextAreaField("Toelichting omstandigheden")
     medical_reasons = MultiCheckboxField("Reden voor zorg uit de 2e/3e lijn", choices=options(list(rules.MEDICAL_REASONS.items())))
+    protective_factors = MultiCheckboxField("Beschermende factoren",
+                                            choices=options(list(rules.PROTECTIVE_FACTORS.items())),
+                                            description="Worden vastgelegd en getoond; ze veranderen de doelgroep niet.")
     high_risk = BooleanField("Hoog risico op zorg uit de 2e/3e lijn")
     non_primary = MultiCheckboxField("Situaties die de handreiking niet-primair noemt",
                                      choices=options(list(rules.NON_PRIMARY.items())))
@@ -153,6 +156,7 @@ class AanmeldingForm(FlaskForm):
             "reason": self.reason.data, "vulnerabilities": self.vulnerabilities.data or [],
             "vulnerability_note": self.vulnerability_note.data, "medical_reasons": self.medical_reasons.data or [],
             "high_risk": bool(self.high_risk.data), "non_primary": self.non_primary.data or [],
+            "protective_factors": self.protective_factors.data or [],
             "screening": {"instrument": self.screening_instrument.data, "result": self.screening_result.data},
             "parents": parents, "expected_due_date": iso(self.expected_due_date.data), "children": children,
             "support_question": self.support_question.data,
@@ -181,6 +185,31 @@ class AanmeldingForm(FlaskForm):
                   "screening.instrument": "screening_instrument", "screening.result": "screening_result",
                   "target_group_override.reason": "override_reason", "target_group_override": "override_reason"}
         return getattr(self, simple.get(path, path), None)
+
+
+class TargetAssessmentForm(FlaskForm):
+    """Doelgroep herbeoordelen: the criteria as they are now, to correct, and the reason."""
+
+    reason = TextAreaField("Reden van de herbeoordeling", description="Minstens 10 tekens: wat is er veranderd?")
+    vulnerabilities = MultiCheckboxField("Kwetsbare sociale omstandigheden")
+    protective_factors = MultiCheckboxField("Beschermende factoren",
+                                            description="Worden vastgelegd en getoond; ze veranderen de doelgroep niet.")
+    non_primary = MultiCheckboxField("Situaties die de handreiking niet-primair noemt",
+                                     choices=options(list(rules.NON_PRIMARY.items())))
+    medical_reasons = MultiCheckboxField("Reden voor zorg uit de 2e/3e lijn")
+    high_risk = BooleanField("Hoog risico op zorg uit de 2e/3e lijn")
+
+    def fill(self, values: dict) -> None:
+        for name, value in values.items():
+            getattr(self, name).data = value
+
+    def to_data(self, shown: dict) -> dict:
+        """The criteria on the page (only those the user may see were shown, so only those are sent)."""
+        data = {"reason": self.reason.data}
+        for name in shown:
+            value = getattr(self, name).data
+            data[name] = bool(value) if name == "high_risk" else list(value or [])
+        return data
 
 
 class IntakeForm(FlaskForm):

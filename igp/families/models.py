@@ -169,6 +169,7 @@ class Referral(db.Model):
     medical_reasons: Mapped[list] = mapped_column(EncryptedJSON)
     high_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     non_primary: Mapped[list | None] = mapped_column(EncryptedJSON)
+    protective_factors: Mapped[list | None] = mapped_column(EncryptedJSON)   # beschermende factoren
     screening_instrument: Mapped[str | None] = mapped_column(String(20))
     screening_result: Mapped[str | None] = mapped_column(EncryptedText)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -176,6 +177,51 @@ class Referral(db.Model):
 
     family: Mapped[Family] = relationship(back_populates="referrals")
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+
+class TargetAssessment(db.Model):
+    """A re-assessment of the target group (herbeoordeling doelgroep): who, when, why, what changed
+    and the outcome before and after; the family's course keeps every one (igp.families.assessment)."""
+
+    __tablename__ = "target_assessment"
+    __table_args__ = (Index("ix_target_assessment_family", "family_id", "assessed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="SET NULL"))
+    trigger: Mapped[str] = mapped_column(String(20))        # rules.ASSESSMENT_TRIGGERS
+    reason: Mapped[str] = mapped_column(EncryptedText)
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    eligible_before: Mapped[bool] = mapped_column(Boolean)
+    eligible_after: Mapped[bool] = mapped_column(Boolean)
+    status_before: Mapped[str] = mapped_column(String(20))
+    status_after: Mapped[str] = mapped_column(String(20))
+    result_before: Mapped[dict | None] = mapped_column(EncryptedJSON)
+    result_after: Mapped[dict | None] = mapped_column(EncryptedJSON)
+    # the criteria that changed: {field: {"before": ..., "after": ...}}
+    changes: Mapped[dict | None] = mapped_column(EncryptedJSON)
+    handover_effect: Mapped[str | None] = mapped_column(String(20))   # gesloten | gestart
+
+    assessed_by = relationship("User", foreign_keys=[assessed_by_id], lazy="joined")
+
+
+class TargetGroupCode(db.Model):
+    """This IGP's change to a target-group code list (rules.CODE_LISTS are the defaults): a code
+    added, renamed or retired by a beheerder. A retired code stays readable on the families that
+    have it and cannot be chosen again. The code itself never changes (a contract)."""
+
+    __tablename__ = "target_group_code"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))   # a key of rules.CODE_LISTS
+    code: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200))
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class IntakeParticipant(db.Model):

@@ -13,7 +13,7 @@ from igp.clock import iso
 from igp.coordination import rules as coordination_rules
 from igp.coordination import services as coordination
 from igp.extensions import db
-from igp.families import course
+from igp.families import assessment, course
 from igp.families import rules as family_rules
 from igp.families.models import Family
 from igp.handover import rules as handover_rules
@@ -46,6 +46,7 @@ class FamilyPage:
     pregnancies: list | None = None            # with medische_voorgeschiedenis
     poli_moves: list = field(default_factory=list)
     birth_overdue: bool = False
+    target_assessments: list | None = None      # herbeoordelingen doelgroep (ontwikkeling_risicos)
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -72,6 +73,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "record_consent": sharing.may_record_consent(user, family),
         "keep_core_team": coordination.may_keep_team(user, family),
         "record_course": course.may_record_course(user, view.decision) and family.status != "uitgestroomd",
+        "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
     }
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None
@@ -85,6 +87,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
+        target_assessments=assessment.history(view),
     )
 
 

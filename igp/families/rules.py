@@ -45,6 +45,10 @@ VULNERABILITIES = {
     "psychisch": "Psychische problemen",
     "verslaving": "Verslaving",
     "netwerk": "Klein of ontbrekend netwerk",
+    "werk_inkomen": "Werk en inkomen",
+    "veiligheid": "Veiligheid (huiselijk geweld)",
+    "taal": "Taal, nieuwkomer of laaggeletterdheid",
+    "stapeling": "Stapeling van problemen op meerdere levensdomeinen",
     "anders": "Anders",
 }
 
@@ -57,8 +61,28 @@ MEDICAL_REASONS = {
     "huid": "Huidproblemen",
     "psychiatrie": "Psychiatrische problematiek",
     "huilen": "Excessief huilen",
+    "zwangerschapscomplicaties": "Zwangerschapscomplicaties",
+    "ontwikkelingsachterstand": "Ontwikkelingsachterstand",
     "anders": "Anders",
 }
+
+# Beschermende factoren: recorded and shown, never a reason for or against the target group.
+PROTECTIVE_FACTORS = {
+    "steunend_netwerk": "Steunend netwerk (familie, vrienden)",
+    "betrokken_partner": "Betrokken partner",
+    "open_voor_hulp": "Staat open voor hulp",
+    "stabiel_inkomen": "Stabiel werk of inkomen",
+    "stabiele_woonsituatie": "Stabiele woonsituatie",
+    "anders": "Anders",
+}
+
+# The code lists a beheerder keeps per IGP (add, rename, retire): the lists above are the defaults.
+CODE_LISTS = {"vulnerabilities": VULNERABILITIES, "medical_reasons": MEDICAL_REASONS,
+              "protective_factors": PROTECTIVE_FACTORS}
+CODE_LIST_LABELS = {"vulnerabilities": "Kwetsbare sociale omstandigheden",
+                    "medical_reasons": "Redenen voor zorg uit de tweede of derde lijn",
+                    "protective_factors": "Beschermende factoren"}
+CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 
 PARENT_RELATIONSHIPS = {
     "moeder": "Moeder",
@@ -120,12 +144,17 @@ FAMILY_EVENTS = {
     "doelgroep_afwijking": "Afwijking van de doelgroep vastgelegd",
     "uitstroom": "Uitstroom",
     "samenvoeging": "Twee dossiers van één gezin samengevoegd",
+    "herbeoordeling_buiten": "Herbeoordeling doelgroep: valt buiten de doelgroep",
+    "herbeoordeling_binnen": "Herbeoordeling doelgroep: valt binnen de doelgroep",
 }
 IN_CARE = ("aangemeld", "in_intake", "actief")
 TRANSITIONS: dict[str, dict[str, str]] = {
     "intake_gepland": {"aangemeld": "in_intake"},
     "heraanmelding": {"uitgestroomd": "aangemeld", "niet_in_doelgroep": "aangemeld"},
     "doelgroep_afwijking": {"niet_in_doelgroep": "aangemeld"},
+    # a re-assessment moves only a family not yet in intake; in intake or active the coordinator decides
+    "herbeoordeling_buiten": {"aangemeld": "niet_in_doelgroep"},
+    "herbeoordeling_binnen": {"niet_in_doelgroep": "aangemeld"},
     "uitstroom": {"aangemeld": "uitgestroomd", "in_intake": "uitgestroomd", "actief": "uitgestroomd",
                   "niet_in_doelgroep": "uitgestroomd"},
 }
@@ -255,6 +284,8 @@ class TargetGroupCase:
     expected_due_date: date | None = None
     child_birth_dates: tuple[date, ...] = ()
     non_primary: frozenset[str] = frozenset()
+    second_line_care: bool = False       # seen at a poli marked as second-line care (tweedelijns zorg)
+    protective_factors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -285,41 +316,23 @@ def in_first_1000_days(case: TargetGroupCase, criteria: Criteria) -> tuple[bool,
     return False, f"Jongste kind is {criteria.age_limit_months} maanden of ouder (leeftijdsgrens).", "boven_leeftijd"
 
 
-def check_target_group(case: TargetGroupCase, criteria: Criteria = Criteria()) -> TargetGroupResult:
-    """Eligible when there is at least one social vulnerability AND a 2nd/3rd-line medical
-    reason or a high risk of one AND the family is within the first 1000 days.
-
-    The situations the guide calls non-primary are flagged; 'fertility phase only' is not
-    eligible at all, the others only without a social need (which the first rule already
-    requires). The professional may override the outcome with a written reason.
-    """
-    reasons: list[str] = []
-    codes: list[str] = []
-    social = case.vulnerabilities & criteria.social_vulnerabilities
-    medical = case.medical_reasons & criteria.medical_reasons
-    if social:
-        reasons.append("Er is sprake van kwetsbare sociale omstandigheden.")
-        codes.append("sociaal_kwetsbaar")
-    else:
-        reasons.append("Geen kwetsbare sociale omstandigheden aangegeven.")
-        codes.append("geen_sociale_kwetsbaarheid")
+def _care_reason(case: TargetGroupCase, medical: frozenset[str]) -> tuple[bool, str, str]:
+    """The second condition of §2: care from the 2nd/3rd line (a medical reason, a high risk of it, or
+    being seen at a poli of the hospital that is second-line care itself: the MamaPlusPoli's population
+    is target group 1 without a medical code). (met, Dutch reason, code)."""
     if medical:
-        reasons.append("Er is een reden voor zorg uit de tweede of derde lijn.")
-        codes.append("medische_reden")
-    elif case.high_risk:
-        reasons.append("Er is een hoog risico op zorg uit de tweede of derde lijn.")
-        codes.append("hoog_risico")
-    else:
-        reasons.append("Geen reden of hoog risico voor zorg uit de tweede of derde lijn.")
-        codes.append("geen_medische_reden")
-    window, window_reason, window_code = in_first_1000_days(case, criteria)
-    reasons.append(window_reason)
-    codes.append(window_code)
+        return True, "Er is een reden voor zorg uit de tweede of derde lijn.", "medische_reden"
+    if case.high_risk:
+        return True, "Er is een hoog risico op zorg uit de tweede of derde lijn.", "hoog_risico"
+    if case.second_line_care:
+        return True, ("Het gezin wordt gezien op een poli van het ziekenhuis: dat is zelf zorg uit de tweede "
+                      "lijn."), "tweedelijns_poli"
+    return False, "Geen reden of hoog risico voor zorg uit de tweede of derde lijn.", "geen_medische_reden"
 
-    flags = tuple(code for code in NON_PRIMARY if code in case.non_primary)
-    eligible = bool(social) and (bool(medical) or case.high_risk) and window
+
+def _non_primary_reasons(flags: tuple[str, ...], social: bool) -> tuple[list[str], list[str]]:
+    reasons, codes = [], []
     if "fertiliteit" in flags:
-        eligible = False
         reasons.append("De fase vóór de zwangerschap (fertiliteit) is geen primaire doelgroep van de IGP.")
         codes.append("niet_primair_fertiliteit")
     for code in ("aangeboren_afwijking", "psychiatrische_medicatie", "neonatologie_alleen_medisch"):
@@ -330,8 +343,82 @@ def check_target_group(case: TargetGroupCase, criteria: Criteria = Criteria()) -
             else:
                 reasons.append(f"{NON_PRIMARY[code]} zonder sociale hulpvraag is geen primaire doelgroep.")
             codes.append(f"niet_primair_{code}")
+    return reasons, codes
+
+
+def check_target_group(case: TargetGroupCase, criteria: Criteria = Criteria()) -> TargetGroupResult:
+    """Eligible when there is at least one social vulnerability AND care from the 2nd/3rd line (a
+    medical reason, a high risk of one, or a second-line poli) AND the family is within the first
+    1000 days.
+
+    The situations the guide calls non-primary are flagged; 'fertility phase only' is not
+    eligible at all, the others only without a social need (which the first rule already
+    requires). Protective factors are noted and change nothing. The professional may override
+    the outcome with a written reason.
+    """
+    social = case.vulnerabilities & criteria.social_vulnerabilities
+    if social:
+        reasons, codes = ["Er is sprake van kwetsbare sociale omstandigheden."], ["sociaal_kwetsbaar"]
+    else:
+        reasons, codes = ["Geen kwetsbare sociale omstandigheden aangegeven."], ["geen_sociale_kwetsbaarheid"]
+    care, care_reason, care_code = _care_reason(case, case.medical_reasons & criteria.medical_reasons)
+    window, window_reason, window_code = in_first_1000_days(case, criteria)
+    reasons += [care_reason, window_reason]
+    codes += [care_code, window_code]
+    flags = tuple(code for code in NON_PRIMARY if code in case.non_primary)
+    eligible = bool(social) and care and window and "fertiliteit" not in flags
+    more_reasons, more_codes = _non_primary_reasons(flags, bool(social))
+    reasons += more_reasons
+    codes += more_codes
+    if case.protective_factors:
+        reasons.append("Er zijn beschermende factoren vastgelegd; die veranderen de doelgroep niet.")
+        codes.append("beschermende_factoren")
     reasons.insert(0, "Valt binnen de doelgroep van de IGP." if eligible else "Valt buiten de doelgroep van de IGP.")
     return TargetGroupResult(eligible, tuple(reasons), flags, tuple(codes))
+
+
+# ------------------------------------------------------------------ re-assessment (herbeoordeling doelgroep)
+
+ASSESSMENT_TRIGGERS = {
+    "herbeoordeling": "Herbeoordeling",
+    "correctie": "Correctie van de criteria",
+    "geboorte": "Geboorte vastgelegd",
+}
+REASSESSING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                               "jeugdverpleegkundige", "sociaal_werker"})
+REASSESSING_INVOLVEMENT = frozenset({"coordinator", "substitute", "registering_organisation"})
+
+
+def may_reassess(roles, involvement) -> bool:
+    """The coordinator, the acting substitute, or a care role of the registering organisation
+    (not the planner, not a kernteam member alone, not MDO attendance)."""
+    return bool(frozenset(roles) & REASSESSING_ROLES) and bool(frozenset(involvement) & REASSESSING_INVOLVEMENT)
+
+
+def reassessment_event(status: str, eligible: bool, overridden: bool) -> str | None:
+    """The state-machine event a re-assessment sends: a family still waiting for its intake
+    (aangemeld) leaves when it is no longer eligible (unless a professional override stands); a
+    family judged outside comes back when it is eligible now. In intake or active: no event (the
+    result is recorded and shown; the coordinator decides)."""
+    if status == "aangemeld" and not eligible and not overridden:
+        return "herbeoordeling_buiten"
+    if status == "niet_in_doelgroep" and eligible:
+        return "herbeoordeling_binnen"
+    return None
+
+
+def code_list_problems(field_name: str, label: str, values, active: dict[str, str], known: dict[str, str],
+                       kept=()) -> dict[str, str]:
+    """Codes given for one list: each must be an active code of this IGP's list; a retired code is
+    refused unless the family already had it (`kept`: a correction keeps what was recorded)."""
+    for value in values or ():
+        if value in active or value in kept:
+            continue
+        if value in known:
+            return {field_name: f"{label}: de code '{value}' ({known[value]}) is vervallen en kan niet meer worden "
+                                "gekozen."}
+        return {field_name: f"{label}: onbekende code '{value}'. Kies uit: {', '.join(active)}."}
+    return {}
 
 
 # ------------------------------------------------------------------ aanmelding rules relative to today

@@ -10,7 +10,7 @@ from consent import CATEGORIES, CONSENT_METHODS, PRESETS
 from igp.crypto import normalise_bsn
 from igp.families import rules
 from igp.handover.rules import MISSED_REASONS
-from igp.validation import Bool, Code, Codes, Date, DateTime, Id, Ids, Input, Integer, Text
+from igp.validation import Bool, Code, Codes, CodeShapes, Date, DateTime, Id, Ids, Input, Integer, Text
 
 PHONE_RE = re.compile(r"^[0-9+()\-\s]{6,20}$")
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}\s?[A-Za-z]{2}$")
@@ -137,9 +137,11 @@ class AanmeldingIn(Input):
     referred_at: DateTime = Field(None, title="Aangemeld op")
     referrer: ReferrerIn | None = Field(None, title="Verwijzer")
     reason: Text(MAX_TEXT) = Field(None, title="Reden van aanmelding")
-    vulnerabilities: Codes(rules.VULNERABILITIES) = Field(default_factory=list, title="Kwetsbaarheden")
+    # the code lists are kept per IGP (igp.families.codes): the service checks the codes against them
+    vulnerabilities: CodeShapes() = Field(default_factory=list, title="Kwetsbaarheden")
     vulnerability_note: Text(MAX_TEXT) = Field(None, title="Toelichting")
-    medical_reasons: Codes(rules.MEDICAL_REASONS) = Field(default_factory=list, title="Medische redenen")
+    medical_reasons: CodeShapes() = Field(default_factory=list, title="Medische redenen")
+    protective_factors: CodeShapes() = Field(default_factory=list, title="Beschermende factoren")
     high_risk: Bool = Field(False, title="Hoog risico")
     non_primary: Codes(rules.NON_PRIMARY) = Field(default_factory=list, title="Niet-primaire situatie")
     screening: ScreeningIn | None = Field(None, title="Screening")
@@ -307,3 +309,37 @@ class PregnancyIn(Input):
 
     version: Id = Field(None, title="Versie")
     expected_due_date: Date = Field(None, title="Uitgerekende datum")
+class TargetAssessmentIn(Input):
+    """POST /api/v1/families/{id}/target-group/assessments and the page "Doelgroep herbeoordelen": why,
+    and optionally the corrected criteria (only the fields sent change; the codes are checked against
+    this IGP's lists by the service)."""
+
+    required = ("reason",)
+    required_messages: ClassVar[dict[str, str]] = {
+        "reason": "Geef de reden van de herbeoordeling (minstens 10 tekens)."}
+
+    reason: Text(2000) = Field(None, title="Reden van de herbeoordeling")
+    trigger: Code({k: v for k, v in rules.ASSESSMENT_TRIGGERS.items() if k != "geboorte"}) = Field(
+        None, title="Aanleiding")
+    vulnerabilities: CodeShapes() = Field(None, title="Kwetsbaarheden")
+    medical_reasons: CodeShapes() = Field(None, title="Medische redenen")
+    protective_factors: CodeShapes() = Field(None, title="Beschermende factoren")
+    high_risk: Bool = Field(None, title="Hoog risico")
+    non_primary: Codes(rules.NON_PRIMARY) = Field(None, title="Niet-primaire situatie")
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value):
+        if value is not None and len(value) < 10:
+            raise ValueError("Geef de reden van de herbeoordeling (minstens 10 tekens).")
+        return value
+
+
+class CodeLabelIn(Input):
+    """A code of a target-group list and its Dutch label (the beheerder's code-list page)."""
+
+    required = ("label",)
+    required_messages: ClassVar[dict[str, str]] = {"label": "Vul de omschrijving (label) in."}
+
+    code: Text(40) = Field(None, title="Code")
+    label: Text(200) = Field(None, title="Omschrijving")

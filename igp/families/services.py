@@ -22,7 +22,7 @@ from igp.coordination.services import assign_default
 from igp.crypto import bsn_index, name_birth_index
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
-from igp.families import rules
+from igp.families import codes, rules
 from igp.families.models import (
     Child,
     Family,
@@ -97,6 +97,7 @@ class AanmeldingInput:
     expected_due_date: date | None
     children: list[ChildInput]
     support_question: str | None = None
+    protective_factors: list[str] = field(default_factory=list)
     override_reason: str | None = None
     link_to_family_id: int | None = None
     confirm_new: bool = False
@@ -108,7 +109,15 @@ def age_limit_months() -> int:
 
 
 def criteria() -> rules.Criteria:
-    return rules.Criteria(age_limit_months=age_limit_months())
+    return codes.criteria(age_limit_months())
+
+
+def code_problems(parsed) -> dict[str, str]:
+    """The codes of an aanmelding, checked against this IGP's active lists (a retired code is refused)."""
+    problems: dict[str, str] = {}
+    for kind in rules.CODE_LISTS:
+        problems.update(codes.problems(kind, kind, getattr(parsed, kind)))
+    return problems
 
 
 def parse_aanmelding(data: dict) -> AanmeldingInput:
@@ -121,6 +130,7 @@ def parse_aanmelding(data: dict) -> AanmeldingInput:
     else:
         errors = rules.aanmelding_problems(parsed, now=clock.now(), today=clock.today(),
                                            age_limit_months=age_limit_months())
+        errors.update(code_problems(parsed))
     code = data.get("poli") if isinstance(data, dict) else None
     poli = find_poli(code) if isinstance(code, str) and code.strip() else None
     if not (isinstance(code, str) and code.strip()):
@@ -141,7 +151,8 @@ def parse_aanmelding(data: dict) -> AanmeldingInput:
         parents=[ParentInput(**p.model_dump()) for p in parsed.parents or []],
         expected_due_date=parsed.expected_due_date,
         children=[ChildInput(**c.model_dump()) for c in parsed.children or []],
-        support_question=parsed.support_question, override_reason=override.reason if override else None,
+        support_question=parsed.support_question, protective_factors=parsed.protective_factors,
+        override_reason=override.reason if override else None,
         link_to_family_id=parsed.link_to_family_id, confirm_new=parsed.confirm_new,
         extra={"consent": parsed.consent.model_dump() if parsed.consent else None},
     )
@@ -153,6 +164,7 @@ def check_target_group(data: AanmeldingInput) -> rules.TargetGroupResult:
         medical_reasons=frozenset(data.medical_reasons), high_risk=data.high_risk,
         reference_date=clock.local_date(data.referred_at), expected_due_date=data.expected_due_date,
         child_birth_dates=rules.index_birth_dates(data.children), non_primary=frozenset(data.non_primary),
+        second_line_care=bool(data.poli.second_line), protective_factors=frozenset(data.protective_factors),
     )
     return rules.check_target_group(case, criteria())
 
@@ -221,7 +233,8 @@ def _add_referral(family: Family, data: AanmeldingInput, user) -> Referral:
         referrer_name=data.referrer_name, referrer_organisation=data.referrer_organisation,
         referrer_contact=data.referrer_contact, reason=data.reason, vulnerabilities=data.vulnerabilities,
         vulnerability_note=data.vulnerability_note, medical_reasons=data.medical_reasons, high_risk=data.high_risk,
-        non_primary=data.non_primary, screening_instrument=data.screening_instrument,
+        non_primary=data.non_primary, protective_factors=data.protective_factors,
+        screening_instrument=data.screening_instrument,
         screening_result=data.screening_result, created_by_id=user.id,
     )
     db.session.add(referral)

@@ -16,8 +16,8 @@ from igp.auth import services as auth_services
 from igp.coordination import services as coordination
 from igp.errors import Conflict, UsePost, ValidationError
 from igp.extensions import db
-from igp.families import course, duplicates, rules, services
-from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TextForm
+from igp.families import assessment, codes, course, duplicates, rules, services
+from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TargetAssessmentForm, TextForm
 from igp.families.overview import family_page
 from igp.forms_util import flash_refusal, options
 from igp.handover import rules as handover_rules
@@ -35,7 +35,10 @@ WRITE_ROLES = tuple(services.REGISTERING_ROLES)
 
 LABELS = {
     "phases": rules.PHASES, "statuses": rules.STATUSES, "referrer_types": rules.REFERRER_TYPES,
-    "vulnerabilities": rules.VULNERABILITIES, "medical_reasons": rules.MEDICAL_REASONS,
+    # the IGP's own code lists, read when shown (retired codes keep their label)
+    "vulnerabilities": codes.LabelsOf("vulnerabilities"), "medical_reasons": codes.LabelsOf("medical_reasons"),
+    "protective_factors": codes.LabelsOf("protective_factors"), "assessment_triggers": rules.ASSESSMENT_TRIGGERS,
+    "handover_effects": assessment.HANDOVER_EFFECTS,
     "instruments": rules.SCREENING_INSTRUMENTS, "non_primary": rules.NON_PRIMARY,
     "intake_types": rules.INTAKE_TYPES, "intake_locations": rules.INTAKE_LOCATIONS,
     "intake_outcomes": rules.INTAKE_OUTCOMES, "categories": CATEGORY_LABELS, "reasons": REASON_LABELS,
@@ -128,6 +131,8 @@ def search():
 def _aanmelding_form() -> AanmeldingForm:
     form = AanmeldingForm()
     form.poli.choices = options([("", "Kies...")] + [(p.code, p.name) for p in list_polis()])
+    for kind in rules.CODE_LISTS:   # this IGP's active codes
+        getattr(form, kind).choices = options(list(codes.active(kind).items()))
     if request.method == "GET":
         form.referred_at.data = clock.local(clock.now()).replace(second=0, microsecond=0, tzinfo=None)
     return form
@@ -253,6 +258,35 @@ def note(family_id: int):
 def override(family_id: int):
     return _small_action(family_id, lambda: services.override_target_group(
         current_user, family_id, request.form.get("reason", "")), "De afwijking van de doelgroep is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/doelgroep/herbeoordelen", methods=["GET", "POST"])
+@access.roles(*WRITE_ROLES)
+def reassess(family_id: int):
+    """Doelgroep herbeoordelen: the reason, optionally corrected criteria, then the outcome and its effect."""
+    view, values = assessment.form_for(current_user, family_id)
+    form = TargetAssessmentForm()
+    for kind in rules.CODE_LISTS:   # active codes, and the retired ones the family already has
+        getattr(form, kind).choices = options(list(codes.active(kind).items()) + [
+            (c, f"{codes.labels(kind).get(c, c)} (vervallen)") for c in values.get(kind, [])
+            if c not in codes.active(kind)])
+    status = 200
+    if request.method == "GET":
+        form.fill(values)
+    elif form.validate_on_submit():
+        try:
+            row = assessment.assess(current_user, family_id, form.to_data(values))
+        except ValidationError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+            status = 422
+        else:
+            return _done(family_id, "De doelgroep is opnieuw beoordeeld: " + (
+                "het gezin valt binnen de doelgroep." if row.eligible_after else "het gezin valt buiten de doelgroep."))
+    else:
+        status = 400
+    return render_template("families/target_assessment.html", view=view, form=form, labels=LABELS,
+                           history=assessment.history(view), shows_medical="medical_reasons" in values), status
 
 
 @bp.route("/<int:family_id>/mdo-bespreken", methods=["POST"])

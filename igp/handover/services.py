@@ -43,16 +43,24 @@ def start_for_referral(user, family: Family, referral) -> Handover | None:
     open_one = open_inward(family.id)
     if open_one is not None:
         return open_one  # a second aanmelding while one is running joins the running handover
-    start_on = clock.local_date(referral.received_at)
+    return start_inward(user, family, referral.id, referral.received_at)
+
+
+def start_inward(user, family: Family, referral_id: int | None, at: datetime, note: str | None = None,
+                 on_behalf_of_id: int | None = None) -> Handover:
+    """A new inward handover from `at`, with its own term (an aanmelding, or a family that a
+    re-assessment brought back into the target group)."""
+    start_on = clock.local_date(at)
     term = handover_term(family.poli)
     handover = Handover(
-        family_id=family.id, referral_id=referral.id, direction="in", poli_id=family.poli_id, status="aangemeld",
-        started_at=referral.received_at, started_on=start_on, term_workdays=term,
+        family_id=family.id, referral_id=referral_id, direction="in", poli_id=family.poli_id, status="aangemeld",
+        started_at=at, started_on=start_on, term_workdays=term,
         deadline=rules.deadline_for(start_on, term, work_calendar()),
     )
     db.session.add(handover)
     db.session.flush()
-    _event(handover, user, "aangemeld", referral.received_at, from_status=None, to_status="aangemeld")
+    _event(handover, user, "aangemeld", at, from_status=None, to_status="aangemeld", note=note,
+           on_behalf_of_id=on_behalf_of_id)
     return handover
 
 

@@ -267,6 +267,7 @@ def _risks_part(family: Family) -> dict:
     return {
         "vulnerabilities": sorted({v for r in family.referrals for v in (r.vulnerabilities or [])}),
         "vulnerability_notes": [r.vulnerability_note for r in family.referrals if r.vulnerability_note],
+        "protective_factors": sorted({f for r in family.referrals[-1:] for f in (r.protective_factors or [])}),
         "non_primary": sorted({n for r in family.referrals for n in (r.non_primary or [])}),
         "screenings": [{"instrument": r.screening_instrument, "result": r.screening_result,
                         "received_at": r.received_at} for r in family.referrals if r.screening_instrument],

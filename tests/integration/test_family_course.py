@@ -37,6 +37,7 @@ def test_a_prenatal_pop_family_whose_birth_is_recorded_moves_to_postnatal_and_th
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
     assert (body["phase"], body["poli"], body["poli_moved"], body["children"]) == ("postnatal", "mamaplus", True, [1])
+    assert body["target_eligible"] is True
     db.session.expire_all()
     family = db.session.get(Family, family.id)
     assert family.phase == "postnatal" and family.expected_due_date is None
@@ -411,3 +412,25 @@ def test_the_aanmelding_form_records_gezag_a_geheim_address_and_a_sibling(networ
     assert again.status_code == 422
     text = again.get_data(as_text=True)
     assert "boven de leeftijdsgrens" in text and 'value="Groot"' in text
+
+
+def test_the_target_group_is_rechecked_at_the_birth_and_follows_the_new_poli(network, register, api):
+    """A MamaPlusPoli pregnancy (second-line poli: the care condition) whose family moves after the
+    birth to a poli that is no second-line care, with no medical reason: out of the target group,
+    the handover ends; kept in the history as a re-assessment 'geboorte'."""
+    from igp.admin.services import update_poli
+    from igp.families.models import TargetAssessment
+    update_poli(network.admin, "mamaplus", {"second_line": True})
+    db.session.commit()
+    family = register(network.gyn, poli="mamaplus", vulnerabilities=["financien", "huisvesting"], medical_reasons=[],
+                      consent=CONSENT)
+    assert family.status == "aangemeld" and family.target_eligible is True
+    answer = _birth(api, network.gyn, family, poli="pop")
+    assert answer.status_code == 201 and answer.get_json()["target_eligible"] is False
+    db.session.expire_all()
+    family = db.session.get(Family, family.id)
+    assert (family.status, family.poli.code, family.target_eligible) == ("niet_in_doelgroep", "pop", False)
+    assert current_handover(family.id, "in").closed_at is not None
+    row = db.session.scalars(select(TargetAssessment).where(TargetAssessment.family_id == family.id)).one()
+    assert (row.trigger, row.eligible_before, row.eligible_after, row.status_after) == (
+        "geboorte", True, False, "niet_in_doelgroep")

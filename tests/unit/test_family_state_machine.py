@@ -28,6 +28,11 @@ EXPECTED = {
                             "niet_in_doelgroep": "aangemeld"},
     "uitstroom": {"aangemeld": "uitgestroomd", "in_intake": "uitgestroomd", "actief": "uitgestroomd",
                   "uitgestroomd": REFUSED, "niet_in_doelgroep": "uitgestroomd"},
+    # herbeoordeling doelgroep: only a family waiting for its intake leaves, only one outside comes back
+    "herbeoordeling_buiten": {"aangemeld": "niet_in_doelgroep", "in_intake": SAME, "actief": SAME,
+                              "uitgestroomd": SAME, "niet_in_doelgroep": SAME},
+    "herbeoordeling_binnen": {"aangemeld": SAME, "in_intake": SAME, "actief": SAME, "uitgestroomd": SAME,
+                              "niet_in_doelgroep": "aangemeld"},
 }
 # intake outcome -> status, from whatever status the family had
 OUTCOME_STATUS = {"actief": "actief", "niet_in_doelgroep": "niet_in_doelgroep", "doorverwezen": "uitgestroomd",

@@ -33,6 +33,7 @@ from igp.api.openapi import REF, document
 from igp.api.operations import OPERATIONS, PATH_PARAMETERS, Operation, request_models, response_models
 from igp.coordination import services as coordination
 from igp.extensions import db
+from igp.families import assessment
 from igp.families.duplicates import scan
 from igp.families.models import DuplicateCandidate
 from igp.families.services import aanmelden
@@ -240,6 +241,11 @@ class Scene:
         return self.commit(family)
 
     @cached_property
+    def target_assessment(self):
+        return self.commit(assessment.assess(self.network.gyn, self.family.id, {
+            "reason": "Nieuwe informatie van de verloskundige", "protective_factors": ["betrokken_partner"]}))
+
+    @cached_property
     def consent(self):
         return sharing.consents_of(self.family.id)[0]
 
@@ -368,6 +374,10 @@ SAMPLES: dict[tuple[str, str], Sample] = {
                                                           params={"family_id": At("born_family.id")}),
     ("post", "/families/{family_id}/intake"): Sample(body={"type": "gezamenlijk", "location": "ziekenhuis",
                                                            "planned_at": "2026-11-26T10:00"}),
+    ("post", "/families/{family_id}/target-group/assessments"): Sample(body={
+        "reason": "Moeder vertelde over schulden en huiselijk geweld", "vulnerabilities": ["financien", "veiligheid"],
+        "protective_factors": ["steunend_netwerk"]}),
+    ("get", "/families/{family_id}/target-group/assessments"): Sample(needs=("target_assessment",)),
     ("post", "/families/{family_id}/notes"): Sample(body={"category": "consultverslagen", "text": "Goed gesprek."}),
     ("post", "/families/{family_id}/consents"): Sample(body={
         "recipient": {"domain": "sociaal"}, "categories": ["naw"], "purpose": "zorg_en_ondersteuning",
