@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Hand mutation check (issue 16): 21 rules changed one at a time; a test must fail for each.
+"""Hand mutation check (issue 16, two rows added by issue 17): 23 rules changed one at a time; a test must fail for each.
 
 A hand mutation check had changed 21 rules one at a time and found 8 of them surviving, several
-the whole non-browser suite. This script keeps that check repeatable: a table of 21 mutations,
+the whole non-browser suite. This script keeps that check repeatable: a table of 23 mutations,
 each an exact snippet of the source and its replacement, applied one at a time with plain string
 replacement; for each it runs pytest, records whether the mutation was killed (a test failed) or
 survived, names the failing tests, restores the file and prints a markdown table.
@@ -19,7 +19,7 @@ with the original afterwards. Bytecode is not written while a mutant is in place
 (PYTHONDONTWRITEBYTECODE), so no mutated .pyc can outlive its run. Run it on a clean work tree
 and never in parallel with other work on the same tree.
 
-The 21 mutations
+The 23 mutations
 ----------------
 * M01-M07, the ones the issue names that survived: quorum ignoring the required roles; one export
   row not suppressed and the small-cell threshold off by one (both marked `repoint`: reporting is
@@ -38,6 +38,9 @@ The 21 mutations
   family state machine refusing the exit of a family that already left, and the handover signal
   turning 'risico' with one working day left. The twelve audit checks leave no more room in 21;
   the consent decision has its own exhaustive matrix (tests/unit/test_consent_policy.py).
+* M22-M23, issue 17: the handover context opened to anyone involved with a running handover (not
+  only the coordinator and the acting substitute), and a preset storing its categories for a
+  domain without intersecting them with what that domain's roles may see.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -192,6 +195,18 @@ MUTATIONS: tuple[Mutation, ...] = (
         "if workdays_between(today, deadline, calendar) < risk_workdays:",
         "handover signal: one working day left is 'op_schema' instead of 'risico'",
         ("tests/unit/test_signals.py",)),
+    Mutation(
+        "M22", "consent/policy.py",
+        "return family.handover and bool(family.involvement & HANDOVER_KINDS)",
+        "return family.handover",
+        "handover context: a warme_overdracht consent opens to anyone involved, not only the coordinator/substitute",
+        ("tests/unit/test_consent_purpose_binding.py",)),
+    Mutation(
+        "M23", "consent/presets.py",
+        "visible = asked & domain_categories(domain, table)",
+        "visible = asked",
+        "presets: a domain is asked for categories none of its roles may see (kernteam: medical history to sociaal)",
+        ("tests/unit/test_consent_purpose_binding.py", "tests/web/test_consent_by_coordinator.py")),
 )
 
 
@@ -357,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 21 and len(set(ids)) == 21, "the table holds exactly 21 mutations with distinct ids"
+    assert len(ids) == 23 and len(set(ids)) == 23, "the table holds exactly 23 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)

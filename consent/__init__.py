@@ -8,7 +8,10 @@ decide() answers, per data category, whether a viewer may see a family's data no
  3. The registering (own) organisation sees its needed categories without consent.
  4. Another organisation needs a consent in force: addressed to its organisation or domain,
     covering the category, given_at <= at < valid_until, not withdrawn, a purpose that fits
-    the reading context, and (if required) given by every parent. Otherwise the reason is
+    the reading context (PURPOSE_CONTEXTS: the general purpose fits every context, the others
+    only their own; a general read of the coordinator or acting substitute while the family's
+    inward handover is open or was completed by the intake is also in the handover context,
+    reading_contexts), and (if required) given by every parent. Otherwise the reason is
     toestemming_ingetrokken, else toestemming_verlopen, else geen_toestemming.
  5. An active break-the-glass of this user for this family lifts only those consent reasons,
     and only for a direct care relationship (registering organisation, coordinator, acting
@@ -18,6 +21,10 @@ decide() answers, per data category, whether a viewer may see a family's data no
 
 from .policy import (
     DEFAULT_NEED_TO_KNOW,
+    HANDOVER_CONTEXT,
+    HANDOVER_KINDS,
+    MDO_CONTEXT,
+    PURPOSE_CONTEXTS,
     TEAM_PLANNER_CATEGORIES,
     BreakGlass,
     ConsentGrant,
@@ -29,12 +36,15 @@ from .policy import (
     decide,
     grant_status,
     has_direct_care,
+    in_handover_context,
+    may_coordinate,
     merge_need_to_know,
+    reading_contexts,
     require_aware,
     role_categories,
 )
-from .presets import PRESETS, Preset, add_months, get_preset
-from .texts import explain, format_date, summarise_consent
+from .presets import PRESETS, Preset, add_months, domain_categories, get_preset, preset_categories
+from .texts import describe_preset, explain, format_date, summarise_consent
 from .validation import validate_consent
 from .vocabulary import (
     CATEGORIES,
@@ -44,6 +54,7 @@ from .vocabulary import (
     CONSENT_REASONS,
     DIRECT_CARE_KINDS,
     DOMAIN_LABELS,
+    DOMAIN_ROLES,
     DOMAINS,
     GRANT_STATUS_LABELS,
     GRANT_STATUSES,
@@ -72,15 +83,20 @@ __all__ = [
     "DEFAULT_NEED_TO_KNOW",
     "DOMAINS",
     "DOMAIN_LABELS",
+    "DOMAIN_ROLES",
     "Decision",
     "FamilyContext",
     "GRANT_STATUSES",
     "GRANT_STATUS_LABELS",
     "GROUNDS",
     "GROUND_LABELS",
+    "HANDOVER_CONTEXT",
+    "HANDOVER_KINDS",
     "INVOLVEMENT_KINDS",
     "INVOLVEMENT_LABELS",
+    "MDO_CONTEXT",
     "PRESETS",
+    "PURPOSE_CONTEXTS",
     "PURPOSES",
     "PURPOSE_LABELS",
     "PolicyError",
@@ -95,12 +111,18 @@ __all__ = [
     "add_months",
     "covers_context",
     "decide",
+    "describe_preset",
+    "domain_categories",
     "explain",
     "format_date",
     "get_preset",
     "grant_status",
     "has_direct_care",
+    "in_handover_context",
+    "may_coordinate",
     "merge_need_to_know",
+    "preset_categories",
+    "reading_contexts",
     "require_aware",
     "role_categories",
     "summarise_consent",

@@ -131,10 +131,14 @@ class FamilyContext:
     registering_organisation_id: int
     involvement: frozenset[str]
     parent_ids: frozenset[int] = frozenset()
+    #: The family's latest inward handover is open or was completed by the intake (not ended by
+    #: a side exit): its coordinator and acting substitute read in the handover context.
+    handover: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "involvement", check_codes(self.involvement, INVOLVEMENT_KINDS, "betrokkenheid"))
         _set(self, "parent_ids", frozenset(self.parent_ids))
+        _set(self, "handover", bool(self.handover))
 
 
 @dataclass(frozen=True)
@@ -259,8 +263,44 @@ def _addressed_to(grant: ConsentGrant, viewer: Viewer) -> bool:
     return grant.recipient_organisation_id == viewer.organisation_id or grant.recipient_domain == viewer.domain
 
 
-def _fits_context(grant: ConsentGrant, context: str) -> bool:
-    return grant.purpose == GENERAL_PURPOSE or grant.purpose == context
+# -- purpose binding: doel x leescontext (the README's table) ---------------------------
+
+MDO_CONTEXT = "mdo_bespreking"
+HANDOVER_CONTEXT = "warme_overdracht"
+
+#: The reading contexts that a consent of each purpose serves. The general purpose serves every
+#: context; the others only their own.
+PURPOSE_CONTEXTS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        GENERAL_PURPOSE: frozenset(PURPOSES),
+        MDO_CONTEXT: frozenset({MDO_CONTEXT}),
+        HANDOVER_CONTEXT: frozenset({HANDOVER_CONTEXT}),
+    }
+)
+
+#: Who reads in the handover context: the family's coordinator and the acting substitute. Core
+#: team, MDO attendees, the team-wide planner and the registering organisation's others never do.
+HANDOVER_KINDS: frozenset[str] = frozenset({"coordinator", "substitute"})
+
+
+def in_handover_context(family: FamilyContext) -> bool:
+    """The handover context holds for the coordinator or acting substitute while the family's
+    inward handover is open or was completed by the intake (``family.handover``)."""
+    return family.handover and bool(family.involvement & HANDOVER_KINDS)
+
+
+def reading_contexts(context: str, family: FamilyContext) -> frozenset[str]:
+    """The contexts a read is in: the one asked for, where a general read (the family's record,
+    lists) of the coordinator or acting substitute during the handover is also in the handover
+    context, and the handover context is never entered by asking for it alone."""
+    contexts = {context} - {HANDOVER_CONTEXT}
+    if context in (GENERAL_PURPOSE, HANDOVER_CONTEXT) and in_handover_context(family):
+        contexts.add(HANDOVER_CONTEXT)
+    return frozenset(contexts)
+
+
+def _fits_context(grant: ConsentGrant, contexts: frozenset[str]) -> bool:
+    return bool(PURPOSE_CONTEXTS[grant.purpose] & contexts)
 
 
 def _in_force(grant: ConsentGrant, at: datetime) -> bool:
@@ -310,7 +350,7 @@ def covers_context(consents: Iterable[ConsentGrant], context: str, at: datetime)
     require_aware(at, "at")
     if context not in PURPOSES:
         raise PolicyError(f"Onbekende leescontext: {context!r}.")
-    return any(_fits_context(grant, context) and _in_force(grant, at) for grant in consents)
+    return any(context in PURPOSE_CONTEXTS[grant.purpose] and _in_force(grant, at) for grant in consents)
 
 
 def active_break_glass(
@@ -357,6 +397,7 @@ def decide(
         )
 
     grants = tuple(consents)
+    contexts = reading_contexts(context, family)
     parents = family.parent_ids if both_parents_required else frozenset()
     # Rule 5 applies only to a direct care relationship: MDO attendance or a team-wide role
     # never opens emergency access, even if a row exists.
@@ -378,7 +419,7 @@ def decide(
             for grant in grants
             if category in grant.categories
             and _addressed_to(grant, viewer)
-            and _fits_context(grant, context)
+            and _fits_context(grant, contexts)
             and parents <= grant.given_by
         ]
         covering = [grant.id for grant in candidates if _in_force(grant, at)]
@@ -400,3 +441,24 @@ def decide(
         own_organisation=own,
         grounds=grounds,
     )
+
+
+def may_coordinate(
+    viewer: Viewer,
+    family: FamilyContext,
+    consents: Iterable[ConsentGrant],
+    at: datetime,
+    *,
+    need_to_know: Mapping[str, frozenset[str]] = DEFAULT_NEED_TO_KNOW,
+    both_parents_required: bool = False,
+) -> bool:
+    """Whether the family's consent lets ``viewer`` be its coordinator: as coordinator they would
+    see the NAW (to reach the family), in the handover context too while ``family.handover``
+    holds. Break-the-glass never counts: emergency access is no ground for a role."""
+    as_coordinator = FamilyContext(
+        family.family_id, family.registering_organisation_id, frozenset({"coordinator"}),
+        family.parent_ids, family.handover,
+    )
+    decision = decide(viewer, as_coordinator, consents, at, need_to_know=need_to_know,
+                      both_parents_required=both_parents_required)
+    return decision.may("naw")

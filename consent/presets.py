@@ -6,11 +6,12 @@ A preset with several domains becomes one ConsentGrant per domain.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from .policy import require_aware
-from .vocabulary import CATEGORIES, DOMAINS, PURPOSES, PolicyError, check_codes
+from .policy import DEFAULT_NEED_TO_KNOW, require_aware, role_categories
+from .vocabulary import CATEGORIES, DOMAIN_ROLES, DOMAINS, PURPOSES, PolicyError, check_codes
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -94,6 +95,33 @@ PRESETS: tuple[Preset, ...] = (
         purpose="zorg_en_ondersteuning",
     ),
 )
+
+def domain_categories(domain: str, table: Mapping[str, frozenset[str]] = DEFAULT_NEED_TO_KNOW) -> frozenset[str]:
+    """The categories that at least one role working in ``domain`` may see (need-to-know)."""
+    if domain not in DOMAINS:
+        raise PolicyError(f"Onbekend domein: {domain!r}.")
+    return role_categories(DOMAIN_ROLES[domain], table)
+
+
+def preset_categories(
+    preset: Preset,
+    table: Mapping[str, frozenset[str]] = DEFAULT_NEED_TO_KNOW,
+    *,
+    categories: Iterable[str] | None = None,
+    domains: Iterable[str] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """What the preset asks per domain: its categories (or the narrower ``categories`` chosen)
+    that a role of that domain may see, in canonical order. A domain left with nothing to ask is
+    left out: consent is never asked for data its recipients would not be shown."""
+    asked = check_codes(preset.categories if categories is None else categories, CATEGORIES, "categorie")
+    chosen = check_codes(preset.domains if domains is None else domains, DOMAINS, "domein")
+    result: dict[str, tuple[str, ...]] = {}
+    for domain in (d for d in DOMAINS if d in chosen):
+        visible = asked & domain_categories(domain, table)
+        if visible:
+            result[domain] = tuple(c for c in CATEGORIES if c in visible)
+    return result
+
 
 PRESETS_BY_CODE = {preset.code: preset for preset in PRESETS}
 

@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from .policy import ConsentGrant, Decision
+from .presets import Preset
 from .vocabulary import (
     BY_BREAK_GLASS,
     BY_CONSENT,
@@ -93,3 +94,21 @@ def summarise_consent(
         f"{_join(categories)} voor {PURPOSE_PHRASES[grant.purpose]}, {until}. "
         "U kunt deze toestemming altijd intrekken."
     )
+
+
+def describe_preset(preset: Preset, per_domain: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """What a preset asks, per domain, in plain Dutch to read to the parents before they agree:
+    one sentence per recipient domain with only the data that domain's roles may see
+    (``per_domain`` from consent.preset_categories), then the purpose, the term and the right to
+    withdraw."""
+    if not per_domain:
+        raise PolicyError(f"Voorkeuze {preset.code!r} vraagt niemand iets.")
+    lines = []
+    for domain, categories in per_domain.items():
+        recipient = DOMAIN_RECIPIENTS[domain]
+        labels = [_inline(CATEGORY_LABELS[c]) for c in CATEGORIES if c in categories]
+        lines.append(f"{recipient[0].upper()}{recipient[1:]} mogen inzien: {_join(labels)}.")
+    months = "1 maand" if preset.valid_months == 1 else f"{preset.valid_months} maanden"
+    lines.append(f"Dit is voor {PURPOSE_PHRASES[preset.purpose]} en geldt {months}. "
+                 "U kunt deze toestemming altijd intrekken.")
+    return lines

@@ -69,6 +69,19 @@ DOMAIN_LABELS: Mapping[str, str] = _frozen(
 )
 DOMAINS: tuple[str, ...] = tuple(DOMAIN_LABELS)
 
+#: The roles that work in each domain's organisations (igp/demo.py, the kernteam of the guide §4.1):
+#: a consent addressed to a domain reaches these roles, so a preset asks per domain only what
+#: one of them may see (consent.presets.preset_categories). The planner and the MDO chair work
+#: in any professional domain; informal support has its volunteers only.
+DOMAIN_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "zorg": frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "planner", "mdo_voorzitter"}),
+        "jgz": frozenset({"jeugdarts", "jeugdverpleegkundige", "planner", "mdo_voorzitter"}),
+        "sociaal": frozenset({"sociaal_werker", "planner", "mdo_voorzitter"}),
+        "informeel": frozenset({"informele_steun"}),
+    }
+)
+
 #: A domain as the recipient in a sentence read to the parents (always people, plural).
 DOMAIN_RECIPIENTS: Mapping[str, str] = _frozen(
     {

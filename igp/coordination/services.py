@@ -190,10 +190,10 @@ def _active_case_counts(poli_id: int | None = None) -> dict[int, int]:
 
 def coordinator_allowed(family: Family, candidate: User) -> bool:
     """The family's consent (or being the registering organisation) must cover NAW for the
-    candidate's organisation: a coordinator has to be able to reach the family. An open
+    candidate's organisation: a coordinator has to be able to reach the family. A consent for the
+    warm handover counts while the family's inward handover runs (consent.may_coordinate). An open
     break-the-glass of the candidate never counts: emergency access is no ground for a role."""
-    decision = gateway.decide_for(candidate, family, kinds=frozenset({"coordinator"}), break_glass=[])
-    return decision.may("naw")
+    return gateway.may_coordinate(candidate, family)
 
 
 def propose_coordinator(family: Family, day: date | None = None) -> User | None:

@@ -71,6 +71,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "break_glass": sharing.may_break_glass(user, kinds, view.decision),
         "emergency_note": any(g.active for g in glass) and bool(view.decision.by_break_glass - UNNOTED),
         "record_consent": sharing.may_record_consent(user, family),
+        "withdraw_consent": sharing.may_withdraw_consent(user, family),
         "keep_core_team": coordination.may_keep_team(user, family),
         "record_course": course.may_record_course(user, view.decision) and family.status != "uitgestroomd",
         "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS, PURPOSE_LABELS, REASON_LABELS
+from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PURPOSE_LABELS, REASON_LABELS
 from igp import clock
 from igp.admin.services import list_polis
 from igp.audit.services import ACTION_LABELS
@@ -194,9 +194,8 @@ def _render_family(family_id: int, overrides: dict | None = None, status: int = 
     page = family_page(current_user, family_id)
     forms = _forms(page, overrides)
     return render_template(
-        "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=PRESETS,
+        "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=sharing.preset_choices(),
         organisations=sharing.organisations(), caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
-        may_withdraw=bool(current_user.roles & sharing.CONSENT_ROLES),
     ), status
 
 

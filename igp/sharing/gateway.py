@@ -98,20 +98,36 @@ def _break_glass(row: BreakGlassAccess) -> BreakGlass:
                       expires_at=row.expires_at)
 
 
+def _handover_matters(kinds: frozenset[str], consents: list[ConsentRecord]) -> bool:
+    """Whether the handover context could change this decision: the reader coordinates (or stands
+    in) and the family has a consent for the handover purpose (else no query is needed)."""
+    return bool(kinds & consent.HANDOVER_KINDS) and any(c.purpose == consent.HANDOVER_CONTEXT for c in consents)
+
+
+def in_handover(family_ids: list[int]) -> set[int]:
+    """The families among these in the handover context: their latest inward handover is open or
+    was completed by the intake, not ended by a side exit (one query for the list)."""
+    return involvement_rules.handover_family_ids(family_ids)
+
+
 def decide_for(user, family: Family, *, context: str = "zorg_en_ondersteuning",
                consents: Iterable[ConsentRecord] | None = None,
                break_glass: Iterable[BreakGlassAccess] | None = None,
-               table=None, kinds: frozenset[str] | None = None, both_parents: bool | None = None) -> Decision:
+               table=None, kinds: frozenset[str] | None = None, both_parents: bool | None = None,
+               handover: bool | None = None) -> Decision:
     if consents is None:
         consents = db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id))
+    consents = list(consents)
     if break_glass is None:
         break_glass = db.session.scalars(select(BreakGlassAccess).where(
             BreakGlassAccess.family_id == family.id, BreakGlassAccess.user_id == user.id,
             BreakGlassAccess.expires_at > clock.now()))
+    kinds = kinds if kinds is not None else involvement(user, family)
+    if handover is None:
+        handover = _handover_matters(kinds, consents) and family.id in in_handover([family.id])
     context_obj = FamilyContext(
         family_id=family.id, registering_organisation_id=family.registering_organisation_id,
-        involvement=kinds if kinds is not None else involvement(user, family),
-        parent_ids=family_rules.consenting_parent_ids(family.parents),
+        involvement=kinds, parent_ids=family_rules.consenting_parent_ids(family.parents), handover=handover,
     )
     return consent.decide(
         viewer_for(user), context_obj, [as_grant(c) for c in consents], clock.now(),
@@ -119,6 +135,22 @@ def decide_for(user, family: Family, *, context: str = "zorg_en_ondersteuning",
         context=context,
         both_parents_required=bool(get_setting("consent_both_parents")) if both_parents is None else both_parents,
     )
+
+
+def may_coordinate(candidate, family: Family) -> bool:
+    """Whether the family's consent (or being the registering organisation) lets ``candidate`` be its
+    coordinator: as coordinator they would see the NAW (consent.may_coordinate), in the handover
+    context too while the family's inward handover runs. Break-the-glass never counts."""
+    consents = list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id)))
+    handover = _handover_matters(frozenset({"coordinator"}), consents) and family.id in in_handover([family.id])
+    context_obj = FamilyContext(
+        family_id=family.id, registering_organisation_id=family.registering_organisation_id,
+        involvement=frozenset({"coordinator"}), parent_ids=family_rules.consenting_parent_ids(family.parents),
+        handover=handover,
+    )
+    return consent.may_coordinate(viewer_for(candidate), context_obj, [as_grant(c) for c in consents], clock.now(),
+                                  need_to_know=need_to_know_table(),
+                                  both_parents_required=bool(get_setting("consent_both_parents")))
 
 
 # ------------------------------------------------------------------ views
@@ -445,9 +477,12 @@ def decisions_for(user, families: list[Family], *, context: str = "zorg_en_onder
     table = need_to_know_table()
     kinds = involvement_rules.involvement_bulk(user, families, probe_ids=ids)
     both_parents = bool(get_setting("consent_both_parents"))
+    # one query for the list (the same one for no families): the handover context where it matters
+    handover = in_handover([i for i in ids if _handover_matters(kinds.get(i, frozenset()), consents[i])] or [0])
     return {family.id: decide_for(user, family, context=context, consents=consents[family.id],
                                   break_glass=glass[family.id], table=table, kinds=kinds[family.id],
-                                  both_parents=both_parents) for family in families}
+                                  both_parents=both_parents, handover=family.id in handover)
+            for family in families}
 
 
 def identity_matches(user, bsn_keys: list[str], name_keys: list[str]) -> dict[int, str]:

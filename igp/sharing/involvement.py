@@ -29,6 +29,8 @@ from igp.admin.models import PoliTeamMember
 from igp.coordination.models import Absence, CoreTeamMember
 from igp.extensions import db
 from igp.families.models import Family
+from igp.handover.models import Handover
+from igp.handover.rules import SIDE_EXITS
 from igp.mdo.models import AgendaItem, MdoAttendee, MdoMeeting
 
 # Planners arrange appointments and MDO logistics for the whole kernteam (need-to-know: NAW).
@@ -101,6 +103,21 @@ def attended_family_ids(user_id: int, family_ids: list[int] | None = None) -> li
 def is_poli_team_member(user_id: int, poli_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(
         PoliTeamMember.poli_id == poli_id, PoliTeamMember.user_id == user_id, PoliTeamMember.removed_at.is_(None)))))
+
+
+# ------------------------------------------------------------------ the handover context
+
+def handover_family_ids(family_ids: list[int]) -> set[int]:
+    """The families among these whose latest inward handover is open or was completed by the
+    intake (not ended by a side exit): there the coordinator and the acting substitute read in the
+    handover context (consent.in_handover_context). One query for the whole list."""
+    latest: dict[int, str] = {}
+    for family_id, status in db.session.execute(
+            select(Handover.family_id, Handover.status)
+            .where(Handover.family_id.in_(family_ids), Handover.direction == "in")
+            .order_by(Handover.family_id, Handover.started_at, Handover.id)):
+        latest[family_id] = status
+    return {family_id for family_id, status in latest.items() if status not in SIDE_EXITS}
 
 
 # ------------------------------------------------------------------ involvement

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 import consent
-from consent import CATEGORIES, PRESETS, get_preset, validate_consent
+from consent import CATEGORIES, PRESETS, get_preset, preset_categories, validate_consent
 from igp import clock
 from igp.admin.services import set_setting
 from igp.audit import services as audit
@@ -46,26 +46,52 @@ def check_scan(data: bytes | None, mimetype: str | None) -> dict[str, str]:
 
 
 def may_record_consent(actor, family: Family) -> bool:
-    """Only the data holder (the registering organisation) records what the parents agreed to share."""
-    return bool(actor.roles & CONSENT_ROLES) and actor.organisation_id == family.registering_organisation_id
-
-
-def may_withdraw_consent(actor, family: Family) -> bool:
-    """The data holder, or the coordinator (or substitute) who meets the parents, records that the
-    parents withdrew their consent; withdrawing only narrows what is shared."""
+    """The data holder (the registering organisation), and the coordinator or the acting substitute
+    who meet the parents (at the intake, at home), record what the parents agreed to share: with
+    the same form and presets, logged (the substitute "namens" the coordinator)."""
     return bool(actor.roles & CONSENT_ROLES) and (
         actor.organisation_id == family.registering_organisation_id or family.coordinator_id == actor.id
         or acting_substitute_for(actor, family) is not None)
 
 
-def _refuse_non_holder(actor, family: Family) -> None:
+def may_withdraw_consent(actor, family: Family) -> bool:
+    """The same people record that the parents withdrew their consent; withdrawing only narrows
+    what is shared."""
+    return may_record_consent(actor, family)
+
+
+CONSENT_REFUSAL = ("Alleen de organisatie die het gezin aanmeldde of de coördinator van het gezin (of diens "
+                   "vervanger) legt de toestemming van de ouders vast.")
+
+
+SELF_GRANT_REFUSAL = ("Als coördinator (of vervanger) legt u geen toestemming vast voor uw eigen organisatie of "
+                      "domein; dat doet de organisatie die het gezin aanmeldde.")
+
+
+def _refuse_self_grant(actor, family: Family, recipient) -> None:
+    """The coordinator (or substitute) records consent for others (the social worker, the
+    volunteer), never for a recipient that includes themselves: nobody but the data holder grants
+    their own organisation access (security review H2)."""
+    if actor.organisation_id == family.registering_organisation_id:
+        return
+    if recipient.organisation_id == actor.organisation_id or recipient.domain == actor.organisation.domain:
+        raise Forbidden(SELF_GRANT_REFUSAL, audit={
+            "action": "create", "user": actor, "object_type": "consent", "family_pseudonym": family.pseudonym,
+            "outcome": "denied", "on_behalf_of_id": acting_substitute_for(actor, family),
+            "detail": "consent for the coordinator's own organisation or domain refused"})
+
+
+def _refuse_non_holder(actor, family: Family, recipient) -> None:
     if not may_record_consent(actor, family):
-        # only the data holder records what the parents agreed to share; otherwise a professional
-        # could grant their own organisation access (break-the-glass without reason or review)
-        raise Forbidden("Alleen de organisatie die het gezin aanmeldde, legt de toestemming van de ouders vast.",
+        # only the data holder or the family's coordinator records what the parents agreed to share;
+        # otherwise a professional could grant their own organisation access (break-the-glass
+        # without reason or review)
+        raise Forbidden(CONSENT_REFUSAL,
                         audit={"action": "create", "user": actor, "object_type": "consent",
                                "family_pseudonym": family.pseudonym, "outcome": "denied",
-                               "detail": "consent by a non-registering organisation refused"})
+                               "detail": "consent by neither the registering organisation nor the coordinator "
+                                         "refused"})
+    _refuse_self_grant(actor, family, recipient)
 
 
 def _consent_problems(parsed: ConsentIn, family: Family) -> tuple[dict[str, str], list[int]]:
@@ -104,8 +130,8 @@ def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = No
     errors.update(check_scan(scan, scan_mimetype))
     if errors:
         raise ValidationError(errors)
-    _refuse_non_holder(actor, family)
     recipient = parsed.recipient
+    _refuse_non_holder(actor, family, recipient)
     record = ConsentRecord(
         family_id=family.id, recipient_organisation_id=recipient.organisation_id, recipient_domain=recipient.domain,
         categories=[c for c in CATEGORIES if c in set(parsed.categories)],
@@ -119,6 +145,7 @@ def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = No
     target = f"org {recipient.organisation_id}" if recipient.organisation_id else f"domain {recipient.domain}"
     audit.record("create", user=actor, object_type="consent", object_id=record.id,
                  family_pseudonym=family.pseudonym, consent_ids=[record.id],
+                 on_behalf_of_id=acting_substitute_for(actor, family),
                  detail=f"consent to {target}: {','.join(record.categories)} ({record.purpose})")
     return record
 
@@ -135,17 +162,21 @@ def record_preset(actor, family_id: int, preset_code: str, *, method: str, given
     if parsed.method is None:
         raise ValidationError({"method": "Kies hoe de toestemming is gegeven."})
     preset = get_preset(parsed.preset)
-    chosen_categories = parsed.categories if parsed.categories is not None else list(preset.categories)
-    chosen_domains = parsed.domains if parsed.domains is not None else list(preset.domains)
-    if not chosen_domains:
+    if parsed.domains is not None and not parsed.domains:
         raise ValidationError({"domains": "Kies ten minste één ontvanger."})
+    # per domain only what one of its roles may see (need-to-know, with the beheerder's changes)
+    per_domain = preset_categories(preset, gateway.need_to_know_table(), categories=parsed.categories,
+                                   domains=parsed.domains)
+    if not per_domain:
+        raise ValidationError({"categories": "De gekozen ontvangers mogen geen van deze gegevens inzien; "
+                                             "kies andere gegevens of ontvangers."})
     given = parsed.given_at or clock.now()
     valid_until = preset.valid_until_from(given)
     return [record_consent(actor, family_id, {
-        "recipient": {"domain": d}, "categories": chosen_categories, "purpose": preset.purpose,
+        "recipient": {"domain": d}, "categories": list(categories), "purpose": preset.purpose,
         "given_at": given.isoformat(), "valid_until": valid_until.isoformat(), "method": parsed.method,
         "form_version": parsed.form_version, "preset": preset.code,
-    }) for d in chosen_domains]
+    }) for d, categories in per_domain.items()]
 
 
 @dataclass
@@ -216,7 +247,8 @@ def withdraw(actor, consent_id: int, reason: str | None, *, family_id: int | Non
     record.withdrawn_by_id = actor.id
     record.withdrawal_reason = reason[:2000]
     audit.record("update", user=actor, object_type="consent", object_id=record.id, family_pseudonym=family.pseudonym,
-                 consent_ids=[record.id], detail="consent withdrawn")
+                 consent_ids=[record.id], on_behalf_of_id=acting_substitute_for(actor, family),
+                 detail="consent withdrawn")
     _notify_withdrawal(actor, family, record)
     return record
 
@@ -430,3 +462,24 @@ def overview_for_parents(actor, family_id: int, requester: int | None = None) ->
 
 
 PRESET_CHOICES = [(p.code, p.label) for p in PRESETS]
+
+
+@dataclass
+class PresetChoice:
+    """A preset as the consent form offers it: what it asks per domain (only what that domain's
+    roles may see, with the beheerder's need-to-know table), in the sentences read to the parents."""
+
+    code: str
+    label: str
+    per_domain: dict[str, tuple[str, ...]]
+    lines: list[str]
+
+
+def preset_choices() -> list[PresetChoice]:
+    table = gateway.need_to_know_table()
+    choices = []
+    for preset in PRESETS:
+        per_domain = preset_categories(preset, table)
+        if per_domain:
+            choices.append(PresetChoice(preset.code, preset.label, per_domain, consent.describe_preset(preset, per_domain)))
+    return choices
