@@ -587,7 +587,8 @@ def list_options(*, with_mdo_question: bool = False) -> tuple:
     deferred = () if with_mdo_question else (defer(Family.mdo_question),)
     return (defer(Family.expected_due_date), defer(Family.target_result), defer(Family.target_override_reason),
             defer(Family.support_question), *deferred,
-            selectinload(Family.parents).load_only(Parent.id, Parent.family_id, Parent.position, Parent.name),
+            selectinload(Family.parents).load_only(Parent.id, Parent.family_id, Parent.position, Parent.name,
+                                                   Parent.gezag),
             selectinload(Family.referrals).load_only(Referral.id, Referral.family_id, Referral.received_at))
 
 
