@@ -68,7 +68,8 @@ def test_pregnancy_birth_and_the_postnatal_mdo(as_user, lookup):
     chair = as_user("mdo.dejong")
     chair.goto("/mdo/nieuw")
     page = chair.page
-    starts = (datetime.now(AMSTERDAM) + timedelta(days=2)).replace(hour=13, minute=30, second=0, microsecond=0)
+    # after the first POP-poli meeting of the weekly series (within 7 days), so "Volgend MDO" stays that one
+    starts = (datetime.now(AMSTERDAM) + timedelta(days=9)).replace(hour=13, minute=30, second=0, microsecond=0)
     page.get_by_label("Poli").select_option(label="MamaPlusPoli")
     page.get_by_label("Begint om").fill(starts.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Plaats").fill("Consultatiebureau Noord")
