@@ -85,17 +85,23 @@ def Code(known: Iterable[str] | Mapping[str, str]) -> Any:  # noqa: N802
                      WithJsonSchema({"type": ["string", "null"], "enum": [*values, None]})]
 
 
+def _code_list(value) -> list[str]:
+    """A list of strings as sent (a single one counts as a list of one; empty is none)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _error("codes", "{label}: geef een lijst met codes.")
+    return list(value)
+
+
 def Codes(known: Iterable[str] | Mapping[str, str]) -> Any:  # noqa: N802
     """A list of codes out of a vocabulary (a single code counts as a list of one), without doubles."""
     values = tuple(known)
 
     def check(value):
-        if value in (None, ""):
-            return []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise _error("codes", "{label}: geef een lijst met codes.")
+        value = _code_list(value)
         unknown = [v for v in value if v not in values]
         if unknown:
             raise _error("code", "{label}: onbekende code '{value}'. Kies uit: {choices}.", value=unknown[0],
@@ -113,12 +119,7 @@ def CodeShapes() -> Any:  # noqa: N802
     """A list of code-shaped strings (a code list this IGP keeps itself: the service checks them
     against the list), without doubles; a single code counts as a list of one."""
     def check(value):
-        if value in (None, ""):
-            return []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise _error("codes", "{label}: geef een lijst met codes.")
+        value = _code_list(value)
         bad = [v for v in value if not CODE_SHAPE.match(v)]
         if bad:
             raise _error("code", "{label}: onbekende code '{value}'.", value=bad[0][:60])

@@ -55,6 +55,17 @@ def _load(actor, family_id: int, model, data) -> tuple[Family, object]:
     return family, command
 
 
+def _save(actor, family: Family, detail: str) -> None:
+    """Bump the version (a concurrent change is a conflict, never a silent overwrite) and log."""
+    family.updated_at = clock.now()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(STALE) from None
+    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=list(COURSE_NEEDS), detail=detail)
+
+
 def _open_pregnancy(family_id: int) -> Pregnancy | None:
     return db.session.scalars(select(Pregnancy).where(Pregnancy.family_id == family_id,
                                                       Pregnancy.outcome == "lopend")).first()
@@ -92,14 +103,8 @@ def record_birth(actor, family_id: int, data: dict) -> BirthResult:
     _close_pregnancy(actor, family, pregnancy, min(c.birth_date for c in born))
     family.phase = "postnatal"
     moved = move_poli(actor, family, poli, "geboorte") if poli is not None and poli.id != family.poli_id else None
-    family.updated_at = clock.now()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(STALE) from None
-    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
-                 shown=list(COURSE_NEEDS), detail=f"birth recorded: {len(born)} child(ren)"
-                 + (f"; poli {moved.from_poli.code} -> {moved.to_poli.code}" if moved else ""))
+    _save(actor, family, f"birth recorded: {len(born)} child(ren)"
+          + (f"; poli {moved.from_poli.code} -> {moved.to_poli.code}" if moved else ""))
     # the target group re-checked now the child is born (the phase, the index child, the new poli)
     checked = assessment.reassess(actor, family, reason="Geboorte vastgelegd", trigger="geboorte")
     _ask_consent_for_child(actor, family)
@@ -163,13 +168,7 @@ def record_pregnancy(actor, family_id: int, data: dict) -> tuple[Family, Pregnan
                           recorded_by_id=actor.id, recorded_at=clock.now())
     db.session.add(pregnancy)
     family.expected_due_date = command.expected_due_date
-    family.updated_at = clock.now()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(STALE) from None
-    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
-                 shown=list(COURSE_NEEDS), detail="next pregnancy recorded")
+    _save(actor, family, "next pregnancy recorded")
     return family, pregnancy
 
 
