@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Hand mutation check (issue 16, two rows added by issue 17): 23 rules changed one at a time; a test must fail for each.
+"""Hand mutation check (issue 16, five rows added by issue 17): 26 rules changed one at a time; a test must fail for each.
 
 A hand mutation check had changed 21 rules one at a time and found 8 of them surviving, several
-the whole non-browser suite. This script keeps that check repeatable: a table of 23 mutations,
+the whole non-browser suite. This script keeps that check repeatable: a table of 26 mutations,
 each an exact snippet of the source and its replacement, applied one at a time with plain string
 replacement; for each it runs pytest, records whether the mutation was killed (a test failed) or
 survived, names the failing tests, restores the file and prints a markdown table.
@@ -19,7 +19,7 @@ with the original afterwards. Bytecode is not written while a mutant is in place
 (PYTHONDONTWRITEBYTECODE), so no mutated .pyc can outlive its run. Run it on a clean work tree
 and never in parallel with other work on the same tree.
 
-The 23 mutations
+The 26 mutations
 ----------------
 * M01-M07, the ones the issue names that survived: quorum ignoring the required roles; one export
   row not suppressed and the small-cell threshold off by one (both marked `repoint`: reporting is
@@ -40,7 +40,9 @@ The 23 mutations
   the consent decision has its own exhaustive matrix (tests/unit/test_consent_policy.py).
 * M22-M23, issue 17: the handover context opened to anyone involved with a running handover (not
   only the coordinator and the acting substitute), and a preset storing its categories for a
-  domain without intersecting them with what that domain's roles may see.
+  domain without intersecting them with what that domain's roles may see. M24-M26, issue 17: a
+  prenatal consent covering the newborn, the age limit binding siblings and known children again,
+  and the both-parents rule counting a parent without gezag.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -207,6 +209,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         "visible = asked",
         "presets: a domain is asked for categories none of its roles may see (kernteam: medical history to sociaal)",
         ("tests/unit/test_consent_purpose_binding.py", "tests/web/test_consent_by_coordinator.py")),
+    Mutation(
+        "M24", "igp/sharing/gateway.py",
+        "c.birth_date is not None and (latest is None or c.birth_date > latest)",
+        "False",
+        "consent for the child: a consent given before the birth silently covers the newborn",
+        ("tests/integration/test_family_course.py",)),
+    Mutation(
+        "M25", "igp/families/rules.py",
+        "elif birth and redated and not child.sibling and add_months(birth, age_limit_months) <= today:",
+        "elif birth and add_months(birth, age_limit_months) <= today:",
+        "siblings: the age limit binds every child again (a 3-year-old sister refused, old children block a baby)",
+        ("tests/integration/test_family_course.py", "tests/unit/test_signals.py")),
+    Mutation(
+        "M26", "igp/families/rules.py",
+        "    with_gezag = frozenset(p.id for p in parents if p.gezag == \"ja\")",
+        "    with_gezag = frozenset()",
+        "gezag: where both parents must consent, a parent without gezag counts again",
+        ("tests/integration/test_family_course.py",)),
 )
 
 
@@ -372,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 23 and len(set(ids)) == 23, "the table holds exactly 23 mutations with distinct ids"
+    assert len(ids) == 26 and len(set(ids)) == 26, "the table holds exactly 26 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)

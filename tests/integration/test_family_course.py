@@ -294,7 +294,7 @@ def test_consent_by_both_parents_needs_each_ones_gezag_recorded(network, registe
 
 def test_with_both_parents_asked_the_consent_of_the_gezag_holder_counts(network, register, api):
     from igp.admin.services import set_setting
-    family = _two_parents(register, network, gezag="nee")
+    family = _two_parents(register, network)          # the mother has gezag, the father's is not recorded
     mother = family.parents[0]
     set_setting("consent_both_parents", True)
     sharing.record_consent(network.gyn, family.id, {"recipient": {"domain": "sociaal"}, "categories": ["naw"],
