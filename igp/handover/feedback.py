@@ -170,6 +170,18 @@ class FeedbackLine:
     note: str | None
 
 
+def _family_line(row: FamilyFeedback, with_note: bool) -> FeedbackLine:
+    return FeedbackLine(row.id, "gezin", row.about, row.outcome_id, row.event_at, row.recipient, row.method, row.at,
+                        row.by_user.name if row.by_user else None,
+                        row.on_behalf_of.name if row.on_behalf_of else None, row.note if with_note else None)
+
+
+def line_of(row: FamilyFeedback) -> FeedbackLine:
+    """The record just written, for its writer (a note could only be written with verwijzingen)."""
+    db.session.refresh(row)
+    return _family_line(row, True)
+
+
 def _family_rows(family_ids: list[int]) -> list[FamilyFeedback]:
     return list(db.session.scalars(select(FamilyFeedback).where(FamilyFeedback.family_id.in_(family_ids or [0]))))
 
@@ -177,7 +189,7 @@ def _family_rows(family_ids: list[int]) -> list[FamilyFeedback]:
 def _handover_rows(family_ids: list[int]) -> list[tuple[int, HandoverFeedback]]:
     return list(db.session.execute(
         select(Handover.family_id, HandoverFeedback).join(Handover, Handover.id == HandoverFeedback.handover_id)
-        .where(Handover.family_id.in_(family_ids or [0]))).tuples())
+        .where(Handover.family_id.in_(family_ids or [0]))).all())
 
 
 def lines_by_family(family_ids: list[int], notes_for: set[int]) -> dict[int, list[FeedbackLine]]:
@@ -185,10 +197,7 @@ def lines_by_family(family_ids: list[int], notes_for: set[int]) -> dict[int, lis
     (those whose verwijzingen the reader may see). Two queries for any number of families."""
     result: dict[int, list[FeedbackLine]] = {i: [] for i in family_ids}
     for row in _family_rows(family_ids):
-        result[row.family_id].append(FeedbackLine(
-            row.id, "gezin", row.about, row.outcome_id, row.event_at, row.recipient, row.method, row.at,
-            row.by_user.name if row.by_user else None, row.on_behalf_of.name if row.on_behalf_of else None,
-            row.note if row.family_id in notes_for else None))
+        result[row.family_id].append(_family_line(row, row.family_id in notes_for))
     for family_id, row in _handover_rows(family_ids):
         result[family_id].append(FeedbackLine(
             row.id, "overdracht", "overdracht", None, None, row.recipient, row.method, row.at,
@@ -227,6 +236,7 @@ class ReferralLine:
     referred_at: datetime
     visible: bool
     name: str | None = None
+    poli_code: str | None = None
     poli_name: str | None = None
     status: str | None = None
     target_eligible: bool | None = None
@@ -258,7 +268,7 @@ def _line(family: Family, decision, referred_at: datetime, status: dict, feedbac
     return ReferralLine(
         family_id=family.id, pseudonym=family.pseudonym, referred_at=referred_at, visible=True,
         name=family.parents[0].name if decision.may("naw") and family.parents else None,
-        poli_name=family.poli.name, status=family.status, target_eligible=family.target_eligible,
+        poli_code=family.poli.code, poli_name=family.poli.name, status=family.status, target_eligible=family.target_eligible,
         handover_status=status.get(family.id), coordinator=family.coordinator.name if family.coordinator else None,
         feedback=[f for f in feedback[family.id] if f.recipient == "verwijzer"])
 
