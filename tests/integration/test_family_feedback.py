@@ -289,3 +289,13 @@ def test_a_referrer_who_lost_access_sees_the_pseudonym_only(family, network, api
     assert (line["name"], line["coordinator"], line["status"], line["feedback"], line["feedback_received"]) == (
         None, None, None, [], False)
     assert b"Canary" not in body.data
+
+
+def test_mijn_aanmeldingen_only_for_referring_roles_and_only_own_referrals(family, network, api, login, client):
+    login(network.vrijwilliger)
+    assert 'href="/mijn-aanmeldingen"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/mijn-aanmeldingen").status_code == 403
+    assert api(network.vrijwilliger).get("/api/v1/me/referrals").status_code == 403
+    # a colleague of the same hospital did not refer this family: not on her list
+    items = api(network.mmw).get("/api/v1/me/referrals").get_json()["items"]
+    assert family.id not in [i["family_id"] for i in items]
