@@ -20,6 +20,8 @@ NAV = [
     ("main.home", "Start", ()),
     ("coordination.my_families", "Mijn gezinnen", _CASE),
     ("handover.my_signals", "Mijn signalen", _BOARD),
+    ("handover.my_referrals", "Mijn aanmeldingen", ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                                                    "jeugdverpleegkundige", "sociaal_werker", "planner")),
     ("families.index", "Gezinnen", _CASE),
     ("handover.board", "Overdrachten", _BOARD),
     ("mdo.index", "MDO", _CASE),

@@ -23,7 +23,7 @@ from igp.families.models import (  # noqa: F401
     TargetAssessment,
     TargetGroupCode,
 )
-from igp.handover.models import DigestLog, Handover, HandoverEvent, HandoverFeedback  # noqa: F401
+from igp.handover.models import DigestLog, FamilyFeedback, Handover, HandoverEvent, HandoverFeedback  # noqa: F401
 from igp.mdo.models import (  # noqa: F401
     AgendaItem,
     MdoAction,

@@ -11,7 +11,8 @@ from igp.clock import iso
 from igp.coordination import services as coordination
 from igp.errors import NotFound, UsePost, ValidationError
 from igp.families import assessment, course, services
-from igp.families.overview import consent_json, family_page, handover_json, page_json
+from igp.families.overview import consent_json, family_page, feedback_json, handover_json, page_json
+from igp.handover import feedback as family_feedback
 from igp.handover import services as handover
 from igp.mdo.services import request_discussion
 from igp.retention.services import erase
@@ -311,3 +312,27 @@ def handover_feedback(family_id: int):
 def erase_family(family_id: int):
     pseudonym = erase(current_user, family_id, json_body().get("reason"))
     return jsonify({"erased": pseudonym})
+
+
+# ------------------------------------------------------------------ terugkoppeling, Mijn aanmeldingen
+
+@bp.route("/families/<int:family_id>/feedback", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def family_feedback_create(family_id: int):
+    row = family_feedback.record_feedback(current_user, family_id, json_body())
+    return jsonify(feedback_json(family_feedback.line_of(row))), 201
+
+
+def _referral_json(line) -> dict:
+    last = line.last_feedback
+    return {"family_id": line.family_id, "pseudonym": line.pseudonym, "referred_at": iso(line.referred_at),
+            "visible": line.visible, "name": line.name, "poli": line.poli_code, "status": line.status,
+            "target_eligible": line.target_eligible, "handover_status": line.handover_status,
+            "coordinator": line.coordinator, "feedback_received": last is not None,
+            "last_feedback_at": iso(last.at) if last else None, "feedback": [feedback_json(f) for f in line.feedback]}
+
+
+@bp.route("/me/referrals")
+@access.roles(*WRITE_ROLES)
+def my_referrals():
+    return jsonify({"items": [_referral_json(line) for line in family_feedback.my_referrals(current_user, access="api")]})

@@ -33,7 +33,7 @@ from igp.families.schemas import (
     TargetAssessmentIn,
 )
 from igp.handover import rules as handover_rules
-from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
+from igp.handover.schemas import EventIn, FamilyFeedbackIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
 from igp.mdo.schemas import ActionStatusIn, AttendanceIn, DiscussionRequestIn, ItemIn, MeetingIn, MinutesIn, OutcomeIn
 from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
@@ -186,6 +186,12 @@ OPERATIONS: tuple[Operation, ...] = (
               (FeedbackIn,), r.FeedbackOut, 201,
               route_requires={"recipient": "handover.services.record_feedback",
                               "method": "handover.services.record_feedback"}),
+    Operation("post", "/families/{family_id}/feedback", "Terugkoppeling to referrer or family after the aanmelding, "
+              "the handover, the intake, an MDO outcome or the exit; 422 naming `at` when dated before that event",
+              "handover", (FamilyFeedbackIn,), r.FeedbackItemOut, 201,
+              conditional={"outcome_id": "about mdo_uitkomst", "note": "method nvt"}),
+    Operation("get", "/me/referrals", "Mijn aanmeldingen: the families the signed-in user referred, with their "
+              "status and the feedback to the referrer", "handover", response=r.MyReferralsOut, errors=READ_ERRORS),
     Operation("get", "/handovers", "Handovers with their signal, most urgent first, 300 per page; "
               "`total` and `has_next` in the answer", "handover", response=r.BoardOut, errors=(401, 403, 422),
               query=(Query("signal", _enum(handover_rules.SIGNALS)), Query("poli"), Query("coordinator", INT),

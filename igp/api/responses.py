@@ -366,6 +366,23 @@ class DiscussionOut(Out):
     outcomes: list[DiscussionOutcomeOut]
 
 
+class FeedbackItemOut(Out):
+    """One terugkoppeling of a family (its own record, or the warm handover's)."""
+
+    id: int
+    source: str = Field(description="gezin: recorded at family level (POST /families/{id}/feedback); "
+                                    "overdracht: recorded on the warm handover (POST .../handover/feedback)")
+    about: str = Field(description="aanmelding | overdracht | intake | mdo_uitkomst | uitstroom")
+    outcome_id: int | None = Field(description="The MDO outcome reported on (about mdo_uitkomst)")
+    event_at: datetime | None = Field(description="The moment of the event reported on (null for the handover's own)")
+    recipient: str
+    method: str
+    at: datetime
+    by: str | None
+    on_behalf_of: str | None = Field(description="The coordinator the recorder stood in for")
+    note: str | None = Field(description="Null without the category verwijzingen")
+
+
 class FamilyDetailOut(Out):
     """GET /families/{id}: the categories the reader may see; the rest is listed in `withheld`."""
 
@@ -401,6 +418,7 @@ class FamilyDetailOut(Out):
     core_team: list[CoreMemberOut]
     consents: list[ConsentOut]
     mdo: list[DiscussionOut]
+    feedback: list[FeedbackItemOut] = Field(description="Terugkoppeling to the referrer and the family, oldest first")
 
 
 class BirthOut(Out):
@@ -848,3 +866,28 @@ class ThroughputOut(Out):
     series_unit: str
     series: list[tuple[str, Count]]   # the referrals per week or month (per day would not be suppressed)
     threshold: int
+
+
+# ------------------------------------------------------------------ terugkoppeling, Mijn aanmeldingen
+
+class MyReferralOut(Out):
+    """A family the signed-in user referred. `visible` false: she may no longer see it; then only the
+    pseudonym and her aanmelding's date are given (the other keys null, `feedback` empty)."""
+
+    family_id: int
+    pseudonym: str
+    referred_at: datetime
+    visible: bool
+    name: str | None = Field(description="With the category naw")
+    poli: str | None
+    status: str | None
+    target_eligible: bool | None
+    handover_status: str | None
+    coordinator: str | None
+    feedback_received: bool = Field(description="Feedback to the referrer was recorded")
+    last_feedback_at: datetime | None
+    feedback: list[FeedbackItemOut] = Field(description="The feedback to the referrer, oldest first")
+
+
+class MyReferralsOut(Out):
+    items: list[MyReferralOut]

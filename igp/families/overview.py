@@ -16,6 +16,7 @@ from igp.extensions import db
 from igp.families import assessment, course
 from igp.families import rules as family_rules
 from igp.families.models import Family
+from igp.handover import feedback as family_feedback
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
 from igp.sharing import gateway, related
@@ -47,6 +48,8 @@ class FamilyPage:
     poli_moves: list = field(default_factory=list)
     birth_overdue: bool = False
     target_assessments: list | None = None      # herbeoordelingen doelgroep (ontwikkeling_risicos)
+    feedback: list = field(default_factory=list)          # terugkoppeling (notes with verwijzingen)
+    feedback_outcomes: list = field(default_factory=list)  # the MDO outcomes to report on
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -75,6 +78,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "keep_core_team": coordination.may_keep_team(user, family),
         "record_course": course.may_record_course(user, view.decision) and family.status != "uitgestroomd",
         "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
+        "record_feedback": family_feedback.may_record(user, family),
     }
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None
@@ -88,7 +92,8 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
-        target_assessments=assessment.history(view),
+        target_assessments=assessment.history(view), feedback=family_feedback.feedback_of(view),
+        feedback_outcomes=family_feedback.outcome_choices(view) if may["record_feedback"] else [],
     )
 
 
@@ -164,6 +169,7 @@ def page_json(page: FamilyPage) -> dict:
                     "outcomes": [{"kind": o.kind, "referral_type": o.referral_type, "text": o.text}
                                  for o in item.outcomes]}
                    for item in page.mdo_items]
+    data["feedback"] = [feedback_json(line) for line in page.feedback]
     return data
 
 
@@ -197,3 +203,10 @@ def consent_json(record) -> dict:
         "valid_until": iso(record.valid_until), "method": record.method, "form_version": record.form_version,
         "withdrawn_at": iso(record.withdrawn_at), "status": status,
     }
+
+
+def feedback_json(line) -> dict:
+    """A terugkoppeling (igp.handover.feedback.FeedbackLine, note already gated) for the API."""
+    return {"id": line.id, "source": line.source, "about": line.about, "outcome_id": line.outcome_id,
+            "event_at": iso(line.event_at), "recipient": line.recipient, "method": line.method, "at": iso(line.at),
+            "by": line.by, "on_behalf_of": line.on_behalf_of, "note": line.note}

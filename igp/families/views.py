@@ -20,6 +20,7 @@ from igp.families import assessment, codes, course, duplicates, rules, services
 from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TargetAssessmentForm, TextForm
 from igp.families.overview import family_page
 from igp.forms_util import flash_refusal, options
+from igp.handover import feedback as family_feedback
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover
 from igp.mdo import rules as mdo_rules
@@ -52,6 +53,7 @@ LABELS = {
     "action_statuses": mdo_rules.ACTION_STATUSES, "knelpunt_kinds": coordination.KNELPUNT_KINDS,
     "parent_relationships": rules.PARENT_RELATIONSHIPS, "gezag": rules.GEZAG,
     "pregnancy_outcomes": rules.PREGNANCY_OUTCOMES, "poli_move_reasons": rules.POLI_MOVE_REASONS,
+    "feedback_about": handover_rules.FEEDBACK_ABOUT,
 }
 
 
@@ -441,6 +443,21 @@ def handover_feedback(family_id: int):
         data.pop("at", None)
     return _small_action(family_id, lambda: handover.record_feedback(current_user, family_id, data),
                          "De terugkoppeling is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/terugkoppeling", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def family_feedback_record(family_id: int):
+    """Terugkoppeling to the referrer or the family (about the aanmelding, the handover, the intake, an
+    MDO outcome or the exit); on bad input the page again with the message next to the field and
+    the typed values kept."""
+    data = {k: v for k, v in form_data(request.form).items() if v not in (None, "")}
+    try:
+        family_feedback.record_feedback(current_user, family_id, data)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _render_family(family_id, {"feedback": dict(request.form), "feedback_errors": exc.errors}, status=422)
+    return _done(family_id, "De terugkoppeling is vastgelegd.")
 
 
 @bp.route("/<int:family_id>/knelpunt", methods=["POST"])

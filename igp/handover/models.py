@@ -101,3 +101,30 @@ class DigestLog(db.Model):
     day: Mapped[date] = mapped_column(Date)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     items: Mapped[int] = mapped_column(Integer)
+
+
+class FamilyFeedback(db.Model):
+    """Terugkoppeling at family level: the referrer or the family was told the outcome of an event
+    (the aanmelding, the warm handover, the intake, an MDO outcome, the exit), how, when and by whom.
+    Also for a family outside the target group (no handover needed)."""
+
+    __tablename__ = "family_feedback"
+    __table_args__ = (Index("ix_family_feedback_family_at", "family_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"))
+    about: Mapped[str] = mapped_column(String(20))   # aanmelding | overdracht | intake | mdo_uitkomst | uitstroom
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake.id", ondelete="SET NULL"))
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("mdo_outcome.id", ondelete="SET NULL"))
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handover.id", ondelete="SET NULL"))
+    recipient: Mapped[str] = mapped_column(String(20))  # verwijzer | gezin
+    method: Mapped[str] = mapped_column(String(20))     # FEEDBACK_METHODS
+    at: Mapped[datetime] = mapped_column(UTCDateTime)   # when the referrer or family was told
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the moment of the event it reports on
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    by_user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by_user = relationship("User", foreign_keys=[by_user_id], lazy="joined")
+    on_behalf_of = relationship("User", foreign_keys=[on_behalf_of_id], lazy="joined")

@@ -162,3 +162,44 @@ def feedback_problems(*, method: str | None, note: str | None, at, started_at, n
     elif at < started_at - timedelta(minutes=1):
         problems["at"] = "Het moment ligt vóór de aanmelding."
     return problems
+
+
+# ------------------------------------------------------------------ terugkoppeling per gezin
+
+# what a family-level feedback reports on, and the event whose moment it may not precede
+FEEDBACK_ABOUT = {
+    "aanmelding": "Uitkomst van de aanmelding",
+    "overdracht": "Warme overdracht",
+    "intake": "Intake",
+    "mdo_uitkomst": "Uitkomst van het MDO",
+    "uitstroom": "Uitstroom",
+}
+# the registering organisation's care professionals may record feedback (besides the coordinator and
+# the acting substitute, whatever their role); not the planner, informal support or other roles
+FEEDBACK_CARE_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                                 "jeugdverpleegkundige", "sociaal_werker"})
+FEEDBACK_KINDS = frozenset({"coordinator", "substitute"})
+
+
+def may_record_feedback(roles, kinds) -> bool:
+    """Who may record a family's terugkoppeling: its coordinator or acting substitute, or a care
+    professional of the organisation that registered it."""
+    kinds = frozenset(kinds)
+    if kinds & FEEDBACK_KINDS:
+        return True
+    return "registering_organisation" in kinds and bool(frozenset(roles) & FEEDBACK_CARE_ROLES)
+
+
+def family_feedback_problems(*, method: str, note: str | None, at, event_at, event_label: str,
+                             event_when: str, now, slack) -> dict[str, str]:
+    """The feedback may not be dated before the event it reports on, nor in the future (``slack``:
+    the tolerance for clocks, a timedelta)."""
+    problems: dict[str, str] = {}
+    if method == "nvt" and not note:
+        problems["note"] = "Licht toe waarom terugkoppeling niet van toepassing is."
+    if at > now + slack:
+        problems["at"] = "Het moment van de terugkoppeling kan niet in de toekomst liggen."
+    elif at < event_at:
+        problems["at"] = (f"Het moment van de terugkoppeling ligt vóór {event_label} ({event_when}): "
+                          "koppel pas terug na de gebeurtenis.")
+    return problems

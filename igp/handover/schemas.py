@@ -1,9 +1,11 @@
 """The input of the warm-handover commands (a step, feedback, a recalculation), one model each,
 shared by the forms and the API (igp.validation)."""
+from typing import ClassVar
+
 from pydantic import Field
 
 from igp.handover import rules
-from igp.validation import Code, DateTime, Input, Text
+from igp.validation import Code, DateTime, Id, Input, Text
 
 
 class EventIn(Input):
@@ -29,3 +31,17 @@ class FeedbackIn(Input):
 
 class RecalculateIn(Input):
     reason: Text(2000) = Field(None, title="Reden")
+
+
+class FamilyFeedbackIn(Input):
+    """POST /api/v1/families/{id}/feedback and the Terugkoppeling form on the family page."""
+
+    required: ClassVar[tuple[str, ...]] = ("about", "recipient", "method")
+
+    about: Code(rules.FEEDBACK_ABOUT) = Field(None, title="Waarover")
+    outcome_id: Id = Field(None, title="Uitkomst van het MDO")
+    intake_id: Id = Field(None, title="Intake")
+    recipient: Code(rules.FEEDBACK_RECIPIENTS) = Field(None, title="Aan wie")
+    method: Code(rules.FEEDBACK_METHODS) = Field(None, title="Hoe")
+    at: DateTime = Field(None, title="Moment")
+    note: Text(2000) = Field(None, title="Toelichting")

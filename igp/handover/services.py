@@ -233,16 +233,21 @@ def record_feedback(user, family_id: int, data: dict) -> HandoverFeedback:
     feedback = HandoverFeedback(handover=handover, recipient=parsed.recipient, method=parsed.method, at=at,
                                 by_user_id=user.id, note=parsed.note)
     db.session.add(feedback)
-    if parsed.recipient == "verwijzer":
-        handover.feedback_referrer = parsed.method
-    else:
-        handover.feedback_family = parsed.method
-    _maybe_complete(handover)
+    note_feedback(handover, parsed.recipient, parsed.method)
     db.session.flush()
     audit.record("update", user=user, object_type="handover", object_id=handover.id,
                  family_pseudonym=family.pseudonym, on_behalf_of_id=acting_substitute_for(user, family),
                  detail=f"feedback to {parsed.recipient} by {parsed.method}")
     return feedback
+
+
+def note_feedback(handover: Handover, recipient: str, method: str) -> None:
+    """The handover's own record of the feedback given (its board column and completion)."""
+    if recipient == "verwijzer":
+        handover.feedback_referrer = method
+    else:
+        handover.feedback_family = method
+    _maybe_complete(handover)
 
 
 def _maybe_complete(handover: Handover) -> None:

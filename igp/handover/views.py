@@ -11,7 +11,7 @@ from igp.auth import access
 from igp.coordination import services as coordination
 from igp.errors import ValidationError
 from igp.families.views import LABELS
-from igp.handover import rules, services
+from igp.handover import feedback, rules, services
 from igp.ids import as_id
 from igp.mdo.services import overdue_actions
 
@@ -78,3 +78,15 @@ def my_signals():
                            birth_overdue=coordination.birth_overdue_signals(current_user),
                            actions=overdue_actions(current_user), team=team,
                            substituting=coordination.substituted_user_ids(current_user))
+
+
+# the roles that register families (gynaecoloog, verloskundige, kinderarts and the other registering roles)
+REFERRER_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
+                  "sociaal_werker", "planner")
+
+
+@bp.route("/mijn-aanmeldingen")
+@access.roles(*REFERRER_ROLES)
+def my_referrals():
+    """The families the signed-in user referred, with status and the feedback to her (each a logged read)."""
+    return render_template("handover/my_referrals.html", lines=feedback.my_referrals(current_user), labels=LABELS)

@@ -621,8 +621,8 @@ def finalise(actor, meeting_id: int) -> MdoMeeting:
             family.mdo_requested_at = None
             family.mdo_question = None
         if item.feedback_by_id:
-            notify([item.feedback_by_id], "mdo", "Koppel de uitkomst van het MDO terug voor gezin {gezin}.",
-                   family_id=family.id)
+            notify([item.feedback_by_id], "mdo", "Koppel de uitkomst van het MDO terug voor gezin {gezin}: "
+                   "leg het vast onder 'Terugkoppeling' op de gezinspagina.", family_id=family.id)
     audit.record("update", user=actor, object_type="mdo_meeting", object_id=meeting.id,
                  detail=f"finalised: {len(discussed)} discussed, {len(meeting.items) - len(discussed)} not")
     return meeting

@@ -328,6 +328,7 @@ def test_views_and_the_api_never_query_family_tables_themselves():
 
     family_tables = {"Family", "Parent", "Child", "Referral", "Intake", "FamilyNote", "AgendaItem",
                      "MinutesRevision", "MdoOutcome", "MdoAction", "Handover", "HandoverEvent", "HandoverFeedback",
+                     "FamilyFeedback",
                      "ConsentRecord", "BreakGlassAccess", "CoordinatorAssignment", "CoordinatorProposal",
                      "DuplicateCandidate"}
     root = Path(__file__).resolve().parents[2] / "igp"
