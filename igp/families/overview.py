@@ -47,6 +47,8 @@ class FamilyPage:
     poli_moves: list = field(default_factory=list)
     birth_overdue: bool = False
     target_assessments: list | None = None      # herbeoordelingen doelgroep (ontwikkeling_risicos)
+    outward_signal: str | None = None           # the outward handover's signal against its own deadline
+    outward_left: int | None = None
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -88,8 +90,15 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
-        target_assessments=assessment.history(view),
+        target_assessments=assessment.history(view), **_outward_signal(outward, today, calendar),
     )
+
+
+def _outward_signal(outward, today, calendar) -> dict:
+    if outward is None or outward.closed_at is not None:
+        return {}
+    return {"outward_signal": handover_rules.signal(outward.deadline, today, calendar, handover_services.risk_workdays()),
+            "outward_left": handover_rules.workdays_left(outward.deadline, today, calendar)}
 
 
 def _user_json(user) -> dict | None:
