@@ -130,7 +130,8 @@ def action_decision_problems(open_ids: Iterable[int], decisions: Iterable[tuple[
             continue
         decided.add(action_id)
         if decision not in ACTION_DECISIONS:
-            problems[f"{key}.decision"] = "Kies wat er met deze actie gebeurt: " + ", ".join(ACTION_DECISIONS) + "."
+            problems[f"{key}.decision"] = ("Kies wat er met deze actie gebeurt: afsluiten, overdragen of openhouden "
+                                           "met reden.")
         elif decision == "overdragen" and not owner_id:
             problems[f"{key}.owner_id"] = "Kies aan wie de actie wordt overgedragen."
         elif decision == "openhouden" and not (reason and reason.strip()):
