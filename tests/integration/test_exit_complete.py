@@ -206,3 +206,22 @@ def test_withdrawal_lists_the_actions_whose_owner_can_no_longer_read_them(networ
     assert [(x["id"], x["owner_id"]) for x in response.get_json()["stranded_actions"]] == [(of_sw, network.sw.id)]
     assert (_told(network.sw), _told(network.gyn)) == (1, 0)
     assert of_gyn not in [x["id"] for x in response.get_json()["stranded_actions"]]
+
+
+def test_intake_form_doorverwezen_names_the_target_next_to_the_field(network, register, login, client):
+    family = register(network.jvk)
+    login(network.jvk)
+    detail = f"/gezinnen/{family.id}"
+    token = csrf_token(client, detail)
+    url = f"/gezinnen/{family.id}/intake"
+    data = {"csrf_token": token, "intake-type": "", "intake-location": "", "intake-missed_reason": "",
+            "intake-held_at": "2026-11-24T08:00", "intake-outcome": "doorverwezen", "intake-exit_target": "",
+            "intake-report": "Verwezen naar de eigen huisarts"}
+    refused = client.post(url, data=data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Kies naar wie het gezin wordt doorverwezen." in page
+    assert "Verwezen naar de eigen huisarts" in page            # the typed text is kept
+    assert _family(family.id).status == "aangemeld"
+    ok = client.post(url, data={**data, "intake-exit_target": "huisarts"})
+    assert ok.status_code == 302
+    assert (_family(family.id).exit_reason, _family(family.id).exit_target) == ("doorverwezen", "huisarts")
