@@ -225,3 +225,25 @@ def test_intake_form_doorverwezen_names_the_target_next_to_the_field(network, re
     ok = client.post(url, data={**data, "intake-exit_target": "huisarts"})
     assert ok.status_code == 302
     assert (_family(family.id).exit_reason, _family(family.id).exit_target) == ("doorverwezen", "huisarts")
+
+
+def test_only_who_may_write_advances_the_outward_handover_and_withdrawal_warns_on_the_page(network, register, api,
+                                                                                         login, client):
+    family, (of_sw,) = _family_with_actions(network, register, (network.sw,))
+    a = api(network.jvk)
+    assert a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "verhuisd", "target": "lokaal_team",
+                                                              "confirm_open_actions": True}).status_code == 200
+    outsider = api(network.outsider).post(f"/api/v1/families/{family.id}/handover/events",
+                                          json={"type": "overdracht_afgerond"})
+    assert outsider.status_code == 404
+    assert _outward(family.id).status == "overdracht_gestart"
+    social = db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id,
+                                                            ConsentRecord.recipient_domain == "sociaal")).one()
+    login(network.jvk)
+    detail = f"/gezinnen/{family.id}"
+    token = csrf_token(client, detail)
+    response = client.post(f"/gezinnen/{family.id}/toestemming/{social.id}/intrekken",
+                           data={"csrf_token": token, "reason": "Op verzoek van de ouders"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 open MDO-actie(s) kan de eigenaar niet meer inzien" in page
+    assert network.sw.name in page
