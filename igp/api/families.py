@@ -14,7 +14,7 @@ from igp.families import assessment, course, services
 from igp.families.overview import consent_json, family_page, feedback_json, handover_json, page_json
 from igp.handover import feedback as family_feedback
 from igp.handover import services as handover
-from igp.mdo.services import request_discussion
+from igp.mdo.services import open_actions_of_family, request_discussion
 from igp.retention.services import erase
 from igp.sharing import gateway, related
 from igp.sharing import services as sharing
@@ -205,7 +205,8 @@ def list_consents(family_id: int):
 def withdraw_consent(consent_id: int):
     data = json_body()
     record = sharing.withdraw(current_user, consent_id, data.get("reason"))
-    return jsonify(consent_json(record))
+    stranded = [{"id": a.id, "owner_id": a.owner_id, "due_date": iso(a.due_date)} for a in record.stranded_actions]
+    return jsonify({**consent_json(record), "stranded_actions": stranded})
 
 
 @bp.route("/families/<int:family_id>/break-glass", methods=["POST"])
@@ -279,7 +280,10 @@ def exit_family(family_id: int):
     family = coordination.exit_family(current_user, family_id, json_body())
     outward = handover.current_handover(family.id, "uit")
     return jsonify({"status": family.status, "exit_reason": family.exit_reason,
-                    "outward_handover": handover_json(outward, handover.signal_of(outward) if outward else None)})
+                    "outward_handover": handover_json(outward, handover.signal_of(outward) if outward else None),
+                    "exited_on": iso(family.exited_on), "exit_target": family.exit_target,
+                    "open_actions": [{"id": a.id, "owner_id": a.owner_id, "due_date": iso(a.due_date)}
+                                     for a in open_actions_of_family(family.id)]})
 
 
 @bp.route("/families/<int:family_id>/mdo-request", methods=["POST"])

@@ -129,7 +129,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/families/{family_id}/pregnancies", "A next pregnancy with its own due date", "families",
               (PregnancyIn,), r.PregnancyCreatedOut, 201),
     Operation("post", "/families/{family_id}/intake", "Plan or record the intake", "families", (IntakeIn,),
-              r.IntakeOut, 201),
+              r.IntakeOut, 201, conditional={"exit_target": "outcome doorverwezen (an exit with a warm handover)",
+                                             "exit_target_name": "exit_target anders"}),
     Operation("post", "/families/{family_id}/target-group/assessments",
               "Herbeoordeling doelgroep: re-check the target group (guide §2) with a reason, optionally corrected "
               "criteria; the status and the inward handover follow", "families", (TargetAssessmentIn,),
@@ -152,7 +153,7 @@ OPERATIONS: tuple[Operation, ...] = (
               note="With `preset` the body is a PresetIn (one consent per recipient), else a ConsentIn."),
     Operation("get", "/families/{family_id}/consents", "The family's consent records", "consent",
               response=r.ConsentListOut, errors=READ_ERRORS),
-    Operation("post", "/consents/{consent_id}/withdraw", "Withdraw a consent", "consent", (ReasonIn,), r.ConsentOut, route_requires={"reason": "why, or at whose request"}),
+    Operation("post", "/consents/{consent_id}/withdraw", "Withdraw a consent", "consent", (ReasonIn,), r.ConsentWithdrawnOut, route_requires={"reason": "why, or at whose request"}),
     Operation("post", "/families/{family_id}/break-glass", "Emergency access for 24 hours", "consent", (ReasonIn,),
               r.BreakGlassOut, 201, route_requires={"reason": "at least 20 characters"}),
     Operation("get", "/families/{family_id}/access-log", "Wie zag wat (coordinator, privacy officer)", "consent",
@@ -173,7 +174,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/families/{family_id}/exit", "Exit with an outward handover", "coordination", (ExitIn,),
               r.ExitOut, conditional={"target": "an exit that is a warm handover (e.g. doelen_bereikt)",
                                       "target_name": "target anders",
-                                      "confirm_open_actions": "with open MDO actions"}),
+                                      "confirm_open_actions": "with open MDO actions (old clients)",
+                                      "actions": "with open MDO actions: a decision per action"}),
     Operation("post", "/families/{family_id}/mdo-request", "Flag for discussion in the MDO", "mdo",
               (DiscussionRequestIn,), r.MdoRequestOut),
     # ---------------------------------------------------------------- warm handover

@@ -528,10 +528,25 @@ class IdOut(Out):
     id: int
 
 
+class OpenActionOut(Out):
+    id: int
+    owner_id: int
+    due_date: date
+
+
 class ExitOut(Out):
     status: str
     exit_reason: str | None
     outward_handover: HandoverOut | None
+    exited_on: date | None
+    exit_target: str | None
+    open_actions: list[OpenActionOut] = Field(description="The MDO actions still open after the exit (kept with "
+                                                          "a reason, or handed over), with their owner.")
+
+
+class ConsentWithdrawnOut(ConsentOut):
+    stranded_actions: list[OpenActionOut] = Field(description="Open MDO actions whose owner could read them before "
+                                                              "and cannot now; their owners were told.")
 
 
 class MdoRequestOut(Out):

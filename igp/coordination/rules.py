@@ -27,7 +27,20 @@ EXIT_REASONS = {
     "verhuisd": "Verhuisd",
     "gezin_stopt": "Gezin stopt",
     "overgedragen": "Overgedragen",
+    "overlijden": "Overlijden",
+    "zwangerschap_beeindigd": "Zwangerschap beëindigd",
+    "niet_bereikbaar": "Niet bereikbaar",
+    # the ways out through the intake (igp.families.services records them as an exit too)
+    "doorverwezen": "Doorverwezen na de intake",
+    "geen_hulp_gewenst": "Geen hulp gewenst",
+    "niet_in_doelgroep": "Niet in doelgroep",
 }
+# intake outcome -> exit reason: every way out is an exit in the figures
+INTAKE_EXIT_REASONS = {"doorverwezen": "doorverwezen", "geen_hulp_gewenst": "geen_hulp_gewenst",
+                       "niet_in_doelgroep": "niet_in_doelgroep"}
+# what happens with an open MDO action at exit or consent withdrawal
+ACTION_DECISIONS = {"afsluiten": "Afsluiten (vervalt)", "overdragen": "Overdragen aan een ander",
+                    "openhouden": "Openhouden met reden"}
 KNELPUNT_KINDS = {"samenwerking": "Samenwerking", "toegang": "Toegang tot zorg of ondersteuning",
                   "capaciteit": "Capaciteit", "anders": "Anders"}
 KNELPUNT_STATUSES = {"open": "Open", "in_behandeling": "In behandeling", "gesloten": "Gesloten"}
@@ -84,15 +97,47 @@ def absence_period_problems(starts: date, ends: date, today: date) -> dict[str, 
     return problems
 
 
-HANDOVER_EXITS = frozenset({"doelen_bereikt", "leeftijdsgrens", "overgedragen"})
+HANDOVER_EXITS = frozenset({"doelen_bereikt", "leeftijdsgrens", "overgedragen", "doorverwezen"})
 
 
 def exit_problems(reason: str | None, target: str | None, target_name: str | None) -> dict[str, str]:
-    """Uitstroom after reaching the goals, the age limit or to another organisation is a warm
-    handover: it names to whom; 'anders' names the organisation."""
+    """Uitstroom after reaching the goals, the age limit, to another organisation or a referral
+    after the intake is a warm handover: it names to whom; 'anders' names the organisation."""
     problems = {}
-    if reason in HANDOVER_EXITS and not target:
+    if not reason:
+        problems["reason"] = "Kies de reden van de uitstroom."
+    elif reason in HANDOVER_EXITS and not target:
         problems["target"] = "Kies naar wie het gezin warm wordt overgedragen."
     if target == "anders" and not target_name:
         problems["target_name"] = "Noem de organisatie waaraan wordt overgedragen."
+    return problems
+
+
+def action_decision_problems(open_ids: Iterable[int], decisions: Iterable[tuple[int | None, str | None, int | None,
+                                                                                 str | None]],
+                             *, legacy_confirm: bool = False) -> dict[str, str]:
+    """Every open MDO action of the family gets a decision: afsluiten, overdragen (to whom) or
+    openhouden (why). `decisions` are (action id, decision, owner id, reason), in the order sent
+    (errors name them as actions[i].field). With the old confirm flag (legacy_confirm) an action
+    without a decision stays open, as before."""
+    open_ids = set(open_ids)
+    problems: dict[str, str] = {}
+    decided = set()
+    for index, (action_id, decision, owner_id, reason) in enumerate(decisions):
+        key = f"actions[{index}]"
+        if action_id not in open_ids or action_id in decided:
+            problems[f"{key}.id"] = "Dit is geen (andere) open MDO-actie van dit gezin."
+            continue
+        decided.add(action_id)
+        if decision not in ACTION_DECISIONS:
+            problems[f"{key}.decision"] = ("Kies wat er met deze actie gebeurt: afsluiten, overdragen of openhouden "
+                                           "met reden.")
+        elif decision == "overdragen" and not owner_id:
+            problems[f"{key}.owner_id"] = "Kies aan wie de actie wordt overgedragen."
+        elif decision == "openhouden" and not (reason and reason.strip()):
+            problems[f"{key}.reason"] = "Noteer waarom de actie open blijft."
+    missing = sorted(open_ids - decided)
+    if missing and not legacy_confirm:
+        problems["actions"] = (f"Er staan nog {len(missing)} open MDO-actie(s) voor dit gezin: kies per actie "
+                               "afsluiten, overdragen of openhouden met reden.")
     return problems

@@ -58,16 +58,28 @@ class ReassignIn(Input):
     reason_text: Text(2000) = Field(None, title="Toelichting")
 
 
+class ActionDecisionIn(Input):
+    """One open MDO action at exit: afsluiten, overdragen aan owner_id, or openhouden with a reason."""
+
+    id: Id = Field(None, title="Actie")
+    decision: Code(rules.ACTION_DECISIONS) = Field(None, title="Besluit over de actie")
+    owner_id: Id = Field(None, title="Nieuwe eigenaar")
+    reason: Text(2000) = Field(None, title="Reden om open te houden")
+
+
 class ExitIn(Input):
-    """POST /api/v1/families/{id}/exit and the exit form."""
+    """POST /api/v1/families/{id}/exit and the exit form. `actions`: a decision per open MDO action
+    (replaces confirm_open_actions, which is still accepted: undecided actions then stay open)."""
 
     required = ("reason",)
+    required_messages: ClassVar[dict[str, str]] = {"reason": "Kies de reden van de uitstroom."}
 
     reason: Code(rules.EXIT_REASONS) = Field(None, title="Reden uitstroom")
     target: Code(OUTWARD_TARGETS) = Field(None, title="Overdracht naar")
     target_name: Text(200) = Field(None, title="Naam ontvanger")
     note: Text(4000) = Field(None, title="Toelichting")
     confirm_open_actions: Bool = Field(False, title="Ook met open acties")
+    actions: list[ActionDecisionIn] = Field(default_factory=list, title="Open MDO-acties")
 
 
 class KnelpuntIn(Input):

@@ -22,7 +22,13 @@ from igp.handover.models import Handover
 from igp.handover.rules import risk_limit
 from igp.handover.services import open_signals, risk_workdays
 from igp.ids import as_id
-from igp.mdo.services import open_actions_count_for_family, open_actions_per_owner, overdue_actions
+from igp.mdo.services import (
+    check_new_owners,
+    open_actions_of_family,
+    open_actions_per_owner,
+    overdue_actions,
+    resolve_open_actions,
+)
 from igp.notifications.services import notify
 from igp.sharing import gateway, involvement
 from igp.validation import parse
@@ -35,6 +41,7 @@ ASSIGN_REASONS = rules.ASSIGN_REASONS
 NON_DEFAULT_REASONS = rules.NON_DEFAULT_REASONS
 ABSENCE_REASONS = rules.ABSENCE_REASONS
 EXIT_REASONS = rules.EXIT_REASONS
+ACTION_DECISIONS = rules.ACTION_DECISIONS
 KNELPUNT_KINDS = rules.KNELPUNT_KINDS
 KNELPUNT_STATUSES = rules.KNELPUNT_STATUSES
 
@@ -458,10 +465,12 @@ def remove_core_member(actor, family_id: int, member_id: int) -> None:
 # ------------------------------------------------------------------ my families
 
 def my_families(user, limit: int = 300) -> tuple[list[gateway.FamilySummary], list[str]]:
-    """The active families this user coordinates (or stands in for today), read through the
-    gateway (each logged), with the handover signal and 'namens'; and whom the user stands in for."""
+    """The active families this user coordinates (or stands in for today), and those that left
+    with an outward handover still running, read through the gateway (each logged), with the
+    handover signal and 'namens'; and whom the user stands in for."""
+    outward_open = select(Handover.family_id).where(Handover.direction == "uit", Handover.closed_at.is_(None))
     stmt = (gateway.visible_families_query(user)
-            .where(my_family_ids_clause(user), Family.status.in_(ACTIVE_STATUSES))
+            .where(my_family_ids_clause(user), or_(Family.status.in_(ACTIVE_STATUSES), Family.id.in_(outward_open)))
             .order_by(Family.created_at.desc()).limit(limit))
     families = list(db.session.scalars(stmt))
     summaries = gateway.summarise(user, families, access="web", detail="mijn gezinnen")
@@ -649,7 +658,9 @@ def _require_may_exit(actor, family: Family) -> None:
 
 
 def exit_family(actor, family_id: int, data: dict) -> Family:
-    """parse -> authorise -> rules (exit, open actions, the state machine) -> apply -> audit."""
+    """parse -> authorise -> rules (exit, open actions, the state machine) -> apply -> audit.
+    Every open MDO action gets a decision (afsluiten / overdragen / openhouden met reden) and its
+    owner is told; the old confirm_open_actions flag keeps undecided actions open, as before."""
     gateway.load_for_write(actor, family_id)
     command = parse(schemas.ExitIn, data)
     problems = rules.exit_problems(command.reason, command.target, command.target_name)
@@ -662,28 +673,40 @@ def exit_family(actor, family_id: int, data: dict) -> Family:
         family_rules.transition(family.status, "uitstroom")   # refused before anything changes
     except family_rules.TransitionRefused as exc:
         raise ValidationError({"_": str(exc)}) from None
-    open_actions = open_actions_count_for_family(family.id)
-    if open_actions and not command.confirm_open_actions:
-        raise ValidationError({"confirm_open_actions": f"Er staan nog {open_actions} open MDO-actie(s) voor dit gezin. "
-                                                       "Bevestig dat het gezin toch uitstroomt."})
+    decisions = [(a.id, a.decision, a.owner_id, a.reason) for a in command.actions]
+    problems = rules.action_decision_problems([a.id for a in open_actions_of_family(family.id)], decisions,
+                                              legacy_confirm=command.confirm_open_actions)
+    if problems.get("actions") and not command.actions:   # the old clients' field keeps its name
+        problems = {"confirm_open_actions": problems.pop("actions"), **problems}
+    problems = problems or check_new_owners(family, decisions)
+    if problems:
+        raise ValidationError(problems)
     on_behalf = acting_substitute_for(actor, family)
     inward = handover.open_inward(family.id)
     if inward is not None:
         handover.apply_event(actor, inward, handover.EventInput("geannuleerd", None, "Gezin uitgestroomd.", None, None),
                              on_behalf_of_id=on_behalf)
     family.status = family_rules.transition(family.status, "uitstroom")
-    family.exit_reason = command.reason
-    family.exited_at = clock.now()
-    family.exited_on = clock.local_date(family.exited_at)
-    if command.target:
-        handover.start_outward(actor, family, command.target, command.target_name, command.note,
-                               on_behalf_of_id=on_behalf)
-    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
-                 on_behalf_of_id=on_behalf, detail=f"exit: {command.reason}"
-                                                    + (f", handover to {command.target}" if command.target else ""))
+    record_exit(actor, family, command.reason, command.target, command.target_name, command.note,
+                on_behalf_of_id=on_behalf)
+    resolve_open_actions(actor, family, decisions, keep_undecided=command.confirm_open_actions,
+                         on_behalf_of_id=on_behalf)
     return family
 
 
+def record_exit(actor, family: Family, reason: str, target: str | None, target_name: str | None,
+                note: str | None, *, on_behalf_of_id: int | None = None) -> None:
+    """The exit as the figures count it (reason, date, target) and the outward warm handover; also
+    for the ways out through the intake (doorverwezen, geen hulp gewenst, niet in doelgroep)."""
+    family.exit_reason = reason
+    family.exit_target = target
+    family.exited_at = clock.now()
+    family.exited_on = clock.local_date(family.exited_at)
+    if target:
+        handover.start_outward(actor, family, target, target_name, note, on_behalf_of_id=on_behalf_of_id)
+    audit.record("update", user=actor, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 on_behalf_of_id=on_behalf_of_id,
+                 detail=f"exit: {reason}" + (f", handover to {target}" if target else ""))
 
 
 # ------------------------------------------------------------------ knelpunten

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS
 from igp.families import rules
 from igp.forms_util import options
+from igp.handover.rules import OUTWARD_TARGETS
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
 
@@ -223,6 +224,10 @@ class IntakeForm(FlaskForm):
     plan = TextAreaField("Plan (zorgplan in het kort)")
     missed_reason = SelectField("Reden termijn niet gehaald", choices=options([("", "n.v.t.")]))
     missed_text = TextAreaField("Toelichting termijn")
+    # outcome doorverwezen is an exit with a warm handover: to whom
+    exit_target = SelectField("Doorverwezen naar",
+                              choices=options([("", "n.v.t.")] + list(OUTWARD_TARGETS.items())))
+    exit_target_name = StringField("Naam ontvanger (bij anders)")
 
     def to_data(self) -> dict:
         return {
@@ -232,6 +237,7 @@ class IntakeForm(FlaskForm):
             "participants": self.participants.data or [], "report": self.report.data or None,
             "outcome": self.outcome.data or None, "plan": self.plan.data or None,
             "missed_reason": self.missed_reason.data or None, "missed_text": self.missed_text.data or None,
+            "exit_target": self.exit_target.data or None, "exit_target_name": self.exit_target_name.data or None,
         }
 
 

@@ -43,6 +43,7 @@ class Family(db.Model):
     exit_reason: Mapped[str | None] = mapped_column(String(30))
     exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exited_on: Mapped[date | None] = mapped_column(Date, index=True)
+    exit_target: Mapped[str | None] = mapped_column(String(30))   # handover.rules.OUTWARD_TARGETS
     # MDO (igp.mdo): a professional asks to discuss this family, with a question
     mdo_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mdo_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

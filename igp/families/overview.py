@@ -50,6 +50,8 @@ class FamilyPage:
     target_assessments: list | None = None      # herbeoordelingen doelgroep (ontwikkeling_risicos)
     feedback: list = field(default_factory=list)          # terugkoppeling (notes with verwijzingen)
     feedback_outcomes: list = field(default_factory=list)  # the MDO outcomes to report on
+    outward_signal: str | None = None           # the outward handover's signal against its own deadline
+    outward_left: int | None = None
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -94,7 +96,15 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
         target_assessments=assessment.history(view), feedback=family_feedback.feedback_of(view),
         feedback_outcomes=family_feedback.outcome_choices(view) if may["record_feedback"] else [],
+        **_outward_signal(outward, today, calendar),
     )
+
+
+def _outward_signal(outward, today, calendar) -> dict:
+    if outward is None or outward.closed_at is not None:
+        return {}
+    return {"outward_signal": handover_rules.signal(outward.deadline, today, calendar, handover_services.risk_workdays()),
+            "outward_left": handover_rules.workdays_left(outward.deadline, today, calendar)}
 
 
 def _user_json(user) -> dict | None:

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from consent import CATEGORIES, CONSENT_METHODS, PRESETS
 from igp.crypto import normalise_bsn
 from igp.families import rules
-from igp.handover.rules import MISSED_REASONS
+from igp.handover.rules import MISSED_REASONS, OUTWARD_TARGETS
 from igp.validation import Bool, Code, Codes, CodeShapes, Date, DateTime, Id, Ids, Input, Integer, Text
 
 PHONE_RE = re.compile(r"^[0-9+()\-\s]{6,20}$")
@@ -214,6 +214,9 @@ class IntakeIn(Input):
     plan: Text(20000) = Field(None, title="Plan")
     missed_reason: Code(MISSED_REASONS) = Field(None, title="Reden termijn niet gehaald")
     missed_text: Text(2000) = Field(None, title="Toelichting termijn")
+    # outcome doorverwezen (and, when there is one, geen hulp gewenst / niet in doelgroep): to whom
+    exit_target: Code(OUTWARD_TARGETS) = Field(None, title="Doorverwezen naar")
+    exit_target_name: Text(200) = Field(None, title="Naam ontvanger")
 
 
 UNNOTED_CATEGORIES = ("naw", "mdo_notulen")   # held in their own fields, never as a note

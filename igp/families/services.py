@@ -18,7 +18,8 @@ from igp.admin.services import find_poli, get_setting
 from igp.audit import services as audit
 from igp.auth import services as auth_services
 from igp.auth.models import User
-from igp.coordination.services import assign_default
+from igp.coordination import rules as coordination_rules
+from igp.coordination.services import assign_default, record_exit
 from igp.crypto import bsn_index, name_birth_index
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
@@ -453,14 +454,30 @@ def plan_or_record_intake(user, family_id: int, data: dict, *, on_behalf_of_id: 
         problems.update(rules.missed_term_problems(
             held_day=clock.local_date(command.held_at), deadline=handover.deadline,
             missed_reason=command.missed_reason, missed_text=command.missed_text))
+    problems.update(_intake_exit_problems(command))
     if problems:
         raise ValidationError(problems)
+    status_before = family.status
     intake, created, before = _apply_intake(user, family, command, participants)
     audit.record("create" if created else "update", user=user, object_type="intake", object_id=intake.id,
                  family_pseudonym=family.pseudonym, shown=needs or None, on_behalf_of_id=on_behalf_of_id,
                  detail="intake " + ("held" if intake.held_at else "planned" if intake.planned_at else "updated"))
     _tell_the_handover(user, family, intake, command, before, on_behalf_of_id)
+    if command.outcome in coordination_rules.INTAKE_EXIT_REASONS and status_before in rules.IN_CARE:
+        # a way out through the intake is an exit: reason, date, target (and the outward handover)
+        record_exit(user, family, coordination_rules.INTAKE_EXIT_REASONS[command.outcome], command.exit_target,
+                    command.exit_target_name, None, on_behalf_of_id=on_behalf_of_id)
     return intake
+
+
+def _intake_exit_problems(command: IntakeIn) -> dict[str, str]:
+    """Doorverwezen names to whom (exit_target; 'anders' with a name), as an exit does."""
+    if command.outcome not in coordination_rules.INTAKE_EXIT_REASONS:
+        return {}
+    found = coordination_rules.exit_problems(coordination_rules.INTAKE_EXIT_REASONS[command.outcome],
+                                             command.exit_target, command.exit_target_name)
+    return {"exit_" + key: message.replace("warm wordt overgedragen", "wordt doorverwezen")
+            for key, message in found.items()}
 
 
 def _intake_needs(command: IntakeIn) -> list[str]:

@@ -49,6 +49,9 @@ LABELS = {
     "feedback_recipients": handover_rules.FEEDBACK_RECIPIENTS, "signals": handover_rules.SIGNALS,
     "outward_targets": handover_rules.OUTWARD_TARGETS, "assign_reasons": coordination.ASSIGN_REASONS,
     "exit_reasons": coordination.EXIT_REASONS, "outcome_kinds": mdo_rules.OUTCOME_KINDS,
+    "action_decisions": coordination.ACTION_DECISIONS,
+    "inward_events": {code: handover_rules.EVENT_TYPES[code] for code in handover_rules.INWARD_EVENTS},
+    "outward_events": {code: handover_rules.EVENT_TYPES[code] for code in handover_rules.OUTWARD_EVENTS},
     "referral_types": mdo_rules.REFERRAL_TYPES, "item_statuses": mdo_rules.ITEM_STATUSES,
     "action_statuses": mdo_rules.ACTION_STATUSES, "knelpunt_kinds": coordination.KNELPUNT_KINDS,
     "parent_relationships": rules.PARENT_RELATIONSHIPS, "gezag": rules.GEZAG,
@@ -327,9 +330,19 @@ def record_consent(family_id: int):
 @bp.route("/<int:family_id>/toestemming/<int:consent_id>/intrekken", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def withdraw_consent(family_id: int, consent_id: int):
-    return _small_action(family_id, lambda: sharing.withdraw(current_user, consent_id, request.form.get("reason"),
-                                                             family_id=family_id),
-                         "De toestemming is ingetrokken. Vanaf nu worden deze gegevens niet meer gedeeld.")
+    done = {}
+
+    def run():
+        done["record"] = sharing.withdraw(current_user, consent_id, request.form.get("reason"), family_id=family_id)
+
+    response = _small_action(family_id, run, "De toestemming is ingetrokken. Vanaf nu worden deze gegevens niet meer "
+                                             "gedeeld.")
+    stranded = getattr(done.get("record"), "stranded_actions", None)
+    if stranded:
+        owners = ", ".join(f"{a.owner.name} (uiterlijk {a.due_date.strftime('%d-%m-%Y')})" for a in stranded)
+        flash(f"Let op: {len(stranded)} open MDO-actie(s) kan de eigenaar niet meer inzien: {owners}. De eigenaars "
+              "zijn ingelicht; draag de acties over of sluit ze af.", "warning")
+    return response
 
 
 @bp.route("/<int:family_id>/toestemming/<int:consent_id>/scan")
@@ -420,8 +433,20 @@ def remove_member(family_id: int, member_id: int):
 @bp.route("/<int:family_id>/uitstroom", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def exit_family(family_id: int):
-    return _small_action(family_id, lambda: coordination.exit_family(current_user, family_id, form_data(request.form)),
+    return _small_action(family_id, lambda: coordination.exit_family(current_user, family_id,
+                                                                     _exit_form_data(request.form)),
                          "Het gezin is uitgestroomd.")
+
+
+def _exit_form_data(form) -> dict:
+    """The exit form in the API's shape: actions[i].id/decision/owner_id/reason -> a list."""
+    data = {k: v for k, v in form_data(form).items() if not k.startswith("actions[")}
+    data["actions"] = []
+    while f"actions[{len(data['actions'])}].id" in form:
+        i = len(data["actions"])
+        data["actions"].append({key: form.get(f"actions[{i}].{key}") or None
+                                for key in ("id", "decision", "owner_id", "reason")})
+    return data
 
 
 @bp.route("/<int:family_id>/overdracht/stap", methods=["POST"])

@@ -18,9 +18,25 @@ SIDE_EXITS = {
     "gezin_ziet_af": "Gezin ziet af",
     "geannuleerd": "Geannuleerd",
 }
-STATUSES = {**STEPS, **SIDE_EXITS}
-OPEN_STATUSES = ("aangemeld", "contact_gelegd", "intake_gepland")
-CLOSED_STATUSES = ("intake_gehouden",) + tuple(SIDE_EXITS)
+# The outward warm handover at exit (uitstroom) has its own steps: the JGZ or team that takes the
+# family over already knows the child, so there is no intake. It starts at 'overdracht_gestart'
+# (the exit), the coordinator offers the family to the receiver, plans the handover talk and
+# closes it; the side exits above also end it. The signal runs against the outward deadline
+# (the IGP's handover term counted from the exit) until it is closed.
+OUTWARD_START = "overdracht_gestart"
+OUTWARD_STEPS = {
+    "overdracht_gestart": "Uitstroom vastgelegd",
+    "overdracht_aangeboden": "Overdracht aangeboden",
+    "overdrachtsgesprek_gepland": "Overdrachtsgesprek gepland",
+    "overdracht_afgerond": "Overdracht afgerond",
+}
+STATUSES = {**STEPS, **SIDE_EXITS, **OUTWARD_STEPS}
+OPEN_STATUSES = ("aangemeld", "contact_gelegd", "intake_gepland",
+                 "overdracht_gestart", "overdracht_aangeboden", "overdrachtsgesprek_gepland")
+CLOSED_STATUSES = ("intake_gehouden", "overdracht_afgerond") + tuple(SIDE_EXITS)
+BOARD_COLUMNS = (*STEPS, *OUTWARD_STEPS)   # the board: inward steps, then the outward ones
+# the step that closes a handover on time or late (a missed term needs a reason)
+HELD_STEPS = ("intake_gehouden", "overdracht_afgerond")
 
 # Event types: every status above that can be entered, plus events that do not move the step.
 EVENT_TYPES = {
@@ -32,7 +48,13 @@ EVENT_TYPES = {
     "gezin_ziet_af": "Gezin ziet af",
     "geannuleerd": "Geannuleerd",
     "contactpoging": "Contactpoging",
+    "overdracht_aangeboden": "Overdracht aangeboden",
+    "overdrachtsgesprek_gepland": "Overdrachtsgesprek gepland",
+    "overdracht_afgerond": "Overdracht afgerond",
 }
+INWARD_EVENTS = ("contact_gelegd", "intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS)
+OUTWARD_EVENTS = ("overdracht_aangeboden", "overdrachtsgesprek_gepland", "overdracht_afgerond", "contactpoging",
+                  *SIDE_EXITS)
 RECORD_ONLY_EVENTS = ("contactpoging",)
 
 CONTACT_MODES = {
@@ -66,6 +88,12 @@ OUTWARD_TARGETS = {
     "reguliere_jgz": "Reguliere JGZ",
     "wijkteam": "Wijkteam",
     "anders": "Anders",
+    "huisarts": "Huisarts",
+    "eerstelijnsverloskundige": "Eerstelijnsverloskundige",
+    "kraamzorg": "Kraamzorg",
+    "informele_steun": "Informele steun",
+    "lokaal_team": "Lokaal team",
+    "jgz_elders": "JGZ elders (verhuizing)",
 }
 
 # from-status -> event types allowed
@@ -73,13 +101,27 @@ _ALLOWED = {
     "aangemeld": {"contact_gelegd", "intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS},
     "contact_gelegd": {"contact_gelegd", "intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS},
     "intake_gepland": {"intake_gepland", "intake_gehouden", "contactpoging", *SIDE_EXITS},
+    "overdracht_gestart": {"overdracht_aangeboden", "overdrachtsgesprek_gepland", "overdracht_afgerond",
+                           "contactpoging", *SIDE_EXITS},
+    "overdracht_aangeboden": {"overdracht_aangeboden", "overdrachtsgesprek_gepland", "overdracht_afgerond",
+                              "contactpoging", *SIDE_EXITS},
+    "overdrachtsgesprek_gepland": {"overdrachtsgesprek_gepland", "overdracht_afgerond", "contactpoging",
+                                   *SIDE_EXITS},
 }
 
 
-def transition_error(current: str, event: str, *, has_explicit_at: bool) -> str | None:
+def events_for(direction: str) -> tuple[str, ...]:
+    """The steps a handover of this direction offers (inward: intake; outward: the handover talk)."""
+    return OUTWARD_EVENTS if direction == "uit" else INWARD_EVENTS
+
+
+def transition_error(current: str, event: str, *, has_explicit_at: bool, direction: str = "in") -> str | None:
     """Dutch reason why `event` cannot follow `current`, or None when it may."""
     if event not in EVENT_TYPES:
         return f"Onbekende stap '{event}'. Kies uit: {', '.join(EVENT_TYPES)}."
+    if event not in events_for(direction):
+        kind = "de overdracht bij uitstroom" if direction == "uit" else "de overdracht naar de IGP"
+        return f"'{EVENT_TYPES[event]}' is geen stap van {kind}. Kies uit: {', '.join(events_for(direction))}."
     if current in CLOSED_STATUSES:
         return (f"De overdracht is afgesloten ({STATUSES[current].lower()}); "
                 f"een nieuwe stap '{EVENT_TYPES[event].lower()}' kan niet meer.")
@@ -140,7 +182,7 @@ def step_problems(*, event: str, at, started_at, now, note: str | None, contact_
         problems["note"] = "Leg vast waarom een schriftelijke overdracht volstaat (minstens 10 tekens)."
     if event == "contact_gelegd" and not contact_mode and not note:
         problems["contact_mode"] = "Geef aan wie met wie contact had."
-    if event == "intake_gehouden" and term_met is False:
+    if event in HELD_STEPS and term_met is False:
         if reason not in MISSED_REASONS:
             problems["reason"] = "De termijn is niet gehaald: kies een reden (" + ", ".join(MISSED_REASONS) + ")."
         if not (note or missed_text):

@@ -66,18 +66,19 @@ def start_inward(user, family: Family, referral_id: int | None, at: datetime, no
 
 def start_outward(user, family: Family, target: str, target_name: str | None, note: str | None,
                   on_behalf_of_id: int | None = None) -> Handover:
-    """The outward warm handover at exit: the same steps, term and feedback as inward."""
+    """The outward warm handover at exit: its own steps (rules.OUTWARD_STEPS), the IGP's handover
+    term counted from the exit as its deadline, and feedback as inward."""
     now = clock.now()
     start_on = clock.local_date(now)
     term = handover_term(family.poli)
     handover = Handover(
-        family_id=family.id, direction="uit", poli_id=family.poli_id, status="aangemeld", started_at=now,
+        family_id=family.id, direction="uit", poli_id=family.poli_id, status=rules.OUTWARD_START, started_at=now,
         started_on=start_on, term_workdays=term, deadline=rules.deadline_for(start_on, term, work_calendar()),
         target=target, target_name=target_name,
     )
     db.session.add(handover)
     db.session.flush()
-    _event(handover, user, "aangemeld", now, from_status=None, to_status="aangemeld", note=note,
+    _event(handover, user, rules.OUTWARD_START, now, from_status=None, to_status=rules.OUTWARD_START, note=note,
            on_behalf_of_id=on_behalf_of_id)
     return handover
 
@@ -133,11 +134,12 @@ def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: 
                 from_intake: bool = False) -> HandoverEvent:
     """Move a handover one step, with every refusal in Dutch and the state unchanged."""
     now = clock.now()
-    error = rules.transition_error(handover.status, data.type, has_explicit_at=data.at is not None or from_intake)
+    error = rules.transition_error(handover.status, data.type, has_explicit_at=data.at is not None or from_intake,
+                                   direction=handover.direction)
     if error:
         raise ValidationError({"type": error})
     at = data.at or now
-    held_date = clock.local_date(at) if data.type == "intake_gehouden" else None
+    held_date = clock.local_date(at) if data.type in rules.HELD_STEPS else None
     term_met = held_date <= handover.deadline if held_date else None
     problems = rules.step_problems(event=data.type, at=at, started_at=handover.started_at, now=now, note=data.note,
                                    contact_mode=data.contact_mode, reason=data.reason, missed_text=data.missed_text,
@@ -157,11 +159,12 @@ def apply_event(user, handover: Handover, data: EventInput, *, on_behalf_of_id: 
 
 def _record_step(handover: Handover, data: EventInput, at: datetime, term_met: bool | None, held_date) -> None:
     handover.status = rules.new_status(handover.status, data.type)
-    if data.type in ("contact_gelegd", "intake_gepland") and handover.contact_at is None:
+    if data.type in ("contact_gelegd", "intake_gepland", "overdracht_aangeboden", "overdrachtsgesprek_gepland") \
+            and handover.contact_at is None:
         handover.contact_at = at
-    if data.type == "intake_gepland":
+    if data.type in ("intake_gepland", "overdrachtsgesprek_gepland"):   # outward: the handover talk
         handover.intake_planned_at = data.planned_at or handover.intake_planned_at
-    if data.type == "intake_gehouden":
+    if data.type in rules.HELD_STEPS:
         handover.intake_held_at = at
         handover.term_met = term_met
         handover.workdays_to_intake = workdays_between(handover.started_on, held_date, work_calendar())

@@ -49,7 +49,7 @@ def board():
             rows = services.board(current_user, per_status=CARDS_PER_COLUMN, **filters)
     except ValidationError as exc:
         rows, counts, error, status = [], {}, exc.message, None
-    shown = [status] if status in rules.STEPS else [] if status else list(rules.STEPS)
+    shown = [status] if status in rules.BOARD_COLUMNS else [] if status else list(rules.BOARD_COLUMNS)
     columns = {s: [r for r in rows if r.handover.status == s] for s in shown}
     closed = [r for r in rows if r.handover.status in rules.SIDE_EXITS]
     holders = coordination.coordinator_choices()

@@ -163,6 +163,8 @@ class MdoAction(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_on: Mapped[date | None] = mapped_column(Date)  # Europe/Amsterdam date, for 'on time'
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # why it stays open after the family's exit (the exit form asks it per open action)
+    keep_reason: Mapped[str | None] = mapped_column(EncryptedText)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     outcome: Mapped[MdoOutcome] = relationship(back_populates="action")

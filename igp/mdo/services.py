@@ -773,3 +773,60 @@ def ics_feed(user) -> bytes:
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+# ------------------------------------------------------------------ open actions at exit and withdrawal
+
+def open_actions_of_family(family_id: int) -> list[MdoAction]:
+    return list(db.session.scalars(select(MdoAction).where(MdoAction.family_id == family_id,
+                                                           MdoAction.status == "open")
+                                   .order_by(MdoAction.due_date, MdoAction.id)))
+
+
+def check_new_owners(family: Family, decisions: list[tuple]) -> dict[str, str]:
+    """An action handed over goes to an active user who can read this family (and its actions)."""
+    problems = {}
+    for index, (_action_id, decision, owner_id, _reason) in enumerate(decisions):
+        if decision != "overdragen" or not owner_id:
+            continue
+        owner = db.session.get(User, owner_id)
+        if owner is None or not owner.is_active:
+            problems[f"actions[{index}].owner_id"] = "Onbekende of inactieve gebruiker."
+        elif not owner_may_read(owner, family):
+            problems[f"actions[{index}].owner_id"] = ("Deze professional kan dit gezin niet inzien; kies iemand "
+                                                      "van het kernteam.")
+    return problems
+
+
+def owner_may_read(owner: User, family: Family) -> bool:
+    """The action's text is MDO minutes: the owner reads it while the family is visible to them and
+    consent covers mdo_notulen for them."""
+    return gateway.is_visible(owner, family.id) and "mdo_notulen" in gateway.decide_for(owner, family).allowed
+
+
+def resolve_open_actions(actor, family: Family, decisions: list[tuple], *, keep_undecided: bool,
+                         on_behalf_of_id: int | None = None) -> None:
+    """Apply the (checked) decisions on the family's open actions at exit and tell the owners.
+    `decisions`: (action id, afsluiten|overdragen|openhouden, new owner id, reason)."""
+    actions = {a.id: a for a in open_actions_of_family(family.id)}
+    chosen = {d[0]: d for d in decisions}
+    for action_id, action in actions.items():
+        _action_id, decision, owner_id, reason = chosen.get(action_id, (action_id, None, None, None))
+        if decision is None and not keep_undecided:
+            continue
+        told = {action.owner_id}
+        if decision == "afsluiten":
+            action.status = "vervallen"
+            text = "Een MDO-actie van u voor gezin {gezin} is vervallen: het gezin is uitgestroomd."
+        elif decision == "overdragen":
+            action.owner_id = owner_id
+            told.add(owner_id)
+            text = "Een MDO-actie voor gezin {gezin} is bij de uitstroom overgedragen; bekijk uw acties."
+        else:
+            action.keep_reason = (reason or "").strip() or None
+            text = "Een MDO-actie van u voor gezin {gezin} blijft open na de uitstroom."
+        audit.record("update", user=actor, object_type="mdo_action", object_id=action.id,
+                     family_pseudonym=family.pseudonym, on_behalf_of_id=on_behalf_of_id,
+                     detail=f"action at exit: {decision or 'openhouden (bevestigd)'}")
+        told.discard(actor.id)
+        notify(told, "mdo_actie", text, family_id=family.id)

@@ -20,6 +20,7 @@ KINDS = {
     "knelpunt": "Knelpunt",
     "dubbel": "Mogelijk dubbel gezin",
     "geboorte": "Geboorte",
+    "mdo_actie": "MDO-actie bij uitstroom of intrekking",
 }
 
 

@@ -19,6 +19,7 @@ from igp.errors import Forbidden, NotFound, ValidationError
 from igp.extensions import db
 from igp.families import rules as family_rules
 from igp.families.models import Family, FamilyNote
+from igp.mdo.models import MdoAction
 from igp.notifications.services import notify
 from igp.sharing import gateway, related
 from igp.sharing.involvement import acting_substitute_for
@@ -243,6 +244,7 @@ def withdraw(actor, consent_id: int, reason: str | None, *, family_id: int | Non
     reason = (parse(ReasonIn, {"reason": reason}).reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Noteer waarom of op wiens verzoek de toestemming wordt ingetrokken."})
+    readers_before = _action_readers(family)
     record.withdrawn_at = clock.now()
     record.withdrawn_by_id = actor.id
     record.withdrawal_reason = reason[:2000]
@@ -250,7 +252,36 @@ def withdraw(actor, consent_id: int, reason: str | None, *, family_id: int | Non
                  consent_ids=[record.id], on_behalf_of_id=acting_substitute_for(actor, family),
                  detail="consent withdrawn")
     _notify_withdrawal(actor, family, record)
+    record.stranded_actions = _stranded_actions(actor, family, readers_before)
     return record
+
+
+def _open_actions(family: Family) -> list[MdoAction]:
+    return list(db.session.scalars(select(MdoAction).where(MdoAction.family_id == family.id,
+                                                           MdoAction.status == "open").order_by(MdoAction.id)))
+
+
+def _action_readers(family: Family) -> set[int]:
+    """The open actions (ids) whose owner can read them now: the family is visible to the owner
+    and consent covers the MDO minutes (where the action's text lives)."""
+    return {a.id for a in _open_actions(family)
+            if gateway.is_visible(a.owner, family.id) and "mdo_notulen" in gateway.decide_for(a.owner, family).allowed}
+
+
+def _stranded_actions(actor, family: Family, readers_before: set[int]) -> list[MdoAction]:
+    """The open actions whose owner could read them before the withdrawal and cannot now: listed
+    to the withdrawing user (to close or hand over), and their owners are told."""
+    db.session.flush()
+    readers_after = _action_readers(family)
+    stranded = [a for a in _open_actions(family) if a.id in readers_before and a.id not in readers_after]
+    owners = {a.owner_id for a in stranded} - {actor.id}
+    notify(owners, "mdo_actie", "Door een intrekking van toestemming kunt u een open MDO-actie voor gezin {gezin} "
+                                "niet meer inzien. De coördinator draagt de actie over of sluit hem af.",
+           family_id=family.id)
+    for action in stranded:
+        audit.record("update", user=actor, object_type="mdo_action", object_id=action.id,
+                     family_pseudonym=family.pseudonym, detail="owner can no longer read the action (consent withdrawn)")
+    return stranded
 
 
 def _notify_withdrawal(actor, family: Family, record: ConsentRecord) -> None:

@@ -212,15 +212,19 @@ def test_exit_with_outward_handover_follows_the_same_rules(network, register, ap
                                                                    "target": "reguliere_jgz"})
     assert response.status_code == 200, response.get_json()
     outward = response.get_json()["outward_handover"]
-    assert outward["direction"] == "uit" and outward["status"] == "aangemeld"
+    assert outward["direction"] == "uit" and outward["status"] == "overdracht_gestart"
     assert outward["deadline"] == "2026-12-01"  # Tue 24-11 + 5 working days
-    # the same step rules apply to the outward handover
+    # the outward handover has its own steps (no intake: the receiver already sees the child) ...
     url = f"/api/v1/families/{family.id}/handover/events"
-    assert a.post(url, json={"type": "intake_gehouden"}).status_code == 422
-    assert a.post(url, json={"type": "contact_gelegd", "contact_mode": "anders"}).status_code == 201
+    for inward_step in ({"type": "intake_gehouden"}, {"type": "contact_gelegd", "contact_mode": "anders"}):
+        wrong = a.post(url, json=inward_step)
+        assert wrong.status_code == 422 and "geen stap van de overdracht bij uitstroom" in \
+            wrong.get_json()["error"]["fields"]["type"]
+    assert a.post(url, json={"type": "overdracht_aangeboden"}).status_code == 201
+    # ... and the same term rule: closing it after the deadline needs a reason
     clock.set(datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc))
     b = api(network.jvk)
-    late = b.post(url, json={"type": "intake_gehouden", "at": "2026-12-02T10:00"})
+    late = b.post(url, json={"type": "overdracht_afgerond", "at": "2026-12-02T10:00"})
     assert late.status_code == 422 and late.get_json()["error"]["fields"]["reason"]
     assert _family(family.id).status == "uitgestroomd"
 
