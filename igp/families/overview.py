@@ -18,6 +18,7 @@ from igp.families import rules as family_rules
 from igp.families.models import Family
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
+from igp.plan import services as plan_services
 from igp.sharing import gateway, related
 from igp.sharing import services as sharing
 
@@ -47,6 +48,7 @@ class FamilyPage:
     poli_moves: list = field(default_factory=list)
     birth_overdue: bool = False
     target_assessments: list | None = None      # herbeoordelingen doelgroep (ontwikkeling_risicos)
+    plan: dict | None = None                    # the gezinsplan's revision and evaluation (zorgplan)
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -75,6 +77,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "keep_core_team": coordination.may_keep_team(user, family),
         "record_course": course.may_record_course(user, view.decision) and family.status != "uitgestroomd",
         "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
+        "write_plan": plan_services.may_write(user, family, view.decision),
     }
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None
@@ -88,7 +91,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
-        target_assessments=assessment.history(view),
+        target_assessments=assessment.history(view), plan=plan_services.family_section(user, view),
     )
 
 
