@@ -11,6 +11,7 @@ from igp.extensions import db
 from igp.families.models import Family
 from igp.mdo import services as mdo
 from igp.plan.models import FamilyPlan, PlanRevision
+from igp.retention.services import erase
 from tests.conftest import csrf_token
 
 CONSENT = {"preset": "kernteam", "method": "schriftelijk"}
@@ -184,7 +185,7 @@ def test_the_page_keeps_what_was_typed_and_saves_a_revision(network, register, l
     assert "Gezinsplan bekijken" in client.get(f"/gezinnen/{family.id}").get_data(as_text=True)
 
 
-def test_the_mdo_actions_of_the_family_are_linked(network, register, api):
+def test_the_mdo_actions_of_the_family_are_linked(network, register, api, login, client):
     family = register(network.gyn, consent=CONSENT)
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
     item = mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
@@ -198,7 +199,18 @@ def test_the_mdo_actions_of_the_family_are_linked(network, register, api):
     linked = coordinator.put(path, json=_plan(actions=[{"what": "Bel de verloskundige", "who": "Voorzitter",
                                                         "mdo_action_id": action.id}]))
     assert linked.status_code == 200 and linked.get_json()["plan"]["actions"][0]["mdo_action_id"] == action.id
+    login(_coordinator(family))
+    page = client.get(f"/gezinnen/{family.id}/plan").get_data(as_text=True)
+    assert f"MDO-actie {action.id}</a> (open, uiterlijk " in page and "Bel de verloskundige" in page
     other = register(network.gyn, consent=CONSENT)
     wrong = api(_coordinator(other)).put(f"/api/v1/families/{other.id}/plan", json=_plan(
         actions=[{"what": "Iets", "mdo_action_id": action.id}]))
     assert wrong.status_code == 422 and wrong.get_json()["error"]["field"] == "actions[0].mdo_action_id"
+
+
+def test_erasure_on_request_removes_the_plan_and_its_revisions(network, register, api):
+    family = register(network.gyn, consent=CONSENT)
+    assert api(_coordinator(family)).put(f"/api/v1/families/{family.id}/plan", json=_plan()).status_code == 200
+    erase(network.po, family.id, "Verzoek van de ouders tot vernietiging")
+    db.session.commit()
+    assert db.session.scalars(select(FamilyPlan)).all() == [] and _revisions() == 0
