@@ -37,13 +37,14 @@ from igp.main import bp as main_bp
 from igp.mdo.views import bp as mdo_bp
 from igp.notifications.views import bp as notifications_bp
 from igp.paths import PROJECT_ROOT
+from igp.plan.views import bp as plan_bp
 from igp.reporting.views import bp as reporting_bp
 from igp.sharing import guard
 from igp.sharing.views import bp as sharing_bp
 from igp.web import register_web
 
 BLUEPRINTS = (main_bp, auth_bp, families_bp, handover_bp, coordination_bp, mdo_bp, notifications_bp, sharing_bp,
-              reporting_bp, audit_bp, admin_bp, api_bp)
+              reporting_bp, audit_bp, admin_bp, api_bp, plan_bp)
 
 
 def build_app(settings=None, clock=None) -> Flask:

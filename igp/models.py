@@ -34,5 +34,6 @@ from igp.mdo.models import (  # noqa: F401
     MinutesRevision,
 )
 from igp.notifications.models import Notification  # noqa: F401
+from igp.plan.models import FamilyPlan, PlanRevision  # noqa: F401
 from igp.reporting.models import ExperienceResponse  # noqa: F401
 from igp.sharing.models import BreakGlassAccess, ConsentRecord  # noqa: F401

@@ -36,6 +36,7 @@ from igp.handover import rules as handover_rules
 from igp.handover.schemas import EventIn, FamilyFeedbackIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
 from igp.mdo.schemas import ActionStatusIn, AttendanceIn, DiscussionRequestIn, ItemIn, MeetingIn, MinutesIn, OutcomeIn
+from igp.plan.schemas import PlanIn
 from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
 
 ERRORS = (401, 403, 404, 409, 422)   # what any signed-in operation may answer, besides 405, 413, 414, 429
@@ -142,6 +143,15 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/families/{family_id}/target-group/assessments", "The history of the target-group "
               "re-assessments (category ontwikkeling_risicos; else empty with withheld)", "families",
               response=r.TargetAssessmentListOut, errors=READ_ERRORS),
+    Operation("get", "/families/{family_id}/plan", "The gezinsplan with its revision number (category zorgplan; "
+              "else plan null with withheld)", "families", response=r.PlanOut, errors=READ_ERRORS),
+    Operation("put", "/families/{family_id}/plan",
+              "Replace the gezinsplan (kept as a new revision); version: the revision seen (0: none yet)",
+              "families", (PlanIn,), r.PlanOut,
+              note="The coordinator, the acting substitute and the core team's care professionals, with category "
+                   "zorgplan (others 403). A stale version is 409. An evaluation date before the start, an unknown "
+                   "referral id, a referral status going back without a reason or an MDO action of another family "
+                   "is 422 naming the field (e.g. referrals[0].reason); nothing is stored."),
     Operation("post", "/families/{family_id}/notes",
               "A note in one data category; emergency: a noodnotitie under an open break-the-glass", "families",
               (NoteIn,), r.NoteOut, 201),

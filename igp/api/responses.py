@@ -906,3 +906,69 @@ class MyReferralOut(Out):
 
 class MyReferralsOut(Out):
     items: list[MyReferralOut]
+# ------------------------------------------------------------------ gezinsplan (igp.plan)
+
+class PlanGoalOut(Out):
+    what: str
+    who: str | None
+    by_when: date | None
+
+
+class PlanActionOut(Out):
+    what: str
+    who: str | None
+    by_when: date | None
+    mdo_action_id: int | None = Field(description="The MDO action this agreement comes from, or null")
+
+
+class PlanStatusOut(Out):
+    status: str = Field(description="aangevraagd, wachtlijst, gestart, afgerond or afgewezen")
+    on: date
+    reason: str | None
+
+
+class PlanReferralOut(Out):
+    id: str = Field(description="Send it back with the referral in the PUT; leave it out for a new referral")
+    to: str
+    referral_type: str | None
+    status: str = Field(description="aangevraagd, wachtlijst, gestart, afgerond or afgewezen")
+    requested_on: date | None
+    history: list[PlanStatusOut]
+
+
+class PlanContentOut(Out):
+    hulpvraag: str
+    start_date: date
+    evaluation_date: date
+    goals: list[PlanGoalOut]
+    actions: list[PlanActionOut]
+    referrals: list[PlanReferralOut]
+
+
+class PlanMdoActionOut(Out):
+    id: int
+    text: str | None = Field(description="Null without the category mdo_notulen")
+    owner: str
+    due_date: date
+    status: str
+
+
+class PlanRevisionOut(Out):
+    number: int
+    author: str
+    on_behalf_of: str | None
+    created_at: datetime
+
+
+class PlanOut(Out):
+    """The family's gezinsplan (category zorgplan): `plan` null when there is none yet or it is
+    withheld (then `withheld` names the reason). `version`: the current revision (0: no plan)."""
+
+    family_id: int
+    version: int
+    plan: PlanContentOut | None
+    evaluation_overdue: bool
+    may_write: bool
+    withheld: list[WithheldOut]
+    mdo_actions: list[PlanMdoActionOut]
+    revisions: list[PlanRevisionOut]

@@ -30,6 +30,7 @@ from igp.mdo.services import (
     resolve_open_actions,
 )
 from igp.notifications.services import notify
+from igp.plan.services import plan_evaluation_signals
 from igp.sharing import gateway, involvement
 from igp.validation import parse
 
@@ -640,6 +641,8 @@ def digest_lines(user) -> list[str]:
               for family, due in birth_overdue_signals(user)]
     lines += [f"- {action.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
               for action in overdue_actions(user)]
+    lines += [f"- {family.pseudonym}: evaluatiedatum gezinsplan verlopen ({day.strftime('%d-%m-%Y')})"
+              for family, day in plan_evaluation_signals(user)]
     if user.has_role("planner"):
         count = no_contact_count()
         if count:

@@ -221,7 +221,7 @@ class IntakeForm(FlaskForm):
     participants = MultiCheckboxField("Deelnemers", coerce=int)
     report = TextAreaField("Verslag")
     outcome = SelectField("Uitkomst", choices=options([("", "Nog niet bekend")] + list(rules.INTAKE_OUTCOMES.items())))
-    plan = TextAreaField("Plan (zorgplan in het kort)")
+    plan = TextAreaField("Plan bij de intake (het gezinsplan staat op een eigen pagina)")
     missed_reason = SelectField("Reden termijn niet gehaald", choices=options([("", "n.v.t.")]))
     missed_text = TextAreaField("Toelichting termijn")
     # outcome doorverwezen is an exit with a warm handover: to whom

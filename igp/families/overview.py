@@ -19,6 +19,7 @@ from igp.families.models import Family
 from igp.handover import feedback as family_feedback
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
+from igp.plan import services as plan_services
 from igp.sharing import gateway, related
 from igp.sharing import services as sharing
 
@@ -52,6 +53,7 @@ class FamilyPage:
     feedback_outcomes: list = field(default_factory=list)  # the MDO outcomes to report on
     outward_signal: str | None = None           # the outward handover's signal against its own deadline
     outward_left: int | None = None
+    plan: dict | None = None                    # the gezinsplan's revision and evaluation (zorgplan)
 
 
 def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
@@ -81,6 +83,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "record_course": course.may_record_course(user, view.decision) and family.status != "uitgestroomd",
         "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
         "record_feedback": family_feedback.may_record(user, family),
+        "write_plan": plan_services.may_write(user, family, view.decision),
     }
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None
@@ -97,6 +100,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         target_assessments=assessment.history(view), feedback=family_feedback.feedback_of(view),
         feedback_outcomes=family_feedback.outcome_choices(view) if may["record_feedback"] else [],
         **_outward_signal(outward, today, calendar),
+        plan=plan_services.family_section(user, view),
     )
 
 

@@ -14,6 +14,7 @@ from igp.families.views import LABELS
 from igp.handover import feedback, rules, services
 from igp.ids import as_id
 from igp.mdo.services import overdue_actions
+from igp.plan.services import plan_evaluation_signals
 
 bp = Blueprint("handover", __name__)
 
@@ -77,6 +78,7 @@ def my_signals():
                            age_limit=coordination.age_limit_signals(current_user),
                            birth_overdue=coordination.birth_overdue_signals(current_user),
                            actions=overdue_actions(current_user), team=team,
+                           plan_evaluations=plan_evaluation_signals(current_user),
                            substituting=coordination.substituted_user_ids(current_user))
 
 

@@ -39,6 +39,7 @@ from igp.families.models import DuplicateCandidate
 from igp.families.services import aanmelden
 from igp.handover import services as handover
 from igp.mdo import services as mdo
+from igp.plan import services as plan_services
 from igp.sharing import services as sharing
 from igp.validation import Input
 from tests.conftest import PASSWORD, family_data, totp_code
@@ -246,6 +247,19 @@ class Scene:
             "reason": "Nieuwe informatie van de verloskundige", "protective_factors": ["betrokken_partner"]}))
 
     @cached_property
+    def plan(self):
+        """A gezinsplan written by the family's coordinator (jvk)."""
+        assert self.family.coordinator_id == self.network.jvk.id
+        return self.commit(plan_services.save_plan(self.network.jvk, self.family.id, {
+            "version": 0, "hulpvraag": "Hulp met de rekeningen", "start_date": "2026-11-24",
+            "evaluation_date": "2027-02-24", "referrals": [{"to": "Schuldhulp", "status": "aangevraagd"}]}))
+
+    @property
+    def plan_version(self) -> int:
+        plan = plan_services.load_plan(self.family.id)
+        return plan.revision if plan else 0
+
+    @cached_property
     def consent(self):
         return sharing.consents_of(self.family.id)[0]
 
@@ -378,6 +392,13 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "reason": "Moeder vertelde over schulden en huiselijk geweld", "vulnerabilities": ["financien", "veiligheid"],
         "protective_factors": ["steunend_netwerk"]}),
     ("get", "/families/{family_id}/target-group/assessments"): Sample(needs=("target_assessment",)),
+    ("get", "/families/{family_id}/plan"): Sample(needs=("plan",)),
+    ("put", "/families/{family_id}/plan"): Sample("jvk", {
+        "version": At("plan_version"), "hulpvraag": "Rust in huis en hulp met de rekeningen",
+        "start_date": "2026-11-24", "evaluation_date": "2027-02-24",
+        "goals": [{"what": "Vaste slaaptijden", "who": "Moeder", "by_when": "2027-01-15"}],
+        "actions": [{"what": "Bel de schuldhulp", "who": "Sociaal werker"}],
+        "referrals": [{"to": "Schuldhulp", "referral_type": "welzijn", "status": "aangevraagd"}]}),
     ("post", "/families/{family_id}/notes"): Sample(body={"category": "consultverslagen", "text": "Goed gesprek."}),
     ("post", "/families/{family_id}/consents"): Sample(body={
         "recipient": {"domain": "sociaal"}, "categories": ["naw"], "purpose": "zorg_en_ondersteuning",
