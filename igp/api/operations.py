@@ -37,6 +37,7 @@ from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
 from igp.mdo.schemas import ActionStatusIn, AttendanceIn, DiscussionRequestIn, ItemIn, MeetingIn, MinutesIn, OutcomeIn
 from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
+from igp.support.schemas import InformalSupportIn, SupportNoteIn
 
 ERRORS = (401, 403, 404, 409, 422)   # what any signed-in operation may answer, besides 405, 413, 414, 429
 READ_ERRORS = (401, 403, 404)
@@ -239,6 +240,19 @@ OPERATIONS: tuple[Operation, ...] = (
               "officer)", "beheer", response=r.DuplicateQueueOut, errors=(401, 403)),
     Operation("post", "/duplicates/{candidate_id}/resolve", "Merge or mark as distinct", "beheer",
               (DuplicateResolveIn,), r.DuplicateResolvedOut),
+    # ---------------------------------------------------------------- informal support
+    Operation("get", "/families/{family_id}/informal-support", "Informal support of the family (category naw; a "
+              "volunteer sees her own organisation's records only)", "families", response=r.InformalSupportListOut,
+              errors=READ_ERRORS),
+    Operation("post", "/families/{family_id}/informal-support", "Record informal support agreed or started",
+              "families", (InformalSupportIn,), r.InformalSupportCreatedOut, 201,
+              note="The coordinator or acting substitute, for any organisation of the informal domain; a volunteer "
+                   "(informele_steun) for her own organisation only (others 403). ends_on before starts_on: 422 "
+                   "naming ends_on. status defaults to gestart (start today or earlier) or afgesproken."),
+    Operation("post", "/families/{family_id}/informal-support/{support_id}/notes",
+              "A volunteer's short note (at most 500 characters) on her organisation's support", "families",
+              (SupportNoteIn,), r.SupportNoteCreatedOut, 201,
+              note="Only a volunteer of the support's organisation; a record of another organisation is 404."),
     # ---------------------------------------------------------------- reports
     Operation("get", "/reports/throughput", "Aggregated throughput (projectleider, beheerder)", "reports",
               response=r.ThroughputOut, errors=(401, 403, 422),

@@ -42,6 +42,8 @@ from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
 from igp.mdo.rules import REFERRAL_TYPES
 from igp.reporting import rules, shown
 from igp.reporting.models import ExperienceResponse
+from igp.support import rules as support_rules
+from igp.support.models import InformalSupport
 
 REPORT_ROLES = ("projectleider", "beheerder")
 MAX_PERIOD_DAYS = 5 * 366
@@ -403,3 +405,13 @@ def record_experience(actor, data: dict):
     audit.record("create", user=actor, object_type="experience")  # no id: the answer stays unlinkable
     return row
 
+
+
+# ------------------------------------------------------------------ informal support (monitoring, §7.2)
+
+def informal_support_started(start: date, end: date) -> dict[str, int]:
+    """Informal support records started from ``start`` to ``end`` (inclusive), per kind: a pure count,
+    no family, no organisation. Not suppressed here: the caller applies rules.shown_figures."""
+    kinds = db.session.scalars(select(InformalSupport.kind).where(InformalSupport.starts_on >= start,
+                                                                  InformalSupport.starts_on <= end))
+    return support_rules.count_by_kind(list(kinds))
