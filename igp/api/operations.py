@@ -261,6 +261,13 @@ OPERATIONS: tuple[Operation, ...] = (
               note="Small cells are suppressed as on the dashboard: a count is a number, \"<5\" or \"x\" "
                    "(secondary suppression). The sections of counts (caseload, mdo, exits, ...) are objects "
                    "whose keys are not modelled."),
+    Operation("get", "/reports/gemeenten", "Figures per gemeente: aanmeldingen, exits, active families (projectleider, "
+              "beheerder)", "reports", response=r.GemeenteReportOut, errors=(401, 403, 422),
+              query=(Query("from", {"type": "string", "format": "date"}),
+                     Query("to", {"type": "string", "format": "date"}), Query("poli"),
+                     Query("gemeente", description="A gemeente code of the IGP's list of local teams (beheer)")),
+              note="Suppressed as on the dashboard, per measure over the gemeenten (a count is a number, \"<5\" or "
+                   "\"x\"). Families without a gemeente count under onbekend."),
 )
 
 PATH_PARAMETERS: Mapping[str, Mapping] = MappingProxyType({

@@ -895,3 +895,20 @@ class InformalSupportCreatedOut(Out):
 class SupportNoteCreatedOut(Out):
     id: int
     created_at: datetime
+
+
+class GemeenteFiguresOut(Out):
+    """One gemeente's column: a count is a number, "<5" or "x" (secondary suppression)."""
+
+    code: str = Field(description="The gemeente's code, onbekend (no gemeente recorded) or totaal")
+    name: str
+    referrals: Count
+    exits: Count
+    active: Count
+
+
+class GemeenteReportOut(Out):
+    """GET /reports/gemeenten: one column per gemeente of the IGP's list, onbekend and totaal."""
+
+    period: PeriodOut
+    gemeenten: list[GemeenteFiguresOut]

@@ -136,6 +136,10 @@ def _aanmelding_form() -> AanmeldingForm:
     form.poli.choices = options([("", "Kies...")] + [(p.code, p.name) for p in list_polis()])
     for kind in rules.CODE_LISTS:   # this IGP's active codes
         getattr(form, kind).choices = options(list(codes.active(kind).items()))
+    areas = admin_services.area_choices()   # the local teams of this IGP (beheer)
+    form.gemeente.choices = options([("", "Onbekend")] + [(a["code"], a["name"]) for a in areas])
+    form.wijk.choices = options([("", "Onbekend")] + [(code, f"{name} ({a['name']})") for a in areas
+                                                      for code, name in a["wijken"].items()])
     if request.method == "GET":
         form.referred_at.data = clock.local(clock.now()).replace(second=0, microsecond=0, tzinfo=None)
     return form

@@ -452,6 +452,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "ends_on": "2027-01-31", "status": "gestart"}, needs=("support",)),
     ("post", "/families/{family_id}/informal-support/{support_id}/notes"): Sample("vrijwilliger", {
         "text": "Samen de post doorgenomen."}),
+    ("get", "/reports/gemeenten"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
     ("get", "/reports/throughput"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
 }
 
