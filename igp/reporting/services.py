@@ -446,7 +446,7 @@ def shown_by_gemeente(period: Period, gemeente: str | None = None) -> dict:
     names, _ = area_labels()
     counts = gemeente_counts(period)
     for per in counts.values():   # every gemeente of the list is a column, also with nothing to count
-        per.update({code: per.get(code, 0) for code in names})
+        per.update({code: per.get(code, 0) for code in (*names, rules.UNKNOWN_AREA)})
     shown_counts = rules.shown_by_area(counts, small_cell_threshold())
     names = {**names, rules.UNKNOWN_AREA: "Onbekend", rules.TOTAL_AREA: "Totaal"}
     columns = sorted({a for per in shown_counts.values() for a in per},

@@ -125,3 +125,20 @@ def test_figures_per_gemeente_are_suppressed_like_the_dashboard(network, teams, 
     unknown = api(network.pl).get("/api/v1/reports/gemeenten?gemeente=elders")
     assert unknown.status_code == 422 and unknown.get_json()["error"]["field"] == "gemeente"
     assert api(network.jvk).get("/api/v1/reports/gemeenten").status_code == 403
+
+
+def test_the_dashboard_shows_the_same_suppressed_figures_per_gemeente(network, teams, register, login, client, api):
+    for _ in range(6):
+        register(network.gyn, gemeente="rijnstad", wijk="noord")
+    register(network.gyn, gemeente="heuveldorp")
+    login(network.pl)
+    page = client.get("/dashboard?van=2026-01-01&tot=2026-12-31").get_data(as_text=True)
+    table = page[page.index('id="c-gemeente"'):]
+    table = table[:table.index("</table>")]
+    # 6 + 1 = 7: Heuveldorp's 1 is "<5", and Rijnstad's 6 would give it away (7 - 6): "x"
+    assert '<th scope="row">Rijnstad</th><td>x</td>' in table
+    assert '<th scope="row">Heuveldorp</th><td>&lt;5</td>' in table
+    assert '<th scope="row">Totaal</th><td>7</td>' in table
+    same = api(network.pl).get("/api/v1/reports/gemeenten?from=2026-01-01&to=2026-12-31").get_json()
+    assert [(g["code"], g["referrals"]) for g in same["gemeenten"]] == [
+        ("heuveldorp", "<5"), ("rijnstad", "x"), ("onbekend", 0), ("totaal", 7)]
