@@ -109,8 +109,8 @@ class AanmeldingForm(FlaskForm):
 
     support_question = TextAreaField("Hulpvraag voor informele steun",
                                      description="Alleen wat de vrijwilliger nodig heeft, bijvoorbeeld 'hulp bij post'.")
-    gemeente = SelectField("Gemeente", choices=[("", "Onbekend")], validate_choice=False)
-    wijk = SelectField("Wijk", choices=[("", "Onbekend")], validate_choice=False,
+    gemeente = SelectField("Gemeente", choices=options([("", "Onbekend")]), validate_choice=False)
+    wijk = SelectField("Wijk", choices=options([("", "Onbekend")]), validate_choice=False,
                        description="Met de gemeente en wijk toont het dossier het lokale team en de vaste contactpersoon.")
     override_reason = TextAreaField("Toch aanmelden: reden (als het gezin buiten de doelgroep valt)",
                                     description="De professional beslist; leg vast waarom.")

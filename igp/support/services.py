@@ -97,6 +97,7 @@ def support_of(user, family_id: int, *, access: str = "api") -> SupportSection:
 def record_support(user, family_id: int, data: dict) -> InformalSupport:
     """Record support agreed or started (coordinator, acting substitute, or the volunteer's own
     organisation). 422 naming the field for bad input; 403 for an organisation the user may not name."""
+    gateway.load_for_write(user, family_id)   # a family the user may not see: 404 before any 422
     parsed = parse(InformalSupportIn, data)
     family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
     kinds = gateway.involvement(user, family)
@@ -129,6 +130,7 @@ def _denied(user, family, detail: str) -> dict:
 def add_note(user, family_id: int, support_id: int, data: dict) -> InformalSupportNote:
     """A volunteer's short note on her organisation's support. A record of another organisation
     answers like one that does not exist (404)."""
+    gateway.load_for_write(user, family_id)
     parsed = parse(SupportNoteIn, data)
     family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
     row = db.session.get(InformalSupport, support_id)
@@ -151,10 +153,10 @@ def add_note(user, family_id: int, support_id: int, data: dict) -> InformalSuppo
 
 def set_local_area(user, family_id: int, data: dict):
     """The family's gemeente and wijk (codes of the IGP's list of local teams; both empty: none)."""
-    parsed = parse(LocalAreaIn, data)
+    family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
     if not user.roles & AREA_ROLES:
         raise Forbidden("Uw rol mag de gemeente en wijk van een gezin niet wijzigen.")
-    family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
+    parsed = parse(LocalAreaIn, data)
     problems = admin.area_problems(parsed.gemeente, parsed.wijk)
     if problems:
         raise ValidationError(problems)

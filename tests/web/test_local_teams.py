@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from igp.admin import services as admin
+from igp.coordination import services as coordination
 from igp.extensions import db
 from igp.families.models import Family
 from igp.reporting import rules as reporting_rules
 from igp.reporting.services import parse_period, shown_by_gemeente
+from igp.sharing import services as sharing
 from igp.support import services as support
 from tests.conftest import csrf_token, family_data
 
@@ -93,9 +95,16 @@ def test_gemeente_and_wijk_at_the_aanmelding_and_the_team_on_the_family_page(net
 
 def test_no_change_without_the_role_or_the_family(network, teams, register):
     family = register(network.gyn, gemeente="heuveldorp")
-    with pytest.raises(Exception) as refused:
-        support.set_local_area(network.pl, family.id, {"gemeente": "rijnstad"})
+    sharing.record_preset(network.gyn, family.id, "informele_steun", method="schriftelijk")
+    coordination.add_core_member(network.gyn, family.id, {"user_id": network.vrijwilliger.id,
+                                                          "case_role": "informele_steun"})
+    db.session.commit()
+    with pytest.raises(Exception) as refused:   # the volunteer sees the NAW, but does not keep it
+        support.set_local_area(network.vrijwilliger, family.id, {"gemeente": "rijnstad"})
     assert refused.value.status == 403
+    with pytest.raises(Exception) as none:      # the projectleider sees no family at all
+        support.set_local_area(network.pl, family.id, {"gemeente": "rijnstad"})
+    assert none.value.status == 404
     with pytest.raises(Exception) as hidden:
         support.set_local_area(network.outsider, family.id, {"gemeente": "rijnstad"})
     assert hidden.value.status == 404
@@ -142,3 +151,20 @@ def test_the_dashboard_shows_the_same_suppressed_figures_per_gemeente(network, t
     same = api(network.pl).get("/api/v1/reports/gemeenten?from=2026-01-01&to=2026-12-31").get_json()
     assert [(g["code"], g["referrals"]) for g in same["gemeenten"]] == [
         ("heuveldorp", "<5"), ("rijnstad", "x"), ("onbekend", 0), ("totaal", 7)]
+
+
+def test_the_aanmelding_form_offers_gemeente_and_wijk(network, teams, login, client):
+    login(network.gyn)
+    page = client.get("/gezinnen/aanmelden")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Gemeente en wijk (niet verplicht)" in text and "Oud-Noord (Rijnstad)" in text
+    token = csrf_token(client, "/gezinnen/aanmelden")
+    form = {"csrf_token": token, "poli": "pop", "phase": "prenatal", "referrer_type": "wijkteam",
+            "vulnerabilities": ["financien"], "medical_reasons": ["psychiatrie"], "screening_instrument": "",
+            "consent_preset": "", "consent_method": "mondeling_vastgelegd", "parent1_name": "Formulier Gemeente",
+            "parent1_birth_date": "1993-03-03", "expected_due_date": "2027-03-01", "gemeente": "rijnstad",
+            "wijk": "oud_noord"}
+    response = client.post("/gezinnen/aanmelden", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    family = db.session.scalars(db.select(Family).order_by(Family.id.desc())).first()
+    assert (family.gemeente, family.wijk) == ("rijnstad", "oud_noord")
