@@ -37,7 +37,7 @@ from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
 from igp.mdo.schemas import ActionStatusIn, AttendanceIn, DiscussionRequestIn, ItemIn, MeetingIn, MinutesIn, OutcomeIn
 from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
-from igp.support.schemas import InformalSupportIn, SupportNoteIn
+from igp.support.schemas import InformalSupportIn, SupportNoteIn, SupportUpdateIn
 
 ERRORS = (401, 403, 404, 409, 422)   # what any signed-in operation may answer, besides 405, 413, 414, 429
 READ_ERRORS = (401, 403, 404)
@@ -249,6 +249,11 @@ OPERATIONS: tuple[Operation, ...] = (
               note="The coordinator or acting substitute, for any organisation of the informal domain; a volunteer "
                    "(informele_steun) for her own organisation only (others 403). ends_on before starts_on: 422 "
                    "naming ends_on. status defaults to gestart (start today or earlier) or afgesproken."),
+    Operation("post", "/families/{family_id}/informal-support/{support_id}", "Move informal support on (stand, end)",
+              "families", (SupportUpdateIn,), r.InformalSupportCreatedOut,
+              conditional={"ends_on": "status afgerond or gestopt (unless the record has an end already)"},
+              note="Who may record it (coordinator, acting substitute, a volunteer of that organisation); afgerond "
+                   "and gestopt need ends_on (422 naming ends_on, also for an end before the start)."),
     Operation("post", "/families/{family_id}/informal-support/{support_id}/notes",
               "A volunteer's short note (at most 500 characters) on her organisation's support", "families",
               (SupportNoteIn,), r.SupportNoteCreatedOut, 201,

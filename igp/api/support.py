@@ -43,3 +43,12 @@ def record_informal_support(family_id: int):
 def add_informal_support_note(family_id: int, support_id: int):
     note = services.add_note(current_user, family_id, support_id, json_body())
     return jsonify({"id": note.id, "created_at": iso(note.created_at)}), 201
+
+
+@bp.route("/families/<int:family_id>/informal-support/<int:support_id>", methods=["POST"])
+@access.roles(*SUPPORT_ROLES)
+def update_informal_support(family_id: int, support_id: int):
+    row = services.update_support(current_user, family_id, support_id, json_body())
+    return jsonify({"id": row.id, "kind": row.kind, "status": row.status, "starts_on": iso(row.starts_on),
+                    "ends_on": iso(row.ends_on), "organisation": {"id": row.organisation_id,
+                                                                  "name": row.organisation.name}})

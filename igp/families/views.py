@@ -603,3 +603,13 @@ def local_area(family_id: int):
     except ValidationError as exc:
         return _refused_course(family_id, exc, "area")
     return _done(family_id, "De gemeente en wijk zijn bijgewerkt.")
+
+
+@bp.route("/<int:family_id>/informele-steun/<int:support_id>", methods=["POST"])
+@access.roles(*FAMILY_ROLES)
+def update_support(family_id: int, support_id: int):
+    try:
+        support_services.update_support(current_user, family_id, support_id, form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, f"update{support_id}")
+    return _done(family_id, "De stand van de informele steun is bijgewerkt.")

@@ -33,3 +33,12 @@ class LocalAreaIn(Input):
 
     gemeente: Text(40) = Field(None, title="Gemeente")
     wijk: Text(40) = Field(None, title="Wijk")
+
+
+class SupportUpdateIn(Input):
+    """POST /api/v1/families/{id}/informal-support/{support_id}: the stand and the end of the support."""
+
+    required = ("status",)
+
+    status: Code(STATUSES) = Field(None, title="Stand")
+    ends_on: Date = Field(None, title="Einddatum")

@@ -21,7 +21,7 @@ from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for
 from igp.support import rules
 from igp.support.models import InformalSupport, InformalSupportNote
-from igp.support.schemas import InformalSupportIn, LocalAreaIn, SupportNoteIn
+from igp.support.schemas import InformalSupportIn, LocalAreaIn, SupportNoteIn, SupportUpdateIn
 from igp.validation import parse
 
 AREA_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
@@ -47,6 +47,7 @@ class SupportView:
     recorded_at: datetime
     notes: list[NoteView] | None          # None: this reader does not see the notes
     may_note: bool = False
+    may_update: bool = False
 
 
 @dataclass
@@ -74,7 +75,9 @@ def _support_view(user, kinds, row: InformalSupport) -> SupportView:
         notes = [NoteView(n.text, n.author.name, n.created_at) for n in row.notes]
     return SupportView(row.id, row.organisation_id, row.organisation.name, row.kind, row.status, row.starts_on,
                        row.ends_on, row.recorded_at, notes,
-                       rules.may_note(user.roles, kinds, user.organisation_id, row.organisation_id))
+                       rules.may_note(user.roles, kinds, user.organisation_id, row.organisation_id),
+                       rules.may_record(user.roles, kinds, user.organisation_id, row.organisation_id,
+                                        row.organisation.domain))
 
 
 def section_for(user, view: gateway.FamilyView, kinds: frozenset[str]) -> SupportSection:
@@ -147,6 +150,32 @@ def add_note(user, family_id: int, support_id: int, data: dict) -> InformalSuppo
     audit.record("create", user=user, object_type="informal_support_note", object_id=note.id,
                  family_pseudonym=family.pseudonym, shown=["naw"], detail=f"note on informal support {row.id}")
     return note
+
+
+def update_support(user, family_id: int, support_id: int, data: dict) -> InformalSupport:
+    """Move the support on (afgesproken -> gestart -> afgerond or gestopt) and record its end; the
+    same people who may record it. A record the user does not see: 404."""
+    gateway.load_for_write(user, family_id)
+    parsed = parse(SupportUpdateIn, data)
+    family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
+    row = db.session.get(InformalSupport, support_id)
+    if row is None or row.family_id != family.id or \
+            not rules.sees_record(user.roles, user.organisation_id, row.organisation_id):
+        raise gateway.refusal(user, family.id, "informal support update: no such record")
+    kinds = gateway.involvement(user, family)
+    if not rules.may_record(user.roles, kinds, user.organisation_id, row.organisation_id, row.organisation.domain):
+        raise Forbidden("Informele steun legt de coördinator vast, of de vrijwilliger voor de eigen organisatie.",
+                        audit=_denied(user, family, "informal support: update refused"))
+    ends_on = parsed.ends_on or row.ends_on
+    problems = rules.period_problems(row.starts_on, ends_on, parsed.status)
+    if problems:
+        raise ValidationError(problems)
+    row.status, row.ends_on = parsed.status, ends_on
+    db.session.flush()
+    audit.record("update", user=user, object_type="informal_support", object_id=row.id,
+                 family_pseudonym=family.pseudonym, on_behalf_of_id=acting_substitute_for(user, family),
+                 detail=f"informal support now {parsed.status}")
+    return row
 
 
 # ------------------------------------------------------------------ gemeente and wijk

@@ -196,3 +196,25 @@ def test_rules_by_hand():
     assert rules.may_record({"informele_steun"}, {"core_team"}, 2, 2, "informeel")
     assert not rules.may_record({"informele_steun"}, frozenset(), 2, 2, "informeel")   # not involved
     assert not rules.may_note({"jeugdverpleegkundige"}, {"coordinator"}, 2, 2)
+
+
+def test_the_volunteer_records_that_the_agreed_support_started_and_ended(network, supported, api, login, client):
+    agreed = api(supported.coordinator).post(f"/api/v1/families/{supported.id}/informal-support", json=_body(
+        network.homestart, starts_on="2026-12-10")).get_json()
+    assert agreed["status"] == "afgesproken"                     # starts after today (24-11-2026)
+    volunteer = api(network.vrijwilliger)
+    path = f"/api/v1/families/{supported.id}/informal-support/{agreed['id']}"
+    assert volunteer.post(path, json={"status": "gestart"}).get_json()["status"] == "gestart"
+    early = volunteer.post(path, json={"status": "afgerond", "ends_on": "2026-12-01"})
+    assert early.status_code == 422 and early.get_json()["error"]["field"] == "ends_on"
+    assert api(network.planner).post(path, json={"status": "gestopt", "ends_on": "2027-01-01"}).status_code == 403
+    login(network.vrijwilliger)
+    token = csrf_token(client, f"/gezinnen/{supported.id}")
+    missing = client.post(f"/gezinnen/{supported.id}/informele-steun/{agreed['id']}",
+                          data={"csrf_token": token, "status": "afgerond", "ends_on": ""})
+    assert missing.status_code == 422 and "Vul de einddatum in" in missing.get_data(as_text=True)
+    done = client.post(f"/gezinnen/{supported.id}/informele-steun/{agreed['id']}",
+                       data={"csrf_token": token, "status": "afgerond", "ends_on": "2027-01-15"})
+    assert done.status_code == 302
+    page = client.get(f"/gezinnen/{supported.id}").get_data(as_text=True)
+    assert "Afgerond · vanaf 10-12-2026 tot en met 15-01-2027" in page

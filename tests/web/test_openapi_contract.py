@@ -450,6 +450,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("post", "/families/{family_id}/informal-support"): Sample("vrijwilliger", {
         "organisation_id": At("network.homestart.id"), "kind": "post_financien", "starts_on": "2026-11-20",
         "ends_on": "2027-01-31", "status": "gestart"}, needs=("support",)),
+    ("post", "/families/{family_id}/informal-support/{support_id}"): Sample("vrijwilliger", {
+        "status": "afgerond", "ends_on": "2026-11-24"}),
     ("post", "/families/{family_id}/informal-support/{support_id}/notes"): Sample("vrijwilliger", {
         "text": "Samen de post doorgenomen."}),
     ("get", "/reports/gemeenten"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
