@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from igp.admin.services import create_poli
+from igp.admin.services import create_poli, save_local_team
 from igp.auth.models import User
 from igp.auth.services import create_organisation, create_user
 from igp.demo_families import load_absences, load_families, load_mdo
@@ -82,4 +82,27 @@ def load_base() -> list[User]:
             password=DEMO_PASSWORD, email=f"{username}@demo.igp.example", phone=f"010-555{n:04d}",
             skj_registered=skj,
         ))
+    load_local_teams(users)
     return users
+
+
+# gemeente, the team's own name, wijken, contact (name, phone, e-mail) or a demo user's username
+LOCAL_TEAMS = [
+    ("Rijnstad", "Sociaal Wijkteam Noord", "Noord, Centrum", "sw.mulder"),
+    ("Rijnstad", "Buurtteam Rijnstad-Zuid", "Zuid, Oosterpark", ("Fatima Ouali", "010-5559876", None)),
+    ("Heuveldorp", "Sociaal Team Heuveldorp", "Dorpskern, Buitengebied",
+     ("Joost van Dam", None, "sociaalteam@heuveldorp.example")),
+]
+
+
+def load_local_teams(users: list[User]) -> None:
+    """Two gemeenten with their wijken and local teams, each with one fixed contact person."""
+    by_name = {u.username: u for u in users}
+    keeper = next(u for u in users if u.has_role("beheerder"))
+    for gemeente, name, wijken, contact in LOCAL_TEAMS:
+        data = {"gemeente_name": gemeente, "name": name, "wijken": wijken}
+        if isinstance(contact, str):
+            data["contact_user_id"] = by_name[contact].id
+        else:
+            data.update(contact_name=contact[0], contact_phone=contact[1], contact_email=contact[2])
+        save_local_team(keeper, data)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from igp import clock
 from igp.admin.services import add_poli_team_member
 from igp.auth.models import User
-from igp.coordination.services import record_absence
+from igp.coordination.services import add_core_member, record_absence
 from igp.extensions import db
 from igp.families.services import aanmelden, plan_or_record_intake
 from igp.handover.services import open_inward, record_event, record_feedback
@@ -25,6 +25,8 @@ from igp.mdo.services import (
     record_attendance,
     request_discussion,
 )
+from igp.sharing.services import record_preset
+from igp.support.services import add_note, record_support
 
 FIRST = ["Sanne", "Fatima", "Noor", "Emma", "Yasmina", "Lisa", "Aylin", "Priya", "Julia", "Sara", "Amal", "Iris",
          "Mila", "Nadia", "Lotte", "Esra", "Fleur", "Hanna", "Zeynep", "Maud"]
@@ -69,6 +71,8 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
             continue
         coordinator = family.coordinator
         _first_weeks(rng, family, coordinator, days_ago, referred, now)
+        if i % 8 == 1 and family.status != "uitgestroomd":
+            _informal_support(actor, family, coordinator, referred)
         if i % 9 == 0 and family.status != "uitgestroomd":
             request_discussion(actor if actor.id == coordinator.id else coordinator, family.id,
                                "Is inzet van maatschappelijk werk voor de schulden nodig?")
@@ -101,10 +105,16 @@ def _aanmelding(rng, i: int, poli: str, now, today) -> tuple[dict, int, object]:
                              "birth_weight_grams": rng.randint(900, 4200)}]
     else:
         data["expected_due_date"] = (today + timedelta(days=rng.randint(20, 250))).isoformat()
+    # gemeente and wijk (the demo's local teams, igp.demo.LOCAL_TEAMS): by the family's number, no draw
+    data["gemeente"], data["wijk"] = DEMO_AREAS[i % len(DEMO_AREAS)]
     if i % 5 != 3:  # most families gave consent for the kernteam; some not (yet)
         data["consent"] = {"preset": "kernteam", "method": "mondeling_vastgelegd", "form_version": "IGP-2026-1",
                            "given_at": referred.isoformat()}
     return data, days_ago, referred
+
+
+DEMO_AREAS = [("rijnstad", "noord"), ("rijnstad", "zuid"), ("rijnstad", "centrum"), ("heuveldorp", "dorpskern"),
+              ("rijnstad", "oosterpark"), ("heuveldorp", "buitengebied"), (None, None)]
 
 
 def _parents(rng, today) -> list[dict]:
@@ -191,3 +201,15 @@ def load_absences() -> None:
     record_absence(planner, {"user_id": _user("jvk.visser").id, "from": (today - timedelta(days=1)).isoformat(),
                              "to": (today + timedelta(days=6)).isoformat(), "reason": "verlof",
                              "substitute_id": _user("jvk.smit").id})
+
+
+def _informal_support(actor, family, coordinator, referred) -> None:
+    """Home-Start helps with the post: the parents' consent for informal support (NAW only), the
+    volunteer in the core team, the support recorded by the coordinator and a short note by her."""
+    volunteer = _user("vrijw.dijkstra")
+    record_preset(actor, family.id, "informele_steun", method="mondeling_vastgelegd", given_at=referred)
+    add_core_member(actor, family.id, {"user_id": volunteer.id, "case_role": "informele_steun"})
+    support = record_support(coordinator, family.id, {
+        "organisation_id": volunteer.organisation_id, "kind": "post_financien",
+        "starts_on": clock.local_date(referred).isoformat()})
+    add_note(volunteer, family.id, support.id, {"text": "Samen de brieven van de belastingdienst doorgenomen."})

@@ -1,5 +1,5 @@
 """Imports every model module so the metadata (and Alembic autogenerate) sees all tables."""
-from igp.admin.models import Poli, PoliTeamMember, Setting  # noqa: F401
+from igp.admin.models import LocalTeam, Poli, PoliTeamMember, Setting  # noqa: F401
 from igp.audit.models import AuditEntry, AuditHead  # noqa: F401
 from igp.auth.models import ApiToken, LoginThrottle, Organisation, User, UserRole  # noqa: F401
 from igp.coordination.models import (  # noqa: F401
@@ -37,3 +37,4 @@ from igp.notifications.models import Notification  # noqa: F401
 from igp.plan.models import FamilyPlan, PlanRevision  # noqa: F401
 from igp.reporting.models import ExperienceResponse  # noqa: F401
 from igp.sharing.models import BreakGlassAccess, ConsentRecord  # noqa: F401
+from igp.support.models import InformalSupport, InformalSupportNote  # noqa: F401

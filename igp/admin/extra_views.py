@@ -10,6 +10,7 @@ from igp import clock
 from igp.admin import services
 from igp.admin.views import bp
 from igp.auth import access
+from igp.auth import services as auth_services
 from igp.errors import ValidationError
 from igp.families import codes
 from igp.families import rules as family_rules
@@ -124,3 +125,30 @@ def target_codes():
     lists = {kind: codes.entries(kind) for kind in family_rules.CODE_LISTS}
     return render_template("admin/target_codes.html", lists=lists, titles=family_rules.CODE_LIST_LABELS,
                            errors=errors, form=FlaskForm()), (422 if errors else 200)
+
+
+# ------------------------------------------------------------------ local teams (guide §9.2)
+
+@bp.route("/lokale-teams", methods=["GET", "POST"])
+@access.roles("beheerder")
+def local_teams():
+    """The local teams of this IGP per gemeente: their own name, wijken and one fixed contact person."""
+    errors, typed = {}, {}
+    if request.method == "POST":
+        team_id = request.form.get("team_id", type=int)
+        try:
+            if request.form.get("action") in ("retire", "restore"):
+                services.retire_local_team(current_user, team_id, retired=request.form.get("action") == "retire")
+                message = "Het lokale team is bijgewerkt."
+            else:
+                team = services.save_local_team(current_user, form_data(request.form), team_id)
+                message = f"Het lokale team '{team.name}' is opgeslagen."
+        except ValidationError as exc:
+            flash_refusal(exc)
+            errors, typed = dict(exc.errors), request.form.to_dict()
+        else:
+            flash(message, "success")
+            return redirect(url_for("admin.local_teams"))
+    contacts = [u for u in auth_services.active_users() if u.organisation.domain == "sociaal"]
+    return render_template("admin/local_teams.html", teams=services.list_local_teams(), contacts=contacts,
+                           errors=errors, typed=typed, form=FlaskForm()), (422 if errors else 200)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,3 +54,26 @@ class PoliTeamMember(db.Model):
 
     poli = relationship("Poli", lazy="joined")
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
+class LocalTeam(db.Model):
+    """A local team of the social domain (wijkteam, sociaal team, ...) in one gemeente, with its own
+    name, the wijken it serves (none: the whole gemeente) and one fixed contact person (guide §9.2:
+    "één vast aanspreekpunt per lokaal team"). Retired, never deleted: families keep their codes."""
+
+    __tablename__ = "local_team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gemeente_code: Mapped[str] = mapped_column(String(40), index=True)
+    gemeente_name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    # [{"code": "noord", "name": "Noord"}, ...]: the wijken of this gemeente that this team serves
+    wijken: Mapped[list] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contact_user = relationship("User", foreign_keys=[contact_user_id], lazy="joined")

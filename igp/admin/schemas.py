@@ -32,3 +32,17 @@ class PoliUpdateIn(Input):
 
     handover_term_workdays: Integer(1, 60) = Field(None, title="Termijn warme overdracht (werkdagen)")
     second_line: Bool = Field(False, title="Tweedelijns zorg")
+
+
+class LocalTeamIn(Input):
+    """A local team on the beheer page: gemeente, the wijken it serves, its own name, one contact."""
+
+    required = ("gemeente_name", "name")
+
+    gemeente_name: Text(120) = Field(None, title="Gemeente")
+    name: Text(200) = Field(None, title="Naam van het lokale team")
+    wijken: Text(1000) = Field(None, title="Wijken (gescheiden door komma's; leeg: de hele gemeente)")
+    contact_name: Text(200) = Field(None, title="Vaste contactpersoon")
+    contact_phone: Text(40) = Field(None, title="Telefoon contactpersoon")
+    contact_email: Text(200) = Field(None, title="E-mail contactpersoon")
+    contact_user_id: Id = Field(None, title="Contactpersoon als gebruiker")

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 from sqlalchemy import func, select
 
 import consent
 from igp import clock
-from igp.admin.models import Poli, PoliTeamMember, Setting
-from igp.admin.schemas import PoliTeamIn, PoliUpdateIn
+from igp.admin.models import LocalTeam, Poli, PoliTeamMember, Setting
+from igp.admin.schemas import LocalTeamIn, PoliTeamIn, PoliUpdateIn
 from igp.audit import services as audit
 from igp.auth.models import User
 from igp.errors import Forbidden, NotFound, ValidationError
@@ -283,3 +284,122 @@ def remove_poli_team_member(actor, member_id: int, poli_code: str | None = None)
     audit.record("update", user=actor, object_type="poli_team", object_id=member.id,
                  detail=f"poli {member.poli.code}: - user {member.user_id}")
     return member
+
+
+# ------------------------------------------------------------------ local teams (guide §9.2)
+
+def slug(text: str) -> str:
+    """A code from a name: 'Sint-Anna Noord' -> 'sint_anna_noord' (kept once stored)."""
+    value = re.sub(r"[^a-z0-9]+", "_", unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore")
+                   .decode().lower()).strip("_")
+    return value[:40] or "x"
+
+
+def list_local_teams(*, active_only: bool = False) -> list[LocalTeam]:
+    stmt = select(LocalTeam).order_by(LocalTeam.gemeente_name, LocalTeam.name)
+    if active_only:
+        stmt = stmt.where(LocalTeam.retired_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def _team_problems(parsed, wijken: list[dict]) -> dict[str, str]:
+    errors = {}
+    if parsed.contact_user_id is not None:
+        contact = db.session.get(User, parsed.contact_user_id)
+        if contact is None or not contact.active or contact.organisation.domain != "sociaal":
+            errors["contact_user_id"] = "Kies een actieve gebruiker van een organisatie in het sociaal domein."
+    if not (parsed.contact_name or parsed.contact_user_id):
+        errors["contact_name"] = "Vul de vaste contactpersoon in (naam, of kies een gebruiker)."
+    if parsed.contact_name and not (parsed.contact_phone or parsed.contact_email):
+        errors["contact_phone"] = "Vul een telefoonnummer of e-mailadres van de contactpersoon in."
+    if len({w["code"] for w in wijken}) != len(wijken):
+        errors["wijken"] = "Een wijk staat dubbel in de lijst."
+    return errors
+
+
+def save_local_team(actor, data: dict, team_id: int | None = None) -> LocalTeam:
+    """Add a local team, or change one (its gemeente code never changes once families carry it)."""
+    _require_beheerder(actor)
+    parsed = parse(LocalTeamIn, data)
+    wijken = [{"code": slug(n), "name": n.strip()} for n in (parsed.wijken or "").split(",") if n.strip()]
+    errors = _team_problems(parsed, wijken)
+    if errors:
+        raise ValidationError(errors)
+    team = db.session.get(LocalTeam, team_id) if team_id is not None else LocalTeam(
+        gemeente_code=_gemeente_code(parsed.gemeente_name))
+    if team is None:
+        raise NotFound("Dit lokale team bestaat niet.")
+    team.gemeente_name, team.name, team.wijken = parsed.gemeente_name, parsed.name, wijken
+    team.contact_name, team.contact_phone, team.contact_email = (parsed.contact_name, parsed.contact_phone,
+                                                                 parsed.contact_email)
+    team.contact_user_id = parsed.contact_user_id
+    db.session.add(team)
+    db.session.flush()
+    audit.record("configure", user=actor, object_type="local_team", object_id=team.id,
+                 detail=f"local team {'changed' if team_id else 'added'} in {team.gemeente_code}")
+    return team
+
+
+def _gemeente_code(name: str) -> str:
+    """The code of a gemeente already in the list under this name, or a new one from the name."""
+    for team in list_local_teams():
+        if team.gemeente_name.strip().lower() == name.strip().lower():
+            return team.gemeente_code
+    return slug(name)
+
+
+def retire_local_team(actor, team_id: int, *, retired: bool = True) -> LocalTeam:
+    """Retire (or take back) a team: no longer chosen; families keep their gemeente and wijk."""
+    _require_beheerder(actor)
+    team = db.session.get(LocalTeam, team_id)
+    if team is None:
+        raise NotFound("Dit lokale team bestaat niet.")
+    team.retired_at = clock.now() if retired else None
+    db.session.flush()
+    audit.record("configure", user=actor, object_type="local_team", object_id=team.id,
+                 detail="local team retired" if retired else "local team in use again")
+    return team
+
+
+def _require_beheerder(actor) -> None:
+    if not actor.has_role("beheerder"):
+        raise Forbidden("Alleen de beheerder houdt de lokale teams bij.")
+
+
+def area_choices() -> list[dict]:
+    """The gemeenten with their wijken (active teams), for the selection lists."""
+    result: dict[str, dict] = {}
+    for team in list_local_teams(active_only=True):
+        entry = result.setdefault(team.gemeente_code, {"code": team.gemeente_code, "name": team.gemeente_name,
+                                                       "wijken": {}})
+        entry["wijken"].update({w["code"]: w["name"] for w in team.wijken or []})
+    return list(result.values())
+
+
+def area_labels() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """gemeente code -> name and (gemeente, wijk) -> wijk name, retired teams included (readable)."""
+    gemeenten, wijken = {}, {}
+    for team in list_local_teams():
+        gemeenten.setdefault(team.gemeente_code, team.gemeente_name)
+        wijken.update({(team.gemeente_code, w["code"]): w["name"] for w in team.wijken or []})
+    return gemeenten, wijken
+
+
+def area_problems(gemeente: str | None, wijk: str | None) -> dict[str, str]:
+    """A gemeente and wijk out of the IGP's active list; a wijk only with its gemeente."""
+    if gemeente is None:
+        return {"wijk": "Kies eerst de gemeente."} if wijk else {}
+    choice = next((c for c in area_choices() if c["code"] == gemeente), None)
+    if choice is None:
+        return {"gemeente": "Kies een gemeente uit de lijst van deze IGP."}
+    if wijk is not None and wijk not in choice["wijken"]:
+        return {"wijk": "Kies een wijk van deze gemeente."}
+    return {}
+
+
+def local_team_for(gemeente: str | None, wijk: str | None) -> LocalTeam | None:
+    """The active team serving this wijk, else the gemeente's team without wijken (the whole gemeente)."""
+    teams = [t for t in list_local_teams(active_only=True) if t.gemeente_code == gemeente]
+    serving = [t for t in teams if wijk and wijk in {w["code"] for w in t.wijken or []}]
+    whole = [t for t in teams if not t.wijken]
+    return (serving or whole or [None])[0]

@@ -38,6 +38,7 @@ from igp.mdo import rules as mdo_rules
 from igp.mdo.schemas import ActionStatusIn, AttendanceIn, DiscussionRequestIn, ItemIn, MeetingIn, MinutesIn, OutcomeIn
 from igp.plan.schemas import PlanIn
 from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
+from igp.support.schemas import InformalSupportIn, SupportNoteIn, SupportUpdateIn
 
 ERRORS = (401, 403, 404, 409, 422)   # what any signed-in operation may answer, besides 405, 413, 414, 429
 READ_ERRORS = (401, 403, 404)
@@ -257,6 +258,24 @@ OPERATIONS: tuple[Operation, ...] = (
               "officer)", "beheer", response=r.DuplicateQueueOut, errors=(401, 403)),
     Operation("post", "/duplicates/{candidate_id}/resolve", "Merge or mark as distinct", "beheer",
               (DuplicateResolveIn,), r.DuplicateResolvedOut),
+    # ---------------------------------------------------------------- informal support
+    Operation("get", "/families/{family_id}/informal-support", "Informal support of the family (category naw; a "
+              "volunteer sees her own organisation's records only)", "families", response=r.InformalSupportListOut,
+              errors=READ_ERRORS),
+    Operation("post", "/families/{family_id}/informal-support", "Record informal support agreed or started",
+              "families", (InformalSupportIn,), r.InformalSupportCreatedOut, 201,
+              note="The coordinator or acting substitute, for any organisation of the informal domain; a volunteer "
+                   "(informele_steun) for her own organisation only (others 403). ends_on before starts_on: 422 "
+                   "naming ends_on. status defaults to gestart (start today or earlier) or afgesproken."),
+    Operation("post", "/families/{family_id}/informal-support/{support_id}", "Move informal support on (stand, end)",
+              "families", (SupportUpdateIn,), r.InformalSupportCreatedOut,
+              conditional={"ends_on": "status afgerond or gestopt (unless the record has an end already)"},
+              note="Who may record it (coordinator, acting substitute, a volunteer of that organisation); afgerond "
+                   "and gestopt need ends_on (422 naming ends_on, also for an end before the start)."),
+    Operation("post", "/families/{family_id}/informal-support/{support_id}/notes",
+              "A volunteer's short note (at most 500 characters) on her organisation's support", "families",
+              (SupportNoteIn,), r.SupportNoteCreatedOut, 201,
+              note="Only a volunteer of the support's organisation; a record of another organisation is 404."),
     # ---------------------------------------------------------------- reports
     Operation("get", "/reports/throughput", "Aggregated throughput (projectleider, beheerder)", "reports",
               response=r.ThroughputOut, errors=(401, 403, 422),
@@ -265,6 +284,13 @@ OPERATIONS: tuple[Operation, ...] = (
               note="Small cells are suppressed as on the dashboard: a count is a number, \"<5\" or \"x\" "
                    "(secondary suppression). The sections of counts (caseload, mdo, exits, ...) are objects "
                    "whose keys are not modelled."),
+    Operation("get", "/reports/gemeenten", "Figures per gemeente: aanmeldingen, exits, active families (projectleider, "
+              "beheerder)", "reports", response=r.GemeenteReportOut, errors=(401, 403, 422),
+              query=(Query("from", {"type": "string", "format": "date"}),
+                     Query("to", {"type": "string", "format": "date"}), Query("poli"),
+                     Query("gemeente", description="A gemeente code of the IGP's list of local teams (beheer)")),
+              note="Suppressed as on the dashboard, per measure over the gemeenten (a count is a number, \"<5\" or "
+                   "\"x\"). Families without a gemeente count under onbekend."),
 )
 
 PATH_PARAMETERS: Mapping[str, Mapping] = MappingProxyType({

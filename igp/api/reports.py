@@ -16,3 +16,14 @@ def throughput():
     figures = services.shown_throughput(period)
     services.log_view(current_user, period, "api")
     return jsonify(figures)
+
+
+@bp.route("/reports/gemeenten", methods=["GET"])
+@access.roles(*services.REPORT_ROLES)
+def by_gemeente():
+    """Aanmeldingen, exits and active families per gemeente (the mandaatgemeente's figures), with
+    the same small-cell suppression as the dashboard."""
+    period = services.parse_period(request.args.get("from"), request.args.get("to"), request.args.get("poli"))
+    figures = services.shown_by_gemeente(period, request.args.get("gemeente") or None)
+    services.log_view(current_user, period, "api: per gemeente")
+    return jsonify(figures)

@@ -972,3 +972,67 @@ class PlanOut(Out):
     withheld: list[WithheldOut]
     mdo_actions: list[PlanMdoActionOut]
     revisions: list[PlanRevisionOut]
+
+
+# ------------------------------------------------------------------ informal support (igp.support)
+
+class SupportOrganisationOut(Out):
+    id: int
+    name: str
+
+
+class SupportNoteOut(Out):
+    text: str
+    author: str
+    created_at: datetime
+
+
+class InformalSupportOut(Out):
+    """One support record. `notes` only for the coordinator (and acting substitute) and the
+    volunteers of the support's organisation."""
+
+    id: int
+    organisation: SupportOrganisationOut
+    kind: str = Field(description="luisterend_oor, post_financien, meegaan_loket, praktische_hulp or anders")
+    status: str = Field(description="afgesproken, gestart, afgerond or gestopt")
+    starts_on: date
+    ends_on: date | None
+    recorded_at: datetime
+    may_note: bool
+    notes: list[SupportNoteOut] = Absent("Left out where the reader may not see the notes.")
+
+
+class InformalSupportListOut(Out):
+    items: list[InformalSupportOut]
+    withheld: list[WithheldOut]
+
+
+class InformalSupportCreatedOut(Out):
+    id: int
+    kind: str
+    status: str
+    starts_on: date
+    ends_on: date | None
+    organisation: SupportOrganisationOut
+
+
+class SupportNoteCreatedOut(Out):
+    id: int
+    created_at: datetime
+
+
+class GemeenteFiguresOut(Out):
+    """One gemeente's column: a count is a number, "<5" or "x" (secondary suppression)."""
+
+    code: str = Field(description="The gemeente's code, onbekend (no gemeente recorded) or totaal")
+    name: str
+    referrals: Count
+    exits: Count
+    active: Count
+
+
+class GemeenteReportOut(Out):
+    """GET /reports/gemeenten: one column per gemeente of the IGP's list, onbekend and totaal."""
+
+    period: PeriodOut
+    gemeenten: list[GemeenteFiguresOut]

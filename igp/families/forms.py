@@ -110,6 +110,9 @@ class AanmeldingForm(FlaskForm):
 
     support_question = TextAreaField("Hulpvraag voor informele steun",
                                      description="Alleen wat de vrijwilliger nodig heeft, bijvoorbeeld 'hulp bij post'.")
+    gemeente = SelectField("Gemeente", choices=options([("", "Onbekend")]), validate_choice=False)
+    wijk = SelectField("Wijk", choices=options([("", "Onbekend")]), validate_choice=False,
+                       description="Met de gemeente en wijk toont het dossier het lokale team en de vaste contactpersoon.")
     override_reason = TextAreaField("Toch aanmelden: reden (als het gezin buiten de doelgroep valt)",
                                     description="De professional beslist; leg vast waarom.")
 
@@ -161,6 +164,7 @@ class AanmeldingForm(FlaskForm):
             "screening": {"instrument": self.screening_instrument.data, "result": self.screening_result.data},
             "parents": parents, "expected_due_date": iso(self.expected_due_date.data), "children": children,
             "support_question": self.support_question.data,
+            "gemeente": self.gemeente.data or None, "wijk": self.wijk.data or None,
             "target_group_override": {"reason": self.override_reason.data} if self.override_reason.data else None,
             "link_to_family_id": self.link_to_family_id.data or None, "confirm_new": bool(self.confirm_new.data),
         }

@@ -48,6 +48,9 @@ class Family(db.Model):
     mdo_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mdo_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     mdo_question: Mapped[str | None] = mapped_column(EncryptedText)
+    # local team (igp.admin LocalTeam): gemeente and wijk as codes of the IGP's list (category NAW)
+    gemeente: Mapped[str | None] = mapped_column(String(40), index=True)
+    wijk: Mapped[str | None] = mapped_column(String(40))
 
     poli = relationship("Poli", lazy="joined")
     coordinator = relationship("User", foreign_keys=[coordinator_id], lazy="joined")

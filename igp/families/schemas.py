@@ -149,6 +149,9 @@ class AanmeldingIn(Input):
     expected_due_date: Date = Field(None, title="Uitgerekende datum")
     children: list[ChildIn] | None = Field(None, title="Kinderen")
     support_question: Text(1000) = Field(None, title="Hulpvraag voor informele steun")
+    # the local team (igp.admin LocalTeam): codes of this IGP's list, checked by the service
+    gemeente: Text(40) = Field(None, title="Gemeente")
+    wijk: Text(40) = Field(None, title="Wijk")
     target_group_override: OverrideIn | None = Field(None, title="Afwijking doelgroep")
     link_to_family_id: Id = Field(None, title="Koppelen")
     confirm_new: Bool = Field(False, title="Toch een nieuw gezin")

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from igp import clock
 from igp.admin.models import Poli
-from igp.admin.services import find_poli, get_setting
+from igp.admin.services import area_problems, find_poli, get_setting
 from igp.audit import services as audit
 from igp.auth import services as auth_services
 from igp.auth.models import User
@@ -132,6 +132,7 @@ def parse_aanmelding(data: dict) -> AanmeldingInput:
         errors = rules.aanmelding_problems(parsed, now=clock.now(), today=clock.today(),
                                            age_limit_months=age_limit_months())
         errors.update(code_problems(parsed))
+        errors.update(area_problems(parsed.gemeente, parsed.wijk))
     code = data.get("poli") if isinstance(data, dict) else None
     poli = find_poli(code) if isinstance(code, str) and code.strip() else None
     if not (isinstance(code, str) and code.strip()):
@@ -155,7 +156,8 @@ def parse_aanmelding(data: dict) -> AanmeldingInput:
         support_question=parsed.support_question, protective_factors=parsed.protective_factors,
         override_reason=override.reason if override else None,
         link_to_family_id=parsed.link_to_family_id, confirm_new=parsed.confirm_new,
-        extra={"consent": parsed.consent.model_dump() if parsed.consent else None},
+        extra={"consent": parsed.consent.model_dump() if parsed.consent else None,
+               "area": (parsed.gemeente, parsed.wijk)},
     )
 
 
@@ -293,6 +295,7 @@ def _new_family(user, data: AanmeldingInput, result: rules.TargetGroupResult) ->
         expected_due_date=data.expected_due_date, target_eligible=eligible, target_result=result.as_dict(),
         support_question=data.support_question,
     )
+    family.gemeente, family.wijk = data.extra.get("area") or (None, None)
     if data.override_reason and not eligible:
         family.target_override = True
         family.target_override_reason = data.override_reason

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PURPOSE_LABELS, REASON_LABELS
 from igp import clock
+from igp.admin import services as admin_services
 from igp.admin.services import list_polis
 from igp.audit.services import ACTION_LABELS
 from igp.auth import access
@@ -26,6 +27,8 @@ from igp.handover import services as handover
 from igp.mdo import rules as mdo_rules
 from igp.mdo.services import request_discussion
 from igp.sharing import services as sharing
+from igp.support import rules as support_rules
+from igp.support import services as support_services
 from igp.validation import form_data
 
 bp = Blueprint("families", __name__, url_prefix="/gezinnen")
@@ -138,6 +141,10 @@ def _aanmelding_form() -> AanmeldingForm:
     form.poli.choices = options([("", "Kies...")] + [(p.code, p.name) for p in list_polis()])
     for kind in rules.CODE_LISTS:   # this IGP's active codes
         getattr(form, kind).choices = options(list(codes.active(kind).items()))
+    areas = admin_services.area_choices()   # the local teams of this IGP (beheer)
+    form.gemeente.choices = options([("", "Onbekend")] + [(a["code"], a["name"]) for a in areas])
+    form.wijk.choices = options([("", "Onbekend")] + [(code, f"{name} ({a['name']})") for a in areas
+                                                      for code, name in a["wijken"].items()])
     if request.method == "GET":
         form.referred_at.data = clock.local(clock.now()).replace(second=0, microsecond=0, tzinfo=None)
     return form
@@ -201,6 +208,7 @@ def _render_family(family_id: int, overrides: dict | None = None, status: int = 
     return render_template(
         "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=sharing.preset_choices(),
         organisations=sharing.organisations(), caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
+        **_partner_context(page),
     ), status
 
 
@@ -597,3 +605,53 @@ def duplicate_queue():
 
 
 MATCH_LABELS = {"bsn": "zelfde BSN", "naam_geboortedatum": "zelfde naam en geboortedatum"}
+
+
+# ------------------------------------------------------------------ informal support and local team (igp.support)
+
+def _partner_context(page) -> dict:
+    """The family page's sections "Informele steun" and "Lokaal team" for this reader."""
+    return {"support": support_services.section_for(current_user, page.view, page.involvement),
+            "page_area": support_services.area_of(current_user, page.view), "areas": admin_services.area_choices(),
+            "support_labels": {
+                "kinds": support_rules.KINDS, "statuses": support_rules.STATUSES}}
+
+
+@bp.route("/<int:family_id>/informele-steun", methods=["POST"])
+@access.roles(*FAMILY_ROLES)
+def record_support(family_id: int):
+    try:
+        support_services.record_support(current_user, family_id, form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, "support")
+    return _done(family_id, "De informele steun is vastgelegd.")
+
+
+@bp.route("/<int:family_id>/informele-steun/<int:support_id>/notitie", methods=["POST"])
+@access.roles("informele_steun")
+def support_note(family_id: int, support_id: int):
+    try:
+        support_services.add_note(current_user, family_id, support_id, form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, f"note{support_id}")
+    return _done(family_id, "Uw notitie is opgeslagen.")
+
+
+@bp.route("/<int:family_id>/gemeente-wijk", methods=["POST"])
+@access.roles(*WRITE_ROLES)
+def local_area(family_id: int):
+    try:
+        support_services.set_local_area(current_user, family_id, form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, "area")
+    return _done(family_id, "De gemeente en wijk zijn bijgewerkt.")
+
+
+@bp.route("/<int:family_id>/informele-steun/<int:support_id>", methods=["POST"])
+@access.roles(*FAMILY_ROLES)
+def update_support(family_id: int, support_id: int):
+    try:
+        support_services.update_support(current_user, family_id, support_id, form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, f"update{support_id}")
+    return _done(family_id, "De stand van de informele steun is bijgewerkt.")

@@ -151,3 +151,25 @@ def shown(counts: Mapping[Hashable, int], groups: Iterable[Group], threshold: in
     """Every cell as shown: its count, "<threshold" or "x"."""
     status = suppress_cells(counts, groups, threshold)
     return {key: mark(value, status.get(key), threshold) for key, value in counts.items()}
+
+
+# ------------------------------------------------------------------ figures per gemeente
+
+UNKNOWN_AREA = "onbekend"
+TOTAL_AREA = "totaal"
+
+
+def area_groups(measures: Iterable[str], areas: Iterable[str]) -> list[Group]:
+    """Per measure: its total over every gemeente equals the sum of the gemeenten (with "onbekend")."""
+    areas = tuple(areas)
+    return [Group((m, TOTAL_AREA), tuple((m, a) for a in areas)) for m in measures]
+
+
+def shown_by_area(counts: Mapping[str, Mapping[str, int]], threshold: int) -> dict[str, dict[str, object]]:
+    """counts[measure][gemeente] (gemeente "onbekend" included) as shown: each measure's total per
+    gemeente and overall, small cells suppressed with secondary suppression per measure."""
+    areas = sorted({a for per in counts.values() for a in per})
+    cells = {(m, a): per.get(a, 0) for m, per in counts.items() for a in areas}
+    cells.update({(m, TOTAL_AREA): sum(per.values()) for m, per in counts.items()})
+    marked = shown(cells, area_groups(counts, areas), threshold)
+    return {m: {a: marked[(m, a)] for a in (*areas, TOTAL_AREA)} for m in counts}

@@ -24,7 +24,7 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 
 from igp import bounds, clock
 from igp.admin.models import Poli
-from igp.admin.services import find_poli, get_setting
+from igp.admin.services import area_labels, find_poli, get_setting
 from igp.audit import services as audit
 from igp.auth.models import User
 from igp.coordination.models import Knelpunt
@@ -42,6 +42,8 @@ from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
 from igp.mdo.rules import REFERRAL_TYPES
 from igp.reporting import rules, shown
 from igp.reporting.models import ExperienceResponse
+from igp.support import rules as support_rules
+from igp.support.models import InformalSupport
 
 REPORT_ROLES = ("projectleider", "beheerder")
 MAX_PERIOD_DAYS = 5 * 366
@@ -403,3 +405,57 @@ def record_experience(actor, data: dict):
     audit.record("create", user=actor, object_type="experience")  # no id: the answer stays unlinkable
     return row
 
+
+
+# ------------------------------------------------------------------ informal support (monitoring, §7.2)
+
+def informal_support_started(start: date, end: date) -> dict[str, int]:
+    """Informal support records started from ``start`` to ``end`` (inclusive), per kind: a pure count,
+    no family, no organisation. Not suppressed here: the caller applies rules.shown_figures."""
+    kinds = db.session.scalars(select(InformalSupport.kind).where(InformalSupport.starts_on >= start,
+                                                                  InformalSupport.starts_on <= end))
+    return support_rules.count_by_kind(list(kinds))
+
+
+# ------------------------------------------------------------------ figures per gemeente (the mandaatgemeente)
+
+GEMEENTE_MEASURES = {"referrals": "Aanmeldingen", "exits": "Uitgestroomd", "active": "Actief (nu)"}
+
+
+def _by_gemeente(stmt) -> dict[str, int]:
+    return {(code or rules.UNKNOWN_AREA): n for code, n in db.session.execute(stmt)}
+
+
+def gemeente_counts(period: Period) -> dict[str, dict[str, int]]:
+    """Raw counts per gemeente code (families without one: "onbekend"): aanmeldingen and exits in the
+    period, families active now. Never shown as such: see shown_by_gemeente."""
+    referrals = (select(Family.gemeente, func.count()).select_from(Referral).join(Family, Family.id == Referral.family_id)
+                 .where(Referral.received_on >= period.start, Referral.received_on <= period.end,
+                        _poli(Family.poli_id, period)).group_by(Family.gemeente))
+    exits = (select(Family.gemeente, func.count()).where(Family.exited_on >= period.start,
+                                                           Family.exited_on <= period.end,
+                                                           _poli(Family.poli_id, period)).group_by(Family.gemeente))
+    active = (select(Family.gemeente, func.count()).where(Family.status.in_(ACTIVE_STATUSES),
+                                                            _poli(Family.poli_id, period)).group_by(Family.gemeente))
+    return {"referrals": _by_gemeente(referrals), "exits": _by_gemeente(exits), "active": _by_gemeente(active)}
+
+
+def shown_by_gemeente(period: Period, gemeente: str | None = None) -> dict:
+    """The figures per gemeente as the outputs show them (small cells suppressed, with secondary
+    suppression over the gemeenten of each measure); ``gemeente``: only that column (and the total)."""
+    names, _ = area_labels()
+    counts = gemeente_counts(period)
+    for per in counts.values():   # every gemeente of the list is a column, also with nothing to count
+        per.update({code: per.get(code, 0) for code in (*names, rules.UNKNOWN_AREA)})
+    shown_counts = rules.shown_by_area(counts, small_cell_threshold())
+    names = {**names, rules.UNKNOWN_AREA: "Onbekend", rules.TOTAL_AREA: "Totaal"}
+    columns = sorted({a for per in shown_counts.values() for a in per},
+                     key=lambda a: (a == rules.TOTAL_AREA, a == rules.UNKNOWN_AREA, names.get(a, a)))
+    if gemeente is not None:
+        if gemeente not in names:
+            raise ValidationError({"gemeente": f"Onbekende gemeente '{gemeente}'."})
+        columns = [c for c in columns if c in (gemeente, rules.TOTAL_AREA)] or [rules.TOTAL_AREA]
+    return {"period": {"from": period.start.isoformat(), "to": period.end.isoformat(),
+                       "poli": period.poli.code if period.poli else None},
+            "gemeenten": [{"code": c, "name": names.get(c, c),
+                           **{m: shown_counts[m].get(c, 0) for m in GEMEENTE_MEASURES}} for c in columns]}

@@ -69,7 +69,8 @@ def dashboard():
     return render_template("reporting/dashboard.html", f=figures, charts=_charts(figures, poli_names), period=period,
                            errors=errors, polis=polis, poli_names=poli_names, knelpunt_kinds=KNELPUNT_KINDS,
                            unit=figures["series_unit"], series=figures["series"], threshold=figures["threshold"],
-                           hidden_mark=HIDDEN_MARK, args=request.args), (422 if errors else 200)
+                           hidden_mark=HIDDEN_MARK, args=request.args,
+                           by_gemeente=services.shown_by_gemeente(period)["gemeenten"]), (422 if errors else 200)
 
 
 @bp.route("/dashboard/export.csv")

@@ -275,6 +275,7 @@ def _naw_part(family: Family, show_bsn: bool, uncovered: set[int] = frozenset())
         "children": [{"id": c.id, "position": c.position, "name": c.name, "birth_date": c.birth_date,
                       "sibling": c.sibling} for c in family.children if c.id not in uncovered],
         "support_question": family.support_question,
+        "gemeente": family.gemeente, "wijk": family.wijk,   # codes of the IGP's local teams
         "bsn_shown": show_bsn,
     }
 

@@ -74,7 +74,8 @@ def world(network, make_user, make_org, clock):
     params = {"meeting_id": meeting.id, "item_id": item.id, "action_id": action.id, "absence_id": absence.id,
               "consent_id": consents_of(a.id)[0].id, "member_id": member.id, "user_id": dummy.id,
               "handover_id": current_handover(a.id).id, "token": "not-a-token", "action": "tijd",
-              "proposal_id": proposal.id, "decision": "afwijzen", "code": "pop", "candidate_id": 999999}
+              "proposal_id": proposal.id, "decision": "afwijzen", "code": "pop", "candidate_id": 999999,
+              "support_id": 999999}
     return {"families": {"own": a, "other_with_consent": a, "other_without_consent": b, "uninvolved": c},
             "users": users, "params": params}
 

@@ -41,6 +41,7 @@ from igp.handover import services as handover
 from igp.mdo import services as mdo
 from igp.plan import services as plan_services
 from igp.sharing import services as sharing
+from igp.support import services as informal_support
 from igp.validation import Input
 from tests.conftest import PASSWORD, family_data, totp_code
 
@@ -316,6 +317,16 @@ class Scene:
         db.session.commit()
         return db.session.scalars(db.select(DuplicateCandidate)).one()
 
+    @cached_property
+    def support(self):
+        """Home-Start's support of the family, the volunteer in its core team under the informele_steun consent."""
+        family = self.family
+        sharing.record_preset(self.network.gyn, family.id, "informele_steun", method="schriftelijk")
+        coordination.add_core_member(self.network.gyn, family.id, {"user_id": self.network.vrijwilliger.id,
+                                                                    "case_role": "informele_steun"})
+        return self.commit(informal_support.record_support(self.network.vrijwilliger, family.id, {
+            "organisation_id": self.network.homestart.id, "kind": "luisterend_oor", "starts_on": "2026-11-20"}))
+
     @property
     def gyn_otp(self) -> str:
         code = totp_code(self.network.gyn, self.clock)
@@ -340,7 +351,8 @@ class Scene:
         defaults = {"family_id": At("family.id"), "consent_id": At("consent.id"), "proposal_id": At("proposal.id"),
                     "decision": "accept", "handover_id": At("handover.id"), "absence_id": At("absence.id"),
                     "meeting_id": At("meeting.id"), "item_id": At("item.id"), "action_id": At("action.id"),
-                    "code": "pop", "member_id": At("member.id"), "candidate_id": At("candidate.id")}
+                    "code": "pop", "member_id": At("member.id"), "candidate_id": At("candidate.id"),
+                    "support_id": At("support.id")}
         params = {**defaults, **sample.params}
         return "/api/v1" + re.sub(r"\{([a-z_]+)\}", lambda m: str(resolve(params[m.group(1)], self)), op.path)
 
@@ -458,6 +470,15 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("get", "/duplicates"): Sample("po", needs=("candidate",)),
     ("post", "/duplicates/{candidate_id}/resolve"): Sample("po", {"resolution": "verschillend",
                                                                   "note": "Andere moeder, zelfde naam"}),
+    ("get", "/families/{family_id}/informal-support"): Sample("vrijwilliger", needs=("support",)),
+    ("post", "/families/{family_id}/informal-support"): Sample("vrijwilliger", {
+        "organisation_id": At("network.homestart.id"), "kind": "post_financien", "starts_on": "2026-11-20",
+        "ends_on": "2027-01-31", "status": "gestart"}, needs=("support",)),
+    ("post", "/families/{family_id}/informal-support/{support_id}"): Sample("vrijwilliger", {
+        "status": "afgerond", "ends_on": "2026-11-24"}),
+    ("post", "/families/{family_id}/informal-support/{support_id}/notes"): Sample("vrijwilliger", {
+        "text": "Samen de post doorgenomen."}),
+    ("get", "/reports/gemeenten"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
     ("get", "/reports/throughput"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
 }
 
