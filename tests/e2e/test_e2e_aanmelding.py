@@ -70,7 +70,7 @@ def test_jeugdverpleegkundige_registers_and_completes_the_warm_handover(as_user,
     form.get_by_label("Gehouden op").fill(moment.strftime("%Y-%m-%dT%H:%M"))
     form.get_by_label("Verslag").fill("Kennismaking met moeder; hulpvraag rond geldzorgen besproken.")
     form.get_by_label("Uitkomst").select_option(label="Actief, met een plan")
-    form.get_by_label("Plan (zorgplan in het kort)").fill("Wekelijks contact; schuldhulp aanvragen.")
+    form.get_by_label("Plan bij de intake", exact=False).fill("Wekelijks contact; schuldhulp aanvragen.")
     jvk.submit(form.get_by_role("button", name="Intake opslaan"), expect_status=200)
     assert "De intake is bijgewerkt." in jvk.flash()
     intake = page.locator("#intake").inner_text()
