@@ -223,3 +223,12 @@ def test_contact_figures_by_hand(network, register):
         "by_kind": {**zeros_k, "huisbezoek": 2, "consult": 2, "telefonisch": 1, "groep": 1}}
     assert contact_figures(date(2027, 1, 1), date(2027, 1, 31), None) == {
         "contacts": 0, "families": 0, "by_discipline": zeros_d, "by_kind": zeros_k}
+
+
+def test_erasing_the_family_removes_its_contact_moments(network, family, api):
+    assert api(network.gyn).post(_path(family), json={"kind": "consult"}).status_code == 201
+    erased = api(network.po).delete(f"/api/v1/families/{family.id}",
+                                    json={"reason": "Verzoek van de ouders tot verwijdering"})
+    assert erased.status_code in (200, 204), erased.get_json()
+    db.session.expire_all()
+    assert _stored() == []
