@@ -2,6 +2,7 @@
 from igp.admin.models import LocalTeam, Poli, PoliTeamMember, Setting  # noqa: F401
 from igp.audit.models import AuditEntry, AuditHead  # noqa: F401
 from igp.auth.models import ApiToken, LoginThrottle, Organisation, User, UserRole  # noqa: F401
+from igp.contacts.models import ContactMoment  # noqa: F401
 from igp.coordination.models import (  # noqa: F401
     Absence,
     CoordinatorAssignment,

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from igp.admin.schemas import DuplicateResolveIn, PoliTeamIn
 from igp.api import responses as r
+from igp.contacts.schemas import ContactMomentIn
 from igp.coordination.schemas import AbsenceIn, CoordinatorIn, CoreTeamIn, ExitIn, KnelpuntIn, ReassignIn
 from igp.families import rules as family_rules
 from igp.families.schemas import (
@@ -276,6 +277,16 @@ OPERATIONS: tuple[Operation, ...] = (
               "A volunteer's short note (at most 500 characters) on her organisation's support", "families",
               (SupportNoteIn,), r.SupportNoteCreatedOut, 201,
               note="Only a volunteer of the support's organisation; a record of another organisation is 404."),
+    # ---------------------------------------------------------------- contact moments
+    Operation("get", "/families/{family_id}/contacts", "Contact moments of the family, newest first, with the "
+              "count per discipline (category naw)", "families", response=r.ContactMomentListOut, errors=READ_ERRORS),
+    Operation("post", "/families/{family_id}/contacts", "Record a contact moment (date, kind; the discipline "
+              "follows from the recorder's role)", "families", (ContactMomentIn,), r.ContactMomentCreatedOut, 201,
+              note="A care role with a discipline and a care relationship with the family (registering organisation, "
+                   "coordinator, core team, acting substitute: then on_behalf_of_id is the coordinator) who may "
+                   "write its NAW; others 403. contact_on defaults to today; in the future or before the first "
+                   "aanmelding: 422 naming contact_on. A discipline not of the recorder's roles: 422 naming "
+                   "discipline."),
     # ---------------------------------------------------------------- reports
     Operation("get", "/reports/throughput", "Aggregated throughput (projectleider, beheerder)", "reports",
               response=r.ThroughputOut, errors=(401, 403, 422),

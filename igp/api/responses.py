@@ -1021,6 +1021,39 @@ class SupportNoteCreatedOut(Out):
     created_at: datetime
 
 
+# ------------------------------------------------------------------ contact moments (igp.contacts)
+
+class ContactMomentOut(Out):
+    """One contact moment: the date, the discipline and the form; no content (that is in the dossier)."""
+
+    id: int
+    contact_on: date
+    discipline: str = Field(description="jgz, verloskunde, gynaecologie, kindergeneeskunde, mmw or sociaal_domein")
+    kind: str = Field(description="consult, huisbezoek, telefonisch, beeldbellen, groep or anders")
+    recorded_by: str = Field(description="The name of the professional who recorded it")
+    organisation: str = Field(description="The recorder's organisation")
+    on_behalf_of: str | None = Field(description="The coordinator a substitute recorded it for")
+    recorded_at: datetime
+
+
+class ContactMomentListOut(Out):
+    """Newest first; with the category naw withheld: no items, zero counts and the reason."""
+
+    items: list[ContactMomentOut]
+    total: int
+    by_discipline: dict[str, int] = Field(description="Every discipline code with its count (0 where none)")
+    may_record: bool
+    withheld: list[WithheldOut]
+
+
+class ContactMomentCreatedOut(Out):
+    id: int
+    contact_on: date
+    discipline: str
+    kind: str
+    on_behalf_of_id: int | None
+
+
 class GemeenteFiguresOut(Out):
     """One gemeente's column: a count is a number, "<5" or "x" (secondary suppression)."""
 

@@ -14,6 +14,8 @@ from igp.admin.services import list_polis
 from igp.audit.services import ACTION_LABELS
 from igp.auth import access
 from igp.auth import services as auth_services
+from igp.contacts import rules as contact_rules
+from igp.contacts import services as contact_services
 from igp.coordination import services as coordination
 from igp.errors import Conflict, UsePost, ValidationError
 from igp.extensions import db
@@ -208,7 +210,7 @@ def _render_family(family_id: int, overrides: dict | None = None, status: int = 
     return render_template(
         "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=sharing.preset_choices(),
         organisations=sharing.organisations(), caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
-        **_partner_context(page),
+        **_partner_context(page), **_contacts_context(page),
     ), status
 
 
@@ -655,3 +657,22 @@ def update_support(family_id: int, support_id: int):
     except ValidationError as exc:
         return _refused_course(family_id, exc, f"update{support_id}")
     return _done(family_id, "De stand van de informele steun is bijgewerkt.")
+
+
+# ------------------------------------------------------------------ contact moments (igp.contacts)
+
+def _contacts_context(page) -> dict:
+    """The family page's section "Contactmomenten" for this reader (the form only for who may record)."""
+    return {"contacts": contact_services.section_for(current_user, page.view, page.involvement),
+            "contact_labels": {"disciplines": contact_rules.DISCIPLINES, "kinds": contact_rules.KINDS},
+            "contact_today": clock.today().isoformat()}
+
+
+@bp.route("/<int:family_id>/contactmoment", methods=["POST"])
+@access.roles(*sorted(contact_rules.RECORDING_ROLES))
+def record_contact(family_id: int):
+    try:
+        contact_services.record_contact(current_user, family_id, form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, "contact")
+    return _done(family_id, "Het contactmoment is vastgelegd.")

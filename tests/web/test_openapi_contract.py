@@ -31,6 +31,7 @@ from igp.admin.services import add_poli_team_member
 from igp.api import responses as r
 from igp.api.openapi import REF, document
 from igp.api.operations import OPERATIONS, PATH_PARAMETERS, Operation, request_models, response_models
+from igp.contacts import services as contacts
 from igp.coordination import services as coordination
 from igp.extensions import db
 from igp.families import assessment
@@ -327,6 +328,11 @@ class Scene:
         return self.commit(informal_support.record_support(self.network.vrijwilliger, family.id, {
             "organisation_id": self.network.homestart.id, "kind": "luisterend_oor", "starts_on": "2026-11-20"}))
 
+    @cached_property
+    def contact(self):
+        """A contact moment of the gynaecologist with the family."""
+        return self.commit(contacts.record_contact(self.network.gyn, self.family.id, {"kind": "consult"}))
+
     @property
     def gyn_otp(self) -> str:
         code = totp_code(self.network.gyn, self.clock)
@@ -478,6 +484,9 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "status": "afgerond", "ends_on": "2026-11-24"}),
     ("post", "/families/{family_id}/informal-support/{support_id}/notes"): Sample("vrijwilliger", {
         "text": "Samen de post doorgenomen."}),
+    ("get", "/families/{family_id}/contacts"): Sample(needs=("contact",)),
+    ("post", "/families/{family_id}/contacts"): Sample(body={"contact_on": "2026-11-24", "kind": "telefonisch",
+                                                             "discipline": "gynaecologie"}),
     ("get", "/reports/gemeenten"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
     ("get", "/reports/throughput"): Sample("pl", query={"from": "2026-01-01", "to": "2026-11-24"}),
 }
