@@ -288,6 +288,7 @@ class ChildMedicalOut(Out):
     gestational_age_weeks: int | None
     gestational_age_days: int | None
     birth_weight_grams: int | None
+    admission: str | None = Field(description="Opname na de geboorte: geen | neonatologie | nicu (null: not recorded)")
     corrected_age: str | None = Field(description="Gecorrigeerde leeftijd (Dutch), born before 37 weeks, "
                                                   "until the second birthday")
 
@@ -876,6 +877,12 @@ class ThroughputOut(Out):
     exits: dict[str, Any]
     knelpunten: dict[str, Any]
     experience: dict[str, Any]
+    experience_professionals: dict[str, Any]   # the same shape as experience, answered by professionals
+    referrals_by_destination: dict[str, Any]   # by_destination {code: {totaal, mdo, intake, plan}},
+    #                                            per_source {mdo, intake, plan}, plan_by_status {status: n}
+    informal_support: dict[str, Any]           # started, by_kind
+    contacts: dict[str, Any]                   # contacts, families, by_discipline, by_kind
+    birth_outcomes: dict[str, Any]             # births, by_gestation, by_weight, by_admission
     eligible_pct: float | str | None
     funnel_pct: dict[str, float | str | None]
     series_unit: str

@@ -35,6 +35,14 @@ ROLE_DISCIPLINES = {
     "sociaal_werker": "sociaal_domein",
 }
 RECORDING_ROLES = frozenset(ROLE_DISCIPLINES)
+VOLUNTEER_ROLE = "informele_steun"
+VOLUNTEER_REASON = "Contactmomenten van de zorg zijn niet nodig voor de informele steun."
+
+
+def may_read(roles) -> bool:
+    """Who sees the family's NAW sees its contact moments, except a volunteer: which disciplines
+    saw the family (gynaecologie, GGZ-like MMW) tells about its care, more than her support needs."""
+    return not frozenset(roles) <= {VOLUNTEER_ROLE}
 #: A care relationship with the family (behandelrelatie): registering organisation, coordinator,
 #: core team, acting substitute. MDO attendance and the planner's team role are not.
 CARE_KINDS = DIRECT_CARE_KINDS

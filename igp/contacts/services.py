@@ -85,6 +85,8 @@ def section_for(user, view: gateway.FamilyView, kinds: frozenset[str], *, limit:
     """The contact moments this reader sees on a family view the gateway built (category NAW)."""
     if not view.may(CATEGORY):
         return ContactSection(withheld=[(CATEGORY, view.decision.reason(CATEGORY) or "")])
+    if not rules.may_read(user.roles):
+        return ContactSection(withheld=[(CATEGORY, rules.VOLUNTEER_REASON)])
     counts = _per_discipline(view.id)
     allowed = may_record(user, kinds, view.decision)
     return ContactSection(items=[_view(r) for r in _rows(view.id, limit)], total=sum(counts.values()),

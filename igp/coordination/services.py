@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, true
 
 from igp import clock
 from igp.admin.services import get_setting, work_calendar
@@ -581,13 +581,14 @@ def families_without_contact_list(day: date | None = None, limit: int = 50) -> t
     return rows, total
 
 
-def no_contact_count(day: date | None = None) -> int:
-    """How many active families have no point of contact today (counted by the database)."""
+def no_contact_count(day: date | None = None, poli_id: int | None = None) -> int:
+    """How many active families (of one poli, or all) have no point of contact today (counted by
+    the database)."""
     day = day or clock.today()
     uncovered_coordinators = select(Absence.user_id).where(_active_absence_clause(day),
                                                            Absence.substitute_id.is_(None))
     return db.session.scalar(select(func.count()).select_from(Family).where(
-        Family.status.in_(ACTIVE_STATUSES),
+        Family.status.in_(ACTIVE_STATUSES), Family.poli_id == poli_id if poli_id else true(),
         or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))) or 0
 
 

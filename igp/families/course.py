@@ -21,7 +21,7 @@ from igp.admin.services import find_poli
 from igp.audit import services as audit
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
-from igp.families import assessment, rules
+from igp.families import assessment, outcomes, rules
 from igp.families.models import Child, Family, PoliMove, Pregnancy
 from igp.families.schemas import BirthIn, PregnancyIn
 from igp.handover.models import Handover
@@ -100,6 +100,7 @@ def record_birth(actor, family_id: int, data: dict) -> BirthResult:
     if problems:
         raise ValidationError(problems)
     born = _add_children(family, command.children)
+    outcomes.note_births(family)
     _close_pregnancy(actor, family, pregnancy, min(c.birth_date for c in born))
     family.phase = "postnatal"
     moved = move_poli(actor, family, poli, "geboorte") if poli is not None and poli.id != family.poli_id else None
@@ -117,7 +118,8 @@ def _add_children(family: Family, children) -> list[Child]:
     for offset, child in enumerate(children, start=1):
         row = Child(position=position + offset, name=child.name, birth_date=child.birth_date, sibling=False,
                     gestational_age_weeks=child.gestational_age_weeks,
-                    gestational_age_days=child.gestational_age_days, birth_weight_grams=child.birth_weight_grams)
+                    gestational_age_days=child.gestational_age_days, birth_weight_grams=child.birth_weight_grams,
+                    admission=child.admission)
         family.children.append(row)
         born.append(row)
     return born

@@ -113,8 +113,28 @@ class Child(db.Model):
     birth_weight_grams: Mapped[int | None] = mapped_column(EncryptedInteger)
     # a sibling (broer of zus: any age), or an index child of the IGP episode (the age limit applies)
     sibling: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # admission after birth (rules.ADMISSIONS), where recorded
+    admission: Mapped[str | None] = mapped_column(EncryptedText)
 
     family: Mapped[Family] = relationship(back_populates="children")
+
+
+class BirthOutcome(db.Model):
+    """What monitoring (§7.2) counts of a birth: coarse classes only, never the child's data.
+    Deliberately WITHOUT a foreign key to the child or the family: `ref` is a keyed hash of the
+    child's id (so a correction replaces the row), the poli is the one at the birth, and only the
+    month of birth is kept. The classes are re-derived whenever an index child's birth data are
+    written (igp.families.outcomes); the row outlives the family's erasure as an anonymous count."""
+
+    __tablename__ = "birth_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
+    born_month: Mapped[date] = mapped_column(Date, index=True)     # the first day of the month of birth
+    gestation_class: Mapped[str] = mapped_column(String(20))       # rules.GESTATION_CLASSES
+    weight_class: Mapped[str] = mapped_column(String(20))          # rules.WEIGHT_CLASSES
+    admission: Mapped[str] = mapped_column(String(20))             # rules.ADMISSIONS or "onbekend"
 
 
 class Pregnancy(db.Model):

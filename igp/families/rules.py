@@ -593,6 +593,31 @@ POLI_MOVE_REASONS = {"geboorte": "Geboorte", "anders": "Andere reden"}
 PREGNANCY_OUTCOMES = {"lopend": "Lopende zwangerschap", "geboren": "Kind(eren) geboren"}
 
 
+# what monitoring counts of a birth (§7.2 "uitkomsten"): classes, never the values themselves
+ADMISSIONS = {"geen": "Geen opname", "neonatologie": "Opname neonatologie (high care, couveuse)",
+              "nicu": "Opname NICU (intensive care)"}
+GESTATION_CLASSES = {"zeer_vroeg": "Zeer vroeg geboren (< 32 weken)", "vroeg": "Vroeg geboren (32 t/m 36 weken)",
+                     "op_tijd": "Op tijd geboren (37 weken of meer)", "onbekend": "Zwangerschapsduur onbekend"}
+WEIGHT_CLASSES = {"zeer_laag": "Zeer laag geboortegewicht (< 1500 g)", "laag": "Laag geboortegewicht (1500-2499 g)",
+                  "normaal": "Geboortegewicht 2500 g of meer", "onbekend": "Geboortegewicht onbekend"}
+ADMISSION_CLASSES = {**ADMISSIONS, "onbekend": "Opname niet vastgelegd"}
+VERY_PRETERM_WEEKS = 32
+LOW_WEIGHT_GRAMS, VERY_LOW_WEIGHT_GRAMS = 2500, 1500
+
+
+def birth_outcome_classes(weeks: int | None, grams: int | None, admission: str | None) -> tuple[str, str, str]:
+    """(gestation class, weight class, admission class) of one birth."""
+    if weeks is None:
+        gestation = "onbekend"
+    else:
+        gestation = "zeer_vroeg" if weeks < VERY_PRETERM_WEEKS else "vroeg" if weeks < PRETERM_WEEKS else "op_tijd"
+    if grams is None:
+        weight = "onbekend"
+    else:
+        weight = "zeer_laag" if grams < VERY_LOW_WEIGHT_GRAMS else "laag" if grams < LOW_WEIGHT_GRAMS else "normaal"
+    return gestation, weight, admission if admission in ADMISSIONS else "onbekend"
+
+
 def birth_problems(children, *, today: date, due: date | None, prenatal_since: date | None) -> dict[str, str]:
     """A birth as recorded (`children`: the parsed BirthChildIn list) of a family whose open pregnancy
     has due date `due` and that was registered during that pregnancy on `prenatal_since`."""

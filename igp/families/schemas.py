@@ -79,6 +79,7 @@ class ChildIn(Input):
     gestational_age_weeks: Integer(20, 44) = Field(None, title="Zwangerschapsduur (weken)")
     gestational_age_days: Integer(0, 6) = Field(None, title="Zwangerschapsduur (dagen)")
     birth_weight_grams: Integer(300, 6500) = Field(None, title="Geboortegewicht (gram)")
+    admission: Code(rules.ADMISSIONS) = Field(None, title="Opname na de geboorte")
     sibling: Bool = Field(False, title="Broer of zus")
 
     @field_validator("birth_date")
@@ -266,6 +267,7 @@ class BirthChildIn(Input):
                                                                           validate_default=True)
     gestational_age_days: Integer(0, 6) = Field(None, title="Zwangerschapsduur (dagen)")
     birth_weight_grams: Integer(*rules.BIRTH_WEIGHT_GRAMS) = Field(None, title="Geboortegewicht (gram)")
+    admission: Code(rules.ADMISSIONS) = Field(None, title="Opname na de geboorte")
 
     @field_validator("birth_date")
     @classmethod

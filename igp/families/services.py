@@ -23,7 +23,7 @@ from igp.coordination.services import assign_default, record_exit
 from igp.crypto import bsn_index, name_birth_index
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
-from igp.families import codes, rules
+from igp.families import codes, outcomes, rules
 from igp.families.models import (
     Child,
     Family,
@@ -74,6 +74,7 @@ class ChildInput:
     gestational_age_weeks: int | None = None
     gestational_age_days: int | None = None
     birth_weight_grams: int | None = None
+    admission: str | None = None
     sibling: bool = False
 
 
@@ -268,7 +269,7 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
     family = _new_family(user, data, result)
     db.session.add(family)
     referral = _add_referral(family, data, user)
-    db.session.flush()
+    outcomes.note_births(family)
     audit.record("create", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
                  detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
@@ -315,7 +316,7 @@ def _new_family(user, data: AanmeldingInput, result: rules.TargetGroupResult) ->
             position=i, name=c.name, birth_date=c.birth_date,
             name_birth_index=name_birth_index(c.name, c.birth_date) if c.name else None,
             gestational_age_weeks=c.gestational_age_weeks, gestational_age_days=c.gestational_age_days,
-            birth_weight_grams=c.birth_weight_grams, sibling=c.sibling,
+            birth_weight_grams=c.birth_weight_grams, admission=c.admission, sibling=c.sibling,
         ))
     return family
 
@@ -660,6 +661,8 @@ def update_family(user, family_id: int, data: dict) -> Family:
         db.session.flush()
     except StaleDataError:
         raise Conflict("Iemand anders heeft dit gezin intussen gewijzigd. Laad de pagina opnieuw.") from None
+    if "children" in changed:
+        outcomes.note_births(family)
     audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=needs, detail="record corrected: " + ", ".join(sorted(set(changed)) or ["fields"]))
     return family
@@ -668,8 +671,8 @@ def update_family(user, family_id: int, data: dict) -> Family:
 PARENT_FIELDS = ("name", "birth_date", "bsn", "phone", "address", "postcode", "city", "preferred_language",
                  "interpreter_needed", "relationship_type", "gezag", "contact_secret")
 CHILD_FIELDS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams",
-                "sibling")
-MEDICAL_CHILD_FIELDS = ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
+                "admission", "sibling")
+MEDICAL_CHILD_FIELDS = ("gestational_age_weeks", "gestational_age_days", "birth_weight_grams", "admission")
 
 
 def child_count(family_id: int) -> int:

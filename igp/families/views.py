@@ -41,6 +41,7 @@ WRITE_ROLES = tuple(services.REGISTERING_ROLES)
 
 LABELS = {
     "phases": rules.PHASES, "statuses": rules.STATUSES, "referrer_types": rules.REFERRER_TYPES,
+    "admissions": rules.ADMISSIONS,
     # the IGP's own code lists, read when shown (retired codes keep their label)
     "vulnerabilities": codes.LabelsOf("vulnerabilities"), "medical_reasons": codes.LabelsOf("medical_reasons"),
     "protective_factors": codes.LabelsOf("protective_factors"), "assessment_triggers": rules.ASSESSMENT_TRIGGERS,
@@ -531,7 +532,8 @@ def update_record(family_id: int):
     return _done(family_id, "De gegevens zijn bijgewerkt.")
 
 
-BIRTH_KEYS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams")
+BIRTH_KEYS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams",
+              "admission")
 
 
 def _refused_course(family_id: int, exc, form_key: str) -> tuple:

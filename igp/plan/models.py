@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from igp.crypto import EncryptedJSON
@@ -45,3 +45,20 @@ class PlanRevision(db.Model):
     plan: Mapped[FamilyPlan] = relationship(back_populates="revisions")
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
     on_behalf_of = relationship("User", foreign_keys=[on_behalf_of_id], lazy="joined")
+
+
+class PlanReferralFact(db.Model):
+    """The countable side of each onward referral in the current plan revision (monitoring §7.2,
+    referrals by destination): its kind of help, status and request date, plain like an MDO
+    outcome's referral type; the 'to' (organisation, free text) stays in the encrypted revision.
+    Rewritten at every save (igp.plan.services.save_plan) from the new revision."""
+
+    __tablename__ = "family_plan_referral"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("family_plan.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(20))                       # the referral's id in the plan ("r1")
+    referral_type: Mapped[str | None] = mapped_column(String(30))      # igp.mdo.rules.REFERRAL_TYPES
+    status: Mapped[str] = mapped_column(String(20))                    # rules.REFERRAL_STATUSES
+    requested_on: Mapped[date] = mapped_column(Date, index=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from igp import clock
@@ -21,7 +21,7 @@ from igp.extensions import db
 from igp.families.models import Family
 from igp.mdo.models import MdoAction
 from igp.plan import rules
-from igp.plan.models import FamilyPlan, PlanRevision
+from igp.plan.models import FamilyPlan, PlanReferralFact, PlanRevision
 from igp.plan.schemas import PlanIn
 from igp.sharing import gateway, related
 from igp.sharing.involvement import acting_substitute_for, coordinated_family_clause
@@ -178,13 +178,24 @@ def save_plan(user, family_id: int, data: dict, *, access: str = "web") -> Famil
     plan.revision = seen + 1
     plan.start_date, plan.evaluation_date, plan.updated_at = command.start_date, command.evaluation_date, clock.now()
     on_behalf = acting_substitute_for(user, family)
-    plan.revisions.append(PlanRevision(number=plan.revision, content=_content(command, previous, today),
+    content = _content(command, previous, today)
+    plan.revisions.append(PlanRevision(number=plan.revision, content=content,
                                        author_id=user.id, on_behalf_of_id=on_behalf, created_at=clock.now()))
     db.session.flush()
+    _write_referral_facts(plan, content["referrals"])
     audit.record("create" if seen == 0 else "update", user=user, object_type="family_plan", object_id=plan.id,
                  family_pseudonym=family.pseudonym, shown=[CATEGORY], consent_ids=decision.consent_ids,
                  on_behalf_of_id=on_behalf, detail=f"{access}: gezinsplan revision {plan.revision}")
     return plan
+
+
+def _write_referral_facts(plan: FamilyPlan, referrals: list[dict]) -> None:
+    """The plan's onward referrals as monitoring counts them (kind, status, request date)."""
+    db.session.execute(delete(PlanReferralFact).where(PlanReferralFact.plan_id == plan.id))
+    db.session.add_all(PlanReferralFact(plan_id=plan.id, key=r["id"], referral_type=r["referral_type"],
+                                        status=r["status"], requested_on=date.fromisoformat(r["requested_on"]))
+                       for r in referrals)
+    db.session.flush()
 
 
 def plan_evaluation_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from igp.crypto import EncryptedText
@@ -21,5 +21,7 @@ class ExperienceResponse(db.Model):
     poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
     recorded_on: Mapped[date] = mapped_column(Date, index=True)
     score: Mapped[int] = mapped_column(Integer)
+    # who answered: the family ("gezin") or a professional about the collaboration ("professional")
+    respondent: Mapped[str] = mapped_column(String(20), default="gezin", server_default="gezin", index=True)
     comment: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,28 +24,31 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 
 from igp import bounds, clock
 from igp.admin.models import Poli
-from igp.admin.services import area_labels, find_poli, get_setting
+from igp.admin.services import area_labels, find_poli, get_setting, list_polis
 from igp.audit import services as audit
 from igp.auth.models import User
+from igp.contacts.services import contact_figures
 from igp.coordination.models import Knelpunt
-from igp.coordination.services import ACTIVE_STATUSES, EXIT_REASONS, KNELPUNT_KINDS, no_contact_count
+from igp.coordination.services import ACTIVE_STATUSES, no_contact_count
 from igp.errors import Forbidden, ValidationError
 from igp.extensions import db
-from igp.families.models import Family, Referral
-from igp.families.rules import REFERRER_TYPES
+from igp.families import rules as family_rules
+from igp.families.models import BirthOutcome, Family, Referral
 from igp.families.services import REGISTERING_ROLES
-from igp.handover import rules as handover_rules
 from igp.handover.models import Handover
 from igp.handover.services import signal_counts
 from igp.ids import as_text
 from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
 from igp.mdo.rules import REFERRAL_TYPES
-from igp.reporting import rules, shown
+from igp.plan import rules as plan_rules
+from igp.plan.models import FamilyPlan, PlanReferralFact
+from igp.reporting import rules, sections, shown
 from igp.reporting.models import ExperienceResponse
 from igp.support import rules as support_rules
 from igp.support.models import InformalSupport
 
 REPORT_ROLES = ("projectleider", "beheerder")
+RESPONDENTS = {"gezin": "Het gezin (na het consult)", "professional": "Ikzelf, als professional (over de samenwerking)"}
 MAX_PERIOD_DAYS = 5 * 366
 
 
@@ -200,7 +203,7 @@ def caseload_figures(period: Period) -> dict:
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_([r[0] for r in rows]))).all()) \
         if rows else {}
     return {"per_coordinator": [(names.get(uid, "?"), count) for uid, count in rows],
-            "without_contact": no_contact_count(),
+            "without_contact": no_contact_count(poli_id=period.poli.id if period.poli else None),
             "active_families": db.session.scalar(select(func.count()).select_from(Family).where(
                 Family.status.in_(ACTIVE_STATUSES), _poli(Family.poli_id, period))) or 0}
 
@@ -275,10 +278,12 @@ def knelpunt_figures(period: Period) -> dict:
             "closed": rows.get("gesloten", 0), "by_kind": by_kind}
 
 
-def experience_figures(period: Period) -> dict:
+def experience_figures(period: Period, respondent: str = "gezin") -> dict:
+    """The anonymous scores of families ("gezin") or of professionals ("professional")."""
     rows = dict(db.session.execute(
         select(ExperienceResponse.score, func.count()).where(
             ExperienceResponse.recorded_on >= period.start, ExperienceResponse.recorded_on <= period.end,
+            ExperienceResponse.respondent == respondent,
             _poli(ExperienceResponse.poli_id, period)).group_by(ExperienceResponse.score)).all())
     total = sum(rows.values())
     mean = round(sum(score * n for score, n in rows.items()) / total, 2) if total else None
@@ -310,6 +315,11 @@ def throughput(period: Period) -> dict:
         "exits": exit_figures(period),
         "knelpunten": knelpunt_figures(period),
         "experience": experience_figures(period),
+        "experience_professionals": experience_figures(period, "professional"),
+        "referrals_by_destination": referrals_by_destination(period),
+        "informal_support": informal_support_figures(period),
+        "contacts": contact_figures(period.start, period.end, period.poli.id if period.poli else None),
+        "birth_outcomes": birth_outcome_figures(period),
         "per_day": {d.isoformat(): n for d, n in sorted(referrals["per_day"].items())},
     }
 
@@ -336,45 +346,38 @@ def shown_throughput(period: Period) -> dict:
     return shown.shown_figures(throughput(period), small_cell_threshold())
 
 
-def export_rows(figures: dict, threshold: int) -> list[tuple[str, str, object]]:
-    """(section, measure, value) rows of the CSV export and the report, from `throughput` figures:
-    aggregated counts only, rendered from `shown.shown_figures` (primary and secondary suppression)."""
-    f = shown.shown_figures(figures, threshold)
-    rows = [("periode", "van", f["period"]["from"]), ("periode", "tot en met", f["period"]["to"]),
-            ("periode", "poli", f["period"]["poli"] or "alle"),
-            ("aanmeldingen", "totaal", f["referrals"]),
-            ("aanmeldingen", "binnen doelgroep", f["eligible"]),
-            ("aanmeldingen", "buiten doelgroep", f["not_eligible"])]
-    rows += [("aanmeldingen per poli", poli, n) for poli, n in sorted(f["by_poli"].items())]
-    rows += [("aanmeldingen per verwijzer", code, f["by_referrer_type"][code]) for code in REFERRER_TYPES]
-    rows += [("warme overdracht", step, n) for step, n in f["funnel"].items()]
-    rows += [("warme overdracht", "intake binnen termijn", f["intake_within_term"]),
-             ("warme overdracht", "mediaan werkdagen tot intake", f["median_workdays_to_intake"]),
-             ("warme overdracht", "90e percentiel werkdagen tot intake", f["p90_workdays_to_intake"])]
-    rows += [("termijn gemist, reden", code, f["missed_term_reasons"][code]) for code in handover_rules.MISSED_REASONS]
-    rows += [("doorverwijzingen", code, n) for code, n in f["onward_referrals"].items()]
-    rows += [("uitstroom", code, f["exits"]["by_reason"][code]) for code in EXIT_REASONS]
-    rows += [("mdo", key, value) for key, value in f["mdo"].items()]
-    rows += [("knelpunten", key, f["knelpunten"]["by_kind"][key]) for key in KNELPUNT_KINDS]
-    rows += [("ervaring gezinnen", f"score {k}", v) for k, v in f["experience"]["by_score"].items()]
-    return rows
+def shown_sections(figures: dict, threshold: int, gemeenten: list[dict]) -> list[sections.Section]:
+    """The labelled sections of `throughput` figures as every output shows them (suppressed)."""
+    poli_names = {p.code: p.name for p in list_polis(active_only=False)}
+    return sections.sections(shown.shown_figures(figures, threshold), poli_names, gemeenten)
+
+
+def export_rows(figures: dict, threshold: int, gemeenten: list[dict] | None = None) -> list[tuple]:
+    """(onderdeel, maat, waarde, code) rows of the CSV export and the report, from `throughput`
+    figures: aggregated counts only, rendered from `shown.shown_figures` (primary and secondary
+    suppression), with Dutch labels; `code` is the stable key of each value."""
+    return sections.flat_rows(shown_sections(figures, threshold, gemeenten or []))
 
 
 def export_csv(user, period: Period) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["onderdeel", "maat", "waarde"])
-    writer.writerows(export_rows(throughput(period), small_cell_threshold()))
+    writer.writerow(["onderdeel", "maat", "waarde", "code"])
+    gemeenten = shown_by_gemeente(period)["gemeenten"]
+    writer.writerows(export_rows(throughput(period), small_cell_threshold(), gemeenten))
     audit.record("export", user=user, object_type="report", detail=f"csv: throughput {period.label()}")
     return out.getvalue()
 
 
-def report(user, period: Period) -> tuple[list[tuple[str, str, object]], int]:
-    """The rows of the printable report and the threshold, logged as a print."""
+def report(user, period: Period) -> tuple[list[sections.Section], dict, int]:
+    """The sections of the printable report, the shown figures (for the charts) and the threshold,
+    logged as a print."""
     threshold = small_cell_threshold()
-    rows = export_rows(throughput(period), threshold)
+    figures = shown.shown_figures(throughput(period), threshold)
+    poli_names = {p.code: p.name for p in list_polis(active_only=False)}
+    result = sections.sections(figures, poli_names, shown_by_gemeente(period)["gemeenten"])
     audit.record("print", user=user, object_type="report", detail=f"html: throughput {period.label()}")
-    return rows, threshold
+    return result, figures, threshold
 
 
 def record_experience(actor, data: dict):
@@ -392,6 +395,9 @@ def record_experience(actor, data: dict):
     except (TypeError, ValueError):
         errors["score"] = "Kies een score van 1 tot en met 5."
         score = None
+    respondent = str(data.get("respondent") or "gezin")
+    if respondent not in RESPONDENTS:
+        errors["respondent"] = "Kies wie antwoordt: het gezin of uzelf als professional."
     try:
         comment = as_text(data.get("comment"), "comment", 1000)
     except ValidationError as exc:
@@ -399,7 +405,8 @@ def record_experience(actor, data: dict):
         comment = None
     if errors:
         raise ValidationError(errors)
-    row = ExperienceResponse(poli_id=poli.id, recorded_on=clock.today(), score=score, comment=comment)
+    row = ExperienceResponse(poli_id=poli.id, recorded_on=clock.today(), score=score, comment=comment,
+                             respondent=respondent)
     db.session.add(row)
     db.session.flush()
     audit.record("create", user=actor, object_type="experience")  # no id: the answer stays unlinkable
@@ -409,12 +416,78 @@ def record_experience(actor, data: dict):
 
 # ------------------------------------------------------------------ informal support (monitoring, §7.2)
 
-def informal_support_started(start: date, end: date) -> dict[str, int]:
-    """Informal support records started from ``start`` to ``end`` (inclusive), per kind: a pure count,
-    no family, no organisation. Not suppressed here: the caller applies rules.shown_figures."""
-    kinds = db.session.scalars(select(InformalSupport.kind).where(InformalSupport.starts_on >= start,
-                                                                  InformalSupport.starts_on <= end))
-    return support_rules.count_by_kind(list(kinds))
+def informal_support_started(start: date, end: date, poli_id: int | None = None) -> dict[str, int]:
+    """Informal support records started from ``start`` to ``end`` (inclusive), per kind (every kind
+    present): a pure count, no family, no organisation. Not suppressed here (see shown_figures)."""
+    stmt = (select(InformalSupport.kind, func.count()).join(Family, Family.id == InformalSupport.family_id)
+            .where(InformalSupport.starts_on >= start, InformalSupport.starts_on <= end,
+                   Family.poli_id == poli_id if poli_id else literal(True))
+            .group_by(InformalSupport.kind))
+    counts = dict.fromkeys(support_rules.KINDS, 0)
+    counts.update(dict(db.session.execute(stmt).all()))
+    return counts
+
+
+def informal_support_figures(period: Period) -> dict:
+    by_kind = informal_support_started(period.start, period.end, period.poli.id if period.poli else None)
+    return {"started": sum(by_kind.values()), "by_kind": by_kind}
+
+
+# ------------------------------------------------------------------ onward referrals from every source (§7.2)
+
+def _destination_counts(stmt) -> dict[str, int]:
+    counts = dict.fromkeys(shown.DESTINATIONS, 0)
+    for code, n in db.session.execute(stmt):
+        key = code if code in shown.DESTINATIONS else "anders"
+        counts[key] += n
+    return counts
+
+
+def referrals_by_destination(period: Period) -> dict:
+    """Onward referrals in the period per destination and source: MDO outcomes 'doorverwijzing' (the
+    meeting's date), intakes with outcome 'doorverwezen' (the exit date, to the exit target) and the
+    gezinsplan's referrals (requested in the period), with the plan's referrals by status."""
+    mdo = (select(MdoOutcome.referral_type, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
+           .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+           .where(MdoOutcome.kind == "doorverwijzing", MdoMeeting.starts_at >= period.start_utc,
+                  MdoMeeting.starts_at < period.end_utc, _poli(MdoMeeting.poli_id, period))
+           .group_by(MdoOutcome.referral_type))
+    intake = (select(Family.exit_target, func.count())
+              .where(Family.exit_reason == "doorverwezen", Family.exited_on >= period.start,
+                     Family.exited_on <= period.end, _poli(Family.poli_id, period)).group_by(Family.exit_target))
+    in_plan = and_(PlanReferralFact.requested_on >= period.start, PlanReferralFact.requested_on <= period.end,
+                   _poli(Family.poli_id, period))
+    plan_base = (select(PlanReferralFact).join(FamilyPlan, FamilyPlan.id == PlanReferralFact.plan_id)
+                 .join(Family, Family.id == FamilyPlan.family_id).where(in_plan).subquery())
+    plan = select(plan_base.c.referral_type, func.count()).group_by(plan_base.c.referral_type)
+    statuses = dict.fromkeys(plan_rules.REFERRAL_STATUSES, 0)
+    statuses.update(dict(db.session.execute(select(plan_base.c.status, func.count())
+                                            .group_by(plan_base.c.status)).all()))
+    by_source = {"mdo": _destination_counts(mdo), "intake": _destination_counts(intake),
+                 "plan": _destination_counts(plan)}
+    return {"by_source": by_source, "plan_by_status": statuses}
+
+
+# ------------------------------------------------------------------ outcomes the system holds (§7.2)
+
+def birth_outcome_figures(period: Period) -> dict:
+    """Index children born in the months of the period (the first of the month of birth within the
+    period's months), per class of gestational age, birth weight and admission."""
+    first_month = period.start.replace(day=1)
+    rows = db.session.execute(
+        select(BirthOutcome.gestation_class, BirthOutcome.weight_class, BirthOutcome.admission, func.count())
+        .where(BirthOutcome.born_month >= first_month, BirthOutcome.born_month <= period.end,
+               _poli(BirthOutcome.poli_id, period))
+        .group_by(BirthOutcome.gestation_class, BirthOutcome.weight_class, BirthOutcome.admission)).all()
+    result = {"births": 0, "by_gestation": dict.fromkeys(family_rules.GESTATION_CLASSES, 0),
+              "by_weight": dict.fromkeys(family_rules.WEIGHT_CLASSES, 0),
+              "by_admission": dict.fromkeys(family_rules.ADMISSION_CLASSES, 0)}
+    for gestation, weight, admission, n in rows:
+        result["births"] += n
+        result["by_gestation"][gestation] += n
+        result["by_weight"][weight] += n
+        result["by_admission"][admission] += n
+    return result
 
 
 # ------------------------------------------------------------------ figures per gemeente (the mandaatgemeente)

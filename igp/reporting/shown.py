@@ -22,9 +22,13 @@ the same rules so that they cannot be worked out either):
 * MDO actions = open + done + dropped; open = overdue + rest; done = on time + rest;
 * exits = per reason (+ rest);
 * knelpunten raised = open + closed = per kind (+ rest);
-* experience answers = per score.
-Counts without a displayed total (open handovers per signal, onward referrals per type, the other
-MDO counts, families without a point of contact) are suppressed on their own.
+* experience answers = per score (of families and of professionals, each);
+* onward referrals per source (MDO, intake, gezinsplan) = its destinations; per destination: the
+  total of the sources = the sources; the plan's referrals = per status;
+* informal support started = per kind; contact moments = per discipline = per kind;
+* births = per class of gestational age = of birth weight = of admission.
+Counts without a displayed total (open handovers per signal, the other MDO counts, the families
+with a contact moment, families without a point of contact) are suppressed on their own.
 """
 from __future__ import annotations
 
@@ -33,12 +37,17 @@ from datetime import date, timedelta
 
 from igp.coordination.rules import EXIT_REASONS, KNELPUNT_KINDS
 from igp.families.rules import REFERRER_TYPES
-from igp.handover.rules import MISSED_REASONS
+from igp.handover.rules import MISSED_REASONS, OUTWARD_TARGETS
+from igp.mdo.rules import REFERRAL_TYPES
 from igp.reporting import rules
 from igp.reporting.rules import HIDDEN_MARK, Group
 
 REST = "rest"  # the first element of the key of a remainder cell
 SCORES = range(1, 6)
+# where an onward referral went (the MDO's and the plan's kinds of help, the intake's exit targets)
+DESTINATIONS = {**{k: v for k, v in REFERRAL_TYPES.items() if k != "anders"},
+                **{k: v for k, v in OUTWARD_TARGETS.items() if k != "anders"}, "anders": "Anders"}
+SOURCES = {"mdo": "Vanuit het MDO", "intake": "Na de intake", "plan": "Vanuit het gezinsplan"}
 
 
 def bucket_counts(per_day: dict[date, int], start: date, end: date) -> tuple[str, list[tuple[str, int]]]:
@@ -70,7 +79,14 @@ def _normalised(figures: dict) -> dict:
     f["exits"]["by_reason"] = {code: figures["exits"]["by_reason"].get(code, 0) for code in EXIT_REASONS}
     f["knelpunten"]["by_kind"] = {code: figures["knelpunten"]["by_kind"].get(code, 0) for code in KNELPUNT_KINDS}
     f["experience"]["by_score"] = {s: figures["experience"]["by_score"].get(s, 0) for s in SCORES}
+    f["experience_professionals"]["by_score"] = {
+        s: figures["experience_professionals"]["by_score"].get(s, 0) for s in SCORES}
     f["caseload"]["per_coordinator"] = [[name, n] for name, n in figures["caseload"]["per_coordinator"]]
+    by_source = f["referrals_by_destination"].pop("by_source")
+    f["referrals_by_destination"]["by_destination"] = {
+        code: {**{source: by_source[source].get(code, 0) for source in SOURCES},
+               "totaal": sum(by_source[source].get(code, 0) for source in SOURCES)} for code in DESTINATIONS}
+    f["referrals_by_destination"]["per_source"] = {source: sum(by_source[source].values()) for source in SOURCES}
     per_day = {date.fromisoformat(d): n for d, n in f.pop("per_day").items()}
     unit, series = bucket_counts(per_day, date.fromisoformat(f["period"]["from"]),
                                  date.fromisoformat(f["period"]["to"]))
@@ -147,12 +163,35 @@ def _other_groups(lay: _Layout) -> None:
               "actions_other")
     lay.group(("mdo", "actions_open"), [("mdo", "actions_overdue")], "actions_open_in_time")
     lay.group(("mdo", "actions_done"), [("mdo", "actions_done_on_time")], "actions_done_late")
-    lay.breakdown("onward_referrals")
+    # the MDO's referrals per type are the MDO column of the referrals by destination: the same cells
     lay.group(lay.cell("exits", "exits"), lay.breakdown("exits", "by_reason"), "exit_other")
     raised = lay.cell("knelpunten", "raised")
     lay.group(raised, [lay.cell("knelpunten", "open"), lay.cell("knelpunten", "closed")], "knelpunt_other")
     lay.group(raised, lay.breakdown("knelpunten", "by_kind"), "knelpunt_kind_other")
     lay.group(lay.cell("experience", "responses"), lay.breakdown("experience", "by_score"), "score_other")
+    lay.group(lay.cell("experience_professionals", "responses"),
+              lay.breakdown("experience_professionals", "by_score"), "professional_score_other")
+    _monitoring_groups(lay)
+
+
+def _monitoring_groups(lay: _Layout) -> None:
+    """§7.2: referrals by destination and source, informal support, contact moments, births."""
+    base = ("referrals_by_destination",)
+    for source in SOURCES:
+        lay.group(lay.cell(*base, "per_source", source),
+                  [lay.cell(*base, "by_destination", code, source) for code in DESTINATIONS])
+    for code in DESTINATIONS:
+        lay.group(lay.cell(*base, "by_destination", code, "totaal"),
+                  [(*base, "by_destination", code, source) for source in SOURCES])
+    lay.group((*base, "per_source", "plan"), lay.breakdown(*base, "plan_by_status"))
+    lay.group(lay.cell("informal_support", "started"), lay.breakdown("informal_support", "by_kind"))
+    contacts = lay.cell("contacts", "contacts")
+    lay.cell("contacts", "families")
+    lay.group(contacts, lay.breakdown("contacts", "by_discipline"))
+    lay.group(contacts, lay.breakdown("contacts", "by_kind"))
+    births = lay.cell("birth_outcomes", "births")
+    for breakdown in ("by_gestation", "by_weight", "by_admission"):
+        lay.group(births, lay.breakdown("birth_outcomes", breakdown))
 
 
 def figure_cells(figures: dict) -> tuple[dict[tuple, int], list[Group]]:
@@ -197,10 +236,11 @@ def _derived(raw: dict, f: dict, threshold: int) -> None:
         f[key] = _statistic(raw[key], held, threshold)
     for key in ("median_days_in_igp", "p90_days_in_igp"):
         f["exits"][key] = _statistic(raw["exits"][key], exits, threshold)
-    experience = f["experience"]
-    scores = [experience["responses"], *experience["by_score"].values()]
-    if any(isinstance(n, str) for n in scores) and experience["mean"] is not None:
-        experience["mean"] = HIDDEN_MARK
+    for key in ("experience", "experience_professionals"):
+        experience = f[key]
+        scores = [experience["responses"], *experience["by_score"].values()]
+        if any(isinstance(n, str) for n in scores) and experience["mean"] is not None:
+            experience["mean"] = HIDDEN_MARK
 
 
 def shown_figures(figures: dict, threshold: int) -> dict:
@@ -212,6 +252,8 @@ def shown_figures(figures: dict, threshold: int) -> dict:
     for path, value in cells.items():
         if path[0] != REST:
             _put(f, path, rules.mark(value, status.get(path), threshold))
+    by_destination = f["referrals_by_destination"]["by_destination"]
+    f["onward_referrals"] = {code: by_destination[code]["mdo"] for code in REFERRAL_TYPES}
     _derived(figures, f, threshold)
     f["threshold"] = threshold
     return f

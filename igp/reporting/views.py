@@ -12,12 +12,15 @@ from igp.families.rules import REFERRER_TYPES
 from igp.forms_util import refusal_errors
 from igp.handover.rules import MISSED_REASONS, SIGNALS
 from igp.mdo.rules import REFERRAL_TYPES
-from igp.reporting import charts, services
+from igp.reporting import charts, sections, services
 from igp.reporting.rules import HIDDEN_MARK
 from igp.validation import form_data
 
 bp = Blueprint("reporting", __name__)
 
+# the dashboard's part on the guide's monitoring (§7.2), drawn from the report's sections
+MONITORING_SECTIONS = ("doorverwijzingen", "doorverwijzingen_plan", "informele_steun", "contactmomenten",
+                       "contact_soort", "geboorte", "experience_professionals")
 RECORD_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige",
                 "sociaal_werker", "planner")
 
@@ -53,6 +56,14 @@ def _charts(f: dict, poli_names: dict[str, str]) -> dict:
     }
 
 
+def section_charts(report_sections) -> dict:
+    """A bar chart per section that has one, of its first column's shown values (rows with 0 left
+    out, as on the dashboard)."""
+    return {section.key: charts.hbar([(label, values[0]) for label, values, _ in section.rows
+                                      if values[0] not in (0, "", None)], section.title)
+            for section in report_sections if section.chart}
+
+
 @bp.route("/dashboard")
 @access.roles(*services.REPORT_ROLES)
 def dashboard():
@@ -66,11 +77,13 @@ def dashboard():
     services.log_view(current_user, period, "web")
     polis = list_polis(active_only=False)
     poli_names = {p.code: p.name for p in polis}
+    by_gemeente = services.shown_by_gemeente(period)["gemeenten"]
+    monitoring = [s for s in sections.sections(figures, poli_names, by_gemeente) if s.key in MONITORING_SECTIONS]
     return render_template("reporting/dashboard.html", f=figures, charts=_charts(figures, poli_names), period=period,
                            errors=errors, polis=polis, poli_names=poli_names, knelpunt_kinds=KNELPUNT_KINDS,
                            unit=figures["series_unit"], series=figures["series"], threshold=figures["threshold"],
-                           hidden_mark=HIDDEN_MARK, args=request.args,
-                           by_gemeente=services.shown_by_gemeente(period)["gemeenten"]), (422 if errors else 200)
+                           hidden_mark=HIDDEN_MARK, args=request.args, by_gemeente=by_gemeente,
+                           monitoring=monitoring, monitoring_charts=section_charts(monitoring)), (422 if errors else 200)
 
 
 @bp.route("/dashboard/export.csv")
@@ -88,9 +101,9 @@ def export_csv():
 def report():
     """An accessible, printable HTML report of the export (browser 'print to PDF')."""
     period = _period()
-    rows, threshold = services.report(current_user, period)
-    return render_template("reporting/report.html", rows=rows, period=period, threshold=threshold,
-                           hidden_mark=HIDDEN_MARK)
+    report_sections, figures, threshold = services.report(current_user, period)
+    return render_template("reporting/report.html", sections=report_sections, charts=section_charts(report_sections),
+                           period=period, threshold=threshold, hidden_mark=HIDDEN_MARK)
 
 
 @bp.route("/ervaring", methods=["GET", "POST"])
@@ -106,5 +119,6 @@ def experience():
         else:
             flash("Dank u. De score is anoniem opgeslagen.", "success")
             return redirect(url_for("reporting.experience"))
-    return render_template("reporting/experience.html", polis=list_polis(), errors=errors, values=values), \
+    return render_template("reporting/experience.html", polis=list_polis(), errors=errors, values=values,
+                           respondents=services.RESPONDENTS), \
         (422 if errors else 200)

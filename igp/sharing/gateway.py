@@ -289,6 +289,7 @@ def _medical_part(family: Family, uncovered: set[int] = frozenset()) -> dict:
         "high_risk": any(r.high_risk for r in family.referrals),
         "children": [{"position": c.position, "gestational_age_weeks": c.gestational_age_weeks,
                       "gestational_age_days": c.gestational_age_days, "birth_weight_grams": c.birth_weight_grams,
+                      "admission": c.admission,
                       "corrected_age": family_rules.corrected_age(c.birth_date, c.gestational_age_weeks,
                                                                   c.gestational_age_days, today)}
                      for c in family.children if c.id not in uncovered],

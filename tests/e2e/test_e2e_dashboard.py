@@ -44,7 +44,7 @@ def test_projectleider_uses_the_dashboard_but_sees_no_family(as_user, lookup):
     assert download.suggested_filename == f"igp-doorstroom-{start.isoformat()}-{today.isoformat()}.csv"
     with open(download.path(), encoding="utf-8-sig") as handle:
         rows = list(csv.reader(io.StringIO(handle.read()), delimiter=";"))
-    assert rows[0] == ["onderdeel", "maat", "waarde"]
+    assert rows[0] == ["onderdeel", "maat", "waarde", "code"]
     assert len(rows) > 5
 
     refused = pl.goto(f"/gezinnen/{family_id}", expect_status=None)

@@ -94,10 +94,11 @@ def test_who_may_not_record(network, family, api, make_user):
     assert refused.value.audit["outcome"] == "denied" and refused.value.audit["object_type"] == "contact_moment"
     assert api(network.outsider).post(_path(family), json={"kind": "consult"}).status_code == 404
     assert api(network.outsider).get(_path(family)).status_code == 404
-    # the volunteer reads the contact moments within the NAW she may see, and may not record
+    # the volunteer sees the NAW, but not which disciplines saw the family (data minimisation)
     api(network.gyn).post(_path(family), json={"kind": "consult"})
     seen = api(network.vrijwilliger).get(_path(family)).get_json()
-    assert seen["total"] == 1 and seen["may_record"] is False
+    assert seen["total"] == 0 and seen["items"] == [] and seen["may_record"] is False
+    assert seen["withheld"] and "informele steun" in str(seen["withheld"])
     assert len(_stored()) == 1
 
 

@@ -24,6 +24,7 @@ from igp.reporting import services as reporting
 from tests.conftest import family_data
 
 UTC = timezone.utc
+SHARE = re.compile(r" \(\d+%\)$")   # a funnel label's share of the first step
 
 
 def at(text):
@@ -163,25 +164,25 @@ def test_weekly_buckets_cross_the_year(seeded):
 
 def test_small_cells_are_suppressed_at_the_threshold(seeded, db_session):
     f = reporting.throughput(period("2026-10-20", "2027-01-10"))
-    rows = {(section, measure): value for section, measure, value in reporting.export_rows(f, 5)}
-    assert rows[("aanmeldingen", "totaal")] == 7
-    assert rows[("aanmeldingen", "buiten doelgroep")] == "<5"        # 1
-    assert rows[("aanmeldingen", "binnen doelgroep")] == "x"         # 6: else 7 - 6 gives the 1 (secondary)
-    assert (rows[("aanmeldingen per poli", "pop")], rows[("aanmeldingen per poli", "mamaplus")]) == ("x", "<5")
-    assert rows[("aanmeldingen per verwijzer", "huisarts")] == "<5"  # 3
-    assert rows[("aanmeldingen per verwijzer", "vsv")] == 0           # zero stays zero
+    rows = {code: value for _, _, value, code in reporting.export_rows(f, 5)}
+    assert rows["referrals"] == 7
+    assert rows["not_eligible"] == "<5"        # 1
+    assert rows["eligible"] == "x"         # 6: else 7 - 6 gives the 1 (secondary)
+    assert (rows["by_poli.pop"], rows["by_poli.mamaplus"]) == ("x", "<5")
+    assert rows["by_referrer_type.huisarts"] == "<5"  # 3
+    assert rows["by_referrer_type.vsv"] == 0           # zero stays zero
     # started 6, contact 5: 6 - 5 would give the 1 without contact; 6 = "x" + "<5" still would (x >= 5),
     # so the 6 goes too, and through planned 5 and held 5 the whole chain
-    assert [rows[("warme overdracht", step)] for step in ("aangemeld", "contact", "intake_gepland",
+    assert [rows[f"funnel.{step}"] for step in ("aangemeld", "contact", "intake_gepland",
                                                           "intake_gehouden")] == ["x"] * 4
-    assert rows[("warme overdracht", "intake binnen termijn")] == "<5"  # 3
-    assert rows[("warme overdracht", "mediaan werkdagen tot intake")] == 3  # over 5 intakes: at the threshold, shown
-    lower = {(s, m): v for s, m, v in reporting.export_rows(f, 3)}
-    assert lower[("aanmeldingen per verwijzer", "huisarts")] == 3         # at the threshold: shown
-    assert lower[("aanmeldingen per verwijzer", "verloskundige")] == "<3"  # threshold - 1: hidden
-    assert lower[("aanmeldingen per poli", "mamaplus")] == "<3" and lower[("aanmeldingen per poli", "pop")] == "x"
-    higher = {(s, m): v for s, m, v in reporting.export_rows(f, 6)}
-    assert higher[("warme overdracht", "mediaan werkdagen tot intake")] == "x"  # 5 intakes, below 6
+    assert rows["intake_within_term"] == "<5"  # 3
+    assert rows["median_workdays_to_intake"] == 3  # over 5 intakes: at the threshold, shown
+    lower = {code: v for _, _, v, code in reporting.export_rows(f, 3)}
+    assert lower["by_referrer_type.huisarts"] == 3         # at the threshold: shown
+    assert lower["by_referrer_type.verloskundige"] == "<3"  # threshold - 1: hidden
+    assert lower["by_poli.mamaplus"] == "<3" and lower["by_poli.pop"] == "x"
+    higher = {code: v for _, _, v, code in reporting.export_rows(f, 6)}
+    assert higher["median_workdays_to_intake"] == "x"  # 5 intakes, below 6
 
 
 def _csv_rows(client, query):
@@ -190,9 +191,19 @@ def _csv_rows(client, query):
 
 
 def _report_rows(client, query):
+    """The printed report's tables as the CSV's lines (onderdeel, maat, waarde)."""
     page = client.get(f"/dashboard/rapport?{query}").get_data(as_text=True)
-    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", page)
-    return [tuple("" if c == "-" else html.unescape(c) for c in row) for row in cells]
+    rows = []
+    for title, head, body in re.findall(r'<h2 id="s-[^"]*">(.*?)</h2>.*?<thead><tr>(.*?)</tr></thead>\s*'
+                                        r'<tbody>(.*?)</tbody>', page, re.S):
+        columns = [html.unescape(c) for c in re.findall(r'<th scope="col">(.*?)</th>', head)][1:]
+        for label, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', body):
+            for column, value in zip(columns, re.findall(r"<td>(.*?)</td>", cells)):
+                if len(columns) == 1:
+                    rows.append((html.unescape(title), html.unescape(label), "" if value == "-" else html.unescape(value)))
+                elif value:
+                    rows.append((html.unescape(title), f"{html.unescape(label)}, {column.lower()}", html.unescape(value)))
+    return rows
 
 
 def _dashboard(client, query):
@@ -212,10 +223,10 @@ def _dashboard(client, query):
 def test_dashboard_csv_and_report_show_the_same_suppressed_values(seeded, network, login, client, query, api):
     login(network.pl)
     csv_rows = _csv_rows(client, query)
-    assert _report_rows(client, query) == csv_rows
-    rows = {(section, measure): value for section, measure, value in csv_rows}
+    assert _report_rows(client, query) == [row[:3] for row in csv_rows]
+    rows = {code: value for _, _, value, code in csv_rows}
     page, kpis, charts = _dashboard(client, query)
-    total, inside, outside = (rows[("aanmeldingen", m)] for m in ("totaal", "binnen doelgroep", "buiten doelgroep"))
+    total, inside, outside = (rows[code] for code in ("referrals", "eligible", "not_eligible"))
     if "poli=pop" in query:
         assert (total, inside, outside) == ("x", "5", "<5")  # 6 = 5 + "<5": a reader would know the 1
     else:
@@ -228,18 +239,18 @@ def test_dashboard_csv_and_report_show_the_same_suppressed_values(seeded, networ
     assert f"Buiten de doelgroep: {html.escape(outside)} " in page
     poli_names = {"POP-poli": "pop", "MamaPlusPoli": "mamaplus"}
     expected = {
-        "Aanmeldingen per poli": ("aanmeldingen per poli", poli_names),
-        "Aanmeldingen per verwijzer": ("aanmeldingen per verwijzer", {v: k for k, v in REFERRER_TYPES.items()}),
-        "Warme overdracht": ("warme overdracht", {"Aangemeld": "aangemeld", "Contact gelegd": "contact",
-                                                  "Intake gepland": "intake_gepland",
-                                                  "Intake gehouden": "intake_gehouden"}),
-        "Doorverwijzingen vanuit het MDO": ("doorverwijzingen", {v: k for k, v in REFERRAL_TYPES.items()}),
-        "Uitstroom per reden": ("uitstroom", {v: k for k, v in EXIT_REASONS.items()}),
-        "Ervaring van gezinnen": ("ervaring gezinnen", {f"Score {k}": f"score {k}" for k in range(1, 6)}),
+        "Aanmeldingen per poli": ("by_poli", poli_names),
+        "Aanmeldingen per verwijzer": ("by_referrer_type", {v: k for k, v in REFERRER_TYPES.items()}),
+        "Warme overdracht": ("funnel", {"Aangemeld": "aangemeld", "Contact gelegd": "contact",
+                                        "Intake gepland": "intake_gepland", "Intake gehouden": "intake_gehouden"}),
+        "Doorverwijzingen vanuit het MDO": ("referrals_by_destination",
+                                            {v: f"{k}.mdo" for k, v in REFERRAL_TYPES.items()}),
+        "Uitstroom per reden": ("exits.by_reason", {v: k for k, v in EXIT_REASONS.items()}),
+        "Ervaring van gezinnen": ("experience", {f"Score {k}": f"score_{k}" for k in range(1, 6)}),
     }
-    for title, (section, codes) in expected.items():
+    for title, (prefix, codes) in expected.items():
         items = charts[title]["items"]
-        assert items and all(value == rows[(section, codes[re.sub(r" \(\d+%\)$", "", label)])]
+        assert items and all(value == rows[prefix + "." + codes[SHARE.sub("", label)]]
                              for label, value in items), (title, items)
         # a bar only for a shown number: no bar height (and no axis) tells a hidden count
         assert charts[title]["bars"] == sum(value.isdigit() for _, value in items), title
@@ -252,7 +263,8 @@ def test_csv_export_is_aggregated_and_logged(seeded, network, login, client, db_
     response = client.get("/dashboard/export.csv?van=2026-10-20&tot=2027-01-10")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
-    assert "aanmeldingen;totaal;7" in text and "aanmeldingen per verwijzer;huisarts;<5" in text
+    assert "Aanmeldingen;Totaal;7;referrals" in text
+    assert "Aanmeldingen per verwijzer;Huisarts;<5;by_referrer_type.huisarts" in text
     for family in seeded.values():
         assert family.pseudonym not in text
     assert "Ouder" not in text and "Wachtlijst" not in text  # no names, no free text

@@ -285,6 +285,13 @@ def figures(**overrides) -> dict:
         "exits": {"exits": 0, "by_reason": {}, "median_days_in_igp": None, "p90_days_in_igp": None},
         "knelpunten": {"raised": 0, "open": 0, "closed": 0, "by_kind": {}},
         "experience": {"responses": 0, "by_score": {s: 0 for s in range(1, 6)}, "mean": None},
+        "experience_professionals": {"responses": 0, "by_score": {s: 0 for s in range(1, 6)}, "mean": None},
+        "referrals_by_destination": {"by_source": {"mdo": {}, "intake": {}, "plan": {}},
+                                     "plan_by_status": {"aangevraagd": 0}},
+        "informal_support": {"started": 0, "by_kind": {"luisterend_oor": 0}},
+        "contacts": {"contacts": 0, "families": 0, "by_discipline": {"jgz": 0}, "by_kind": {"consult": 0}},
+        "birth_outcomes": {"births": 0, "by_gestation": {"vroeg": 0}, "by_weight": {"laag": 0},
+                           "by_admission": {"nicu": 0}},
         "per_day": {},
     }
     for dotted, value in overrides.items():
