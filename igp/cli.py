@@ -417,9 +417,24 @@ def synth_command(n_families: int, seed: int, batch: int):
     click.echo(f"done in {time.monotonic() - started:.1f} s")
 
 
+reports_cli = AppGroup("reports", help="Monitoring figures.")
+
+
+@reports_cli.command("rebuild-facts")
+@transactional
+def rebuild_facts():
+    """Derive the monitoring facts again from the encrypted data (birth outcomes, plan referrals)."""
+    from igp.families import outcomes
+    from igp.plan import services as plan_services
+
+    families = outcomes.rebuild()
+    plans = plan_services.rebuild_referral_facts()
+    click.echo(f"birth outcomes of {families} families, referrals of {plans} plans")
+
+
 def register(app) -> None:
     for group in (org_cli, poli_cli, user_cli, audit_cli, keys_cli, signals_cli, mdo_cli, calendar_cli,
-                  settings_cli, retention_cli, duplicates_cli):
+                  settings_cli, retention_cli, duplicates_cli, reports_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(synth_command)

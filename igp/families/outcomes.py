@@ -4,6 +4,7 @@ data are written: at the aanmelding, at a correction and when the birth is recor
 from __future__ import annotations
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from igp.crypto import blind_index
 from igp.extensions import db
@@ -14,6 +15,19 @@ from igp.families.models import BirthOutcome, Family
 def outcome_ref(child_id: int) -> str:
     """A keyed hash of the child's id: a correction finds its row, the row names no child."""
     return blind_index("geboorte_uitkomst", str(child_id))
+
+
+def rebuild(batch: int = 500) -> int:
+    """Every family's birth outcomes again from the children's data (`flask --app igp reports
+    rebuild-facts`: after an import, a restore or `synth`); returns the number of families."""
+    ids = db.session.scalars(select(Family.id).where(Family.children.any()).order_by(Family.id)).all()
+    for start in range(0, len(ids), batch):
+        families = db.session.scalars(select(Family).options(selectinload(Family.children))
+                                      .where(Family.id.in_(ids[start:start + batch]))).all()
+        for family in families:
+            note_births(family)
+        db.session.expunge_all()
+    return len(ids)
 
 
 def note_births(family: Family) -> None:

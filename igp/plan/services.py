@@ -198,6 +198,16 @@ def _write_referral_facts(plan: FamilyPlan, referrals: list[dict]) -> None:
     db.session.flush()
 
 
+def rebuild_referral_facts() -> int:
+    """Every plan's referral facts again from its current revision (`flask --app igp reports
+    rebuild-facts`, after an import or a restore); returns the number of plans."""
+    plans = db.session.scalars(select(FamilyPlan).options(selectinload(FamilyPlan.revisions))).all()
+    for plan in plans:
+        content = current_content(plan)
+        _write_referral_facts(plan, content["referrals"] if content else [])
+    return len(plans)
+
+
 def plan_evaluation_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:
     """Signal evaluatie_verlopen: the families I coordinate (or stand in for today) whose plan's
     evaluation date has passed; shown only where I may see the plan (each read logged)."""

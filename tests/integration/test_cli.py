@@ -171,3 +171,35 @@ def test_duplicates_scan_queues_hidden_matches_once(cli, network, register, db_s
     again = cli("duplicates", "scan")
     assert again.output.strip() == "0 new registration(s) checked, 0 possible duplicate(s) queued."
     assert db_session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 1
+
+
+def test_reports_rebuild_facts_derives_the_monitoring_facts_again(cli, network, register, db_session):
+    """Birth outcomes and plan referrals are derived on write; after an import or `synth` (which
+    writes children directly) the command derives them from the encrypted data."""
+    from igp.families.models import BirthOutcome, Child
+    from igp.plan import services as plan_services
+    from igp.plan.models import PlanReferralFact
+    from igp.synth import synth
+
+    family = register(network.gyn, phase="postnatal", expected_due_date=None, consent={
+        "preset": "kernteam", "method": "schriftelijk"}, children=[{"name": "K", "birth_date": "2026-11-02",
+                                                                   "gestational_age_weeks": 33}])
+    nurse = db_session.get(User, family.coordinator_id)
+    plan_services.save_plan(nurse, family.id, {"version": 0, "hulpvraag": "Rust", "start_date": "2026-11-20",
+                                               "evaluation_date": "2027-01-20",
+                                               "referrals": [{"to": "GGZ", "referral_type": "ggz",
+                                                              "status": "aangevraagd"}]})
+    synth(3, 5, batch=10)
+    db_session.commit()
+    db_session.execute(BirthOutcome.__table__.delete())
+    db_session.execute(PlanReferralFact.__table__.delete())
+    db_session.commit()
+    result = cli("reports", "rebuild-facts")
+    assert result.exit_code == 0, result.output
+    assert "referrals of 1 plans" in result.output
+    assert _count(db_session, PlanReferralFact) == 1
+    born = [c for c in db_session.scalars(select(Child)) if not c.sibling and c.birth_date is not None]
+    assert len(born) >= 1 and _count(db_session, BirthOutcome) == len(born)   # one row per index child born
+    again = cli("reports", "rebuild-facts")   # idempotent: the same rows, none twice
+    assert again.exit_code == 0
+    assert (_count(db_session, PlanReferralFact), _count(db_session, BirthOutcome)) == (1, len(born))
