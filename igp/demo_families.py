@@ -11,6 +11,7 @@ from sqlalchemy import select
 from igp import clock
 from igp.admin.services import add_poli_team_member
 from igp.auth.models import User
+from igp.contacts.services import record_contact
 from igp.coordination.services import add_core_member, record_absence
 from igp.extensions import db
 from igp.families.services import aanmelden, plan_or_record_intake
@@ -25,6 +26,8 @@ from igp.mdo.services import (
     record_attendance,
     request_discussion,
 )
+from igp.plan.services import save_plan
+from igp.reporting.services import record_experience
 from igp.sharing.services import record_preset
 from igp.support.services import add_note, record_support
 
@@ -76,6 +79,9 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
         if i % 9 == 0 and family.status != "uitgestroomd":
             request_discussion(actor if actor.id == coordinator.id else coordinator, family.id,
                                "Is inzet van maatschappelijk werk voor de schulden nodig?")
+    for i, score in enumerate((5, 4, 4, 3, 5, 4, 5, 2, 4, 4, 5, 3)):   # anonymous, no family
+        record_experience(registrars[i % len(registrars)], {"poli": polis[i % 2], "score": score,
+                                                            "respondent": "gezin" if i % 3 else "professional"})
     db.session.flush()
     return made
 
@@ -154,6 +160,9 @@ def _first_weeks(rng, family, coordinator, days_ago: int, referred, now) -> None
             held["missed_reason"] = rng.choice(["capaciteit", "gezin_wil_later", "gezin_niet_bereikbaar"])
             held["missed_text"] = "Eerste afspraak door het gezin verzet."
         plan_or_record_intake(coordinator, family.id, held)
+        _contacts(rng, family, coordinator, planned, now)
+        if held["outcome"] == "actief" and rng.random() < 0.4:
+            _plan(rng, family, coordinator, planned)
         if rng.random() < 0.8:
             record_feedback(coordinator, family.id, {"recipient": "verwijzer", "method": "telefoon"})
         if rng.random() < 0.5:
@@ -201,6 +210,31 @@ def load_absences() -> None:
     record_absence(planner, {"user_id": _user("jvk.visser").id, "from": (today - timedelta(days=1)).isoformat(),
                              "to": (today + timedelta(days=6)).isoformat(), "reason": "verlof",
                              "substitute_id": _user("jvk.smit").id})
+
+
+def _plan(rng, family, coordinator, intake_at) -> None:
+    """A gezinsplan after the intake, with an onward referral (monitoring: referrals by destination)."""
+    start = clock.local_date(intake_at)
+    kind, to = rng.choice([("ggz", "GGZ Rijnstad"), ("welzijn", "Welzijn Rijnstad"), ("jeugdzorg", "Jeugdhulp Oost")])
+    save_plan(coordinator, family.id, {
+        "version": 0, "hulpvraag": "We willen rust in huis en hulp bij de rekeningen.",
+        "start_date": start.isoformat(), "evaluation_date": (start + timedelta(weeks=12)).isoformat(),
+        "goals": [{"what": "Overzicht van de rekeningen", "who": "Ouders met maatschappelijk werk",
+                   "by_when": (start + timedelta(weeks=8)).isoformat()}],
+        "referrals": [{"to": to, "referral_type": kind, "status": rng.choice(["aangevraagd", "gestart"]),
+                       "requested_on": start.isoformat()}]})
+
+
+def _contacts(rng, family, coordinator, intake_at, now) -> None:
+    """The intake and a few contacts after it (monitoring: contact moments per discipline)."""
+    day = clock.local_date(intake_at)
+    record_contact(coordinator, family.id, {"kind": "consult", "contact_on": day.isoformat()})
+    for _ in range(rng.randint(0, 3)):
+        day += timedelta(days=rng.randint(5, 14))
+        if day > clock.local_date(now):
+            break
+        record_contact(coordinator, family.id, {"kind": rng.choice(["huisbezoek", "telefonisch", "consult"]),
+                                                "contact_on": day.isoformat()})
 
 
 def _informal_support(actor, family, coordinator, referred) -> None:

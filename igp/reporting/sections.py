@@ -40,7 +40,7 @@ class Section:
     rows: list[tuple[str, tuple, str]]
     columns: tuple[str, ...] = COUNT
     column_codes: tuple[str, ...] = ()   # the columns' keys in the CSV's code (several columns only)
-    chart: bool = False           # a bar chart of the first column (the report and the dashboard)
+    chart: str | None = None      # a bar chart of the first column of the rows whose code starts with this
     note: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -67,9 +67,9 @@ def _intake_sections(f: dict, poli_names: dict[str, str]) -> list[Section]:
              "not_eligible_admitted")]),
         Section("per_poli", "Aanmeldingen per poli",
                 [(poli_names.get(code, code), (n,), f"by_poli.{code}") for code, n in sorted(f["by_poli"].items())],
-                chart=True),
+                chart="by_poli."),
         Section("per_verwijzer", "Aanmeldingen per verwijzer", _rows("by_referrer_type", REFERRER_TYPES,
-                                                                     f["by_referrer_type"]), chart=True),
+                                                                     f["by_referrer_type"]), chart="by_referrer_type."),
         Section("per_periode", f"Aanmeldingen per {f['series_unit']}",
                 [(label, (n,), f"series.{label}") for label, n in f["series"]]),
     ]
@@ -86,7 +86,8 @@ def _handover_sections(f: dict) -> list[Section]:
     return [
         Section("overdracht", "Warme overdracht (gestart in de periode)", rows),
         Section("termijn_gemist", "Waarom de termijn gemist werd",
-                _rows("missed_term_reasons", MISSED_REASONS, f["missed_term_reasons"]), chart=True),
+                _rows("missed_term_reasons", MISSED_REASONS, f["missed_term_reasons"]),
+                chart="missed_term_reasons."),
         Section("open_overdrachten", "Open overdrachten nu", _rows("open_handovers", SIGNALS, f["open_handovers"])),
         Section("caseload", "Caseload (actieve gezinnen, nu)", [
             ("Actieve gezinnen", (caseload["active_families"],), "caseload.active_families"),
@@ -105,7 +106,7 @@ def _referral_sections(f: dict) -> list[Section]:
     rows.append(("Alle bestemmingen", ("", *(r["per_source"][s] for s in SOURCES)), "referrals_by_destination.all"))
     return [
         Section("doorverwijzingen", "Doorverwijzingen per bestemming", rows, columns=columns,
-                column_codes=("totaal", *SOURCES), chart=True,
+                column_codes=("totaal", *SOURCES), chart="referrals_by_destination.",
                 note="Alle bestemmingen per bron; het totaal over de bronnen staat per bestemming."),
         Section("doorverwijzingen_plan", "Doorverwijzingen vanuit het gezinsplan, per status",
                 _rows("referrals_by_destination.plan_by_status", REFERRAL_STATUSES, r["plan_by_status"])),
@@ -121,7 +122,8 @@ def _monitoring_sections(f: dict) -> list[Section]:
         Section("contactmomenten", "Contactmomenten per discipline",
                 [("Totaal", (contacts["contacts"],), "contacts.contacts"),
                  ("Gezinnen met een contactmoment", (contacts["families"],), "contacts.families"),
-                 *_rows("contacts.by_discipline", DISCIPLINES, contacts["by_discipline"])], chart=True),
+                 *_rows("contacts.by_discipline", DISCIPLINES, contacts["by_discipline"])],
+                chart="contacts.by_discipline."),
         Section("contact_soort", "Contactmomenten per soort contact",
                 _rows("contacts.by_kind", CONTACT_KINDS, contacts["by_kind"])),
         Section("geboorte", "Uitkomsten bij de geboorte (kinderen geboren in de maanden van de periode)",

@@ -57,11 +57,15 @@ def _charts(f: dict, poli_names: dict[str, str]) -> dict:
 
 
 def section_charts(report_sections) -> dict:
-    """A bar chart per section that has one, of its first column's shown values (rows with 0 left
-    out, as on the dashboard)."""
-    return {section.key: charts.hbar([(label, values[0]) for label, values, _ in section.rows
-                                      if values[0] not in (0, "", None)], section.title)
-            for section in report_sections if section.chart}
+    """A bar chart per section that has one: the first column of its breakdown rows (not the totals),
+    rows with 0 left out as on the dashboard; none when nothing is left."""
+    result = {}
+    for section in report_sections:
+        items = [(label, values[0]) for label, values, code in section.rows if section.chart
+                 and code.startswith(section.chart) and not code.endswith(".all") and values[0] not in (0, "", None)]
+        if items:
+            result[section.key] = charts.hbar(items, section.title)
+    return result
 
 
 @bp.route("/dashboard")

@@ -47,6 +47,15 @@ def test_projectleider_uses_the_dashboard_but_sees_no_family(as_user, lookup):
     assert rows[0] == ["onderdeel", "maat", "waarde", "code"]
     assert len(rows) > 5
 
+    # the printable report: the same figures in labelled sections with their charts (axe-checked by goto)
+    report = page.get_by_role("link", name="Rapport (afdrukken/PDF)").get_attribute("href")
+    pl.goto(report, expect_status=200)
+    assert page.get_by_role("heading", name="Monitoring Integrale Gezinspoli").is_visible()
+    for title in ("Doorverwijzingen per bestemming", "Contactmomenten per discipline", "Ervaring van professionals"):
+        assert title in page.content(), title
+    assert "by_referrer_type" not in page.content()   # labels, no codes
+    pl.screenshot("journey5-rapport")
+
     refused = pl.goto(f"/gezinnen/{family_id}", expect_status=None)
     assert refused.status in (403, 404), refused.status
     assert "U hebt geen toegang tot deze pagina." in page.content() or refused.status == 404
