@@ -42,7 +42,10 @@ The 26 mutations
   only the coordinator and the acting substitute), and a preset storing its categories for a
   domain without intersecting them with what that domain's roles may see. M24-M26, issue 17: a
   prenatal consent covering the newborn, the age limit binding siblings and known children again,
-  and the both-parents rule counting a parent without gezag.
+  and the both-parents rule counting a parent without gezag. M27-M30, issue 18: the plan's referrals
+  per status outside the suppression groups (their total then gives a hidden status away), siblings
+  counted as births of the IGP, a volunteer reading the contact moments, and the MDO's referrals per
+  type suppressed apart from the same cells by destination.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -227,6 +230,30 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    with_gezag = frozenset()",
         "gezag: where both parents must consent, a parent without gezag counts again",
         ("tests/integration/test_family_course.py",)),
+    Mutation(
+        "M27", "igp/reporting/shown.py",
+        '    lay.group((*base, "per_source", "plan"), lay.breakdown(*base, "plan_by_status"))',
+        '    lay.breakdown(*base, "plan_by_status")',
+        "monitoring: the plan's referrals per status suppressed on their own (the shown total tells a hidden one)",
+        ("tests/integration/test_monitoring.py",)),
+    Mutation(
+        "M28", "igp/families/outcomes.py",
+        "        if child.sibling or child.birth_date is None:",
+        "        if child.birth_date is None:",
+        "monitoring: a sibling counted as a birth of the IGP (prematurity and birth weight figures)",
+        ("tests/integration/test_monitoring.py", "tests/integration/test_cli.py")),
+    Mutation(
+        "M29", "igp/contacts/rules.py",
+        "    return not frozenset(roles) <= {VOLUNTEER_ROLE}",
+        "    return True",
+        "contact moments: the volunteer sees which disciplines saw the family",
+        ("tests/integration/test_contacts.py", "tests/web/test_contact_moments.py")),
+    Mutation(
+        "M30", "igp/reporting/shown.py",
+        '    f["onward_referrals"] = {code: by_destination[code]["mdo"] for code in REFERRAL_TYPES}\n',
+        "",
+        "monitoring: the MDO's referrals per type shown raw beside the suppressed cells by destination",
+        ("tests/integration/test_monitoring.py",)),
 )
 
 
@@ -392,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 26 and len(set(ids)) == 26, "the table holds exactly 26 mutations with distinct ids"
+    assert len(ids) == 30 and len(set(ids)) == 30, "the table holds exactly 30 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)
