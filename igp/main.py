@@ -1,12 +1,13 @@
 """Home page, navigation by role, health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from igp.auth import access
 from igp.extensions import db
+from igp.mdo.services import MDO_ROLES
 from igp.notifications.services import unread_count
 
 bp = Blueprint("main", __name__)
@@ -20,6 +21,7 @@ NAV = [
     ("main.home", "Start", ()),
     ("coordination.my_families", "Mijn gezinnen", _CASE),
     ("handover.my_signals", "Mijn signalen", _BOARD),
+    ("mdo.my_actions", "Mijn acties", tuple(sorted(MDO_ROLES))),   # the route's own guard
     ("handover.my_referrals", "Mijn aanmeldingen", ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
                                                     "jeugdverpleegkundige", "sociaal_werker", "planner")),
     ("families.index", "Gezinnen", _CASE),
@@ -60,6 +62,13 @@ def navigation() -> list[dict]:
 @access.signed_in
 def home():
     return render_template("main/home.html")
+
+
+@bp.route("/favicon.ico")
+@access.public
+def favicon():
+    """Browsers and tools that ask for /favicon.ico get the app's icon (no 404 in the console)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.route("/health")

@@ -94,7 +94,8 @@ def login():
             if user.totp_enrolled:
                 return redirect(url_for("auth.second_factor"))
             return redirect(url_for("auth.enrol"))
-    return _render_with_status("auth/login.html", error, form=form)
+    return _render_with_status("auth/login.html", error, form=form,
+                               totp_required=current_app.config.get("REQUIRE_TOTP", True))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
