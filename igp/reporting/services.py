@@ -50,6 +50,7 @@ from igp.support.models import InformalSupport
 REPORT_ROLES = ("projectleider", "beheerder")
 RESPONDENTS = {"gezin": "Het gezin (na het consult)", "professional": "Ikzelf, als professional (over de samenwerking)"}
 MAX_PERIOD_DAYS = 5 * 366
+PERIOD_FIELDS = {"from": "De begindatum (van)", "to": "De einddatum (tot en met)"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def parse_period(start: str | None, end: str | None, poli: str | None) -> Period
         try:
             return bounds.check_date(date.fromisoformat(value))
         except ValueError:
-            errors[name] = f"'{name}' is geen geldige datum (gebruik JJJJ-MM-DD, {bounds.RANGE_TEXT})."
+            errors[name] = f"{PERIOD_FIELDS[name]} is geen geldige datum (gebruik JJJJ-MM-DD, {bounds.RANGE_TEXT})."
             return None
 
     end_date = parse(end, "to") or today
@@ -94,7 +95,7 @@ def parse_period(start: str | None, end: str | None, poli: str | None) -> Period
             errors["poli"] = f"Onbekende poli '{poli}'."
     if not errors:
         if start_date > end_date:
-            errors["from"] = "'from' ligt na 'to'."
+            errors["from"] = "De begindatum (van) ligt na de einddatum (tot en met)."
         elif (end_date - start_date).days > MAX_PERIOD_DAYS:
             errors["to"] = "Een periode mag hoogstens 5 jaar zijn."
     if errors:

@@ -267,3 +267,14 @@ def test_the_birth_form_records_the_admission_and_monitoring_counts_it(network, 
     f = reporting.throughput(reporting.parse_period("2026-11-01", "2026-11-30", "pop"))["birth_outcomes"]
     assert (f["births"], f["by_admission"]["nicu"], f["by_gestation"]["zeer_vroeg"], f["by_weight"]["zeer_laag"]) == \
         (1, 1, 1, 1)
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_in_dutch(network, login, client, api):
+    login(network.pl)
+    page = client.get("/dashboard?van=2026-11-30&tot=2026-11-01")
+    assert page.status_code == 422
+    assert "De begindatum (van) ligt na de einddatum (tot en met)." in page.get_data(as_text=True)
+    answer = api(network.pl).get("/api/v1/reports/throughput?from=2026-11-30&to=2026-11-01")
+    assert answer.status_code == 422 and "from" in str(answer.get_json())
+    bad = client.get("/dashboard?van=30-11-2026").get_data(as_text=True)
+    assert "De begindatum (van) is geen geldige datum" in bad
