@@ -84,6 +84,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
         "record_feedback": family_feedback.may_record(user, family),
         "write_plan": plan_services.may_write(user, family, view.decision),
+        "exit": coordination_rules.may_exit(user.roles, kinds) and family.status != "uitgestroomd",
     }
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None

@@ -74,7 +74,9 @@ def _intake(family: Family, intake_id: int | None) -> Event:
     if intake is None:
         key = "intake_id" if intake_id is not None else "about"
         raise ValidationError({key: "Dit gezin heeft (nog) geen gehouden intake om over terug te koppelen."})
-    return Event(clock.as_utc(intake.held_at), "de intake", intake_id=intake.id)
+    # telling the referrer (or the family) the intake's outcome is also the warm handover's feedback
+    return Event(clock.as_utc(intake.held_at), "de intake", intake_id=intake.id,
+                 handover=handover_services.current_handover(family.id, "in"))
 
 
 def _outcome(family: Family, outcome_id: int | None) -> Event:
