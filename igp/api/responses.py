@@ -912,8 +912,8 @@ class PlanGoalOut(Out):
     what: str
     who: str | None
     by_when: date | None
-    status: str | None = Field(None, description="loopt, bereikt or niet_bereikt (absent in a revision saved "
-                                                  "before goals had a status: loopt)")
+    status: str | None = Field(None, description="loopt, bereikt or niet_bereikt (a goal saved before goals "
+                                                  "had a status: loopt)")
 
 
 class PlanActionOut(Out):

@@ -61,7 +61,12 @@ def load_plan(family_id: int) -> FamilyPlan | None:
 
 
 def current_content(plan: FamilyPlan | None) -> dict | None:
-    return plan.revisions[-1].content if plan is not None and plan.revisions else None
+    """The current revision's plan; a goal saved before goals had a status is still worked on."""
+    if plan is None or not plan.revisions:
+        return None
+    content = plan.revisions[-1].content
+    return {**content, "goals": [{**g, "status": g.get("status") or rules.GOAL_DEFAULT}
+                                 for g in content.get("goals", [])]}
 
 
 def may_write(user, family: Family, decision) -> bool:

@@ -247,3 +247,19 @@ def test_only_who_may_write_advances_the_outward_handover_and_withdrawal_warns_o
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "1 open MDO-actie(s) kan de eigenaar niet meer inzien" in page
     assert network.sw.name in page
+
+
+def test_the_exit_form_is_offered_only_to_who_may_let_the_family_leave(network, register, login, client, app):
+    """The rule that refuses the exit (igp.coordination.rules.may_exit) also hides the form: the
+    coordinator gets it, the planner (who sees the family) does not, and her post is refused."""
+    family = register(network.gyn, consent=CONSENT)
+    detail = f"/gezinnen/{family.id}"
+    login(_family(family.id).coordinator)
+    assert "Gezin laten uitstromen" in client.get(detail).get_data(as_text=True)
+    planner = login(network.planner, test_client=app.test_client())
+    page = planner.get(detail)
+    assert page.status_code == 200 and "Gezin laten uitstromen" not in page.get_data(as_text=True)
+    refused = planner.post(f"{detail}/uitstroom", data={"csrf_token": csrf_token(planner, detail),
+                                                        "reason": "doelen_bereikt", "target": "reguliere_jgz"})
+    assert refused.status_code == 403
+    assert _family(family.id).status != "uitgestroomd"

@@ -299,3 +299,16 @@ def test_mijn_aanmeldingen_only_for_referring_roles_and_only_own_referrals(famil
     # a colleague of the same hospital did not refer this family: not on her list
     items = api(network.mmw).get("/api/v1/me/referrals").get_json()["items"]
     assert family.id not in [i["family_id"] for i in items]
+
+
+def test_feedback_about_the_intake_is_also_the_warm_handovers_feedback(family, network, api, clock):
+    """Telling the referrer the intake's outcome completes the warm handover (closed at the intake):
+    the nurse need not record it twice."""
+    plan_or_record_intake(network.jvk, family.id, {"held_at": "2026-11-24T09:30", "outcome": "actief"})
+    db.session.commit()
+    clock.set(at("2026-11-24T12:00"))
+    told = api(network.jvk).post(f"/api/v1/families/{family.id}/feedback", json={
+        "about": "intake", "recipient": "verwijzer", "method": "telefoon"})
+    assert told.status_code == 201, told.get_json()
+    handover = db.session.scalars(select(Handover).where(Handover.family_id == family.id)).one()
+    assert handover.feedback_referrer == "telefoon" and handover.completed_at is not None
