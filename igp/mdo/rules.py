@@ -73,14 +73,16 @@ class QuorumResult:
     missing_domains: tuple[str, ...]
     missing_roles: tuple[str, ...]
 
-    def describe(self) -> str:
+    def describe(self, domain_labels: dict[str, str] | None = None, role_labels: dict[str, str] | None = None) -> str:
+        """In words for the page: the missing domains and roles by their labels (codes without them)."""
         if self.met:
             return "Quorum bereikt."
+        domain_labels, role_labels = domain_labels or {}, role_labels or {}
         parts = []
         if self.missing_domains:
-            parts.append("domein " + ", ".join(self.missing_domains))
+            parts.append("domein " + ", ".join(domain_labels.get(d, d) for d in self.missing_domains))
         if self.missing_roles:
-            parts.append("rol " + ", ".join(self.missing_roles))
+            parts.append("rol " + ", ".join(role_labels.get(r, r) for r in self.missing_roles))
         return "Geen quorum: ontbreekt " + "; ".join(parts) + "."
 
 

@@ -155,6 +155,9 @@ def test_from_intake_to_exit(as_user, lookup):
     for domain in ("Zorg (ziekenhuis en verloskunde)", "Jeugdgezondheidszorg (JGZ)", "Sociaal domein"):
         page.get_by_label(domain, exact=True).check()
     chair.submit(page.get_by_role("button", name="Plannen"), expect_status=200)
+    head = page.locator(".page-head").inner_text()   # nobody marked present yet: no quorum, said in words
+    assert "Geen quorum: ontbreekt domein Zorg (ziekenhuis en verloskunde), Jeugdgezondheidszorg (JGZ), " \
+           "Sociaal domein." in head, head
     add = details(page, "Gezin toevoegen")
     add.get_by_label("Pseudoniem van het gezin").fill(pseudonym)
     add.get_by_label("Vraag aan het MDO").fill("Wie helpt het gezin met de schulden?")
@@ -169,12 +172,30 @@ def test_from_intake_to_exit(as_user, lookup):
     assert "De uitkomst is vastgelegd." in chair.flash(), chair.flash()
     assert OUTCOME in page.locator("article.agenda-item").filter(has_text=pseudonym).inner_text()
 
-    # 5. the nurse feeds the MDO outcome back to the referrer
+    # 5. the nurse feeds the MDO outcome back to the referrer; dated before the MDO first (a typing error)
     page = nurse.page
     nurse.goto(f"/gezinnen/{family_id}")
     assert OUTCOME in page.locator("#mdo").inner_text()
-    _feedback(nurse, "Uitkomst van het MDO", "Beveiligde e-mail", note="Het MDO verwijst door naar schuldhulp.",
-              outcome=f"MDO van {starts.strftime('%d-%m-%Y')}: Doorverwijzing")
+    mdo_outcome = f"MDO van {starts.strftime('%d-%m-%Y')}: Doorverwijzing"
+    form = details(page.locator("#terugkoppeling"), "Terugkoppeling vastleggen")
+    form.get_by_label("Waarover").select_option(label="Uitkomst van het MDO")
+    form.get_by_label("Uitkomst van het MDO").select_option(label=mdo_outcome)
+    form.get_by_label("Aan wie").select_option(label="Verwijzer")
+    form.get_by_label("Hoe").select_option(label="Beveiligde e-mail")
+    form.get_by_label("Moment").fill(_local(starts - timedelta(days=1)))
+    form.get_by_label("Toelichting").fill("Het MDO verwijst door naar schuldhulp.")
+    nurse.submit(form.get_by_role("button", name="Terugkoppeling opslaan"), expect_status=422)
+    section = page.locator("#terugkoppeling")
+    summary = section.locator(".error-summary")
+    assert summary.get_by_role("link").first.get_attribute("href") == "#ff-at", summary.inner_html()
+    moment = section.get_by_label("Moment")
+    assert moment.get_attribute("aria-invalid") == "true"
+    assert "vóór het MDO" in section.locator(".field.has-error").inner_text()
+    assert section.get_by_label("Toelichting").input_value() == "Het MDO verwijst door naar schuldhulp."
+    assert section.get_by_label("Hoe").input_value() == "beveiligde_mail"
+    moment.fill("")
+    nurse.submit(section.get_by_role("button", name="Terugkoppeling opslaan"), expect_status=200)
+    assert "De terugkoppeling is vastgelegd." in nurse.flash(), nurse.flash()
     timeline = page.locator("#terugkoppeling").inner_text()
     assert f"(MDO van {starts.strftime('%d-%m-%Y')})" in timeline and "aan verwijzer" in timeline
 
@@ -209,6 +230,9 @@ def test_from_intake_to_exit(as_user, lookup):
         assert "De warme overdracht is bijgewerkt." in nurse.flash(), nurse.flash()
     assert "Overdracht afgerond" in page.locator("#overdracht").inner_text()
     _feedback(nurse, "Uitstroom", "Brief", note="Gezin uitgestroomd; JGZ Centrum neemt het over.")
+    nurse.goto("/overdrachten")
+    card = page.get_by_role("region", name="Overdracht afgerond").locator("li").filter(has_text=pseudonym)
+    assert "terugkoppeling verwijzer ontbreekt" not in card.inner_text()   # the exit's feedback counts
     nurse.screenshot("journey-kringloop-uitgestroomd")
 
     page = gyn.page

@@ -312,3 +312,18 @@ def test_feedback_about_the_intake_is_also_the_warm_handovers_feedback(family, n
     assert told.status_code == 201, told.get_json()
     handover = db.session.scalars(select(Handover).where(Handover.family_id == family.id)).one()
     assert handover.feedback_referrer == "telefoon" and handover.completed_at is not None
+
+
+def test_feedback_about_the_exit_is_also_the_outward_handovers_feedback(family, network, api, clock):
+    a = api(network.jvk)
+    exit_ = a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "doelen_bereikt", "target": "reguliere_jgz",
+                                                               "target_name": "JGZ Noord"})
+    assert exit_.status_code == 200, exit_.get_json()
+    outward = db.session.scalars(select(Handover).where(Handover.family_id == family.id,
+                                                        Handover.direction == "uit")).one()
+    assert outward.feedback_referrer is None
+    told = a.post(f"/api/v1/families/{family.id}/feedback", json={
+        "about": "uitstroom", "recipient": "verwijzer", "method": "brief"})
+    assert told.status_code == 201, told.get_json()
+    db.session.refresh(outward)
+    assert outward.feedback_referrer == "brief"
