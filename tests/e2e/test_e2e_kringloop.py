@@ -171,6 +171,9 @@ def test_from_intake_to_exit(as_user, lookup):
     chair.submit(outcome.get_by_role("button", name="Uitkomst opslaan"), expect_status=200)
     assert "De uitkomst is vastgelegd." in chair.flash(), chair.flash()
     assert OUTCOME in page.locator("article.agenda-item").filter(has_text=pseudonym).inner_text()
+    # the minutes are finalised (so this meeting is no longer the chair's 'next MDO')
+    chair.submit(page.get_by_role("button", name="Verslag vaststellen"), expect_status=200)
+    assert "Het verslag is vastgesteld" in chair.flash(), chair.flash()
 
     # 5. the nurse feeds the MDO outcome back to the referrer; dated before the MDO first (a typing error)
     page = nurse.page
@@ -223,6 +226,7 @@ def test_from_intake_to_exit(as_user, lookup):
     form.get_by_label("Naam ontvangende organisatie").fill("JGZ Centrum")
     nurse.submit(form.get_by_role("button", name="Uitstroom vastleggen"), expect_status=200)
     assert "Het gezin is uitgestroomd." in nurse.flash(), nurse.flash()
+    assert not page.locator("#mdo summary", has_text="Bespreken in het MDO").count()   # no MDO after leaving
     for step in ("Overdracht aangeboden", "Overdracht afgerond"):
         form = details(page.locator("#overdracht"), "Stap van de overdracht bij uitstroom vastleggen")
         form.get_by_label("Stap", exact=True).select_option(label=step)

@@ -263,3 +263,19 @@ def test_the_exit_form_is_offered_only_to_who_may_let_the_family_leave(network, 
                                                         "reason": "doelen_bereikt", "target": "reguliere_jgz"})
     assert refused.status_code == 403
     assert _family(family.id).status != "uitgestroomd"
+
+
+def test_a_family_that_left_is_not_put_forward_for_the_mdo(network, register, api, login, client):
+    """The proposal only takes families in care: asking the MDO for a family that left is refused
+    (nothing stored) and the family page no longer offers it."""
+    family = register(network.gyn, consent=CONSENT)
+    coordinator = _family(family.id).coordinator
+    login(coordinator)
+    assert "Bespreken in het MDO" in client.get(f"/gezinnen/{family.id}").get_data(as_text=True)
+    a = api(coordinator)
+    left = a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "gezin_stopt"})
+    assert left.status_code == 200, left.get_json()
+    asked = a.post(f"/api/v1/families/{family.id}/mdo-request", json={"question": "Hoe verder met de zorg?"})
+    assert asked.status_code == 422 and "niet (meer) in zorg" in asked.get_json()["error"]["message"]
+    assert _family(family.id).mdo_requested_at is None
+    assert "Bespreken in het MDO" not in client.get(f"/gezinnen/{family.id}").get_data(as_text=True)
