@@ -94,6 +94,9 @@ def test_from_intake_to_exit(as_user, lookup):
     message = "De evaluatiedatum ligt vóór de startdatum van het plan."
     link = summary.get_by_role("link", name=message)
     assert link.get_attribute("href") == "#p-evaluation-date", summary.inner_html()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")   # read out first
+    link.click()                                                                        # and leads to the field
+    assert page.evaluate("document.activeElement.id") == "p-evaluation-date"
     form = _plan_form(page)
     evaluation = form.get_by_label("Evaluatiedatum")
     assert evaluation.get_attribute("aria-invalid") == "true"
