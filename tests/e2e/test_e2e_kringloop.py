@@ -225,9 +225,17 @@ def test_from_intake_to_exit(as_user, lookup):
     nurse.goto(f"/gezinnen/{family_id}")
     form = details(page.locator("#uitstroom"), "Gezin laten uitstromen")
     form.get_by_label("Reden").select_option(label="Doelen bereikt")
-    form.get_by_label("Warme overdracht naar").select_option(label="Reguliere JGZ")
-    form.get_by_label("Naam ontvangende organisatie").fill("JGZ Centrum")
-    nurse.submit(form.get_by_role("button", name="Uitstroom vastleggen"), expect_status=200)
+    form.get_by_label("Naam ontvangende organisatie").fill("JGZ Centrum")   # the target itself forgotten
+    nurse.submit(form.get_by_role("button", name="Uitstroom vastleggen"), expect_status=422)
+    section = page.locator("#uitstroom")
+    target = section.get_by_label("Warme overdracht naar")
+    assert target.get_attribute("aria-invalid") == "true"
+    assert "Kies naar wie het gezin warm wordt overgedragen." in section.locator(".field.has-error").inner_text()
+    assert section.locator(".error-summary a").first.get_attribute("href") == "#exit-target"
+    assert section.get_by_label("Reden").input_value() == "doelen_bereikt"                 # nothing chosen is lost
+    assert section.get_by_label("Naam ontvangende organisatie").input_value() == "JGZ Centrum"
+    target.select_option(label="Reguliere JGZ")
+    nurse.submit(section.get_by_role("button", name="Uitstroom vastleggen"), expect_status=200)
     assert "Het gezin is uitgestroomd." in nurse.flash(), nurse.flash()
     assert not page.locator("#mdo summary", has_text="Bespreken in het MDO").count()   # no MDO after leaving
     for step in ("Overdracht aangeboden", "Overdracht afgerond"):

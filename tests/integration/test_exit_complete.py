@@ -181,6 +181,10 @@ def test_exit_form_lists_the_open_actions_with_a_choice_each(network, register, 
     url = f"/gezinnen/{family.id}/uitstroom"
     missing = client.post(url, data={"csrf_token": token, "reason": "verhuisd", "actions[0].id": action_id})
     assert missing.status_code == 422 and "afsluiten, overdragen of openhouden" in missing.get_data(as_text=True)
+    shown = missing.get_data(as_text=True)   # the form again: the message at the action, the reason kept
+    assert '<a href="#exit-a0-decision">' in shown and 'id="exit-a0-decision-err"' in shown
+    assert 'aria-invalid="true" aria-describedby="exit-a0-decision-err"' in shown
+    assert '<option value="verhuisd" selected>' in shown
     done = client.post(url, data={"csrf_token": token, "reason": "verhuisd", "actions[0].id": action_id,
                                   "actions[0].decision": "afsluiten"})
     assert done.status_code == 302
