@@ -919,6 +919,8 @@ class PlanGoalOut(Out):
     what: str
     who: str | None
     by_when: date | None
+    status: str | None = Field(None, description="loopt, bereikt or niet_bereikt (a goal saved before goals "
+                                                  "had a status: loopt)")
 
 
 class PlanActionOut(Out):

@@ -19,6 +19,7 @@ from igp.families.models import Family
 from igp.handover import feedback as family_feedback
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
+from igp.mdo import rules as mdo_rules
 from igp.plan import services as plan_services
 from igp.sharing import gateway, related
 from igp.sharing import services as sharing
@@ -84,6 +85,9 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "reassess": assessment.may_reassess(user, family) and view.decision.may_write("ontwikkeling_risicos"),
         "record_feedback": family_feedback.may_record(user, family),
         "write_plan": plan_services.may_write(user, family, view.decision),
+        "exit": coordination_rules.may_exit(user.roles, kinds) and family.status != "uitgestroomd",
+        "request_mdo": mdo_rules.may_request_discussion(user.roles, family.status)
+        and view.decision.may_write("mdo_notulen"),
     }
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None

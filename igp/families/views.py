@@ -444,9 +444,14 @@ def remove_member(family_id: int, member_id: int):
 @bp.route("/<int:family_id>/uitstroom", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def exit_family(family_id: int):
-    return _small_action(family_id, lambda: coordination.exit_family(current_user, family_id,
-                                                                     _exit_form_data(request.form)),
-                         "Het gezin is uitgestroomd.")
+    """On bad input the page again with the exit form open, the message next to the field and what
+    was chosen kept."""
+    try:
+        coordination.exit_family(current_user, family_id, _exit_form_data(request.form))
+    except ValidationError as exc:
+        db.session.rollback()
+        return _render_family(family_id, {"exit": dict(request.form), "exit_errors": exc.errors}, status=422)
+    return _done(family_id, "Het gezin is uitgestroomd.")
 
 
 def _exit_form_data(form) -> dict:

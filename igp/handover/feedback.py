@@ -74,7 +74,9 @@ def _intake(family: Family, intake_id: int | None) -> Event:
     if intake is None:
         key = "intake_id" if intake_id is not None else "about"
         raise ValidationError({key: "Dit gezin heeft (nog) geen gehouden intake om over terug te koppelen."})
-    return Event(clock.as_utc(intake.held_at), "de intake", intake_id=intake.id)
+    # telling the referrer (or the family) the intake's outcome is also the warm handover's feedback
+    return Event(clock.as_utc(intake.held_at), "de intake", intake_id=intake.id,
+                 handover=handover_services.current_handover(family.id, "in"))
 
 
 def _outcome(family: Family, outcome_id: int | None) -> Event:
@@ -92,7 +94,12 @@ def _outcome(family: Family, outcome_id: int | None) -> Event:
 def _exit(family: Family) -> Event:
     if family.exited_at is None:
         raise ValidationError({"about": "Dit gezin is niet uitgestroomd."})
-    return Event(clock.as_utc(family.exited_at), "de uitstroom")
+    # feedback on the exit is also that of the warm handover outward, if the family left with one
+    exited = clock.as_utc(family.exited_at)
+    outward = handover_services.current_handover(family.id, "uit")
+    if outward is not None and clock.as_utc(outward.started_at) < exited - CLOCK_SLACK:
+        outward = None   # the handover of an earlier exit
+    return Event(exited, "de uitstroom", handover=outward)
 
 
 def event_of(family: Family, parsed: FamilyFeedbackIn) -> Event:

@@ -10,6 +10,25 @@ MEETING_STATUSES = {"gepland": "Gepland", "gedeeld": "Agenda gedeeld", "afgerond
 ATTENDANCE = {"uitgenodigd": "Uitgenodigd", "aanwezig": "Aanwezig", "afwezig": "Afwezig", "te_laat": "Later aangeschoven"}
 PRESENT = ("aanwezig", "te_laat")
 ITEM_STATUSES = {"gepland": "Gepland", "besproken": "Besproken", "niet_besproken": "Niet besproken"}
+# Who may ask the MDO to discuss a family (besides writing its mdo_notulen), and while it is in care:
+# the proposal only takes families in these statuses, so a request for a family that left is refused.
+DISCUSSION_REQUEST_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                                      "jeugdverpleegkundige", "sociaal_werker", "planner", "mdo_voorzitter"})
+DISCUSSABLE_STATUSES = ("aangemeld", "in_intake", "actief")
+
+
+def discussion_problem(status: str) -> str | None:
+    """Why the family cannot be put forward for the MDO (it has left the IGP), else None."""
+    if status not in DISCUSSABLE_STATUSES:
+        return "Dit gezin is niet (meer) in zorg bij de IGP en kan niet in het MDO worden besproken."
+    return None
+
+
+def may_request_discussion(roles, status: str) -> bool:
+    """The family page shows 'Bespreken in het MDO' only then (with write access to mdo_notulen)."""
+    return bool(frozenset(roles) & DISCUSSION_REQUEST_ROLES) and discussion_problem(status) is None
+
+
 OUTCOME_KINDS = {"besluit": "Besluit", "advies": "Advies", "actie": "Actie", "doorverwijzing": "Doorverwijzing"}
 REFERRAL_TYPES = {
     "kindergeneeskunde": "Kindergeneeskunde",
@@ -73,14 +92,16 @@ class QuorumResult:
     missing_domains: tuple[str, ...]
     missing_roles: tuple[str, ...]
 
-    def describe(self) -> str:
+    def describe(self, domain_labels: dict[str, str] | None = None, role_labels: dict[str, str] | None = None) -> str:
+        """In words for the page: the missing domains and roles by their labels (codes without them)."""
         if self.met:
             return "Quorum bereikt."
+        domain_labels, role_labels = domain_labels or {}, role_labels or {}
         parts = []
         if self.missing_domains:
-            parts.append("domein " + ", ".join(self.missing_domains))
+            parts.append("domein " + ", ".join(domain_labels.get(d, d) for d in self.missing_domains))
         if self.missing_roles:
-            parts.append("rol " + ", ".join(self.missing_roles))
+            parts.append("rol " + ", ".join(role_labels.get(r, r) for r in self.missing_roles))
         return "Geen quorum: ontbreekt " + "; ".join(parts) + "."
 
 

@@ -710,8 +710,11 @@ def overdue_actions(user) -> list:
 def request_discussion(actor, family_id: int, question: str) -> Family:
     # the question is MDO content: written only by who may write the family's mdo_notulen
     family, _ = gateway.load_for_write(actor, family_id, needs=("mdo_notulen",), context="mdo_bespreking")
-    _require(actor, MDO_ROLES - {"informele_steun"}, "Uw rol mag geen bespreking in het MDO aanvragen.")
+    _require(actor, rules.DISCUSSION_REQUEST_ROLES, "Uw rol mag geen bespreking in het MDO aanvragen.")
     question = parse(schemas.DiscussionRequestIn, {"question": question}).question
+    problem = rules.discussion_problem(family.status)
+    if problem:
+        raise ValidationError({"_": problem})
     family.mdo_requested_at = clock.now()
     family.mdo_requested_by_id = actor.id
     family.mdo_question = question

@@ -18,6 +18,20 @@ REFERRAL_ORDER = ("aangevraagd", "wachtlijst", "gestart", "afgerond")
 SIDE_EXIT = "afgewezen"
 OPEN_REFERRAL = ("aangevraagd", "wachtlijst")   # help not started yet
 
+# How far a goal is: still being worked on (also a goal saved before goals had a status),
+# reached, or not reached (at the evaluation, with the parents).
+GOAL_STATUSES = {
+    "loopt": "Loopt nog",
+    "bereikt": "Bereikt",
+    "niet_bereikt": "Niet bereikt",
+}
+GOAL_DEFAULT = "loopt"
+GOAL_STATUSES_B1 = {
+    "loopt": "Hieraan werken we nog.",
+    "bereikt": "Dit doel is bereikt.",
+    "niet_bereikt": "Dit doel is niet gelukt.",
+}
+
 # The status in words the parents understand (B1), for the printable version.
 REFERRAL_STATUSES_B1 = {
     "aangevraagd": "We hebben de hulp aangevraagd.",

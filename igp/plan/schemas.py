@@ -25,11 +25,13 @@ def _list(value, limit: int, what: str):
 
 
 class PlanGoalIn(Input):
-    """A goal: what the family wants to reach, who works on it, by when."""
+    """A goal: what the family wants to reach, who works on it, by when; `status` how far it is
+    (loopt, bereikt or niet_bereikt; left out: loopt)."""
 
     what: Text(500) = Field(None, title="Doel", validate_default=True)
     who: Text(200) = Field(None, title="Wie")
     by_when: Date = Field(None, title="Wanneer bereikt")
+    status: Code(rules.GOAL_STATUSES) = Field(None, title="Stand van het doel")
 
     @field_validator("what")
     @classmethod

@@ -61,7 +61,12 @@ def load_plan(family_id: int) -> FamilyPlan | None:
 
 
 def current_content(plan: FamilyPlan | None) -> dict | None:
-    return plan.revisions[-1].content if plan is not None and plan.revisions else None
+    """The current revision's plan; a goal saved before goals had a status is still worked on."""
+    if plan is None or not plan.revisions:
+        return None
+    content = plan.revisions[-1].content
+    return {**content, "goals": [{**g, "status": g.get("status") or rules.GOAL_DEFAULT}
+                                 for g in content.get("goals", [])]}
 
 
 def may_write(user, family: Family, decision) -> bool:
@@ -150,7 +155,8 @@ def _content(command: PlanIn, previous: dict | None, today: date) -> dict:
     return {
         "hulpvraag": command.hulpvraag, "start_date": day(command.start_date),
         "evaluation_date": day(command.evaluation_date),
-        "goals": [{"what": g.what, "who": g.who, "by_when": day(g.by_when)} for g in command.goals],
+        "goals": [{"what": g.what, "who": g.who, "by_when": day(g.by_when), "status": g.status or rules.GOAL_DEFAULT}
+                  for g in command.goals],
         "actions": [{"what": a.what, "who": a.who, "by_when": day(a.by_when), "mdo_action_id": a.mdo_action_id}
                     for a in command.actions],
         "referrals": _referrals(command, previous, today),
@@ -246,7 +252,8 @@ def dated(content: dict | None) -> dict | None:
         return None
     return {
         **content, "start_date": _day(content.get("start_date")), "evaluation_date": _day(content.get("evaluation_date")),
-        "goals": [{**g, "by_when": _day(g.get("by_when"))} for g in content.get("goals", [])],
+        "goals": [{**g, "by_when": _day(g.get("by_when")), "status": g.get("status") or rules.GOAL_DEFAULT}
+                  for g in content.get("goals", [])],
         "actions": [{**a, "by_when": _day(a.get("by_when"))} for a in content.get("actions", [])],
         "referrals": [{**r, "requested_on": _day(r.get("requested_on")),
                        "history": [{**h, "on": _day(h.get("on"))} for h in r.get("history", [])]}

@@ -18,7 +18,8 @@ from igp.plan import rules, services
 bp = Blueprint("plan", __name__, url_prefix="/gezinnen")
 
 LABELS = {"referral_statuses": rules.REFERRAL_STATUSES, "referral_types": REFERRAL_TYPES,
-          "referral_statuses_b1": rules.REFERRAL_STATUSES_B1}
+          "referral_statuses_b1": rules.REFERRAL_STATUSES_B1, "goal_statuses": rules.GOAL_STATUSES,
+          "goal_statuses_b1": rules.GOAL_STATUSES_B1}
 ROW = re.compile(r"^(goals|actions|referrals)\[(\d{1,2})\]\.([a-z_]+)$")
 BLANK_ROWS = {"goals": 2, "actions": 2, "referrals": 1}
 

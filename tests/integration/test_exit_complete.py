@@ -181,6 +181,10 @@ def test_exit_form_lists_the_open_actions_with_a_choice_each(network, register, 
     url = f"/gezinnen/{family.id}/uitstroom"
     missing = client.post(url, data={"csrf_token": token, "reason": "verhuisd", "actions[0].id": action_id})
     assert missing.status_code == 422 and "afsluiten, overdragen of openhouden" in missing.get_data(as_text=True)
+    shown = missing.get_data(as_text=True)   # the form again: the message at the action, the reason kept
+    assert '<a href="#exit-a0-decision">' in shown and 'id="exit-a0-decision-err"' in shown
+    assert 'aria-invalid="true" aria-describedby="exit-a0-decision-err"' in shown
+    assert '<option value="verhuisd" selected>' in shown
     done = client.post(url, data={"csrf_token": token, "reason": "verhuisd", "actions[0].id": action_id,
                                   "actions[0].decision": "afsluiten"})
     assert done.status_code == 302
@@ -247,3 +251,35 @@ def test_only_who_may_write_advances_the_outward_handover_and_withdrawal_warns_o
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "1 open MDO-actie(s) kan de eigenaar niet meer inzien" in page
     assert network.sw.name in page
+
+
+def test_the_exit_form_is_offered_only_to_who_may_let_the_family_leave(network, register, login, client, app):
+    """The rule that refuses the exit (igp.coordination.rules.may_exit) also hides the form: the
+    coordinator gets it, the planner (who sees the family) does not, and her post is refused."""
+    family = register(network.gyn, consent=CONSENT)
+    detail = f"/gezinnen/{family.id}"
+    login(_family(family.id).coordinator)
+    assert "Gezin laten uitstromen" in client.get(detail).get_data(as_text=True)
+    planner = login(network.planner, test_client=app.test_client())
+    page = planner.get(detail)
+    assert page.status_code == 200 and "Gezin laten uitstromen" not in page.get_data(as_text=True)
+    refused = planner.post(f"{detail}/uitstroom", data={"csrf_token": csrf_token(planner, detail),
+                                                        "reason": "doelen_bereikt", "target": "reguliere_jgz"})
+    assert refused.status_code == 403
+    assert _family(family.id).status != "uitgestroomd"
+
+
+def test_a_family_that_left_is_not_put_forward_for_the_mdo(network, register, api, login, client):
+    """The proposal only takes families in care: asking the MDO for a family that left is refused
+    (nothing stored) and the family page no longer offers it."""
+    family = register(network.gyn, consent=CONSENT)
+    coordinator = _family(family.id).coordinator
+    login(coordinator)
+    assert "Bespreken in het MDO" in client.get(f"/gezinnen/{family.id}").get_data(as_text=True)
+    a = api(coordinator)
+    left = a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "gezin_stopt"})
+    assert left.status_code == 200, left.get_json()
+    asked = a.post(f"/api/v1/families/{family.id}/mdo-request", json={"question": "Hoe verder met de zorg?"})
+    assert asked.status_code == 422 and "niet (meer) in zorg" in asked.get_json()["error"]["message"]
+    assert _family(family.id).mdo_requested_at is None
+    assert "Bespreken in het MDO" not in client.get(f"/gezinnen/{family.id}").get_data(as_text=True)

@@ -299,3 +299,31 @@ def test_mijn_aanmeldingen_only_for_referring_roles_and_only_own_referrals(famil
     # a colleague of the same hospital did not refer this family: not on her list
     items = api(network.mmw).get("/api/v1/me/referrals").get_json()["items"]
     assert family.id not in [i["family_id"] for i in items]
+
+
+def test_feedback_about_the_intake_is_also_the_warm_handovers_feedback(family, network, api, clock):
+    """Telling the referrer the intake's outcome completes the warm handover (closed at the intake):
+    the nurse need not record it twice."""
+    plan_or_record_intake(network.jvk, family.id, {"held_at": "2026-11-24T09:30", "outcome": "actief"})
+    db.session.commit()
+    clock.set(at("2026-11-24T12:00"))
+    told = api(network.jvk).post(f"/api/v1/families/{family.id}/feedback", json={
+        "about": "intake", "recipient": "verwijzer", "method": "telefoon"})
+    assert told.status_code == 201, told.get_json()
+    handover = db.session.scalars(select(Handover).where(Handover.family_id == family.id)).one()
+    assert handover.feedback_referrer == "telefoon" and handover.completed_at is not None
+
+
+def test_feedback_about_the_exit_is_also_the_outward_handovers_feedback(family, network, api, clock):
+    a = api(network.jvk)
+    exit_ = a.post(f"/api/v1/families/{family.id}/exit", json={"reason": "doelen_bereikt", "target": "reguliere_jgz",
+                                                               "target_name": "JGZ Noord"})
+    assert exit_.status_code == 200, exit_.get_json()
+    outward = db.session.scalars(select(Handover).where(Handover.family_id == family.id,
+                                                        Handover.direction == "uit")).one()
+    assert outward.feedback_referrer is None
+    told = a.post(f"/api/v1/families/{family.id}/feedback", json={
+        "about": "uitstroom", "recipient": "verwijzer", "method": "brief"})
+    assert told.status_code == 201, told.get_json()
+    db.session.refresh(outward)
+    assert outward.feedback_referrer == "brief"

@@ -44,6 +44,10 @@ def test_everything_missing_is_named_in_the_order_required():
     result = quorum(DOMAINS, ["jeugdarts", "sociaal_werker"], [GYN])
     assert result == QuorumResult(False, ("jgz", "sociaal"), ("jeugdarts", "sociaal_werker"))
     assert result.describe() == "Geen quorum: ontbreekt domein jgz, sociaal; rol jeugdarts, sociaal_werker."
+    # on the page: the labels, not the codes
+    assert result.describe({"jgz": "Jeugdgezondheidszorg (JGZ)", "sociaal": "Sociaal domein"},
+                           {"jeugdarts": "Jeugdarts", "sociaal_werker": "Sociaal werker"}) == (
+        "Geen quorum: ontbreekt domein Jeugdgezondheidszorg (JGZ), Sociaal domein; rol Jeugdarts, Sociaal werker.")
 
 
 def test_nobody_present_misses_everything_required():

@@ -46,7 +46,8 @@ def test_the_coordinator_writes_a_plan_with_goals_and_reads_it_back(network, reg
     assert [g["what"] for g in body["plan"]["goals"]] == ["Vaste slaaptijden voor de baby",
                                                            "Schulden in beeld bij de schuldhulp"]
     assert body["plan"]["goals"][0] == {"what": "Vaste slaaptijden voor de baby",
-                                        "who": "Moeder, met de jeugdverpleegkundige", "by_when": "2027-01-15"}
+                                        "who": "Moeder, met de jeugdverpleegkundige", "by_when": "2027-01-15",
+                                        "status": "loopt"}   # a goal sent without a status is still worked on
     assert body["plan"]["evaluation_date"] == "2027-02-24" and body["evaluation_overdue"] is False
     # the whole plan replaces the previous one; the first revision is kept
     second = coordinator.put(f"/api/v1/families/{family.id}/plan", json=_plan(1, goals=GOALS[:1]))
@@ -168,6 +169,9 @@ def test_the_page_keeps_what_was_typed_and_saves_a_revision(network, register, l
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "De evaluatiedatum ligt vóór de startdatum van het plan." in text
+    # the error summary links to the field, which carries the same id
+    assert '<a href="#p-evaluation-date">De evaluatiedatum ligt vóór de startdatum van het plan.</a>' in text
+    assert 'id="p-evaluation-date"' in text
     assert "Ik wil weten of mijn baby genoeg drinkt." in text and 'value="Baby groeit goed"' in text
     assert db.session.scalars(select(FamilyPlan)).all() == []
     done = client.post(url, data={**data, "evaluation_date": "2027-02-24"}, follow_redirects=True)
@@ -176,7 +180,8 @@ def test_the_page_keeps_what_was_typed_and_saves_a_revision(network, register, l
     assert "Het gezinsplan is opgeslagen (revisie 1)." in shown and "Baby groeit goed" in shown
     assert "Revisie 1:" in shown
     content = db.session.scalars(select(PlanRevision)).one().content
-    assert content["goals"] == [{"what": "Baby groeit goed", "who": "Ouders", "by_when": "2027-01-10"}]
+    assert content["goals"] == [{"what": "Baby groeit goed", "who": "Ouders", "by_when": "2027-01-10",
+                                 "status": "loopt"}]
     assert content["referrals"] == []   # the empty row is left out
     printed = client.get(f"/gezinnen/{family.id}/plan/afdruk").get_data(as_text=True)
     assert "Ons plan voor uw gezin" in printed and "U zei: “Ik wil weten of mijn baby genoeg drinkt.”" in printed
@@ -214,3 +219,33 @@ def test_erasure_on_request_removes_the_plan_and_its_revisions(network, register
     erase(network.po, family.id, "Verzoek van de ouders tot vernietiging")
     db.session.commit()
     assert db.session.scalars(select(FamilyPlan)).all() == [] and _revisions() == 0
+
+
+def test_a_goal_is_marked_reached_and_shown_so_on_the_page_and_the_print(network, register, api, login, client):
+    family = register(network.gyn, consent=CONSENT)
+    coordinator = _coordinator(family)
+    url = f"/api/v1/families/{family.id}/plan"
+    wrong = api(coordinator).put(url, json=_plan(goals=[{**GOALS[0], "status": "klaar"}]))
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["field"] == "goals[0].status"
+    assert _revisions() == 0
+    saved = api(coordinator).put(url, json=_plan(goals=[{**GOALS[0], "status": "bereikt"}, GOALS[1]]))
+    assert saved.status_code == 200, saved.get_json()
+    assert [g["status"] for g in saved.get_json()["plan"]["goals"]] == ["bereikt", "loopt"]
+    login(coordinator)
+    page = client.get(f"/gezinnen/{family.id}/plan").get_data(as_text=True)
+    assert "<th scope=\"col\">Stand</th>" in page and "<td>Bereikt</td>" in page and "<td>Loopt nog</td>" in page
+    assert "bereikt</td>" not in page   # the label, not the code
+    printed = client.get(f"/gezinnen/{family.id}/plan/afdruk").get_data(as_text=True)
+    assert "Dit doel is bereikt." in printed and "Hieraan werken we nog." in printed
+
+
+def test_a_revision_saved_before_goals_had_a_status_reads_as_still_worked_on(network, register, api):
+    family = register(network.gyn, consent=CONSENT)
+    coordinator = _coordinator(family)
+    assert api(coordinator).put(f"/api/v1/families/{family.id}/plan", json=_plan()).status_code == 200
+    revision = db.session.scalars(select(PlanRevision)).one()
+    revision.content = {**revision.content, "goals": [{k: v for k, v in g.items() if k != "status"}
+                                                      for g in revision.content["goals"]]}
+    db.session.commit()
+    body = api(coordinator).get(f"/api/v1/families/{family.id}/plan").get_json()
+    assert [g["status"] for g in body["plan"]["goals"]] == ["loopt", "loopt"]
