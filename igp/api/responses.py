@@ -403,6 +403,9 @@ class FamilyDetailOut(Out):
     parents: list[ParentOut] = Absent("With the category naw.")
     children: list[ChildOut] = Absent("With the category naw.")
     support_question: str | None = Absent("With the category naw (may be null).")
+    gemeente: str | None = Absent("With the category naw: the code of the family's gemeente (IGP's list of local "
+                                  "teams; null: none recorded).")
+    wijk: str | None = Absent("With the category naw: the code of the wijk within the gemeente (may be null).")
     medical: MedicalOut = Absent("With the category medische_voorgeschiedenis.")
     pregnancies: list[PregnancyOut] = Absent("With the category medische_voorgeschiedenis.")
     children_without_consent: int = Field(description="Children that no consent given after their birth covers "

@@ -196,7 +196,7 @@ def _naw_json(naw: dict) -> dict:
                         for p in naw["parents"]],
             "children": [{"name": c["name"], "birth_date": iso(c["birth_date"]), "sibling": c["sibling"]}
                          for c in naw["children"]],
-            "support_question": naw["support_question"]}
+            "support_question": naw["support_question"], "gemeente": naw["gemeente"], "wijk": naw["wijk"]}
 
 
 def _course_json(page: FamilyPage) -> dict:

@@ -626,44 +626,42 @@ def _partner_context(page) -> dict:
                 "kinds": support_rules.KINDS, "statuses": support_rules.STATUSES}}
 
 
+def _form_step(family_id: int, form_key: str, message: str, step):
+    """One form of the family page: the step gets the form's data; a refusal re-shows the page with
+    what was typed and the errors next to the fields, a success redirects with `message`."""
+    try:
+        step(form_data(request.form))
+    except ValidationError as exc:
+        return _refused_course(family_id, exc, form_key)
+    return _done(family_id, message)
+
+
 @bp.route("/<int:family_id>/informele-steun", methods=["POST"])
 @access.roles(*FAMILY_ROLES)
 def record_support(family_id: int):
-    try:
-        support_services.record_support(current_user, family_id, form_data(request.form))
-    except ValidationError as exc:
-        return _refused_course(family_id, exc, "support")
-    return _done(family_id, "De informele steun is vastgelegd.")
+    return _form_step(family_id, "support", "De informele steun is vastgelegd.",
+                      lambda data: support_services.record_support(current_user, family_id, data))
 
 
 @bp.route("/<int:family_id>/informele-steun/<int:support_id>/notitie", methods=["POST"])
 @access.roles("informele_steun")
 def support_note(family_id: int, support_id: int):
-    try:
-        support_services.add_note(current_user, family_id, support_id, form_data(request.form))
-    except ValidationError as exc:
-        return _refused_course(family_id, exc, f"note{support_id}")
-    return _done(family_id, "Uw notitie is opgeslagen.")
+    return _form_step(family_id, f"note{support_id}", "Uw notitie is opgeslagen.",
+                      lambda data: support_services.add_note(current_user, family_id, support_id, data))
 
 
 @bp.route("/<int:family_id>/gemeente-wijk", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def local_area(family_id: int):
-    try:
-        support_services.set_local_area(current_user, family_id, form_data(request.form))
-    except ValidationError as exc:
-        return _refused_course(family_id, exc, "area")
-    return _done(family_id, "De gemeente en wijk zijn bijgewerkt.")
+    return _form_step(family_id, "area", "De gemeente en wijk zijn bijgewerkt.",
+                      lambda data: support_services.set_local_area(current_user, family_id, data))
 
 
 @bp.route("/<int:family_id>/informele-steun/<int:support_id>", methods=["POST"])
 @access.roles(*FAMILY_ROLES)
 def update_support(family_id: int, support_id: int):
-    try:
-        support_services.update_support(current_user, family_id, support_id, form_data(request.form))
-    except ValidationError as exc:
-        return _refused_course(family_id, exc, f"update{support_id}")
-    return _done(family_id, "De stand van de informele steun is bijgewerkt.")
+    return _form_step(family_id, f"update{support_id}", "De stand van de informele steun is bijgewerkt.",
+                      lambda data: support_services.update_support(current_user, family_id, support_id, data))
 
 
 # ------------------------------------------------------------------ contact moments (igp.contacts)
@@ -678,8 +676,5 @@ def _contacts_context(page) -> dict:
 @bp.route("/<int:family_id>/contactmoment", methods=["POST"])
 @access.roles(*sorted(contact_rules.RECORDING_ROLES))
 def record_contact(family_id: int):
-    try:
-        contact_services.record_contact(current_user, family_id, form_data(request.form))
-    except ValidationError as exc:
-        return _refused_course(family_id, exc, "contact")
-    return _done(family_id, "Het contactmoment is vastgelegd.")
+    return _form_step(family_id, "contact", "Het contactmoment is vastgelegd.",
+                      lambda data: contact_services.record_contact(current_user, family_id, data))

@@ -6,7 +6,7 @@ import re
 from igp.auth.access import rule_for
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "api.issue_token", "api.openapi",
-                    "mdo.feed"}  # feed: secret token
+                    "mdo.feed", "main.favicon"}  # feed: secret token; favicon: a redirect to a static file
 PENDING_ENDPOINTS = {"auth.second_factor", "auth.enrol"}
 
 

@@ -75,6 +75,8 @@ def test_gemeente_and_wijk_at_the_aanmelding_and_the_team_on_the_family_page(net
     assert answer.status_code == 201, answer.get_json()
     family = db.session.get(Family, answer.get_json()["id"])
     assert (family.gemeente, family.wijk) == ("rijnstad", "zuid")
+    read = api(network.gyn).get(f"/api/v1/families/{family.id}").get_json()   # within the NAW, as codes
+    assert (read["gemeente"], read["wijk"]) == ("rijnstad", "zuid")
     wrong = api(network.gyn).post("/api/v1/families", json=family_data(gemeente="rijnstad", wijk="dorpskern",
                                                                       parents=[{"name": "Ander Gezin"}]))
     assert wrong.status_code == 422 and wrong.get_json()["error"]["fields"]["wijk"] == "Kies een wijk van deze gemeente."
