@@ -25,7 +25,7 @@ DISPLAY_TIMEZONE = "Europe/Amsterdam"
 
 
 def _inline(label: str) -> str:
-    """A label as it reads inside a sentence: 'Zorgplan' -> 'zorgplan', 'MDO-verslagen' stays."""
+    """A label as it reads inside a sentence: 'Gezinsplan' -> 'gezinsplan', 'MDO-verslagen' stays."""
     return label[0].lower() + label[1:] if label[1:2].islower() else label
 
 

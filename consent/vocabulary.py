@@ -31,7 +31,7 @@ CATEGORY_LABELS: Mapping[str, str] = _frozen(
         "diagnostiek": "Diagnostiek",
         "medicatie": "Medicatie",
         "mdo_notulen": "MDO-verslagen",
-        "zorgplan": "Zorgplan",
+        "zorgplan": "Gezinsplan",
     }
 )
 CATEGORIES: tuple[str, ...] = tuple(CATEGORY_LABELS)

@@ -6,9 +6,24 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 
+from consent import CATEGORY_LABELS
 from igp import bounds
 from igp.audit import services as audit
 from igp.auth import access
+
+
+def categories_text(value: str | None) -> str:
+    """A log cell of categories ("naw,zorgplan" or "naw:toestemming_ingetrokken") in words; an
+    unknown code (an old entry) is shown as it is."""
+    words = []
+    for item in (value or "").split(","):
+        if not item:
+            continue
+        category, _, reason = item.partition(":")
+        label = CATEGORY_LABELS.get(category, category).split(" (")[0]   # "NAW-gegevens", short for a cell
+        words.append(f"{label} ({reason.replace('_', ' ')})" if reason else label)
+    return ", ".join(words)
+
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -49,7 +64,8 @@ def index():
                                   pseudonym=request.args.get("gezin") or None, action=action,
                                   outcome=outcome, date_from=date_from, date_to=date_to, page=page)
     audit.record("read", object_type="audit_log", detail=f"search page {page}")
-    return render_template("audit/index.html", rows=rows, has_next=has_next, page=page, errors=errors,
+    return render_template("audit/index.html", categories_text=categories_text, rows=rows, has_next=has_next,
+                           page=page, errors=errors,
                            actions=audit.ACTIONS, action_labels=audit.ACTION_LABELS, args=request.args,
                            verify_form=FlaskForm())
 

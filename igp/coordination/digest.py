@@ -44,7 +44,7 @@ def send_digests(day: date | None = None) -> tuple[int, int]:
         lines = digest_items(user)
         if not lines:
             continue
-        body = ("Goedemorgen,\n\nDit vraagt vandaag uw aandacht in de IGP-casusregie:\n\n" + "\n".join(lines)
+        body = ("Goedemorgen,\n\nDit vraagt vandaag uw aandacht in het IGP-coördinatiesysteem:\n\n" + "\n".join(lines)
                 + "\n\nOpen het systeem voor de details. Deze e-mail bevat bewust geen namen.\n")
         mail.queue(user.email, f"IGP: {len(lines)} signalen voor {day.strftime('%d-%m-%Y')}", body)
         db.session.add(DigestLog(user_id=user.id, day=day, items=len(lines)))

@@ -58,7 +58,7 @@ class AanmeldingForm(FlaskForm):
     high_risk = BooleanField("Hoog risico op zorg uit de 2e/3e lijn")
     non_primary = MultiCheckboxField("Situaties die de handreiking niet-primair noemt",
                                      choices=options(list(rules.NON_PRIMARY.items())))
-    screening_instrument = SelectField("Screeningsinstrument",
+    screening_instrument = SelectField("Signaleringsinstrument",
                                        choices=options([("", "Geen")] + list(rules.SCREENING_INSTRUMENTS.items())))
     screening_result = TextAreaField("Uitslag of samenvatting")
 

@@ -107,7 +107,7 @@ class ReferrerIn(Input):
 
 
 class ScreeningIn(Input):
-    instrument: Code(rules.SCREENING_INSTRUMENTS) = Field(None, title="Screeningsinstrument")
+    instrument: Code(rules.SCREENING_INSTRUMENTS) = Field(None, title="Signaleringsinstrument")
     result: Text(MAX_TEXT) = Field(None, title="Screeningsuitslag")
 
 

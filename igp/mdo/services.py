@@ -772,7 +772,7 @@ def ics_feed(user) -> bytes:
             event.add("location", meeting.location)
         if meeting.video_link:
             event.add("url", meeting.video_link)
-        event.add("description", f"{len(meeting.items)} gezinnen op de agenda (zie de IGP-casusregie).")
+        event.add("description", f"{len(meeting.items)} gezinnen op de agenda (zie het IGP-coördinatiesysteem).")
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -276,7 +276,7 @@ def test_csv_export_is_aggregated_and_logged(seeded, network, login, client, db_
 def test_dashboard_page_and_api(seeded, network, login, client, api):
     login(network.pl)
     html_page = client.get("/dashboard?van=2026-10-20&tot=2027-01-10").get_data(as_text=True)
-    assert "Doorstroom 20-10-2026 t/m 10-01-2027" in html_page and "<svg" in html_page
+    assert "In-, door- en uitstroom 20-10-2026 t/m 10-01-2027" in html_page and "<svg" in html_page
     # 3 of 5 intakes within the term: 3 is hidden, so is its 60%
     assert "60,0%" not in html_page and "intakes binnen de termijn (&lt;5 van x)" in html_page
     assert 'Aantallen kleiner dan 5 staan als "&lt;5". "x" is verborgen' in html_page

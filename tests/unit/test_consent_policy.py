@@ -896,7 +896,7 @@ def test_explain_consent_break_glass_and_reasons() -> None:
     lines = explain(decide(MMW_OTHER, _other_org_family(), consents, NOW))
     assert lines[0] == (
         "Getoond op grond van toestemming van de ouders (nr. 3 en 12): "
-        "NAW-gegevens (naam, adres, woonplaats), MDO-verslagen en zorgplan."
+        "NAW-gegevens (naam, adres, woonplaats), MDO-verslagen en gezinsplan."
     )
     assert "Niet getoond: Verwijzingen. De ouders hebben hun toestemming ingetrokken." in lines
     assert "Niet getoond: Diagnostiek. Deze gegevens zijn niet nodig voor uw rol." in lines
@@ -929,7 +929,7 @@ def test_summary_for_an_organisation() -> None:
     )
     assert summarise_consent(consent, NAMES) == (
         "U geeft toestemming dat Ziekenhuis Rivierenland de volgende gegevens mag inzien: "
-        "NAW-gegevens (naam, adres, woonplaats), ontwikkeling en risico's en zorgplan "
+        "NAW-gegevens (naam, adres, woonplaats), ontwikkeling en risico's en gezinsplan "
         "voor de zorg en ondersteuning van uw gezin, tot 05-03-2026. "
         "U kunt deze toestemming altijd intrekken."
     )

@@ -74,7 +74,7 @@ def test_the_coordinator_records_a_preset_through_the_family_page(network, hande
     assert FORM_SUMMARY in page
     # the form reads per domain what is asked: the social domain is not asked for medical history
     assert ("De professionals van het sociaal domein (zoals het wijkteam) mogen inzien: NAW-gegevens (naam, adres, "
-            "woonplaats), ontwikkeling en risico&#39;s, consultverslagen, verwijzingen, MDO-verslagen en zorgplan.") in page
+            "woonplaats), ontwikkeling en risico&#39;s, consultverslagen, verwijzingen, MDO-verslagen en gezinsplan.") in page
     response = client.post(f"/gezinnen/{family.id}/toestemming", data={
         "csrf_token": csrf_token(client, f"/gezinnen/{family.id}"), "preset": "informele_steun",
         "method": "schriftelijk", "form_version": "IGP-2026-1"})

@@ -23,3 +23,18 @@ def test_the_icon_is_served(client):
     assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
     with client.get("/static/favicon.svg") as icon:
         assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+
+
+def test_the_audit_log_names_categories_and_reasons_in_words(network, login, client, db_session):
+    from igp.audit import services as audit
+    from igp.audit.views import categories_text
+
+    assert categories_text("naw,zorgplan") == "NAW-gegevens, Gezinsplan"   # the guide's word; the code stays
+    assert categories_text("naw:toestemming_ingetrokken") == "NAW-gegevens (toestemming ingetrokken)"
+    audit.record("read", user=network.jvk, object_type="family", family_pseudonym="GZ-WOORD",
+                 shown=["naw"], withheld=[("medische_voorgeschiedenis", "toestemming_ingetrokken")])
+    db_session.commit()
+    login(network.po)
+    page = client.get("/audit/?gezin=GZ-WOORD").get_data(as_text=True)
+    assert "afgeschermd: Medische voorgeschiedenis (toestemming ingetrokken)" in page
+    assert "medische_voorgeschiedenis:toestemming_ingetrokken" not in page
