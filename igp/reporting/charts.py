@@ -30,33 +30,47 @@ def _numbers(items) -> list[float]:
     return [value for _, value in items if _is_number(value)]
 
 
-def _short(label: str, limit: int = 20) -> str:
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+def _wrapped(label: str, limit: int = 21) -> list[str]:
+    """The label in lines of at most `limit` characters, broken between words (a word longer than
+    the limit keeps its own line): never cut off."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def hbar(items: list[tuple[str, float]], title: str, *, width: int = 400, bar: int = 24, colour: str | None = None,
          unit: str = "") -> Markup:
-    """Horizontal bars with the label left and the value at the end of the bar (sized for a
-    dashboard column of about 400 px, so the 14 px text stays 14 px)."""
+    """Horizontal bars with the label left (wrapped over as many lines as it needs) and the value at
+    the end of the bar (sized for a dashboard column of about 400 px, so the 14 px text stays 14 px)."""
     items = list(items)
-    label_w, value_w, gap = 170, 44, 8
-    height = max(1, len(items)) * (bar + gap) + 8
+    label_w, gap, line_h = 170, 8, 16
+    wrapped = [_wrapped(label) for label, _ in items]
+    rows = [max(bar, len(lines) * line_h + 6) for lines in wrapped]
+    height = sum(r + gap for r in rows) + 8 if items else bar + gap + 8
     top = max(_numbers(items) + [1])
-    scale = (width - label_w - value_w) / top
+    scale = (width - label_w - 44) / top
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
              f'role="img" class="chart">',
              f"<title>{escape(title)}</title>",
              f"<desc>{escape('; '.join(f'{label}: {_fmt(value)}{unit}' for label, value in items))}</desc>"]
-    for i, (label, value) in enumerate(items):
-        y = 4 + i * (bar + gap)
+    y = 4
+    for i, ((_label, value), lines, row) in enumerate(zip(items, wrapped, rows)):
         w = max(0.0, value * scale) if _is_number(value) else 0.0
         fill = colour or PALETTE[i % len(PALETTE)]
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" font-size="14" '
-                     f'fill="{TEXT}"><title>{escape(label)}</title>{escape(_short(label))}</text>')
+        first = y + row / 2 - (len(lines) - 1) * line_h / 2 + 5
+        spans = "".join(f'<tspan x="{label_w - 8}" y="{first + n * line_h:.1f}">{escape(line)}</tspan>'
+                        for n, line in enumerate(lines))
+        parts.append(f'<text text-anchor="end" font-size="14" fill="{TEXT}">{spans}</text>')
+        bar_y = y + (row - bar) / 2
         if _is_number(value):
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{fill}" rx="3"/>')
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + bar * 0.7:.1f}" font-size="14" font-weight="bold" '
+            parts.append(f'<rect x="{label_w}" y="{bar_y:.1f}" width="{w:.1f}" height="{bar}" fill="{fill}" rx="3"/>')
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{bar_y + bar * 0.7:.1f}" font-size="14" font-weight="bold" '
                      f'fill="{TEXT}">{escape(_fmt(value))}{escape(unit)}</text>')
+        y += row + gap
     if not items:
         parts.append(f'<text x="8" y="20" font-size="14" fill="{TEXT}">Geen gegevens in deze periode.</text>')
     parts.append("</svg>")

@@ -42,3 +42,13 @@ def test_numbers_are_shown_the_dutch_way(value, shown):
     from igp.web import format_number
 
     assert format_number(value) == shown
+
+
+def test_a_long_label_is_wrapped_never_cut_off():
+    from igp.reporting.charts import hbar
+
+    svg = str(hbar([("Huil-, slaap- en eetproblemen", 10), ("POP-poli", 4)], "Per poli"))
+    assert "…" not in svg
+    assert '<tspan x="162" y=' in svg
+    spans = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", svg)
+    assert " ".join(spans[:2]) == "Huil-, slaap- en eetproblemen" and spans[2] == "POP-poli"
