@@ -5,4 +5,27 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
+  // the main menu behind a button on small screens (without this file the menu simply stays open)
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    document.documentElement.classList.add("has-menu-toggle");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") === "true";
+      toggle.setAttribute("aria-expanded", open ? "false" : "true");
+    });
+  }
+  // tables as stacked cards on small screens: every cell names its column
+  document.querySelectorAll("table.data").forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (!heads.length) { return; }
+    table.classList.add("stackable");
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, i) {
+        if (heads[i] && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", heads[i]); }
+      });
+    });
+  });
 });
