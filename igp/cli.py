@@ -432,9 +432,21 @@ def rebuild_facts():
     click.echo(f"birth outcomes of {families} families, referrals of {plans} plans")
 
 
+search_cli = AppGroup("search", help="The forgiving search's index.")
+
+
+@search_cli.command("reindex")
+@transactional
+def search_reindex():
+    """Write the blind indexes of every family's names again (after an upgrade, a restore or synth)."""
+    from igp.families import search_index
+
+    click.echo(f"search index of {search_index.rebuild()} families written")
+
+
 def register(app) -> None:
     for group in (org_cli, poli_cli, user_cli, audit_cli, keys_cli, signals_cli, mdo_cli, calendar_cli,
-                  settings_cli, retention_cli, duplicates_cli, reports_cli):
+                  settings_cli, retention_cli, duplicates_cli, reports_cli, search_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(synth_command)

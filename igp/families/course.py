@@ -21,7 +21,7 @@ from igp.admin.services import find_poli
 from igp.audit import services as audit
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
-from igp.families import assessment, outcomes, rules
+from igp.families import assessment, outcomes, rules, search_index
 from igp.families.models import Child, Family, PoliMove, Pregnancy
 from igp.families.schemas import BirthIn, PregnancyIn
 from igp.handover.models import Handover
@@ -101,6 +101,7 @@ def record_birth(actor, family_id: int, data: dict) -> BirthResult:
         raise ValidationError(problems)
     born = _add_children(family, command.children)
     outcomes.note_births(family)
+    search_index.reindex(family)
     _close_pregnancy(actor, family, pregnancy, min(c.birth_date for c in born))
     family.phase = "postnatal"
     moved = move_poli(actor, family, poli, "geboorte") if poli is not None and poli.id != family.poli_id else None

@@ -256,6 +256,7 @@ class NoteForm(FlaskForm):
 class SearchForm(FlaskForm):
     """Searched by POST (with CSRF): a BSN, name or birth date never travels in a URL."""
 
+    q = StringField("Zoeken op naam, pseudoniem of BSN")
     pseudoniem = StringField("Pseudoniem")
     bsn = StringField("BSN")
     naam = StringField("Naam ouder of kind")

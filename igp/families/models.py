@@ -119,6 +119,22 @@ class Child(db.Model):
     family: Mapped[Family] = relationship(back_populates="children")
 
 
+class SearchToken(db.Model):
+    """Forgiving search on names that stay encrypted: keyed blind indexes (HMAC with the index key)
+    of every normalised word of the parents' and children's names ("w:jansen") and of each word's
+    prefixes of 3 to 12 characters ("p:jan", "p:jans", ...), in the manner of CipherSweet's
+    truncated blind indexes. Rewritten whenever a name is written (igp.families.search_index).
+    Leakage (README, "Search"): whoever reads the table sees which families share a word or a
+    prefix (frequency), never the word itself without the key."""
+
+    __tablename__ = "family_search_token"
+    __table_args__ = (Index("ix_family_search_token_token_family", "token", "family_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64))
+
+
 class BirthOutcome(db.Model):
     """What monitoring (§7.2) counts of a birth: coarse classes only, never the child's data.
     Deliberately WITHOUT a foreign key to the child or the family: `ref` is a keyed hash of the

@@ -6,7 +6,9 @@ periodically (handreiking IGP, §2) and partnerships may widen the age limit.
 """
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -591,6 +593,58 @@ EARLIEST_BIRTH_BEFORE_DUE = timedelta(days=TERM_DAYS - BIRTH_GESTATION_WEEKS[0] 
 TWIN_SPREAD_DAYS = 2
 POLI_MOVE_REASONS = {"geboorte": "Geboorte", "anders": "Andere reden"}
 PREGNANCY_OUTCOMES = {"lopend": "Lopende zwangerschap", "geboren": "Kind(eren) geboren"}
+
+
+# ------------------------------------------------------------------ forgiving search (blind indexes)
+
+SEARCH_PREFIX_MIN, SEARCH_PREFIX_MAX = 3, 12
+SEARCH_LIMIT = 25
+PSEUDONYM_QUERY = re.compile(r"^(GZ-?)?([" + PSEUDONYM_ALPHABET + r"]{3,5})$")
+
+
+def normalise_name(text: str) -> str:
+    """Lower case, accents removed: 'José' -> 'jose' (as igp.crypto.normalise_text does)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a name as the index and the query see them: lower case, accents gone, split at
+    spaces, hyphens and apostrophes ("Jansen-de Vries" -> jansen, de, vries)."""
+    return [w for w in re.split(r"[\s\-'’.,]+", normalise_name(text or "")) if w]
+
+
+def index_terms(names) -> set[str]:
+    """What the index holds for these names: each word ("w:") and its prefixes ("p:")."""
+    terms = set()
+    for name in names:
+        for word in search_words(name):
+            terms.add("w:" + word)
+            for n in range(SEARCH_PREFIX_MIN, min(len(word), SEARCH_PREFIX_MAX) + 1):
+                terms.add("p:" + word[:n])
+    return terms
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query that can be looked up (at least SEARCH_PREFIX_MIN characters)."""
+    return [w for w in search_words(q) if len(w) >= SEARCH_PREFIX_MIN]
+
+
+def pseudonym_prefix(q: str) -> str | None:
+    """"cevpr", "GZ-CEV", "gzcev" -> "GZ-CEV..." as a prefix of pseudonyms; None for other text."""
+    match = PSEUDONYM_QUERY.match(q.strip().upper().replace(" ", ""))
+    return "GZ-" + match.group(2) if match else None
+
+
+def rank_matches(hits: dict[int, set[str]], words: list[str]) -> list[int]:
+    """Families whose names hold every query word (as a word or a prefix), the most whole-word
+    matches first, then the newest; `hits`: family id -> the terms that matched."""
+    wanted = [("w:" + w, "p:" + w[:SEARCH_PREFIX_MAX]) for w in words]
+    scored = []
+    for family_id, terms in hits.items():
+        if all(whole in terms or prefix in terms for whole, prefix in wanted):
+            scored.append((-sum(whole in terms for whole, _ in wanted), -family_id))
+    return [-family for _, family in sorted(scored)]
 
 
 # what monitoring counts of a birth (§7.2 "uitkomsten"): classes, never the values themselves

@@ -246,8 +246,10 @@ class NoteIn(Input):
 
 
 class SearchIn(Input):
-    """POST /api/v1/families/search: {"bsn"}, {"name", "birth_date"} or {"pseudonym"}."""
+    """POST /api/v1/families/search: {"q"} (forgiving: name, start of a name, child's name, start of
+    a pseudonym, BSN), {"bsn"}, {"name", "birth_date"} or {"pseudonym"}."""
 
+    q: Text(200) = Field(None, title="Zoekterm")
     pseudonym: Text(20) = Field(None, title="Pseudoniem")
     bsn: Text(20) = Field(None, title="BSN")
     name: Text(200) = Field(None, title="Naam")

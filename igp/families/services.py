@@ -23,7 +23,7 @@ from igp.coordination.services import assign_default, record_exit
 from igp.crypto import bsn_index, name_birth_index
 from igp.errors import Conflict, Forbidden, ValidationError
 from igp.extensions import db
-from igp.families import codes, outcomes, rules
+from igp.families import codes, outcomes, rules, search_index
 from igp.families.models import (
     Child,
     Family,
@@ -270,6 +270,7 @@ def register_family(user, data: AanmeldingInput) -> RegistrationResult:
     db.session.add(family)
     referral = _add_referral(family, data, user)
     outcomes.note_births(family)
+    search_index.reindex(family)
     audit.record("create", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=["naw", "verwijzingen", "ontwikkeling_risicos", "medische_voorgeschiedenis"],
                  detail="aanmelding" + ("; target group overridden" if family.target_override else ""))
@@ -576,10 +577,44 @@ def show_search_results(user, family_ids: list, *, access: str = "web") -> list[
 
 
 def search(user, data: dict, *, access: str = "web") -> list[gateway.FamilySummary]:
-    """A search as the POST body states it: {"bsn"}, {"name", "birth_date"} or {"pseudonym"}."""
+    """A search as the POST body states it: {"q"} (forgiving), {"bsn"}, {"name", "birth_date"} or
+    {"pseudonym"}; a name without a birth date is searched forgivingly."""
     command = parse(SearchIn, data)
+    if command.q or (command.name and not command.birth_date):
+        return forgiving_search(user, command.q or command.name, access=access)
     return search_families(user, pseudonym=command.pseudonym, bsn=command.bsn, name=command.name,
                            birth_date=command.birth_date, access=access)
+
+
+def forgiving_search(user, q: str, *, access: str = "web") -> list[gateway.FamilySummary]:
+    """Surname, first name, the start of a name (at least 3 letters), a child's name, the start of a
+    pseudonym ("cevpr") or a BSN, among the families this user may see: every word must match, the
+    most whole-word matches first, at most rules.SEARCH_LIMIT. A match by name is shown only where
+    the user may see the NAW (no oracle); a match by pseudonym as a pseudonym search is."""
+    compact = (q or "").replace(" ", "")
+    if compact.isdigit() and len(compact) in (8, 9):
+        return search_families(user, bsn=compact, access=access)
+    words, prefix = rules.query_words(q or ""), rules.pseudonym_prefix(q or "")
+    if not words and not prefix:
+        raise ValidationError({"q": "Typ ten minste 3 letters van een naam, het begin van een pseudoniem of een BSN."})
+    visible = select(Family.id).where(gateway.visibility_clause(user))
+    by_pseudonym = list(db.session.scalars(visible.where(Family.pseudonym.like(prefix + "%"))
+                                           .order_by(Family.id.desc()).limit(rules.SEARCH_LIMIT))) if prefix else []
+    by_name = rules.rank_matches(search_index.matching_families(words, visible), words) if words else []
+    found = _summaries_in_order(user, by_pseudonym, access, "pseudonym prefix", None)
+    found += _summaries_in_order(user, [i for i in by_name if i not in set(by_pseudonym)], access, "name", "naw")
+    if not found:
+        audit.record("search", user=user, object_type="family", detail=f"{access}: forgiving search: 0 found")
+    return found[:rules.SEARCH_LIMIT]
+
+
+def _summaries_in_order(user, ids: list[int], access: str, kind: str, require: str | None):
+    ids = ids[:rules.SEARCH_LIMIT]
+    if not ids:
+        return []
+    families = {f.id: f for f in db.session.scalars(gateway.visible_families_query(user).where(Family.id.in_(ids)))}
+    return gateway.summarise(user, [families[i] for i in ids if i in families], access=access,
+                             detail=f"forgiving search by {kind}", require=require)
 
 
 def search_families(user, *, pseudonym: str | None = None, bsn: str | None = None, name: str | None = None,
@@ -663,6 +698,8 @@ def update_family(user, family_id: int, data: dict) -> Family:
         raise Conflict("Iemand anders heeft dit gezin intussen gewijzigd. Laad de pagina opnieuw.") from None
     if "children" in changed:
         outcomes.note_births(family)
+    if "children" in changed or "parents" in changed:
+        search_index.reindex(family)
     audit.record("update", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=needs, detail="record corrected: " + ", ".join(sorted(set(changed)) or ["fields"]))
     return family

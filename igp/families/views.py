@@ -78,7 +78,8 @@ def _apply_errors(form, exc: ValidationError, mapper=None) -> None:
 # ------------------------------------------------------------------ list and search
 
 IDENTIFYING_ARGS = ("bsn", "naam", "geboortedatum")
-SEARCH_KINDS = {"pseudonym": "pseudoniem", "bsn": "BSN", "naam_geboortedatum": "naam en geboortedatum"}
+SEARCH_KINDS = {"pseudonym": "pseudoniem", "bsn": "BSN", "naam_geboortedatum": "naam en geboortedatum",
+                "zoekterm": "naam, pseudoniem of BSN"}
 
 
 @bp.route("/")
@@ -120,16 +121,19 @@ def search():
     status = 422
     if form.validate():
         try:
-            results = services.search_families(current_user, pseudonym=form.pseudoniem.data or None,
-                                               bsn=form.bsn.data or None, name=form.naam.data or None,
-                                               birth_date=form.geboortedatum.data)
+            if form.q.data or (form.naam.data and not form.geboortedatum.data):
+                results = services.forgiving_search(current_user, form.q.data or form.naam.data)
+            else:
+                results = services.search_families(current_user, pseudonym=form.pseudoniem.data or None,
+                                                   bsn=form.bsn.data or None, name=form.naam.data or None,
+                                                   birth_date=form.geboortedatum.data)
         except ValidationError as exc:
             db.session.rollback()
-            _apply_errors(form, exc, mapper=lambda p: {"bsn": form.bsn, "name": form.naam,
-                                                        "birth_date": form.geboortedatum,
-                                                        "q": form.pseudoniem}.get(p))
+            _apply_errors(form, exc, mapper=lambda p: form.q if form.q.data else {
+                "bsn": form.bsn, "name": form.naam, "birth_date": form.geboortedatum, "q": form.q}.get(p))
         else:
-            kind = ("pseudonym" if form.pseudoniem.data else "bsn" if form.bsn.data else "naam_geboortedatum")
+            kind = ("zoekterm" if form.q.data or (form.naam.data and not form.geboortedatum.data) else
+                    "pseudonym" if form.pseudoniem.data else "bsn" if form.bsn.data else "naam_geboortedatum")
             token = secrets.token_urlsafe(8)
             session["family_search"] = {"token": token, "ids": [r.id for r in results], "kind": kind}
             return redirect(url_for("families.index", zoekopdracht=token))

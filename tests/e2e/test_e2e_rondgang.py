@@ -56,9 +56,13 @@ def test_deeper_pages_pass_axe(as_user):
     # a search is a POST (no name in the URL): the form with its error, then a search that redirects
     jvk.goto("/gezinnen/")
     search = jvk.page.get_by_role("form", name="Zoeken")
-    search.get_by_label("Naam ouder of kind").fill("Smit")
-    jvk.submit(search.get_by_role("button", name="Zoeken"), expect_status=422)
-    assert "Smit" not in jvk.page.url
+    search.get_by_label("Zoeken op naam, pseudoniem of BSN").fill("Sm")
+    jvk.submit(search.get_by_role("button", name="Zoeken", exact=True), expect_status=422)
+    assert "Typ ten minste 3 letters" in jvk.page.content()
+    search = jvk.page.get_by_role("form", name="Zoeken")
+    search.get_by_label("Zoeken op naam, pseudoniem of BSN").fill("Smit")
+    jvk.submit(search.get_by_role("button", name="Zoeken", exact=True), expect_status=200)
+    assert "Smit" not in jvk.page.url and "gezocht op naam, pseudoniem of BSN" in jvk.page.content()
     jvk.goto("/gezinnen/?naam=Smit", expect_status=400)  # identifying values in a URL are refused
     jvk.goto("/overdrachten?status=intake_gepland")  # one column of the board, paged
     jvk.goto("/overdrachten?signaal=te_laat")

@@ -203,3 +203,16 @@ def test_reports_rebuild_facts_derives_the_monitoring_facts_again(cli, network, 
     again = cli("reports", "rebuild-facts")   # idempotent: the same rows, none twice
     assert again.exit_code == 0
     assert (_count(db_session, PlanReferralFact), _count(db_session, BirthOutcome)) == (1, len(born))
+
+
+def test_search_reindex_writes_the_index_for_every_family(cli, network, register, db_session):
+    from igp.families.models import SearchToken
+    from igp.families.services import forgiving_search
+
+    family = register(network.gyn, parents=[{"name": "Reindex Ouder", "birth_date": "1990-01-01"}])
+    db_session.execute(SearchToken.__table__.delete())
+    db_session.commit()
+    assert forgiving_search(network.gyn, "reindex") == []
+    result = cli("search", "reindex")
+    assert result.exit_code == 0 and "families written" in result.output, result.output
+    assert [f.pseudonym for f in forgiving_search(network.gyn, "reindex")] == [family.pseudonym]
