@@ -546,24 +546,46 @@ def _open_intake(family: Family, held: bool = False) -> Intake | None:
 LIST_PAGE_SIZE = 50
 
 
+LIST_SORTS = {"aangemeld": (Family.created_at.desc(), Family.id.desc()), "pseudoniem": (Family.pseudonym,),
+              "status": (Family.status, Family.created_at.desc()), "poli": (Family.poli_id, Family.created_at.desc())}
+LIST_COORDINATOR = {"mij": "Mijn gezinnen (coördinator)", "geen": "Zonder coördinator"}
+
+
+def _list_problems(status, phase, poli, poli_obj, coordinator, signal, sort) -> dict[str, str]:
+    return {field: message for field, bad, message in (
+        ("status", status and status not in rules.STATUSES, "Onbekende status."),
+        ("phase", phase and phase not in rules.PHASES, "Onbekende fase."),
+        ("poli", poli and poli_obj is None, "Onbekende poli."),
+        ("coordinator", coordinator and coordinator not in LIST_COORDINATOR, "Kies mijn gezinnen of zonder coördinator."),
+        ("signal", signal and signal not in handover_rules.SIGNALS, "Onbekend signaal."),
+        ("sort", sort and sort not in LIST_SORTS, "Onbekende sortering.")) if bad}
+
+
 def list_families(user, *, poli: str | None = None, status: str | None = None, phase: str | None = None,
+                  coordinator: str | None = None, signal: str | None = None, sort: str | None = None,
                   page: int = 1, access: str = "web") -> tuple[list[gateway.FamilySummary], bool]:
+    """The families this user may see, filtered and sorted by the database, a page at a time; each
+    summary carries its coordinator's name (`extra["coordinator"]`)."""
     poli_obj = find_poli(poli) if poli else None
-    errors = {field: message for field, bad, message in (
-        ("status", status and status not in rules.STATUSES, f"Onbekende status '{status}'."),
-        ("phase", phase and phase not in rules.PHASES, f"Onbekende fase '{phase}'."),
-        ("poli", poli and poli_obj is None, f"Onbekende poli '{poli}'.")) if bad}
+    errors = _list_problems(status, phase, poli, poli_obj, coordinator, signal, sort)
     if errors:
         raise ValidationError(errors)
     stmt = gateway.visible_families_query(user)
-    if poli_obj:
-        stmt = stmt.where(Family.poli_id == poli_obj.id)
-    if status:
-        stmt = stmt.where(Family.status == status)
-    if phase:
-        stmt = stmt.where(Family.phase == phase)
-    families, has_next = one_page(stmt.order_by(Family.created_at.desc(), Family.id.desc()), page, LIST_PAGE_SIZE)
-    return gateway.summarise(user, families, access=access), has_next
+    for active, clause in ((poli_obj, lambda: Family.poli_id == poli_obj.id), (status, lambda: Family.status == status),
+                           (phase, lambda: Family.phase == phase),
+                           (coordinator == "mij", lambda: Family.coordinator_id == user.id),
+                           (coordinator == "geen", lambda: Family.coordinator_id.is_(None)),
+                           (signal, lambda: Family.id.in_(handover_services.families_with_signal(signal)))):
+        if active:
+            stmt = stmt.where(clause())
+    families, has_next = one_page(stmt.order_by(*LIST_SORTS[sort or "aangemeld"]), page, LIST_PAGE_SIZE)
+    summaries = gateway.summarise(user, families, access=access)
+    coordinators = {f.id: f.coordinator_id for f in families}
+    names = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_([c for c in coordinators.values() if c] or [0]))).all()) if families else {}
+    for summary in summaries:
+        summary.extra["coordinator"] = names.get(coordinators.get(summary.id))
+    return summaries, has_next
 
 
 def show_search_results(user, family_ids: list, *, access: str = "web") -> list[gateway.FamilySummary]:

@@ -78,6 +78,8 @@ def _apply_errors(form, exc: ValidationError, mapper=None) -> None:
 # ------------------------------------------------------------------ list and search
 
 IDENTIFYING_ARGS = ("bsn", "naam", "geboortedatum")
+LIST_SORT_LABELS = {"aangemeld": "Nieuwste aanmelding eerst", "pseudoniem": "Pseudoniem", "status": "Status",
+                    "poli": "Poli"}
 SEARCH_KINDS = {"pseudonym": "pseudoniem", "bsn": "BSN", "naam_geboortedatum": "naam en geboortedatum",
                 "zoekterm": "naam, pseudoniem of BSN"}
 
@@ -91,6 +93,8 @@ def index():
     search = SearchForm(formdata=None)
     poli, status, phase = request.args.get("poli") or None, request.args.get("status") or None, \
         request.args.get("fase") or None
+    filters = {"coordinator": request.args.get("coordinator") or None, "signal": request.args.get("signaal") or None,
+               "sort": request.args.get("sorteer") or None}
     page = max(1, request.args.get("pagina", 1, type=int) or 1)
     results, has_next, searched, kind = [], False, False, None
     try:
@@ -103,13 +107,15 @@ def index():
             search.pseudoniem.data = request.args.get("pseudoniem")
             results = services.search_families(current_user, pseudonym=request.args.get("pseudoniem"))
         else:
-            results, has_next = services.list_families(current_user, poli=poli, status=status, phase=phase, page=page)
+            results, has_next = services.list_families(current_user, poli=poli, status=status, phase=phase, page=page,
+                                                       **filters)
     except ValidationError as exc:
         for message in exc.errors.values():
             flash(message, "error")
     return render_template("families/index.html", families=results, has_next=has_next, page=page, search=search,
                            searched=searched, search_kind=SEARCH_KINDS.get(kind), polis=list_polis(), labels=LABELS,
-                           args=request.args)
+                           args=request.args, coordinator_choices=services.LIST_COORDINATOR, show_coordinator=not searched,
+                           sorts=LIST_SORT_LABELS)
 
 
 @bp.route("/zoeken", methods=["POST"])
@@ -138,7 +144,9 @@ def search():
             session["family_search"] = {"token": token, "ids": [r.id for r in results], "kind": kind}
             return redirect(url_for("families.index", zoekopdracht=token))
     return render_template("families/index.html", families=[], has_next=False, page=1, search=form, searched=False,
-                           search_kind=None, polis=list_polis(), labels=LABELS, args={}), status
+                           search_kind=None, polis=list_polis(), labels=LABELS, args={},
+                           coordinator_choices=services.LIST_COORDINATOR, show_coordinator=True,
+                           sorts=LIST_SORT_LABELS), status
 
 
 # ------------------------------------------------------------------ aanmelding

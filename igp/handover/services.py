@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defer, selectinload
 
 from igp import clock
@@ -428,6 +428,16 @@ def open_signals(family_ids: list[int]) -> dict[int, str]:
     for family_id, deadline in rows:
         result[family_id] = rules.signal(deadline, today, calendar, risk_workdays())
     return result
+
+
+def families_with_signal(signal: str):
+    """A subquery of the ids of families whose open handover has this signal now (for list filters)."""
+    today = clock.today()
+    limit_date = rules.risk_limit(today, work_calendar(), risk_workdays())
+    clause = {"te_laat": Handover.deadline < today,
+              "risico": and_(Handover.deadline >= today, Handover.deadline < limit_date),
+              "op_schema": Handover.deadline >= limit_date}[signal]
+    return select(Handover.family_id).where(Handover.closed_at.is_(None), clause)
 
 
 def signal_counts(*, poli_id: int | None = None) -> dict[str, int]:

@@ -118,3 +118,36 @@ def test_index_terms_are_words_and_their_prefixes():
     assert {"w:anna", "p:ann", "p:anna", "w:jansen", "p:jan", "p:janse", "w:de", "w:vries", "p:vri"} <= terms
     assert "p:an" not in terms and "p:d" not in terms
     assert rules.pseudonym_prefix("cevpr") == "GZ-CEVPR" and rules.pseudonym_prefix("Jansen") is None
+
+
+def test_the_family_list_filters_on_coordinator_and_signal_and_sorts(network, families, login, client, clock):
+    from datetime import timedelta
+
+    from igp.families.services import list_families
+
+    nurse = db.session.get(User, families["anna"].coordinator_id)
+    mine, _ = list_families(nurse, coordinator="mij")
+    assert families["anna"].pseudonym in _pseudonyms(mine)
+    assert all(f.extra["coordinator"] == nurse.name for f in mine)
+    everyone, _ = list_families(network.gyn, sort="pseudoniem")
+    assert _pseudonyms(everyone) == sorted(_pseudonyms(everyone))
+    assert list_families(network.gyn, signal="te_laat")[0] == []          # every handover started today
+    clock.set(clock.now() + timedelta(days=14))                           # now every open handover is late
+    late, _ = list_families(network.gyn, signal="te_laat")
+    assert families["anna"].pseudonym in _pseudonyms(late)
+    assert families["anna"].pseudonym not in _pseudonyms(list_families(network.gyn, signal="op_schema")[0])
+    with pytest.raises(ValidationError) as bad:
+        list_families(network.gyn, coordinator="iedereen", sort="naam")
+    assert set(bad.value.errors) == {"coordinator", "sort"}
+    login(nurse)
+    page = client.get("/gezinnen/?coordinator=mij&sorteer=pseudoniem").get_data(as_text=True)
+    assert "<th scope=\"col\">Coördinator</th>" in page and families["anna"].pseudonym in page
+    assert client.get("/gezinnen/?signaal=onzin").status_code == 200   # a bad filter: a message, the list
+
+
+def test_an_empty_search_form_is_a_dutch_message_not_an_error(network, login, client):
+    from tests.conftest import csrf_token
+
+    login(network.gyn)
+    answer = client.post("/gezinnen/zoeken", data={"csrf_token": csrf_token(client, "/gezinnen/")})
+    assert answer.status_code == 422 and "Zoek op pseudoniem" in answer.get_data(as_text=True)
