@@ -21,7 +21,15 @@ from pydantic import BaseModel
 from igp.admin.schemas import DuplicateResolveIn, PoliTeamIn
 from igp.api import responses as r
 from igp.contacts.schemas import ContactMomentIn
-from igp.coordination.schemas import AbsenceIn, CoordinatorIn, CoreTeamIn, ExitIn, KnelpuntIn, ReassignIn
+from igp.coordination.schemas import (
+    AbsenceChangeIn,
+    AbsenceIn,
+    CoordinatorIn,
+    CoreTeamIn,
+    ExitIn,
+    KnelpuntIn,
+    ReassignIn,
+)
 from igp.families import rules as family_rules
 from igp.families.schemas import (
     AanmeldingIn,
@@ -214,8 +222,13 @@ OPERATIONS: tuple[Operation, ...] = (
               (RecalculateIn,), r.RecalculatedOut,
               route_requires={"reason": "at least 10 characters"}),
     # ---------------------------------------------------------------- absences, caseload, knelpunten
-    Operation("post", "/absences", "Record an absence and its substitute", "coordination", (AbsenceIn,),
-              r.AbsenceOut, 201),
+    Operation("post", "/absences", "Record an absence and its substitute; `warnings` names a substitute whose "
+              "active families would pass the setting substitute_load_warning (a warning, not a refusal)",
+              "coordination", (AbsenceIn,), r.AbsenceWrittenOut, 201),
+    Operation("patch", "/absences/{absence_id}", "Change the period, reason or substitute of an absence (the absent "
+              "user or a planner of her organisation): what is sent replaces, what is left out stays; the old "
+              "substitute loses the families at once; `warnings` as when recording", "coordination",
+              (AbsenceChangeIn,), r.AbsenceWrittenOut),
     Operation("get", "/absences", "Current and future absences", "coordination", response=r.AbsenceListOut,
               errors=(401, 403)),
     Operation("delete", "/absences/{absence_id}", "Cancel", "coordination", status=204),
