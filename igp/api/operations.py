@@ -257,10 +257,13 @@ OPERATIONS: tuple[Operation, ...] = (
               201, conditional={"referral_type": "kind doorverwijzing", "owner_id": "kind actie",
                                 "due_date": "kind actie (or due_workdays)"}),
     Operation("post", "/mdo/items/{item_id}/not-discussed", "Mark not discussed", "mdo", response=r.ItemStatusOut),
-    Operation("get", "/actions", "MDO actions", "mdo", response=r.ActionListOut, errors=(401, 403, 422),
+    Operation("get", "/actions", "MDO actions; owner=me: the user's own, and during an absence the open actions of "
+              "the colleague she stands in for (owner_id tells whose)", "mdo", response=r.ActionListOut, errors=(401, 403, 422),
               query=(Query("owner", description="me (default) or all"),
                      Query("status", _enum(mdo_rules.ACTION_STATUSES)))),
-    Operation("post", "/actions/{action_id}", "Update an action", "mdo", (ActionStatusIn,), r.ActionOut),
+    Operation("post", "/actions/{action_id}", "Update an action: the owner, the coordinator, the chair, or the "
+              "substitute of the absent owner or coordinator (logged on her behalf)", "mdo", (ActionStatusIn,),
+              r.ActionOut),
     # ---------------------------------------------------------------- beheer: the kernteam of a poli, duplicates
     Operation("get", "/polis/{code}/team", "The kernteam of a poli (whose MDO attendance counts as involvement)",
               "beheer", response=r.PoliTeamOut, errors=READ_ERRORS),
