@@ -2,7 +2,7 @@
 
 Shown on 'Mijn gezinnen' for RETURN_SUMMARY_DAYS days after an absence ended. Computed from the
 records with their timestamps (notes, intakes, handover steps, MDO outcomes and actions, plan
-revisions written on her behalf), for the families she coordinates and may see, and only what
+revisions written on her behalf, coordinator changes and the exit), for the families she coordinates and may see, and only what
 she may see of each (the categories of the consent decision). Each family shown is a logged read
 (gateway.summarise); no content is shown, only what happened and when.
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from consent import CATEGORY_LABELS
 from igp import clock
 from igp.coordination import rules
-from igp.coordination.models import Absence
+from igp.coordination.models import Absence, CoordinatorAssignment
 from igp.extensions import db
 from igp.families.models import Family, FamilyNote, Intake
 from igp.handover.models import Handover, HandoverEvent
@@ -124,22 +124,48 @@ def _plan(ids, start, end, user_id: int, decisions) -> dict[int, list[str]]:
     return lines
 
 
+def _family_changes(families, start, end, user_id: int) -> dict[int, list[str]]:
+    """Changes of the family itself: who coordinates it (given to her, or changed on her behalf), its exit."""
+    lines: dict[int, list[str]] = {}
+    ids = [f.id for f in families] or [0]
+    for row in db.session.scalars(select(CoordinatorAssignment).where(
+            CoordinatorAssignment.family_id.in_(ids), _between(CoordinatorAssignment.at, start, end))
+            .order_by(CoordinatorAssignment.at)):
+        if row.by_user_id == user_id:
+            continue   # her own step: she knows
+        by = f" door {row.by_user.name}" if row.by_user else ""
+        namens = " namens u" if row.on_behalf_of_id == user_id else ""
+        lines.setdefault(row.family_id, []).append(f"Coördinator gewijzigd op {_day(row.at)}{by}{namens}: "
+                                                   f"nu {row.to_user.name}")
+    for family in families:
+        if family.exited_at and start <= clock.as_utc(family.exited_at) < end:
+            lines.setdefault(family.id, []).append(f"Uitstroom op {_day(family.exited_at)}: "
+                                                   f"{rules.EXIT_REASONS.get(family.exit_reason, 'uitgestroomd')}")
+    return lines
+
+
 def return_summary(user) -> ReturnSummary | None:
-    """What happened during the absence that ended lately, per family she coordinates and may
-    see; None when no absence ended within the period. Families with nothing to tell are left out."""
+    """What happened during the absence that ended lately, per family she coordinates (or that was
+    handed on from her meanwhile, or where her MDO action was done) and may see; None when no absence ended within the period. Families with nothing to tell are left out."""
     absence = ended_absence(user)
     if absence is None:
         return None
     start, end = clock.from_local(absence.starts_on), clock.from_local(absence.ends_on + timedelta(days=1))
+    handed_on = select(CoordinatorAssignment.family_id).where(CoordinatorAssignment.from_user_id == user.id,
+                                                              _between(CoordinatorAssignment.at, start, end))
+    her_actions = select(MdoAction.family_id).where(MdoAction.owner_id == user.id,
+                                                    _between(MdoAction.done_at, start, end))
     families = list(db.session.scalars(gateway.visible_families_query(user)
-                                       .where(Family.coordinator_id == user.id).order_by(Family.id).limit(300)))
+                                       .where(or_(Family.coordinator_id == user.id, Family.id.in_(handed_on),
+                                                  Family.id.in_(her_actions)))
+                                       .order_by(Family.id.desc()).limit(300)))
     decisions = gateway.decisions_for(user, families)
     families = [f for f in families if decisions[f.id].involved]
     ids = [f.id for f in families] or [0]
     found: dict[int, list[str]] = {}
     for part in (_notes(ids, start, end, decisions), _intakes(ids, start, end),
                  _handover_steps(ids, start, end, user.id), _mdo(ids, start, end, user.id, decisions),
-                 _plan(ids, start, end, user.id, decisions)):
+                 _plan(ids, start, end, user.id, decisions), _family_changes(families, start, end, user.id)):
         for family_id, lines in part.items():
             found.setdefault(family_id, []).extend(lines)
     shown = gateway.summarise(user, [f for f in families if f.id in found], access="web",

@@ -243,6 +243,7 @@ def test_a_warning_when_the_substitutes_load_passes_the_threshold(network, regis
 def test_on_return_she_sees_what_happened_in_her_families(network, register, api, login, client, clock, make_user):
     family = register(network.jvk, consent=CONSENT)
     quiet = register(network.jvk, consent=CONSENT)
+    handed_on = register(network.jvk, consent=CONSENT)
     _absence(network, to="2026-11-26")
     clock.set(DURING)
     substitute = api(network.jvk2)
@@ -250,6 +251,8 @@ def test_on_return_she_sees_what_happened_in_her_families(network, register, api
         "type": "contact_gelegd", "contact_mode": "coordinator_met_gezin"}).status_code == 201
     assert substitute.post(f"/api/v1/families/{family.id}/notes", json={
         "category": "consultverslagen", "text": "Canary notitie"}).status_code == 201
+    assert api(network.planner).put(f"/api/v1/families/{handed_on.id}/coordinator", json={
+        "user_id": network.jvk2.id, "reason": "herverdeling"}).status_code == 200
 
     clock.set(datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc))   # her first day back
     login(network.jvk)
@@ -258,6 +261,7 @@ def test_on_return_she_sees_what_happened_in_her_families(network, register, api
     assert family.pseudonym in section and quiet.pseudonym not in section
     assert "contact gelegd" in section and "namens u" in section and "1 nieuwe notitie(s): Consultverslagen" in section
     assert "Canary notitie" not in section   # what happened, not the content
+    assert handed_on.pseudonym in section and "Coördinator gewijzigd op 25-11-2026 door Planner: nu JVK Twee" in section
 
     # not for others: the substitute, the planner
     for other in (network.jvk2, network.planner):
@@ -276,3 +280,16 @@ def test_no_summary_during_the_absence(network, clock):
     _absence(network)
     clock.set(DURING)
     assert returns.return_summary(network.jvk) is None
+
+
+def test_on_return_she_sees_her_action_done_namens_her(network, register, make_user, api, clock):
+    family, action = _action_owned_by_jvk(network, register, make_user)
+    _absence(network, to="2026-11-26")
+    clock.set(DURING)
+    assert api(network.jvk2).post(f"/api/v1/actions/{action.id}", json={"status": "gedaan"}).status_code == 200
+    clock.set(datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc))
+    db.session.expire_all()
+    summary = returns.return_summary(network.jvk)
+    lines = {f.pseudonym: f.lines for f in summary.families}[family.pseudonym]
+    assert "Uw MDO-actie is namens u afgerond op 25-11-2026" in lines
+    assert "MDO-uitkomst: actie op 24-11-2026" in lines
