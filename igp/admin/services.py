@@ -31,6 +31,7 @@ DEFAULT_SETTINGS = {
     "mdo_not_discussed_max": 10,     # ... but at most this many per meeting, longest waiting first
     "mdo_quorum_domains": ["zorg", "jgz", "sociaal"],  # quorum of a new series or meeting naming none
     "mdo_quorum_roles": [],
+    "substitute_load_warning": 60,   # warn when a substitute would hold more active families than this
     "report_small_cell": 5,          # monitoring export: counts below this are shown as "<5"
     "calendar": {"disabled_holidays": [], "closing_days": []},
     "duplicates_scanned_to": 0,      # the last family id the duplicate scan looked at (igp.families.duplicates)
@@ -170,6 +171,7 @@ EDITABLE_SETTINGS = {
     "mdo_not_discussed_weeks": ("MDO: actief gezin voorstellen na zoveel weken niet besproken", 1, 52),
     "mdo_not_discussed_max": ("MDO: hoogstens zoveel lang niet besproken gezinnen per vergadering voorstellen", 0, 100),
     "report_small_cell": ("Monitoring: kleinere aantallen tonen als '<n'", 2, 20),
+    "substitute_load_warning": ("Afwezigheid: waarschuwen als de vervanger meer actieve gezinnen krijgt dan", 1, 1000),
 }
 BOOLEAN_SETTINGS = {"consent_both_parents": "Toestemming telt alleen als beide ouders die gaven"}
 # settings that are a choice of several codes: key -> (label, code -> label)

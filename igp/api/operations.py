@@ -21,7 +21,15 @@ from pydantic import BaseModel
 from igp.admin.schemas import DuplicateResolveIn, PoliTeamIn
 from igp.api import responses as r
 from igp.contacts.schemas import ContactMomentIn
-from igp.coordination.schemas import AbsenceIn, CoordinatorIn, CoreTeamIn, ExitIn, KnelpuntIn, ReassignIn
+from igp.coordination.schemas import (
+    AbsenceChangeIn,
+    AbsenceIn,
+    CoordinatorIn,
+    CoreTeamIn,
+    ExitIn,
+    KnelpuntIn,
+    ReassignIn,
+)
 from igp.families import rules as family_rules
 from igp.families.schemas import (
     AanmeldingIn,
@@ -214,8 +222,13 @@ OPERATIONS: tuple[Operation, ...] = (
               (RecalculateIn,), r.RecalculatedOut,
               route_requires={"reason": "at least 10 characters"}),
     # ---------------------------------------------------------------- absences, caseload, knelpunten
-    Operation("post", "/absences", "Record an absence and its substitute", "coordination", (AbsenceIn,),
-              r.AbsenceOut, 201),
+    Operation("post", "/absences", "Record an absence and its substitute; `warnings` names a substitute whose "
+              "active families would pass the setting substitute_load_warning (a warning, not a refusal)",
+              "coordination", (AbsenceIn,), r.AbsenceWrittenOut, 201),
+    Operation("patch", "/absences/{absence_id}", "Change the period, reason or substitute of an absence (the absent "
+              "user or a planner of her organisation): what is sent replaces, what is left out stays; the old "
+              "substitute loses the families at once; `warnings` as when recording", "coordination",
+              (AbsenceChangeIn,), r.AbsenceWrittenOut),
     Operation("get", "/absences", "Current and future absences", "coordination", response=r.AbsenceListOut,
               errors=(401, 403)),
     Operation("delete", "/absences/{absence_id}", "Cancel", "coordination", status=204),
@@ -244,10 +257,13 @@ OPERATIONS: tuple[Operation, ...] = (
               201, conditional={"referral_type": "kind doorverwijzing", "owner_id": "kind actie",
                                 "due_date": "kind actie (or due_workdays)"}),
     Operation("post", "/mdo/items/{item_id}/not-discussed", "Mark not discussed", "mdo", response=r.ItemStatusOut),
-    Operation("get", "/actions", "MDO actions", "mdo", response=r.ActionListOut, errors=(401, 403, 422),
+    Operation("get", "/actions", "MDO actions; owner=me: the user's own, and during an absence the open actions of "
+              "the colleague she stands in for (owner_id tells whose)", "mdo", response=r.ActionListOut, errors=(401, 403, 422),
               query=(Query("owner", description="me (default) or all"),
                      Query("status", _enum(mdo_rules.ACTION_STATUSES)))),
-    Operation("post", "/actions/{action_id}", "Update an action", "mdo", (ActionStatusIn,), r.ActionOut),
+    Operation("post", "/actions/{action_id}", "Update an action: the owner, the coordinator, the chair, or the "
+              "substitute of the absent owner or coordinator (logged on her behalf)", "mdo", (ActionStatusIn,),
+              r.ActionOut),
     # ---------------------------------------------------------------- beheer: the kernteam of a poli, duplicates
     Operation("get", "/polis/{code}/team", "The kernteam of a poli (whose MDO attendance counts as involvement)",
               "beheer", response=r.PoliTeamOut, errors=READ_ERRORS),

@@ -611,6 +611,10 @@ class AbsenceOut(Out):
     reason: str | None
 
 
+class AbsenceWrittenOut(AbsenceOut):
+    warnings: list[str] = Field(description="In Dutch: e.g. the substitute's load passes substitute_load_warning")
+
+
 class AbsenceListOut(Out):
     items: list[AbsenceOut]
 

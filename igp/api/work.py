@@ -52,13 +52,23 @@ def recalculate(handover_id: int):
     return jsonify({"id": row.id, "deadline": iso(row.deadline), "term_workdays": row.term_workdays})
 
 
+def absence_json(absence, warnings: list[str]) -> dict:
+    return {"id": absence.id, "user_id": absence.user_id, "from": iso(absence.starts_on), "to": iso(absence.ends_on),
+            "substitute_id": absence.substitute_id, "reason": absence.reason, "warnings": warnings}
+
+
 @bp.route("/absences", methods=["POST"])
 @access.roles(*CASE_ROLES, "beheerder")
 def create_absence():
     absence = coordination.record_absence(current_user, json_body())
-    return jsonify({"id": absence.id, "user_id": absence.user_id, "from": iso(absence.starts_on),
-                    "to": iso(absence.ends_on), "substitute_id": absence.substitute_id,
-                    "reason": absence.reason}), 201
+    return jsonify(absence_json(absence, coordination.absence_warnings(absence))), 201
+
+
+@bp.route("/absences/<int:absence_id>", methods=["PATCH"])
+@access.roles(*CASE_ROLES, "beheerder")
+def change_absence(absence_id: int):
+    absence = coordination.change_absence(current_user, absence_id, json_body())
+    return jsonify(absence_json(absence, coordination.absence_warnings(absence)))
 
 
 @bp.route("/absences", methods=["GET"])

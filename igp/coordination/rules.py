@@ -97,6 +97,24 @@ def absence_period_problems(starts: date, ends: date, today: date) -> dict[str, 
     return problems
 
 
+RETURN_SUMMARY_DAYS = 14
+
+
+def substitute_load_warning(substitute_name: str, own: int, taken_over: int, threshold: int) -> str | None:
+    """A warning (never a refusal) when the substitute's active families plus the families she
+    takes over pass the threshold (the setting substitute_load_warning)."""
+    total = own + taken_over
+    if total <= threshold:
+        return None
+    return (f"Let op: {substitute_name} heeft in deze periode {total} actieve gezinnen ({own} eigen en {taken_over} "
+            f"over te nemen); dat is meer dan {threshold}. Overweeg de gezinnen over meer vervangers te verdelen.")
+
+
+def return_summary_period(absence_ends: date, today: date) -> bool:
+    """The summary 'Terwijl u afwezig was' shows from the first day back for RETURN_SUMMARY_DAYS days."""
+    return absence_ends < today <= absence_ends + timedelta(days=RETURN_SUMMARY_DAYS)
+
+
 HANDOVER_EXITS = frozenset({"doelen_bereikt", "leeftijdsgrens", "overgedragen", "doorverwezen"})
 
 

@@ -44,6 +44,16 @@ class AbsenceIn(Input):
     substitute_id: Id = Field(None, title="Vervanger")
 
 
+class AbsenceChangeIn(Input):
+    """PATCH /api/v1/absences/{id} and the form per absence: what is sent replaces (an empty or
+    null substitute_id: no substitute), what is left out stays."""
+
+    from_: Date = Field(None, alias="from", title="Van")
+    to: Date = Field(None, title="Tot en met")
+    reason: Code(rules.ABSENCE_REASONS) = Field(None, title="Reden")
+    substitute_id: Id = Field(None, title="Vervanger")
+
+
 class ReassignIn(Input):
     """POST /api/v1/caseload/reassign and the caseload page: all or nothing."""
 

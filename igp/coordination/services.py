@@ -83,20 +83,28 @@ def contact_today(family: Family, day: date | None = None) -> dict:
             "absent": True, "absence": absence}
 
 
-def _require_may_record_absence(actor, user_id: int, user: User | None) -> None:
+def may_change_absence(actor, absence: Absence) -> bool:
+    """Who may change or withdraw this absence: who may record it (the page shows the forms by this)."""
+    return rules.may_record_absence(actor.id, actor.roles, actor.organisation_id, absence.user_id,
+                                    absence.user.organisation_id)
+
+
+def _require_may_record_absence(actor, user_id: int, user: User | None, action: str = "create") -> None:
     """Naming a substitute gives that person the absent coordinator's families (a direct care
     relationship): only the absent user or a planner of the same organisation does that."""
     if not rules.may_record_absence(actor.id, actor.roles, actor.organisation_id, user_id,
                                     user.organisation_id if user is not None else None):
         raise Forbidden("Alleen de afwezige zelf of een planner van de eigen organisatie legt afwezigheid en "
-                        "vervanging vast.", audit={"action": "create", "user": actor, "object_type": "absence",
+                        "vervanging vast.", audit={"action": action, "user": actor, "object_type": "absence",
                                                    "outcome": "denied", "detail": f"absence for user {user_id} refused"})
 
 
-def _overlapping(column, user_id: int, starts: date, ends: date) -> Absence | None:
-    return db.session.scalars(select(Absence).where(
-        column == user_id, Absence.cancelled_at.is_(None), Absence.starts_on <= ends, Absence.ends_on >= starts)
-        .order_by(Absence.id)).first()
+def _overlapping(column, user_id: int, starts: date, ends: date, exclude_id: int | None = None) -> Absence | None:
+    stmt = select(Absence).where(column == user_id, Absence.cancelled_at.is_(None), Absence.starts_on <= ends,
+                                 Absence.ends_on >= starts)
+    if exclude_id is not None:
+        stmt = stmt.where(Absence.id != exclude_id)
+    return db.session.scalars(stmt.order_by(Absence.id)).first()
 
 
 def _substitute_problems(user: User, substitute_id: int | None, starts: date, ends: date) -> tuple[User | None, dict]:
@@ -120,8 +128,8 @@ def _substitute_problems(user: User, substitute_id: int | None, starts: date, en
     return substitute, {}
 
 
-def _absence_clashes(user: User, starts: date, ends: date) -> dict:
-    if _overlapping(Absence.user_id, user.id, starts, ends):
+def _absence_clashes(user: User, starts: date, ends: date, exclude_id: int | None = None) -> dict:
+    if _overlapping(Absence.user_id, user.id, starts, ends, exclude_id):
         return {"from": "Er is al een afwezigheid in deze periode; pas die aan of trek die in."}
     covering = _overlapping(Absence.substitute_id, user.id, starts, ends)
     if covering:
@@ -165,12 +173,87 @@ def _tell_about_absence(actor, user: User, substitute: User | None, starts: date
                                         + (f"; {substitute.name} vervangt u." if substitute else "."))
 
 
-def cancel_absence(actor, absence_id: int) -> Absence:
-    absence = db.session.get(Absence, absence_id)
+def _absence_or_404(absence_id) -> Absence:
+    absence = db.session.get(Absence, as_id(absence_id)) if as_id(absence_id) else None
     if absence is None or absence.cancelled_at is not None:
         raise NotFound("Deze afwezigheid bestaat niet (meer).")
-    if absence.user_id != actor.id and not (actor.has_role("planner")
-                                            and absence.user.organisation_id == actor.organisation_id):
+    return absence
+
+
+def _changed_absence(absence: Absence, data) -> dict:
+    """The absence as it will be: what was sent replaces, what was left out stays (PATCH)."""
+    command = parse(schemas.AbsenceChangeIn, data)
+    sent = command.model_fields_set
+    fields = schemas.AbsenceChangeIn.model_fields
+    missing = {fields[name].alias or name: f"{fields[name].title} is verplicht." for name in ("from_", "to", "reason")
+               if name in sent and getattr(command, name) is None}
+    if missing:
+        raise ValidationError(missing)
+    current = {"from_": absence.starts_on, "to": absence.ends_on, "reason": absence.reason,
+               "substitute_id": absence.substitute_id}
+    return {name: getattr(command, name) if name in sent else value for name, value in current.items()}
+
+
+def change_absence(actor, absence_id, data) -> Absence:
+    """Change the period, the reason or the substitute of an absence (who may record it): the same
+    checks as recording it, against the other absences; the old substitute loses the families at
+    once, the new one gets them. Nothing is stored when a check fails."""
+    absence = _absence_or_404(absence_id)
+    user = absence.user
+    _require_may_record_absence(actor, user.id, user, action="update")
+    changed = _changed_absence(absence, data)
+    starts, ends, reason = changed["from_"], changed["to"], changed["reason"]
+    problems = rules.absence_period_problems(starts, ends, clock.today())
+    if starts == absence.starts_on:
+        problems.pop("from", None)   # an absence that began long ago may still be changed
+    substitute, substitute_problems = (None, {}) if problems else _substitute_problems(
+        user, changed["substitute_id"], starts, ends)
+    problems = problems or substitute_problems or _absence_clashes(user, starts, ends, absence.id)
+    if problems:
+        raise ValidationError(problems)
+    before = (absence.starts_on, absence.ends_on, absence.reason, absence.substitute_id)
+    old_substitute = absence.substitute
+    absence.starts_on, absence.ends_on, absence.reason = starts, ends, reason
+    absence.substitute = substitute
+    db.session.flush()
+    after = (starts, ends, reason, absence.substitute_id)
+    if before != after:
+        audit.record("update", user=actor, object_type="absence", object_id=absence.id,
+                     detail=f"changed: {before[0].isoformat()}..{before[1].isoformat()} -> {starts.isoformat()}.."
+                            f"{ends.isoformat()}, reason {before[2]} -> {reason}, "
+                            f"substitute {before[3]} -> {absence.substitute_id}")
+        _tell_about_change(actor, user, old_substitute, substitute, starts, ends)
+    return absence
+
+
+def _tell_about_change(actor, user: User, old: User | None, new: User | None, starts: date, ends: date) -> None:
+    period = f"van {starts.strftime('%d-%m-%Y')} tot en met {ends.strftime('%d-%m-%Y')}"
+    if old is not None and (new is None or new.id != old.id):
+        notify([old.id], "vervanging", f"U vervangt {user.name} niet meer; de afwezigheid is gewijzigd.")
+    if new is not None:
+        notify([new.id], "vervanging", f"U vervangt {user.name} {period}.")
+    if user.id != actor.id:
+        notify([user.id], "vervanging", f"{actor.name} heeft uw afwezigheid gewijzigd: {period}"
+                                        + (f"; {new.name} vervangt u." if new else "; zonder vervanger."))
+
+
+def absence_warnings(absence: Absence) -> list[str]:
+    """Warnings after recording or changing an absence (no refusal): the substitute's load."""
+    if absence.substitute_id is None or absence.cancelled_at is not None:
+        return []
+    counts = _active_case_counts()
+    covered = set(db.session.scalars(select(Absence.user_id).where(
+        Absence.substitute_id == absence.substitute_id, Absence.cancelled_at.is_(None), Absence.id != absence.id,
+        Absence.starts_on <= absence.ends_on, Absence.ends_on >= absence.starts_on))) | {absence.user_id}
+    warning = rules.substitute_load_warning(absence.substitute.name, counts.get(absence.substitute_id, 0),
+                                            sum(counts.get(i, 0) for i in covered),
+                                            int(get_setting("substitute_load_warning")))
+    return [warning] if warning else []
+
+
+def cancel_absence(actor, absence_id: int) -> Absence:
+    absence = _absence_or_404(absence_id)
+    if not may_change_absence(actor, absence):
         raise Forbidden("Alleen de afwezige zelf of een planner van de eigen organisatie trekt een afwezigheid in.")
     absence.cancelled_at = clock.now()
     audit.record("update", user=actor, object_type="absence", object_id=absence.id, detail="cancelled")

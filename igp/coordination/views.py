@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 
 from igp.auth import access
 from igp.auth import services as auth_services
-from igp.coordination import services
+from igp.coordination import returns, services
 from igp.errors import ValidationError
 from igp.families.views import LABELS
 from igp.forms_util import flash_refusal, refusal_errors
@@ -25,7 +25,7 @@ CASE_ROLES = ("jeugdverpleegkundige", "sociaal_werker", "mmw", "gynaecoloog", "v
 def my_families():
     summaries, substituting = services.my_families(current_user)
     return render_template("coordination/my_families.html", families=summaries, labels=LABELS,
-                           substituting=substituting)
+                           substituting=substituting, away=returns.return_summary(current_user))
 
 
 @bp.route("/caseload", methods=["GET", "POST"])
@@ -49,34 +49,44 @@ def caseload():
                            holders=[r.user for r in rows], form=FlaskForm())
 
 
+def _absence_saved(absence, verb: str) -> None:
+    flash(f"Afwezigheid {verb} van {absence.starts_on.strftime('%d-%m-%Y')} tot en met "
+          f"{absence.ends_on.strftime('%d-%m-%Y')}"
+          + (f"; {absence.substitute.name} vervangt." if absence.substitute else
+             "; let op: zonder vervanger hebben de gezinnen geen aanspreekpunt."),
+          "success" if absence.substitute else "warning")
+    for warning in services.absence_warnings(absence):
+        flash(warning, "warning")
+
+
+def _absence_post(values: dict) -> None:
+    if values.get("cancel"):
+        services.cancel_absence(current_user, request.form.get("cancel", type=int) or 0)
+        flash("De afwezigheid is ingetrokken.", "success")
+    elif values.get("absence_id"):
+        changes = {k: values.get(k) for k in ("from", "to", "reason", "substitute_id")}
+        _absence_saved(services.change_absence(current_user, values["absence_id"], changes), "gewijzigd")
+    else:
+        _absence_saved(services.record_absence(current_user, values), "vastgelegd")
+
+
 @bp.route("/afwezigheid", methods=["GET", "POST"])
 @access.roles(*CASE_ROLES, "beheerder")
 def absences():
-    values = {}
+    """Record, change (a form per absence, for who may record it) and withdraw absences (PRG)."""
+    values, errors = {}, {}
     if request.method == "POST":
         values = form_data(request.form)
         try:
-            if values.get("cancel"):
-                services.cancel_absence(current_user, request.form.get("cancel", type=int) or 0)
-                flash("De afwezigheid is ingetrokken.", "success")
-            else:
-                absence = services.record_absence(current_user, values)
-                flash(f"Afwezigheid vastgelegd van {absence.starts_on.strftime('%d-%m-%Y')} tot en met "
-                      f"{absence.ends_on.strftime('%d-%m-%Y')}"
-                      + (f"; {absence.substitute.name} vervangt." if absence.substitute else
-                         "; let op: zonder vervanger hebben uw gezinnen geen aanspreekpunt."),
-                      "success" if absence.substitute else "warning")
+            _absence_post(values)
             return redirect(url_for("coordination.absences"))
         except ValidationError as exc:
             errors = refusal_errors(exc)
-        else:
-            errors = {}
-    else:
-        errors = {}
     mine_only = not current_user.has_role("planner", "beheerder")
     users = auth_services.active_users()
-    return render_template("coordination/absences.html",
-                           absences=services.absences(user_id=current_user.id if mine_only else None),
+    rows = services.absences(user_id=current_user.id if mine_only else None)
+    return render_template("coordination/absences.html", absences=rows,
+                           editable={a.id for a in rows if services.may_change_absence(current_user, a)},
                            users=users, caseholders=[u for u in users if services.can_hold_cases(u)],
                            reasons=services.ABSENCE_REASONS, errors=errors, values=values, form=FlaskForm()), \
         (422 if errors else 200)

@@ -1,6 +1,7 @@
 """Pure MDO rules: meeting dates of a series, quorum, agenda proposal reasons. No Flask, no DB."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -40,6 +41,21 @@ REFERRAL_TYPES = {
     "anders": "Anders",
 }
 ACTION_STATUSES = {"open": "Open", "gedaan": "Gedaan", "vervallen": "Vervallen"}
+
+
+def action_status_on_behalf_of(actor_id: int, owner_id: int, coordinator_id: int | None, chair_id: int | None,
+                               substituted_ids: Iterable[int]) -> tuple[bool, int | None]:
+    """Who may set an MDO action's status, and for whom: (may, on_behalf_of). The owner, the
+    family's coordinator and the meeting's chair act for themselves; whoever stands in today for
+    the absent owner (or the absent coordinator) acts on her behalf ("namens")."""
+    if actor_id in (owner_id, coordinator_id, chair_id):
+        return True, None
+    substituted = frozenset(substituted_ids)
+    if owner_id in substituted:
+        return True, owner_id
+    if coordinator_id is not None and coordinator_id in substituted:
+        return True, coordinator_id
+    return False, None
 
 # Why a family is proposed for the agenda (codes are a contract of the API).
 PROPOSAL_REASONS = {

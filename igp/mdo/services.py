@@ -26,8 +26,8 @@ from igp.mdo import rules, schemas
 from igp.mdo.models import AgendaItem, MdoAction, MdoAttendee, MdoMeeting, MdoOutcome, MdoSeries, MinutesRevision
 from igp.notifications.services import notify
 from igp.sharing import gateway
-from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.involvement import coordinated_family_clause as my_family_ids_clause
+from igp.sharing.involvement import substituted_user_ids
 from igp.sharing.related import ActionView
 from igp.validation import parse
 from igp.workdays import add_workdays
@@ -638,7 +638,12 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
     stmt = select(MdoAction).options(selectinload(MdoAction.outcome).selectinload(MdoOutcome.item),
                                      selectinload(MdoAction.family).options(*gateway.list_options()))
     if owner == "me":
-        stmt = stmt.where(MdoAction.owner_id == actor.id)
+        # also the open actions of the colleagues this actor stands in for today ("namens")
+        mine = MdoAction.owner_id == actor.id
+        substituted = substituted_user_ids(actor.id)
+        if substituted:
+            mine = mine | (MdoAction.owner_id.in_(substituted) & (MdoAction.status == "open"))
+        stmt = stmt.where(mine)
     elif owner not in (None, "", "all"):
         raise ValidationError({"owner": "Gebruik owner=me of laat het weg."})
     # only actions on families the actor may (still) see, also for the owner
@@ -651,20 +656,22 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
 
 
 def set_action_status(actor, action_id: int, status: str) -> MdoAction:
-    """The owner, the coordinator (or substitute) or the chair marks an action done, dropped or open."""
+    """The owner, the coordinator or the chair marks an action done, dropped or open; so does
+    whoever stands in today for the absent owner or coordinator, on her behalf (on_behalf_of)."""
     action = db.session.get(MdoAction, action_id)
     if action is None or not gateway.is_visible(actor, action.family_id):
         raise NotFound("Deze actie bestaat niet.")   # unknown, or of a family the actor may not see: alike
     family = action.family
     meeting = action.outcome.item.meeting
-    if actor.id not in (action.owner_id, family.coordinator_id, meeting.chair_id) \
-            and acting_substitute_for(actor, family) is None:
+    may, on_behalf_of = rules.action_status_on_behalf_of(actor.id, action.owner_id, family.coordinator_id,
+                                                         meeting.chair_id, substituted_user_ids(actor.id))
+    if not may:
         raise Forbidden("Alleen de eigenaar, de coördinator of de voorzitter werkt deze actie bij.")
     status = parse(schemas.ActionStatusIn, {"status": status}).status
     action.status = status
     action.done_at = clock.now() if status == "gedaan" else None
     action.done_on = clock.local_date(action.done_at) if action.done_at else None
-    audit.record("update", user=actor, object_type="mdo_action", object_id=action.id,
+    audit.record("update", user=actor, object_type="mdo_action", object_id=action.id, on_behalf_of_id=on_behalf_of,
                  family_pseudonym=family.pseudonym, detail=f"action {status}")
     return action
 

@@ -450,6 +450,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("post", "/absences"): Sample("jvk", {"from": LATER, "to": "2026-12-04", "reason": "verlof",
                                           "substitute_id": At("network.jvk2.id")}),
     ("get", "/absences"): Sample("planner", needs=("absence",)),
+    ("patch", "/absences/{absence_id}"): Sample("jvk", {"from": "2026-11-30", "to": "2026-12-03", "reason": "ziekte",
+                                                       "substitute_id": At("network.jvk2.id")}),
     ("delete", "/absences/{absence_id}"): Sample("jvk"),
     ("get", "/caseload"): Sample("planner"),
     ("post", "/caseload/reassign"): Sample("planner", {"family_ids": [At("family.id")], "to_user_id": At("network.jvk2.id"),
