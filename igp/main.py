@@ -7,8 +7,12 @@ from sqlalchemy import text
 
 from igp.auth import access
 from igp.extensions import db
+from igp.families import rules as family_rules
+from igp.handover import rules as handover_rules
+from igp.mdo import rules as mdo_rules
 from igp.mdo.services import MDO_ROLES
 from igp.notifications.services import unread_count
+from igp.today import ACTIONS_AHEAD_DAYS, HEADLINE_DAYS, NEW_DAYS, today_for
 
 bp = Blueprint("main", __name__)
 
@@ -58,10 +62,20 @@ def navigation() -> list[dict]:
     return items
 
 
+# the labels the start page needs (codes are never shown)
+HOME_LABELS = {"statuses": family_rules.STATUSES, "phases": family_rules.PHASES,
+               "handover_statuses": handover_rules.STATUSES, "feedback_about": handover_rules.FEEDBACK_ABOUT,
+               "feedback_methods": handover_rules.FEEDBACK_METHODS, "meeting_statuses": mdo_rules.MEETING_STATUSES,
+               "contact_causes": {"geen_coordinator": "Geen coördinator",
+                                  "coordinator_afwezig": "Coördinator afwezig, geen vervanger"}}
+
+
 @bp.route("/")
 @access.signed_in
 def home():
-    return render_template("main/home.html")
+    """The start page ("Vandaag"): the blocks of the user's roles (igp.today)."""
+    return render_template("main/home.html", today=today_for(current_user), labels=HOME_LABELS,
+                           new_days=NEW_DAYS, actions_days=ACTIONS_AHEAD_DAYS, headline_days=HEADLINE_DAYS)
 
 
 @bp.route("/favicon.ico")

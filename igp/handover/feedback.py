@@ -256,11 +256,12 @@ class ReferralLine:
         return self.feedback[-1] if self.feedback else None
 
 
-def _own_referrals(user) -> dict[int, datetime]:
-    """family id -> the first aanmelding this user made of it, newest first."""
+def _own_referrals(user, limit: int | None = None) -> dict[int, datetime]:
+    """family id -> the first aanmelding this user made of it, newest first (the first ``limit``)."""
     rows = db.session.execute(select(Referral.family_id, func.min(Referral.received_at).label("at"))
                               .where(Referral.created_by_id == user.id).group_by(Referral.family_id)
-                              .order_by(func.min(Referral.received_at).desc(), Referral.family_id)).all()
+                              .order_by(func.min(Referral.received_at).desc(), Referral.family_id)
+                              .limit(limit)).all()
     return {r.family_id: clock.as_utc(r.at) for r in rows}
 
 
@@ -280,11 +281,11 @@ def _line(family: Family, decision, referred_at: datetime, status: dict, feedbac
         feedback=[f for f in feedback[family.id] if f.recipient == "verwijzer"])
 
 
-def my_referrals(user, *, access: str = "web") -> list[ReferralLine]:
+def my_referrals(user, *, access: str = "web", limit: int | None = None) -> list[ReferralLine]:
     """The families this user referred (her own aanmeldingen, Referral.created_by_id; not her
     organisation's), each through the gateway: status, target group, handover step, coordinator and
     the feedback to the referrer (its note with verwijzingen). Each family shown is a logged read."""
-    referred = _own_referrals(user)
+    referred = _own_referrals(user, limit)
     families = {f.id: f for f in db.session.scalars(select(Family).where(Family.id.in_(list(referred) or [0]))
                                                    .options(*gateway.list_options()))}
     decisions = gateway.decisions_for(user, list(families.values()))

@@ -182,7 +182,7 @@ class MeetingSummary:
     item_count: int
 
 
-def _summaries(meetings: list[MdoMeeting]) -> list[MeetingSummary]:
+def summaries(meetings: list[MdoMeeting]) -> list[MeetingSummary]:
     ids = [m.id for m in meetings]
     counts = dict(db.session.execute(select(AgendaItem.meeting_id, func.count()).where(
         AgendaItem.meeting_id.in_(ids)).group_by(AgendaItem.meeting_id)).all()) if ids else {}
@@ -195,7 +195,7 @@ def upcoming_meetings(actor, *, days_back: int = 14, limit: int = 50) -> list[Me
     stmt = select(MdoMeeting).where(MdoMeeting.starts_at >= since).order_by(MdoMeeting.starts_at).limit(limit)
     if not actor.roles & CHAIR_ROLES:
         stmt = stmt.where(MdoMeeting.id.in_(select(MdoAttendee.meeting_id).where(MdoAttendee.user_id == actor.id)))
-    return _summaries(list(db.session.scalars(stmt)))
+    return summaries(list(db.session.scalars(stmt)))
 
 
 def next_meeting(actor, poli_id: int | None = None) -> MeetingSummary | None:
@@ -205,5 +205,5 @@ def next_meeting(actor, poli_id: int | None = None) -> MeetingSummary | None:
         stmt = stmt.where(MdoMeeting.poli_id == poli_id)
     for meeting in db.session.scalars(stmt.order_by(MdoMeeting.starts_at).limit(20)):
         if may_view_meeting(actor, meeting):
-            return _summaries([meeting])[0]
+            return summaries([meeting])[0]
     return None

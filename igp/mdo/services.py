@@ -631,7 +631,9 @@ def finalise(actor, meeting_id: int) -> MdoMeeting:
 # ------------------------------------------------------------------ actions
 
 def actions_for(actor, *, owner: str | None = "me", status: str | None = "open", family_id: int | None = None,
-                limit: int = 200) -> list[MdoAction]:
+                limit: int = 200, due_by: date | None = None) -> list[MdoAction]:
+    """The actions of the filters on families the actor may see, the earliest date first; ``due_by``:
+    only those due on or before that date (overdue ones included)."""
     if status and status not in rules.ACTION_STATUSES:
         raise ValidationError({"status": f"Kies een status uit: {', '.join(rules.ACTION_STATUSES)}."})
 
@@ -652,6 +654,8 @@ def actions_for(actor, *, owner: str | None = "me", status: str | None = "open",
         stmt = stmt.where(MdoAction.status == status)
     if family_id:
         stmt = stmt.where(MdoAction.family_id == family_id)
+    if due_by:
+        stmt = stmt.where(MdoAction.due_date <= due_by)
     return list(db.session.scalars(stmt.order_by(MdoAction.due_date, MdoAction.id).limit(limit)))
 
 

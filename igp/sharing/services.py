@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import consent
 from consent import CATEGORIES, PRESETS, get_preset, preset_categories, validate_consent
@@ -363,10 +363,14 @@ class GlassReview:
     review_note: str | None
 
 
+def open_break_glass_reviews() -> int:
+    """How many uses of break-the-glass still wait for the privacy officer's review (a count only:
+    no pseudonym or reason is read)."""
+    return db.session.scalar(select(func.count()).select_from(BreakGlassAccess)
+                             .where(BreakGlassAccess.reviewed_at.is_(None))) or 0
+
+
 def break_glass_queue(include_reviewed: bool = False) -> list[GlassReview]:
-    from sqlalchemy import func
-
-
     stmt = (select(BreakGlassAccess, Family.pseudonym).join(Family, Family.id == BreakGlassAccess.family_id)
             .order_by(BreakGlassAccess.opened_at.desc()))
     if not include_reviewed:

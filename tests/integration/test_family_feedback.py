@@ -86,10 +86,11 @@ def test_feedback_after_an_mdo_outcome_is_seen_by_the_referrer_in_mijn_aanmeldin
     assert family.pseudonym in page and "In doelgroep" in page and "JVK Een" in page
     assert "25-11-2026: Uitkomst van het MDO (MDO van 24-11-2026), telefonisch" in page
     assert "Besluit van het MDO telefonisch doorgegeven" in page
-    # the list is a logged read of each family
+    # the list is a logged read of each family (the API, the start page's block and the page)
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.family_pseudonym == family.pseudonym,
                                                           AuditEntry.detail.like("%mijn aanmeldingen%"))).all()
-    assert len(entries) == 2 and {e.action for e in entries} == {"read"}
+    assert len(entries) == 3 and {e.action for e in entries} == {"read"}
+    assert sorted(e.detail.split(":")[0] for e in entries) == ["api", "start", "web"]
 
 
 def test_feedback_dated_before_the_mdo_is_422_naming_at_and_stores_nothing(family, outcome, network, api):

@@ -73,6 +73,9 @@ def _measure(app, n, meeting_id=None):
             "bsn": bsn, "csrf_token": csrf_token(nurse, "/gezinnen/")}),
         "mdo": _queries(chair, f"/mdo/{meeting.id}"),
         "dashboard": _queries(lead, "/dashboard?van=2025-11-24&tot=2026-11-24"),
+        "start (verpleegkundige)": _queries(nurse, "/"),
+        "start (voorzitter)": _queries(chair, "/"),
+        "start (projectleider)": _queries(lead, "/"),
     }
 
 
@@ -86,4 +89,9 @@ def test_query_count_is_independent_of_the_number_of_families(app, settings_over
     with capsys.disabled():
         print("\nSQL statements per page (150 -> 600 families):",
               ", ".join(f"{page} {small[page]}->{large[page]}" for page in small))
-    assert small == large
+    # The start page gathers lists of several services: whether a person on one list (a coordinator, the
+    # author of a feedback) was already loaded for another depends on who is on them, not on how many
+    # families there are, so its count may differ by a user loaded once (user and roles) either way.
+    start = [page for page in small if page.startswith("start")]
+    assert {p: small[p] for p in small if p not in start} == {p: large[p] for p in large if p not in start}
+    assert all(abs(small[p] - large[p]) <= 2 for p in start), {p: (small[p], large[p]) for p in start}
