@@ -10,7 +10,8 @@ from igp import clock
 
 # form key -> (anchor of the form on the page, title of the summary, {error path: field id})
 FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "intake": ("intake", "De intake is niet opgeslagen", {}),   # a WTForms form: ids "intake-<field>"
+    # WTForms forms: ids "<prefix>-<field>"; a group of checkboxes by its first box
+    "intake": ("intake", "De intake is niet opgeslagen", {"participants": "intake-participants-0"}),
     "note": ("aantekeningen", "De aantekening is niet opgeslagen", {}),
     "naw": ("gegevens", "De gegevens zijn niet opgeslagen", {
         "expected_due_date": "e-due", "support_question": "e-support", "parents": "e-p1-name"}),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from igp.coordination import services as coordination
 from igp.extensions import db
+from igp.families import page_forms
 from igp.families import rules as family_rules
 from igp.families.models import Family, FamilyNote
 from igp.sharing import services as sharing
@@ -94,6 +95,18 @@ def test_the_intake_form_is_prefilled_from_the_planned_intake(network, family, l
     intake = db.session.get(Family, family.id).intakes[-1]
     assert intake.intake_type == "gezamenlijk" and intake.location == "thuis" and intake.held_at is not None
     assert {p.user_id for p in intake.participants} == {network.jvk.id, network.sw.id}
+
+
+def test_an_intake_without_the_empty_selects_is_not_refused_in_english(network, family, login, client):
+    """A select not sent is "no choice", named by the service in Dutch if it matters, never WTForms' English."""
+    login(network.jvk)
+    token = csrf_token(client, f"/gezinnen/{family.id}")
+    response = client.post(f"/gezinnen/{family.id}/intake", data={
+        "csrf_token": token, "intake-type": "gezamenlijk", "intake-planned_at": "2026-11-23T14:30"})
+    assert response.status_code == 302, re.findall(r'<li><a href="#[^<]*<', response.get_data(as_text=True))
+    wrong = _post(client, "intake", family, {"intake-outcome": "verzonnen", "intake-held_at": "2026-11-23T15:00"})
+    assert wrong.status_code == 422 and "Not a valid choice" not in wrong.get_data(as_text=True)
+    assert 'href="#intake-outcome"' in _summary(wrong.get_data(as_text=True))
 
 
 def test_a_bad_intake_shows_the_summary_at_the_top_and_keeps_every_value(network, family, login, client):
@@ -214,3 +227,15 @@ def test_a_good_form_redirects_to_the_family_page(network, family, login, client
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "De aantekening is opgeslagen." in page and "Een goede aantekening" in page
     assert 'id="foutmelding"' not in page and 'rel="canonical"' not in page
+
+
+def test_every_error_path_points_to_a_field_of_its_form():
+    """The summary's links: nested paths (parents, children, exit actions), rows and WTForms prefixes."""
+    assert page_forms.field_id("naw", "parents[1].birth_date") == "e-p2-birth"
+    assert page_forms.field_id("birth", "children[1].birth_weight_grams") == "b1-birth_weight_grams"
+    assert page_forms.field_id("sibling", "children[3].name") == "s-name"
+    assert page_forms.field_id("exit", "actions[0].owner_id") == "exit-a0-owner_id"
+    assert page_forms.field_id("withdraw12", "reason") == "withdraw-12"
+    assert page_forms.field_id("intake", "report", prefix="intake-") == "intake-report"
+    assert page_forms.field_id("intake", "participants", prefix="intake-") == "intake-participants-0"
+    assert page_forms.field_id("team", "_") == "kernteam"   # a refusal naming no field: the form
