@@ -213,6 +213,10 @@ def _refused(exc: access.AccessRefused):
     # the entry lost; _commit_and_secure writes it, handling a failure
     audit.record("refused", outcome="denied", object_type="route", object_id=request.endpoint,
                  detail=exc.reason)
+    form_page = access.refused_form_page_for(request.endpoint)
+    shown = form_page() if form_page is not None else None   # the form again, what was typed kept
+    if shown is not None:
+        return shown
     return error_response(403, "forbidden", "U hebt geen toegang tot deze pagina.")
 
 

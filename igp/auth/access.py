@@ -72,6 +72,26 @@ def rule_for(endpoint: str | None) -> Rule | None:
     return getattr(view, "_igp_access", None)
 
 
+# blueprint name -> a function that shows a refused form again (what was typed kept) instead of the
+# bare "Geen toegang" page; it returns None when it cannot (then the bare page is shown)
+_REFUSED_FORM_PAGES: dict = {}
+
+
+def refused_form_page(blueprint: str):
+    """Register the page a POST of `blueprint` refused for the user's role is shown on."""
+    def register(func):
+        _REFUSED_FORM_PAGES[blueprint] = func
+        return func
+    return register
+
+
+def refused_form_page_for(endpoint: str | None):
+    """The registered page for a refused POST to `endpoint`, or None."""
+    if request.method != "POST" or not endpoint or "." not in endpoint:
+        return None
+    return _REFUSED_FORM_PAGES.get(endpoint.split(".", 1)[0])
+
+
 class AccessRefused(Exception):
     def __init__(self, status: int, reason: str):
         super().__init__(reason)

@@ -218,19 +218,23 @@ class TargetAssessmentForm(FlaskForm):
 
 
 class IntakeForm(FlaskForm):
-    type = SelectField("Soort intake", choices=options([("", "Kies...")] + list(rules.INTAKE_TYPES.items())))
-    location = SelectField("Locatie", choices=options([("", "Kies...")] + list(rules.INTAKE_LOCATIONS.items())))
+    # the codes are checked by the service (IntakeIn), which names a wrong one in Dutch
+    type = SelectField("Soort intake", choices=options([("", "Kies...")] + list(rules.INTAKE_TYPES.items())),
+                       validate_choice=False)
+    location = SelectField("Locatie", choices=options([("", "Kies...")] + list(rules.INTAKE_LOCATIONS.items())),
+                           validate_choice=False)
     planned_at = DateTimeLocalField("Gepland op", format=["%Y-%m-%dT%H:%M"], validators=[Optional()])
     held_at = DateTimeLocalField("Gehouden op", format=["%Y-%m-%dT%H:%M"], validators=[Optional()])
     participants = MultiCheckboxField("Deelnemers", coerce=int)
     report = TextAreaField("Verslag")
-    outcome = SelectField("Uitkomst", choices=options([("", "Nog niet bekend")] + list(rules.INTAKE_OUTCOMES.items())))
+    outcome = SelectField("Uitkomst", choices=options([("", "Nog niet bekend")] + list(rules.INTAKE_OUTCOMES.items())),
+                          validate_choice=False)
     plan = TextAreaField("Plan bij de intake (het gezinsplan staat op een eigen pagina)")
-    missed_reason = SelectField("Reden termijn niet gehaald", choices=options([("", "n.v.t.")]))
+    missed_reason = SelectField("Reden termijn niet gehaald", choices=options([("", "n.v.t.")]), validate_choice=False)
     missed_text = TextAreaField("Toelichting termijn")
     # outcome doorverwezen is an exit with a warm handover: to whom
     exit_target = SelectField("Doorverwezen naar",
-                              choices=options([("", "n.v.t.")] + list(OUTWARD_TARGETS.items())))
+                              choices=options([("", "n.v.t.")] + list(OUTWARD_TARGETS.items())), validate_choice=False)
     exit_target_name = StringField("Naam ontvanger (bij anders)")
 
     def to_data(self) -> dict:

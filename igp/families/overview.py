@@ -57,21 +57,8 @@ class FamilyPage:
     plan: dict | None = None                    # the gezinsplan's revision and evaluation (zorgplan)
 
 
-def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
-    view = gateway.read_family(user, family_id, access=access)
-
-    family = db.session.get(Family, view.id)
-    kinds = gateway.involvement(user, family)
-    handover = related.current_handover(view, "in")
-    outward = related.current_handover(view, "uit")
-    today = clock.today()
-    calendar = work_calendar()
-    signal = handover_rules.signal(handover.deadline, today, calendar, handover_services.risk_workdays()) \
-        if handover and handover.closed_at is None else None
-    left = (handover_rules.workdays_left(handover.deadline, today, calendar)
-            if handover and handover.closed_at is None else None)
-    names = {o.id: o.name for o in sharing.organisations()}
-    glass = related.own_break_glass(view, user)
+def _may(user, family, view, kinds, glass) -> dict:
+    """The actions this reader may take on the page: the same rules as the services."""
     may = {
         "change_coordinator": coordination_rules.may_change_coordinator(user.roles, kinds,
                                                                         family.coordinator_id is not None),
@@ -88,7 +75,30 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         "exit": coordination_rules.may_exit(user.roles, kinds) and family.status != "uitgestroomd",
         "request_mdo": mdo_rules.may_request_discussion(user.roles, family.status)
         and view.decision.may_write("mdo_notulen"),
+        # the registering roles write on the page (intake, handover, notes, knelpunt): the routes' rule
+        "write": bool(user.roles & family_rules.REGISTERING_ROLES),
+        "note_categories": family_rules.note_categories(user.roles, view.decision.may_write),
     }
+    may["intake"] = may["write"] and family.status != "uitgestroomd"
+    return may
+
+
+def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
+    view = gateway.read_family(user, family_id, access=access)
+
+    family = db.session.get(Family, view.id)
+    kinds = gateway.involvement(user, family)
+    handover = related.current_handover(view, "in")
+    outward = related.current_handover(view, "uit")
+    today = clock.today()
+    calendar = work_calendar()
+    signal = handover_rules.signal(handover.deadline, today, calendar, handover_services.risk_workdays()) \
+        if handover and handover.closed_at is None else None
+    left = (handover_rules.workdays_left(handover.deadline, today, calendar)
+            if handover and handover.closed_at is None else None)
+    names = {o.id: o.name for o in sharing.organisations()}
+    glass = related.own_break_glass(view, user)
+    may = _may(user, family, view, kinds, glass)
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None
     return FamilyPage(

@@ -113,6 +113,22 @@ NON_PRIMARY = {
     "neonatologie_alleen_medisch": "Neonatologie zonder hulpvraag naast de medische zorg",
 }
 
+# the roles that register families and write on the family page (intake, notes, handover steps)
+REGISTERING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
+                               "jeugdverpleegkundige", "sociaal_werker", "planner"})
+# the data categories a note can be written in (the note form and POST .../notes)
+NOTE_CATEGORIES = ("consultverslagen", "overleg_derden", "diagnostiek", "medicatie", "medische_voorgeschiedenis",
+                   "ontwikkeling_risicos", "zorgplan", "verwijzingen")
+
+
+def note_categories(roles, may_write) -> list[str]:
+    """The categories this reader may write a note in: a registering role, and the category shown
+    to them on a ground other than break-the-glass (``may_write``) - the rule of add_note."""
+    if not set(roles) & REGISTERING_ROLES:
+        return []
+    return [category for category in NOTE_CATEGORIES if may_write(category)]
+
+
 INTAKE_TYPES = {"gezamenlijk": "Gezamenlijk (zorg en sociaal in één gesprek)", "gefaseerd": "Gefaseerd"}
 INTAKE_LOCATIONS = {
     "ziekenhuis": "Ziekenhuis",

@@ -44,8 +44,7 @@ from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.services import record_preset
 from igp.validation import parse
 
-REGISTERING_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
-                               "jeugdverpleegkundige", "sociaal_werker", "planner"})
+REGISTERING_ROLES = rules.REGISTERING_ROLES
 INTAKE_ROLES = REGISTERING_ROLES
 
 

@@ -17,12 +17,12 @@ from igp.auth import services as auth_services
 from igp.contacts import rules as contact_rules
 from igp.contacts import services as contact_services
 from igp.coordination import services as coordination
-from igp.errors import Conflict, UsePost, ValidationError
+from igp.errors import Conflict, Forbidden, ServiceError, UsePost, ValidationError
 from igp.extensions import db
-from igp.families import assessment, codes, course, duplicates, rules, services
+from igp.families import assessment, codes, course, duplicates, page_forms, rules, services
 from igp.families.forms import AanmeldingForm, IntakeForm, NoteForm, SearchForm, TargetAssessmentForm, TextForm
 from igp.families.overview import family_page
-from igp.forms_util import flash_refusal, options
+from igp.forms_util import flash_refusal, options, refusal_errors
 from igp.handover import feedback as family_feedback
 from igp.handover import rules as handover_rules
 from igp.handover import services as handover
@@ -204,26 +204,45 @@ def new():
 
 # ------------------------------------------------------------------ the family record
 
-def _forms(page, overrides: dict | None = None) -> dict:
+def _intake_form(page) -> IntakeForm:
+    """The intake form; on a fresh page prefilled from the planned intake (type, location, planned
+    date and time, participants), so recording it as held needs only the outcome and the report."""
     users = auth_services.active_users()
-    intake = IntakeForm(prefix="intake")
+    intake = IntakeForm(prefix="intake", formdata=None)
     intake.participants.choices = options([(u.id, f"{u.name} ({u.organisation.name})") for u in users
                                            if u.roles & services.INTAKE_ROLES])
     intake.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
-    forms = {"intake": intake, "note": NoteForm(prefix="note"), "text": TextForm(prefix="text"),
-             "action": FlaskForm(), "users": users, "polis": list_polis(), "birth": {}, "birth_errors": {},
-             "pregnancy": {}, "pregnancy_errors": {}, "sibling": {}, "sibling_errors": {}}
+    planned = page_forms.planned_intake(page.view.intakes)
+    if planned is not None:
+        intake.type.data, intake.location.data = planned.get("type") or "", planned.get("location") or ""
+        intake.planned_at.data = page_forms.local_minutes(planned.get("planned_at"))
+        intake.held_at.data = page_forms.local_minutes(planned.get("held_at"))
+        intake.participants.data = [p["id"] for p in planned.get("participants") or [] if p.get("id")]
+    return intake
+
+
+def _forms(page, overrides: dict | None = None) -> dict:
+    forms = {"note": NoteForm(prefix="note", formdata=None), "text": TextForm(prefix="text"),
+             "action": FlaskForm(), "users": auth_services.active_users(), "polis": list_polis(), "birth": {},
+             "birth_errors": {}, "pregnancy": {}, "pregnancy_errors": {}, "sibling": {}, "sibling_errors": {}}
+    if not (overrides or {}).get("intake"):
+        forms["intake"] = _intake_form(page)
     forms.update(overrides or {})
+    forms["note"].category.choices = options([(c, CATEGORY_LABELS[c]) for c in page.may["note_categories"]])
     return forms
 
 
 def _render_family(family_id: int, overrides: dict | None = None, status: int = 200):
     page = family_page(current_user, family_id)
     forms = _forms(page, overrides)
+    failed = forms.get("failed")
+    # re-shown after a refused POST: the canonical address (with the form's anchor) replaces the
+    # POST address in the browser (app.js), so a refresh is a GET and re-submits nothing
+    canonical = url_for("families.detail", family_id=family_id, _anchor=failed["anchor"]) if failed else None
     return render_template(
         "families/detail.html", page=page, view=page.view, forms=forms, labels=LABELS, presets=sharing.preset_choices(),
         organisations=sharing.organisations(), caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
-        **_partner_context(page), **_contacts_context(page),
+        canonical=canonical, **_partner_context(page), **_contacts_context(page),
     ), status
 
 
@@ -239,51 +258,103 @@ def _done(family_id: int, message: str):
 
 
 
-def _small_action(family_id: int, func, success: str):
-    """Run a small action from the family page; on bad input re-show the page with the error."""
+def _refused(family_id: int, form_key: str, exc, *, typed: dict | None = None, form=None):
+    """THE way a form of the family page fails (every form uses it): what the request wrote is undone
+    and the family page is shown again (422 for bad input, 403/409 for a refusal) with an error summary
+    at the top linking to the fields, the messages next to the fields, the form opened and every
+    typed value kept. A stale version (409) keeps nothing typed: the page shows the new data."""
+    errors = refusal_errors(exc)
+    if isinstance(exc, Conflict):
+        typed = {}
+    elif typed is None:
+        typed = {key: (values if len(values) > 1 else values[0]) for key, values in request.form.lists()}
+    if form is not None:   # a WTForms form shows its own values and errors
+        for path, message in errors.items():
+            field = getattr(form, path, None)
+            if field is not None and hasattr(field, "errors") and message not in (field.errors or []):
+                field.errors = list(field.errors or []) + [message]
+    posted = {key: request.form.get(key) for key in request.form}
+    failed = page_forms.failure(form_key, errors, prefix=form._prefix if form is not None else None, typed=posted,
+                                shown=exc.status != 403)
+    overrides = {"failed": failed, form_key: form if form is not None else typed, f"{form_key}_errors": errors}
+    return _render_family(family_id, overrides, status=exc.status)
+
+
+ENDPOINT_FORMS = {"intake": "intake", "note": "note", "override": "override", "request_mdo": "mdo",
+                  "record_consent": "consent", "break_glass": "glass", "emergency_note": "enote", "assign": "assign",
+                  "propose_coordinator": "propose", "decide_proposal": "proposal", "add_member": "team",
+                  "remove_member": "team", "exit_family": "exit", "handover_step": "step", "handover_feedback": "hfb",
+                  "family_feedback_record": "feedback", "knelpunt": "knelpunt", "update_record": "naw",
+                  "record_birth": "birth", "record_pregnancy": "pregnancy", "add_sibling": "sibling",
+                  "record_support": "support", "local_area": "area", "record_contact": "contact"}
+
+
+@access.refused_form_page("families")
+def _refused_for_role():
+    """A form of the family page posted by a role that may not use it (the form was not shown to
+    them): the page again with what they typed and a Dutch reason, not the bare "Geen toegang"."""
+    family_id = (request.view_args or {}).get("family_id")
+    form_key = ENDPOINT_FORMS.get(request.endpoint.split(".", 1)[1])
+    if family_id is None or form_key is None or not current_user.roles & set(FAMILY_ROLES):
+        return None
+    refusal = Forbidden("Uw rol mag dit formulier niet gebruiken; er is niets opgeslagen. Wat u typte staat "
+                        "hieronder, zodat u het kunt bewaren of aan een collega kunt geven.")
+    form = _posted_intake() if form_key == "intake" else NoteForm(prefix="note") if form_key == "note" else None
+    try:
+        return _refused(family_id, form_key, refusal, form=form)
+    except ServiceError:   # a family this user may not see: the bare page, nothing about the family
+        db.session.rollback()
+        return None
+
+
+def _small_action(family_id: int, form_key: str, func, success: str):
+    """Run an action from the family page; a refusal goes through _refused."""
     try:
         func()
-    except ValidationError as exc:
-        flash_refusal(exc)
-        return _render_family(family_id, status=422)
+    except (ValidationError, Conflict, Forbidden) as exc:
+        return _refused(family_id, form_key, exc)
     return _done(family_id, success)
+
+
+def _posted_intake() -> IntakeForm:
+    form = IntakeForm(prefix="intake")
+    # every user: an unknown or inactive one is named by the service, not refused as "not a choice"
+    form.participants.choices = options([(u.id, u.name) for u in auth_services.all_users()])
+    form.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
+    return form
 
 
 @bp.route("/<int:family_id>/intake", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def intake(family_id: int):
-    form = IntakeForm(prefix="intake")
-    form.participants.choices = options([(u.id, u.name) for u in auth_services.all_users()])
-    form.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
+    form = _posted_intake()
     if not form.validate():  # dates that do not parse are named here, before the service runs
-        return _render_family(family_id, {"intake": form}, status=422)
+        return _refused(family_id, "intake", ValidationError({
+            name: " ".join(errors) for name, errors in form.errors.items() if name != "csrf_token"} or
+            {"_": "Het formulier is verlopen. Verstuur het opnieuw."}), form=form)
     try:
         services.plan_or_record_intake(current_user, family_id, form.to_data(),
                                        on_behalf_of_id=None)
-    except ValidationError as exc:
-        db.session.rollback()
-        _apply_errors(form, exc)
-        return _render_family(family_id, {"intake": form}, status=422)
+    except (ValidationError, Forbidden) as exc:
+        return _refused(family_id, "intake", exc, form=form)
     return _done(family_id, "De intake is bijgewerkt.")
 
 
 @bp.route("/<int:family_id>/aantekening", methods=["POST"])
-@access.roles(*WRITE_ROLES)
+@access.roles(*FAMILY_ROLES)   # who may write in which category: the service decides (a refusal keeps the text)
 def note(family_id: int):
     form = NoteForm(prefix="note")
     try:
         services.add_note(current_user, family_id, form.category.data, form.text.data)
-    except ValidationError as exc:
-        db.session.rollback()
-        _apply_errors(form, exc)
-        return _render_family(family_id, {"note": form}, status=422)
+    except (ValidationError, Forbidden) as exc:
+        return _refused(family_id, "note", exc, form=form)
     return _done(family_id, "De aantekening is opgeslagen.")
 
 
 @bp.route("/<int:family_id>/doelgroep", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def override(family_id: int):
-    return _small_action(family_id, lambda: services.override_target_group(
+    return _small_action(family_id, "override", lambda: services.override_target_group(
         current_user, family_id, request.form.get("reason", "")), "De afwijking van de doelgroep is vastgelegd.")
 
 
@@ -319,7 +390,7 @@ def reassess(family_id: int):
 @bp.route("/<int:family_id>/mdo-bespreken", methods=["POST"])
 @access.roles(*WRITE_ROLES + ("mdo_voorzitter",))
 def request_mdo(family_id: int):
-    return _small_action(family_id, lambda: request_discussion(current_user, family_id,
+    return _small_action(family_id, "mdo", lambda: request_discussion(current_user, family_id,
                                                                request.form.get("question", "")),
                          "Het gezin staat klaar om in het MDO te bespreken.")
 
@@ -347,7 +418,8 @@ def record_consent(family_id: int):
             }, scan=data, scan_mimetype=upload.mimetype if data else None,
                 scan_filename=upload.filename if data else None)
 
-    return _small_action(family_id, run, "De toestemming is vastgelegd.")
+    return _small_action(family_id, "preset" if request.form.get("preset") else "consent", run,
+                         "De toestemming is vastgelegd.")
 
 
 @bp.route("/<int:family_id>/toestemming/<int:consent_id>/intrekken", methods=["POST"])
@@ -358,7 +430,7 @@ def withdraw_consent(family_id: int, consent_id: int):
     def run():
         done["record"] = sharing.withdraw(current_user, consent_id, request.form.get("reason"), family_id=family_id)
 
-    response = _small_action(family_id, run, "De toestemming is ingetrokken. Vanaf nu worden deze gegevens niet meer "
+    response = _small_action(family_id, f"withdraw{consent_id}", run, "De toestemming is ingetrokken. Vanaf nu worden deze gegevens niet meer "
                                              "gedeeld.")
     stranded = getattr(done.get("record"), "stranded_actions", None)
     if stranded:
@@ -379,14 +451,14 @@ def consent_scan(family_id: int, consent_id: int):
 @bp.route("/<int:family_id>/noodtoegang", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def break_glass(family_id: int):
-    return _small_action(family_id, lambda: sharing.break_glass(current_user, family_id, request.form.get("reason")),
+    return _small_action(family_id, "glass", lambda: sharing.break_glass(current_user, family_id, request.form.get("reason")),
                          "Noodtoegang is geopend voor 24 uur. De privacy officer en de coördinator zijn ingelicht.")
 
 
 @bp.route("/<int:family_id>/noodnotitie", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def emergency_note(family_id: int):
-    return _small_action(family_id, lambda: services.add_note(
+    return _small_action(family_id, "enote", lambda: services.add_note(
         current_user, family_id, request.form.get("category", ""), request.form.get("text", ""), emergency=True),
         "De noodnotitie is opgeslagen en wordt met de noodtoegang beoordeeld.")
 
@@ -412,7 +484,7 @@ def parents_overview(family_id: int):
 @bp.route("/<int:family_id>/coordinator", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def assign(family_id: int):
-    return _small_action(family_id, lambda: coordination.assign_coordinator(current_user, family_id, {
+    return _small_action(family_id, "assign", lambda: coordination.assign_coordinator(current_user, family_id, {
         "user_id": request.form.get("user_id"), "reason": request.form.get("reason") or None,
         "reason_text": request.form.get("reason_text")}), "De coördinator is gewijzigd.")
 
@@ -420,7 +492,7 @@ def assign(family_id: int):
 @bp.route("/<int:family_id>/coordinator/voorstel", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def propose_coordinator(family_id: int):
-    return _small_action(family_id, lambda: coordination.propose_coordinator_change(current_user, family_id, {
+    return _small_action(family_id, "propose", lambda: coordination.propose_coordinator_change(current_user, family_id, {
         "user_id": request.form.get("user_id"), "reason": request.form.get("reason") or None,
         "reason_text": request.form.get("reason_text")}),
         "Uw voorstel is doorgegeven aan de planner en de coördinator.")
@@ -432,7 +504,7 @@ def decide_proposal(family_id: int, proposal_id: int, decision: str):
     if decision not in ("aannemen", "afwijzen"):
         abort(404)
     accept = decision == "aannemen"
-    return _small_action(family_id, lambda: coordination.decide_proposal(current_user, proposal_id, accept,
+    return _small_action(family_id, "proposal", lambda: coordination.decide_proposal(current_user, proposal_id, accept,
                                                                          family_id=family_id),
                          "Het voorstel is aangenomen: de coördinator is gewijzigd." if accept
                          else "Het voorstel is afgewezen.")
@@ -441,7 +513,7 @@ def decide_proposal(family_id: int, proposal_id: int, decision: str):
 @bp.route("/<int:family_id>/kernteam", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def add_member(family_id: int):
-    return _small_action(family_id, lambda: coordination.add_core_member(current_user, family_id,
+    return _small_action(family_id, "team", lambda: coordination.add_core_member(current_user, family_id,
                                                                          form_data(request.form)),
                          "Het kernteam is bijgewerkt.")
 
@@ -449,7 +521,7 @@ def add_member(family_id: int):
 @bp.route("/<int:family_id>/kernteam/<int:member_id>/verwijderen", methods=["POST"])
 @access.roles(*WRITE_ROLES)
 def remove_member(family_id: int, member_id: int):
-    return _small_action(family_id, lambda: coordination.remove_core_member(current_user, family_id, member_id),
+    return _small_action(family_id, "team", lambda: coordination.remove_core_member(current_user, family_id, member_id),
                          "Het kernteam is bijgewerkt.")
 
 
@@ -460,9 +532,8 @@ def exit_family(family_id: int):
     was chosen kept."""
     try:
         coordination.exit_family(current_user, family_id, _exit_form_data(request.form))
-    except ValidationError as exc:
-        db.session.rollback()
-        return _render_family(family_id, {"exit": dict(request.form), "exit_errors": exc.errors}, status=422)
+    except (ValidationError, Forbidden) as exc:
+        return _refused(family_id, "exit", exc)
     return _done(family_id, "Het gezin is uitgestroomd.")
 
 
@@ -481,10 +552,11 @@ def _exit_form_data(form) -> dict:
 @access.roles(*WRITE_ROLES)
 def handover_step(family_id: int):
     data = form_data(request.form)
+    form_key = "outstep" if data.pop("_form", None) == "outstep" else "step"   # the page has two step forms
     for key in ("at", "planned_at"):
         if not data.get(key):
             data.pop(key, None)
-    return _small_action(family_id, lambda: services.record_handover_step(current_user, family_id, data),
+    return _small_action(family_id, form_key, lambda: services.record_handover_step(current_user, family_id, data),
                          "De warme overdracht is bijgewerkt.")
 
 
@@ -494,7 +566,7 @@ def handover_feedback(family_id: int):
     data = form_data(request.form)
     if not data.get("at"):
         data.pop("at", None)
-    return _small_action(family_id, lambda: handover.record_feedback(current_user, family_id, data),
+    return _small_action(family_id, "hfb", lambda: handover.record_feedback(current_user, family_id, data),
                          "De terugkoppeling is vastgelegd.")
 
 
@@ -507,9 +579,8 @@ def family_feedback_record(family_id: int):
     data = {k: v for k, v in form_data(request.form).items() if v not in (None, "")}
     try:
         family_feedback.record_feedback(current_user, family_id, data)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _render_family(family_id, {"feedback": dict(request.form), "feedback_errors": exc.errors}, status=422)
+    except (ValidationError, Forbidden) as exc:
+        return _refused(family_id, "feedback", exc)
     return _done(family_id, "De terugkoppeling is vastgelegd.")
 
 
@@ -517,7 +588,7 @@ def family_feedback_record(family_id: int):
 @access.roles(*WRITE_ROLES)
 def knelpunt(family_id: int):
     data = dict(form_data(request.form), family_id=family_id)
-    return _small_action(family_id, lambda: coordination.raise_knelpunt(current_user, data),
+    return _small_action(family_id, "knelpunt", lambda: coordination.raise_knelpunt(current_user, data),
                          "Het knelpunt is gemeld bij de projectleider.")
 
 
@@ -543,25 +614,13 @@ def update_record(family_id: int):
         data["expected_due_date"] = form.get("expected_due_date") or None
     try:
         services.update_family(current_user, family_id, data)
-    except (ValidationError, Conflict) as exc:
-        flash_refusal(exc)
-        return _render_family(family_id, status=exc.status)
+    except (ValidationError, Conflict, Forbidden) as exc:
+        return _refused(family_id, "naw", exc)
     return _done(family_id, "De gegevens zijn bijgewerkt.")
 
 
 BIRTH_KEYS = ("name", "birth_date", "gestational_age_weeks", "gestational_age_days", "birth_weight_grams",
               "admission")
-
-
-def _refused_course(family_id: int, exc, form_key: str) -> tuple:
-    """Re-show the family page with what was typed and the errors next to the fields (a stale
-    version: the message only, the page reloaded)."""
-    db.session.rollback()
-    if isinstance(exc, Conflict):
-        flash_refusal(exc)
-        return _render_family(family_id, status=exc.status)
-    return _render_family(family_id, {form_key: request.form.to_dict(), f"{form_key}_errors": exc.errors},
-                          status=422)
 
 
 @bp.route("/<int:family_id>/geboorte", methods=["POST"])
@@ -574,8 +633,8 @@ def record_birth(family_id: int):
     data = {"version": form.get("version"), "poli": form.get("poli") or None, "children": children}
     try:
         result = course.record_birth(current_user, family_id, data)
-    except (ValidationError, Conflict) as exc:
-        return _refused_course(family_id, exc, "birth")
+    except (ValidationError, Conflict, Forbidden) as exc:
+        return _refused(family_id, "birth", exc)
     moved = f" Het gezin gaat verder bij {result.moved.to_poli.name}." if result.moved else ""
     return _done(family_id, "De geboorte is vastgelegd; de fase is nu 'na de geboorte'." + moved)
 
@@ -586,8 +645,8 @@ def record_pregnancy(family_id: int):
     data = {"version": request.form.get("version"), "expected_due_date": request.form.get("expected_due_date") or None}
     try:
         course.record_pregnancy(current_user, family_id, data)
-    except (ValidationError, Conflict) as exc:
-        return _refused_course(family_id, exc, "pregnancy")
+    except (ValidationError, Conflict, Forbidden) as exc:
+        return _refused(family_id, "pregnancy", exc)
     return _done(family_id, "De nieuwe zwangerschap is vastgelegd.")
 
 
@@ -601,8 +660,8 @@ def add_sibling(family_id: int):
     data = {"version": request.form.get("version"), "children": [{}] * existing + [sibling]}
     try:
         services.update_family(current_user, family_id, data)
-    except (ValidationError, Conflict) as exc:
-        return _refused_course(family_id, exc, "sibling")
+    except (ValidationError, Conflict, Forbidden) as exc:
+        return _refused(family_id, "sibling", exc)
     return _done(family_id, "De broer of zus is toegevoegd.")
 
 
@@ -643,8 +702,8 @@ def _form_step(family_id: int, form_key: str, message: str, step):
     what was typed and the errors next to the fields, a success redirects with `message`."""
     try:
         step(form_data(request.form))
-    except ValidationError as exc:
-        return _refused_course(family_id, exc, form_key)
+    except (ValidationError, Conflict, Forbidden) as exc:
+        return _refused(family_id, form_key, exc)
     return _done(family_id, message)
 
 

@@ -42,6 +42,10 @@ def test_pregnancy_birth_and_the_postnatal_mdo(as_user, lookup):
     child.get_by_label("Geboortegewicht (gram)").fill("1650")
     form.get_by_label("Poli na de geboorte").select_option(label="MamaPlusPoli")
     nurse.submit(form.get_by_role("button", name="Geboorte opslaan"), expect_status=422)
+    # the summary at the top links to the field; the browser shows the family page, not the POST address
+    summary = page.locator("#foutmelding")
+    assert summary.is_visible() and summary.get_by_role("link").first.get_attribute("href") == "#b0-gestational_age_weeks"
+    assert page.url.endswith(f"/gezinnen/{family_id}#geboorte"), page.url
     section = page.locator("#geboorte")
     assert "Zwangerschapsduur: weken moet tussen 22 en 44 liggen." in section.inner_text() or \
            "moet tussen 22 en 44 liggen" in section.inner_text()
