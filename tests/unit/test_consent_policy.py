@@ -518,7 +518,7 @@ def test_vocabulary_codes_are_the_contract() -> None:
     }
     assert CONSENT_REASONS == {"geen_toestemming", "toestemming_ingetrokken", "toestemming_verlopen"}
     assert INVOLVEMENT_KINDS == ("registering_organisation", "coordinator", "core_team", "substitute", "mdo_attendee",
-                                 "team_planner")
+                                 "team_planner", "mdo_minute_taker")
     assert set(GROUNDS) == {"eigen_organisatie", "toestemming", "noodtoegang"}
     assert set(GRANT_STATUSES) == {"actief", "ingetrokken", "verlopen", "nog_niet_geldig"}
     assert set(GRID_ROLES) == set(ROLES) and set(GRID_COLUMNS.values()) == set(CATEGORIES)
@@ -1124,12 +1124,16 @@ def test_properties(roles, domain, organisation, kinds, consents, context, both)
 
     assert plain.allowed | plain.withheld.keys() == set(CATEGORIES)
     assert not plain.allowed & plain.withheld.keys()
-    assert plain.allowed <= role_categories(roles)
+    # the MDO's minute taker needs the family's MDO minutes in the MDO context, whatever her role
+    taking = {"mdo_notulen"} if "mdo_minute_taker" in kinds and context == "mdo_bespreking" else set()
+    needed = (role_categories(roles) if not kinds <= {"team_planner", "mdo_minute_taker"}
+              else role_categories(roles & {"planner"}) & {"naw"}) | taking
+    assert plain.allowed <= role_categories(roles) | taking
     assert plain.consent_ids <= {c.id for c in consents}
-    if kinds == {"team_planner"}:   # team-wide planner only: the planner's NAW at most
-        assert plain.allowed <= {"naw"}
+    if kinds <= {"team_planner", "mdo_minute_taker"}:   # team-wide planner only: NAW at most (and minutes)
+        assert plain.allowed <= {"naw"} | taking
     elif plain.own_organisation and plain.involved:
-        assert plain.allowed == role_categories(roles) and not plain.consent_ids
+        assert plain.allowed == needed and not plain.consent_ids
     # Break-the-glass only ever turns consent reasons into "allowed", and only for a direct care
     # relationship; what it opens may be read, never written.
     direct = bool(kinds & {"registering_organisation", "coordinator", "core_team", "substitute"})
