@@ -340,7 +340,8 @@ TEAM_PLANNER_CATEGORIES: frozenset[str] = frozenset({"naw"})
 
 #: The designated minute taker (notulist) of an MDO with the family on its agenda by name: in the
 #: MDO context they need the family's MDO minutes to write them, whatever their role (a planner's
-#: need-to-know is NAW only). Consent still decides (rule 4): the family's consent must cover it.
+#: need-to-know is NAW only), if her roles see any family data at all. Consent still decides (rule
+#: 4): the family's consent must cover it for her organisation or domain.
 MINUTE_TAKER = "mdo_minute_taker"
 MINUTE_TAKER_CATEGORIES: frozenset[str] = frozenset({"mdo_notulen"})
 
@@ -348,12 +349,13 @@ MINUTE_TAKER_CATEGORIES: frozenset[str] = frozenset({"mdo_notulen"})
 def _needed(viewer: Viewer, family: FamilyContext, need_to_know: Mapping[str, frozenset[str]],
             context: str) -> frozenset[str]:
     """Rule 2: the categories this viewer needs to know of this family in this context."""
-    needed = role_categories(viewer.roles, need_to_know)
+    own_need = needed = role_categories(viewer.roles, need_to_know)
     if family.involvement <= {TEAM_PLANNER, MINUTE_TAKER}:
         # Rule 2a: involved only as the team-wide planner: the planner's own need (NAW at most),
         # never what the viewer's other roles would need with a care relationship
         needed = role_categories({"planner"} & viewer.roles, need_to_know) & TEAM_PLANNER_CATEGORIES
-    if MINUTE_TAKER in family.involvement and context == MDO_CONTEXT:
+    if MINUTE_TAKER in family.involvement and context == MDO_CONTEXT and own_need:
+        # (a role that sees no family data at all, e.g. the projectleider, gains none by taking minutes)
         needed = needed | MINUTE_TAKER_CATEGORIES
     return frozenset(needed)
 
