@@ -338,6 +338,28 @@ TEAM_PLANNER = "team_planner"
 TEAM_PLANNER_CATEGORIES: frozenset[str] = frozenset({"naw"})
 
 
+#: The designated minute taker (notulist) of an MDO with the family on its agenda by name: in the
+#: MDO context they need the family's MDO minutes to write them, whatever their role (a planner's
+#: need-to-know is NAW only), if her roles see any family data at all. Consent still decides (rule
+#: 4): the family's consent must cover it for her organisation or domain.
+MINUTE_TAKER = "mdo_minute_taker"
+MINUTE_TAKER_CATEGORIES: frozenset[str] = frozenset({"mdo_notulen"})
+
+
+def _needed(viewer: Viewer, family: FamilyContext, need_to_know: Mapping[str, frozenset[str]],
+            context: str) -> frozenset[str]:
+    """Rule 2: the categories this viewer needs to know of this family in this context."""
+    own_need = needed = role_categories(viewer.roles, need_to_know)
+    if family.involvement <= {TEAM_PLANNER, MINUTE_TAKER}:
+        # Rule 2a: involved only as the team-wide planner: the planner's own need (NAW at most),
+        # never what the viewer's other roles would need with a care relationship
+        needed = role_categories({"planner"} & viewer.roles, need_to_know) & TEAM_PLANNER_CATEGORIES
+    if MINUTE_TAKER in family.involvement and context == MDO_CONTEXT and own_need:
+        # (a role that sees no family data at all, e.g. the projectleider, gains none by taking minutes)
+        needed = needed | MINUTE_TAKER_CATEGORIES
+    return frozenset(needed)
+
+
 def has_direct_care(involvement: Iterable[str]) -> bool:
     """A direct care relationship (behandelrelatie): registering organisation, coordinator,
     acting substitute or a named core-team member. MDO attendance or a team-wide role is not."""
@@ -381,11 +403,7 @@ def decide(
     if context not in PURPOSES:
         raise PolicyError(f"Onbekende leescontext: {context!r}.")
     own = viewer.organisation_id == family.registering_organisation_id
-    needed = role_categories(viewer.roles, need_to_know)
-    if family.involvement == {TEAM_PLANNER}:
-        # Rule 2a: involved only as the team-wide planner: the planner's own need (NAW at most),
-        # never what the viewer's other roles would need with a care relationship
-        needed = role_categories({"planner"} & viewer.roles, need_to_know) & TEAM_PLANNER_CATEGORIES
+    needed = _needed(viewer, family, need_to_know, context)
 
     # Rule 1: no involvement, or nothing to know at all -> the family does not exist for this viewer.
     if not family.involvement or not needed:

@@ -191,6 +191,7 @@ INVOLVEMENT_LABELS: Mapping[str, str] = _frozen(
         "substitute": "Vervanger",
         "mdo_attendee": "Deelnemer MDO",
         "team_planner": "Planner van het kernteam",
+        "mdo_minute_taker": "Notulist MDO",
     }
 )
 INVOLVEMENT_KINDS: tuple[str, ...] = tuple(INVOLVEMENT_LABELS)

@@ -12,7 +12,7 @@ from igp.admin.services import list_polis
 from igp.audit import services as audit
 from igp.auth import access
 from igp.auth import services as auth_services
-from igp.errors import NotFound, ServiceError, ValidationError
+from igp.errors import Conflict, NotFound, ServiceError, ValidationError
 from igp.extensions import db, limiter
 from igp.families.views import LABELS
 from igp.forms_util import flash_refusal, refusal_errors
@@ -83,14 +83,23 @@ def meeting(meeting_id: int):
     return _render_meeting(meeting_id)
 
 
-def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html", action: str = "read"):
-    meeting, items = readmodels.meeting_page(current_user, meeting_id, action=action)
+def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html", action: str = "read",
+                    kept: dict | None = None, access: str = "web"):
+    """``kept``: the refused form of one agenda item (item_id, form, values, errors), shown open
+    with every typed value and the messages next to its fields."""
+    meeting, items = readmodels.meeting_page(current_user, meeting_id, action=action, access=access)
     proposal = []
     if meeting.manage and meeting.status in ("gepland", "gedeeld") and template == "mdo/meeting.html":
         proposal = services.propose_agenda(current_user, meeting.id)
     return render_template(template, meeting=meeting, items=items, manage=meeting.manage, proposal=proposal,
                            labels=MDO_LABELS, users=_users(), form=FlaskForm(), quorum=meeting.quorum,
-                           domains=DOMAIN_LABELS), status
+                           domains=DOMAIN_LABELS, kept=kept or {}, field_ids=ITEM_FIELD_IDS), status
+
+
+# the ids of an agenda item's form fields (for the error summary's links): name -> prefix
+ITEM_FIELD_IDS = {"verslag": {"text": "min", "_": "min"},
+                  "uitkomst": {"kind": "kind", "text": "otext", "referral_type": "rtype", "owner_id": "owner",
+                               "due_date": "due", "due_workdays": "duew", "feedback_by_id": "fb", "_": "otext"}}
 
 
 @bp.route("/<int:meeting_id>/afdruk")
@@ -99,9 +108,34 @@ def print_agenda(meeting_id: int):
     return _render_meeting(meeting_id, template="mdo/print.html", action="print")
 
 
-def _act(meeting_id: int, func, message: str, anchor: str = "", not_found: str | None = None):
+@bp.route("/<int:meeting_id>/notulen")
+@access.roles(*MDO_VIEW_ROLES)
+def print_minutes(meeting_id: int):
+    """The minutes of every item this reader may read, with outcomes and actions; printed (logged
+    as a print of the meeting and of each family shown)."""
+    return _render_meeting(meeting_id, template="mdo/print_minutes.html", action="print", access="web: notulen")
+
+
+@bp.route("/<int:meeting_id>/besluitenlijst")
+@access.roles(*MDO_VIEW_ROLES)
+def print_decisions(meeting_id: int):
+    """Decisions, referrals and actions (owner, due date) of the items this reader may read."""
+    return _render_meeting(meeting_id, template="mdo/print_decisions.html", action="print",
+                           access="web: besluitenlijst")
+
+
+def _act(meeting_id: int, func, message: str, anchor: str = "", not_found: str | None = None,
+         kept: dict | None = None):
+    """Run a page's command: after success back to the page (at ``anchor``) with a flash; a
+    refused agenda-item form (``kept``: item_id, form, values) comes back open with its input."""
     try:
         func()
+    except (ValidationError, Conflict) as exc:
+        if kept is not None:
+            return _render_meeting(meeting_id, status=exc.status, kept=dict(
+                kept, errors=refusal_errors(exc), conflict=isinstance(exc, Conflict)))
+        flash_refusal(exc)
+        return _render_meeting(meeting_id, status=exc.status)
     except NotFound as exc:
         if not_found is None or exc.audit is None:
             raise
@@ -111,9 +145,6 @@ def _act(meeting_id: int, func, message: str, anchor: str = "", not_found: str |
         audit.record(**exc.audit)
         flash(not_found, "error")
         return _render_meeting(meeting_id, status=404)
-    except ValidationError as exc:
-        flash_refusal(exc)
-        return _render_meeting(meeting_id, status=422)
     except ServiceError as exc:
         if exc.status in (403, 404):
             raise
@@ -197,7 +228,10 @@ def item_action(item_id: int, action: str):
     if action not in handlers:
         abort(404)
     func, message = handlers[action]
-    return _act(meeting_id, func, message, f"#punt-{item_id}")
+    kept = None
+    if action in ITEM_FIELD_IDS:   # the item's own minutes or outcome form: kept as typed on a refusal
+        kept = {"item_id": item_id, "form": action, "values": form.to_dict()}
+    return _act(meeting_id, func, message, f"#punt-{item_id}", kept=kept)
 
 
 @bp.route("/acties", methods=["GET", "POST"])

@@ -12,7 +12,10 @@ A user is involved with a family as
 * ``mdo_attendee``: the user attends an MDO of the family's poli, is a member of that poli's
   kernteam (kept by a planner or beheerder), the family is on its agenda by name (not
   "anoniem bespreken"), the meeting is not cancelled and lies within the read window
-  (from ATTENDEE_READ_BEFORE before its start to ATTENDEE_READ_AFTER after it).
+  (from ATTENDEE_READ_BEFORE before its start to ATTENDEE_READ_AFTER after it);
+* ``mdo_minute_taker``: the user is the designated minute taker (notulist) of such a meeting with
+  the family on its agenda by name, in the same window (in the MDO context the minute taker then
+  needs the family's MDO minutes: consent.decide, under the family's consent for the MDO).
 
 Only the first four are a direct care relationship (consent.DIRECT_CARE_KINDS): they alone
 let a user open break-the-glass, put a family on an MDO agenda, or propose and change who
@@ -100,6 +103,19 @@ def attended_family_ids(user_id: int, family_ids: list[int] | None = None) -> li
     return sorted(found)
 
 
+def minute_taker_family_ids(user_id: int, family_ids: list[int] | None = None) -> list[int]:
+    """The family ids on the agendas (by name) of the meetings this user takes the minutes of,
+    not cancelled, within the attendee's window."""
+    now = clock.now()
+    stmt = (select(AgendaItem.family_id).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+            .where(MdoMeeting.minute_taker_id == user_id, AgendaItem.anonymous.is_(False),
+                   MdoMeeting.status != "geannuleerd", MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER,
+                   MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE))
+    if family_ids is not None:
+        stmt = stmt.where(AgendaItem.family_id.in_(family_ids))
+    return sorted(set(db.session.scalars(stmt)))
+
+
 def is_poli_team_member(user_id: int, poli_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(
         PoliTeamMember.poli_id == poli_id, PoliTeamMember.user_id == user_id, PoliTeamMember.removed_at.is_(None)))))
@@ -139,6 +155,7 @@ def involvement_bulk(user, families: list, *, probe_ids: list[int] | None = None
         return {}
     core = set(db.session.scalars(_core_team_family_ids(user.id).where(CoreTeamMember.family_id.in_(ids))))
     attended = set(attended_family_ids(user.id, ids))
+    taking = set(minute_taker_family_ids(user.id, ids))
     substituting = set(substituted_user_ids(user.id))
     team_wide = bool(user.roles & TEAM_WIDE_ROLES)
     result = {}
@@ -156,6 +173,8 @@ def involvement_bulk(user, families: list, *, probe_ids: list[int] | None = None
             kinds.add("team_planner")
         if family.id in attended:
             kinds.add("mdo_attendee")
+        if family.id in taking:
+            kinds.add("mdo_minute_taker")
         result[family.id] = frozenset(kinds)
     return result
 
@@ -175,7 +194,7 @@ def visibility_clause(user, *, sees_any: bool = True, direct_only: bool = False)
         Family.id.in_(_core_team_family_ids(user.id)),
     ]
     if not direct_only:
-        attended = attended_family_ids(user.id)
+        attended = sorted({*attended_family_ids(user.id), *minute_taker_family_ids(user.id)})
         if attended:
             conditions.append(Family.id.in_(attended))
     return or_(*conditions)

@@ -78,8 +78,17 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     outcome = details(item, "Uitkomst vastleggen")
     outcome.get_by_label("Soort").select_option(label="Actie")
     outcome.get_by_label("Omschrijving").fill(ACTION_TEXT)
-    outcome.get_by_label("Eigenaar (bij actie)").select_option(label="Daan Mulder")
     outcome.get_by_label("of binnen ... werkdagen").fill("5")
+    # no owner: refused; the form comes back open with what was typed, the summary links to the field
+    chair.submit(outcome.get_by_role("button", name="Uitkomst opslaan"), expect_status=422)
+    summary = page.locator(".error-summary")
+    assert "Een actie heeft een eigenaar." in summary.inner_text()
+    assert summary.get_by_role("link").first.get_attribute("href") == f"#owner-{chosen}"
+    outcome = details(page.locator(f"#punt-{chosen}"), "Uitkomst vastleggen")
+    assert outcome.get_by_label("Omschrijving").input_value() == ACTION_TEXT
+    assert outcome.get_by_label("Soort").input_value() == "actie"
+    assert outcome.get_by_label("of binnen ... werkdagen").input_value() == "5"
+    outcome.get_by_label("Eigenaar (bij actie)").select_option(label="Daan Mulder")
     chair.submit(outcome.get_by_role("button", name="Uitkomst opslaan"), expect_status=200)
     assert "De uitkomst is vastgelegd." in chair.flash()
     item_text = page.locator(f"#punt-{chosen}").inner_text()
@@ -99,6 +108,12 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     assert "Afgerond" in page.locator(".page-head").inner_text()
     assert not page.get_by_role("button", name="Verslag vaststellen").count()
     chair.screenshot("journey3-mdo-vastgesteld")
+    chair.follow(page.get_by_role("link", name="Besluitenlijst afdrukken"), expect_status=200)
+    decisions = page.locator("article.printable").inner_text()
+    assert ACTION_TEXT in decisions and "Daan Mulder" in decisions and due.strftime("%d-%m-%Y") in decisions
+    assert "drie schuldeisers" not in decisions            # decisions only, not the minutes
+    chair.goto(f"/mdo/{meeting_id}/notulen")
+    assert "Moeder heeft schulden bij drie schuldeisers" in page.locator("article.printable").inner_text()
 
     owner = as_user("sw.mulder")
     owner.goto("/mdo/acties")

@@ -518,7 +518,7 @@ def test_vocabulary_codes_are_the_contract() -> None:
     }
     assert CONSENT_REASONS == {"geen_toestemming", "toestemming_ingetrokken", "toestemming_verlopen"}
     assert INVOLVEMENT_KINDS == ("registering_organisation", "coordinator", "core_team", "substitute", "mdo_attendee",
-                                 "team_planner")
+                                 "team_planner", "mdo_minute_taker")
     assert set(GROUNDS) == {"eigen_organisatie", "toestemming", "noodtoegang"}
     assert set(GRANT_STATUSES) == {"actief", "ingetrokken", "verlopen", "nog_niet_geldig"}
     assert set(GRID_ROLES) == set(ROLES) and set(GRID_COLUMNS.values()) == set(CATEGORIES)
@@ -1124,12 +1124,17 @@ def test_properties(roles, domain, organisation, kinds, consents, context, both)
 
     assert plain.allowed | plain.withheld.keys() == set(CATEGORIES)
     assert not plain.allowed & plain.withheld.keys()
-    assert plain.allowed <= role_categories(roles)
+    # the MDO's minute taker needs the family's MDO minutes in the MDO context, whatever her role
+    taking = {"mdo_notulen"} if "mdo_minute_taker" in kinds and context == "mdo_bespreking" \
+        and role_categories(roles) else set()
+    needed = (role_categories(roles) if not kinds <= {"team_planner", "mdo_minute_taker"}
+              else role_categories(roles & {"planner"}) & {"naw"}) | taking
+    assert plain.allowed <= role_categories(roles) | taking
     assert plain.consent_ids <= {c.id for c in consents}
-    if kinds == {"team_planner"}:   # team-wide planner only: the planner's NAW at most
-        assert plain.allowed <= {"naw"}
+    if kinds <= {"team_planner", "mdo_minute_taker"}:   # team-wide planner only: NAW at most (and minutes)
+        assert plain.allowed <= {"naw"} | taking
     elif plain.own_organisation and plain.involved:
-        assert plain.allowed == role_categories(roles) and not plain.consent_ids
+        assert plain.allowed == needed and not plain.consent_ids
     # Break-the-glass only ever turns consent reasons into "allowed", and only for a direct care
     # relationship; what it opens may be read, never written.
     direct = bool(kinds & {"registering_organisation", "coordinator", "core_team", "substitute"})
@@ -1209,3 +1214,19 @@ def test_team_wide_planner_reads_naw_at_most_whatever_her_other_roles_or_the_tab
     planner = Viewer(USER_ID, OTHER_ORG, "jgz", frozenset({"planner"}))
     assert decide(planner, _other_org_family(frozenset({"team_planner"})), everything, NOW,
                   need_to_know=wide).allowed == {"naw"}
+
+
+def test_the_mdo_minute_taker_needs_the_minutes_in_the_mdo_context_only() -> None:
+    """The planner as the MDO's notulist: the family's MDO minutes under a consent that covers the
+    MDO for her domain, in the MDO context; nothing more, and nothing outside it; a role that sees
+    no family data gains none by taking minutes."""
+    grant = ConsentGrant(1, None, "jgz", frozenset({"mdo_notulen", "naw", "consultverslagen"}),
+                         "zorg_en_ondersteuning", NOW - timedelta(days=1), None, None)
+    family = FamilyContext(FAMILY_ID, REGISTERING_ORG, frozenset({"team_planner", "mdo_minute_taker"}), PARENTS)
+    planner = Viewer(USER_ID, OTHER_ORG, "jgz", frozenset({"planner"}))
+    assert decide(planner, family, [grant], NOW, context="mdo_bespreking").allowed == {"naw", "mdo_notulen"}
+    assert decide(planner, family, [grant], NOW).allowed == {"naw"}
+    assert decide(planner, family, [], NOW, context="mdo_bespreking").allowed == set()
+    lead = Viewer(USER_ID, OTHER_ORG, "jgz", frozenset({"projectleider"}))
+    only_taker = FamilyContext(FAMILY_ID, REGISTERING_ORG, frozenset({"mdo_minute_taker"}), PARENTS)
+    assert not decide(lead, only_taker, [grant], NOW, context="mdo_bespreking").involved

@@ -34,4 +34,21 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  // forms marked data-keep (the MDO minutes and outcomes per item): warn before leaving the page
+  // while another such form holds typed text that was not saved
+  var kept = document.querySelectorAll("form[data-keep]");
+  var sending = null;
+  kept.forEach(function (form) {
+    form.addEventListener("input", function () { form.setAttribute("data-changed", "1"); });
+    form.addEventListener("change", function () { form.setAttribute("data-changed", "1"); });
+    form.addEventListener("submit", function () { sending = form; });
+  });
+  if (kept.length) {
+    window.addEventListener("beforeunload", function (event) {
+      var unsaved = Array.prototype.some.call(kept, function (form) {
+        return form !== sending && form.hasAttribute("data-changed");
+      });
+      if (unsaved) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
 });
