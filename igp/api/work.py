@@ -198,7 +198,8 @@ def share(meeting_id: int):
 @bp.route("/mdo/meetings/<int:meeting_id>/finalise", methods=["POST"])
 @access.roles(*CASE_ROLES)
 def finalise(meeting_id: int):
-    meeting, without_outcome = mdo.finalise(current_user, meeting_id, json_body())
+    # no body at all: the confirmation is missing (422 naming confirm)
+    meeting, without_outcome = mdo.finalise(current_user, meeting_id, json_body() if request.get_data() else {})
     return jsonify({"status": meeting.status, "finalised_at": iso(meeting.finalised_at),
                     "without_outcome": [{"item_id": i.id, "pseudonym": i.family.pseudonym} for i in without_outcome]})
 
