@@ -12,7 +12,8 @@ from igp.mdo import services as mdo
 from tests.conftest import csrf_token
 
 
-def test_chair_marks_a_family_without_consent_not_discussed_and_finalises(network, register, login, client):
+def test_chair_marks_a_family_without_consent_not_discussed_and_finalises(network, register, login, client,
+                                                                           clock):
     without = register(network.jvk, parents=[{"name": "Geheime Ouder"}])  # JGZ, no consent for the hospital
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
     # the planner puts it on the agenda; without consent for the MDO it is discussed anonymously
@@ -26,7 +27,12 @@ def test_chair_marks_a_family_without_consent_not_discussed_and_finalises(networ
     token = csrf_token(client, f"/mdo/{meeting.id}")
     response = client.post(f"/mdo/punt/{item.id}/niet-besproken", data={"csrf_token": token})
     assert response.status_code == 302
-    response = client.post(f"/mdo/{meeting.id}/vaststellen", data={"csrf_token": token})
+    early = client.post(f"/mdo/{meeting.id}/vaststellen", data={"csrf_token": token, "confirm": "1"})
+    assert early.status_code == 409 and "begonnen" in early.get_data(as_text=True)
+    clock.set(mdo.get_meeting(meeting.id).starts_at)
+    asked = client.post(f"/mdo/{meeting.id}/vaststellen", data={"csrf_token": token})
+    assert asked.status_code == 200 and "Definitief maken" in asked.get_data(as_text=True)
+    response = client.post(f"/mdo/{meeting.id}/vaststellen", data={"csrf_token": token, "confirm": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert mdo.get_item(item.id).status == "niet_besproken"
