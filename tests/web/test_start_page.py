@@ -123,7 +123,7 @@ def test_a_nurse_sees_her_signals_intakes_this_week_actions_due_and_the_next_mdo
     assert "Schuldhulp aanvragen" in actions and "27-11-2026" in actions
     assert "Over een maand bellen" not in actions            # not due within 7 days
     nxt = _section(page, "Volgend MDO met uw gezinnen")
-    assert "POP-poli" in nxt and "di 24-11-2026 13:00" in nxt and "daarvan 2 van u" in nxt
+    assert "POP-poli" in nxt and "di 24-11-2026 09:30" in nxt and "daarvan 2 van u" in nxt
     # the other nurse sees none of it
     other = _page(app, login, network.jvk2)
     assert "Schuldhulp aanvragen" not in other and late.pseudonym not in other and soon.pseudonym not in other
