@@ -171,7 +171,7 @@ def invite(meeting_id: int):
         flash(exc.message, "error")
         return _render_meeting(meeting_id, status=exc.status)
     flash(f"{len(added)} uitgenodigd: het kernteam en de coördinatoren van de gezinnen op de agenda." if added else
-          "Het kernteam en de coördinatoren stonden al op de lijst.", "success")
+          "Het kernteam en de coördinatoren waren al uitgenodigd.", "success")
     return redirect(url_for("mdo.meeting", meeting_id=meeting_id) + "#aanwezigheid")
 
 
