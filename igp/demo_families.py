@@ -201,7 +201,7 @@ def load_mdo() -> None:
             add_outcome(chair, item.id, {"kind": "actie", "text": "Aanvraag schuldhulpverlening begeleiden.",
                                          "owner_id": owner.id, "due_workdays": 5})
     if items:
-        finalise(chair, past.id)
+        finalise(chair, past.id, {"confirm": True})
 
 
 def load_absences() -> None:

@@ -44,7 +44,16 @@ from igp.families.schemas import (
 from igp.handover import rules as handover_rules
 from igp.handover.schemas import EventIn, FamilyFeedbackIn, FeedbackIn, RecalculateIn
 from igp.mdo import rules as mdo_rules
-from igp.mdo.schemas import ActionStatusIn, AttendanceIn, DiscussionRequestIn, ItemIn, MeetingIn, MinutesIn, OutcomeIn
+from igp.mdo.schemas import (
+    ActionStatusIn,
+    AttendanceIn,
+    DiscussionRequestIn,
+    FinaliseIn,
+    ItemIn,
+    MeetingIn,
+    MinutesIn,
+    OutcomeIn,
+)
 from igp.plan.schemas import PlanIn
 from igp.sharing.schemas import ConsentIn, PresetIn, ReasonIn
 from igp.support.schemas import InformalSupportIn, SupportNoteIn, SupportUpdateIn
@@ -249,8 +258,13 @@ OPERATIONS: tuple[Operation, ...] = (
               conditional={"anonymous": "a family without consent for the MDO", "family_id": "without pseudonym",
                            "pseudonym": "without family_id"}),
     Operation("post", "/mdo/meetings/{meeting_id}/attendance", "Attendance", "mdo", (AttendanceIn,), r.AttendanceOut),
+    Operation("post", "/mdo/meetings/{meeting_id}/attendees/invite", "Invite the kernteam of the series and poli "
+              "and the coordinators of the agenda's families ('uitgenodigd'; those listed are skipped)", "mdo",
+              response=r.InvitedOut),
     Operation("post", "/mdo/meetings/{meeting_id}/share", "Share the agenda", "mdo", response=r.SharedOut),
-    Operation("post", "/mdo/meetings/{meeting_id}/finalise", "Finalise the minutes", "mdo", response=r.FinalisedOut),
+    Operation("post", "/mdo/meetings/{meeting_id}/finalise", "Finalise the minutes: only after the start and "
+              "with confirm true; items without outcome become niet besproken", "mdo", (FinaliseIn,),
+              r.FinalisedOut, errors=(401, 403, 404, 409, 422)),
     Operation("post", "/mdo/items/{item_id}/minutes", "Save minutes (a new revision)", "mdo", (MinutesIn,),
               r.MinutesSavedOut, 201),
     Operation("post", "/mdo/items/{item_id}/outcomes", "Record an outcome", "mdo", (OutcomeIn,), r.OutcomeCreatedOut,

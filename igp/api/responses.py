@@ -716,6 +716,7 @@ class AgendaProposalOut(Out):
     coordinator: str | None
     question: str | None
     mdo_consent: bool = Field(description="false: goes on the agenda anonymously")
+    may_open: bool = Field(description="true: the reader may open the family page")
 
 
 class AgendaProposalListOut(Out):
@@ -744,9 +745,21 @@ class SharedOut(Out):
     agenda_shared_at: datetime | None
 
 
+class WithoutOutcomeOut(Out):
+    item_id: int
+    pseudonym: str
+
+
 class FinalisedOut(Out):
     status: str
     finalised_at: datetime | None
+    without_outcome: list[WithoutOutcomeOut] = Field(
+        description="The items that had no outcome: recorded as niet besproken")
+
+
+class InvitedOut(Out):
+    invited: list[int] = Field(description="The users invited now (kernteam and coordinators not yet listed)")
+    attendees: list[AttendeeOut]
 
 
 class ActionBriefOut(Out):

@@ -158,7 +158,8 @@ def propose(meeting_id: int):
     proposals = mdo.propose_agenda(current_user, meeting_id)
     return jsonify({"items": [{"family_id": p.family_id, "pseudonym": p.pseudonym, "reasons": p.reasons,
                                "open_actions": p.open_actions, "name": p.name, "coordinator": p.coordinator,
-                               "question": p.question, "mdo_consent": p.mdo_consent} for p in proposals]})
+                               "question": p.question, "mdo_consent": p.mdo_consent, "may_open": p.may_open}
+                              for p in proposals]})
 
 
 @bp.route("/mdo/meetings/<int:meeting_id>/items", methods=["POST"])
@@ -178,6 +179,15 @@ def attendance(meeting_id: int):
                     "quorum": mdo.quorum_for_meeting(meeting).met})
 
 
+@bp.route("/mdo/meetings/<int:meeting_id>/attendees/invite", methods=["POST"])
+@access.roles(*CASE_ROLES)
+def invite(meeting_id: int):
+    added = mdo.invite_team(current_user, meeting_id)
+    meeting = mdo.get_meeting(meeting_id)
+    return jsonify({"invited": [a.user_id for a in added],
+                    "attendees": [{"user_id": a.user_id, "status": a.status} for a in meeting.attendees]})
+
+
 @bp.route("/mdo/meetings/<int:meeting_id>/share", methods=["POST"])
 @access.roles(*CASE_ROLES)
 def share(meeting_id: int):
@@ -188,8 +198,10 @@ def share(meeting_id: int):
 @bp.route("/mdo/meetings/<int:meeting_id>/finalise", methods=["POST"])
 @access.roles(*CASE_ROLES)
 def finalise(meeting_id: int):
-    meeting = mdo.finalise(current_user, meeting_id)
-    return jsonify({"status": meeting.status, "finalised_at": iso(meeting.finalised_at)})
+    # no body at all: the confirmation is missing (422 naming confirm)
+    meeting, without_outcome = mdo.finalise(current_user, meeting_id, json_body() if request.get_data() else {})
+    return jsonify({"status": meeting.status, "finalised_at": iso(meeting.finalised_at),
+                    "without_outcome": [{"item_id": i.id, "pseudonym": i.family.pseudonym} for i in without_outcome]})
 
 
 @bp.route("/mdo/items/<int:item_id>/outcomes", methods=["POST"])

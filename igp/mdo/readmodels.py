@@ -21,6 +21,8 @@ from igp.mdo.services import (
     CHAIR_ROLES,
     _require_view,
     get_meeting,
+    has_started,
+    may_finalise,
     may_manage,
     may_view_meeting,
     quorum_for_item,
@@ -60,6 +62,8 @@ class MeetingView:
     quorum: rules.QuorumResult
     manage: bool
     item_count: int = 0
+    started: bool = False            # presence may be confirmed, the minutes finalised
+    may_finalise: bool = False       # this reader is the chair (the button shows once started)
 
 
 @dataclass
@@ -120,6 +124,7 @@ def _meeting_view(actor, meeting: MdoMeeting) -> MeetingView:
         attendees=[AttendeeView(a.user_id, a.user.name, a.user.organisation.name, a.user.organisation.domain,
                                 a.status, a.item_ids) for a in meeting.attendees],
         quorum=quorum_for_meeting(meeting), manage=may_manage(actor, meeting), item_count=len(meeting.items),
+        started=has_started(meeting), may_finalise=may_finalise(actor, meeting),
     )
 
 

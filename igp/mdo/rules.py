@@ -10,6 +10,8 @@ MEETING_STATUSES = {"gepland": "Gepland", "gedeeld": "Agenda gedeeld", "afgerond
                     "geannuleerd": "Geannuleerd"}
 ATTENDANCE = {"uitgenodigd": "Uitgenodigd", "aanwezig": "Aanwezig", "afwezig": "Afwezig", "te_laat": "Later aangeschoven"}
 PRESENT = ("aanwezig", "te_laat")
+# presence is confirmed at or after the start; before it every attendee is only invited
+CONFIRMED = ("aanwezig", "te_laat", "afwezig")
 ITEM_STATUSES = {"gepland": "Gepland", "besproken": "Besproken", "niet_besproken": "Niet besproken"}
 # Who may ask the MDO to discuss a family (besides writing its mdo_notulen), and while it is in care:
 # the proposal only takes families in these statuses, so a request for a family that left is refused.
@@ -134,6 +136,37 @@ def present_for_item(attendance: list[tuple[Present, str, list[int] | None]], it
     """Those present (on time or late) for this agenda item."""
     return [p for p, status, item_ids in attendance
             if status in PRESENT and (item_ids is None or item_id in item_ids)]
+
+
+def attendance_problem(status: str | None, started: bool) -> str | None:
+    """Presence (aanwezig, later aangeschoven, afwezig) is confirmed at or after the start of the
+    meeting; before it an attendee is 'uitgenodigd'."""
+    if status in CONFIRMED and not started:
+        return ("Aanwezigheid bevestigt u vanaf het begin van het MDO; tot dan staat een deelnemer op "
+                "'Uitgenodigd'.")
+    return None
+
+
+def counted_status(status: str, started: bool) -> str:
+    """The status that counts for quorum: before the start nobody is present yet."""
+    return status if started else "uitgenodigd"
+
+
+def finalise_problem(started: bool) -> str | None:
+    if not started:
+        return "Het verslag kan pas worden vastgesteld als het MDO begonnen is."
+    return None
+
+
+def new_invitees(candidates: Iterable[int | None], already: Iterable[int]) -> list[int]:
+    """The candidates not yet listed, each once, in the given order."""
+    seen = set(already)
+    found = []
+    for user_id in candidates:
+        if user_id is not None and user_id not in seen:
+            seen.add(user_id)
+            found.append(user_id)
+    return found
 
 
 def sort_reasons(reasons) -> list[str]:

@@ -103,6 +103,16 @@ class AttendanceIn(Input):
     attendees: list[AttendeeIn] = Field(default_factory=list, title="Aanwezigheid")
 
 
+class FinaliseIn(Input):
+    """POST /api/v1/mdo/meetings/{id}/finalise: confirm after seeing the items without outcome."""
+
+    required = ("confirm",)
+    required_messages: ClassVar[dict[str, str]] = {
+        "confirm": "Bevestig het vaststellen (confirm: true): het verslag is daarna definitief."}
+
+    confirm: Bool = Field(None, title="Bevestiging")
+
+
 class MinutesIn(Input):
     """POST /api/v1/mdo/items/{id}/minutes and the minutes form."""
 

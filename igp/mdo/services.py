@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 import consent
 from igp import clock
-from igp.admin.services import find_poli, get_setting, set_setting, work_calendar
+from igp.admin.services import find_poli, get_setting, poli_team, set_setting, work_calendar
 from igp.audit import services as audit
 from igp.auth.models import User
 from igp.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -238,6 +238,7 @@ class Proposal:
     name: str | None = None         # only where the reader may see NAW
     coordinator: str | None = None
     mdo_consent: bool = True        # False: goes on the agenda anonymously
+    may_open: bool = False          # the reader may open the family page (the proposal links it)
 
 
 def _previous_meeting(meeting: MdoMeeting) -> MdoMeeting | None:
@@ -313,8 +314,9 @@ def proposal_for(meeting: MdoMeeting, actor) -> list[Proposal]:
     covered = gateway.consent_covers_bulk(ids, "mdo_bespreking")
     counts = dict(db.session.execute(select(MdoAction.family_id, func.count()).where(
         MdoAction.family_id.in_(ids), MdoAction.status == "open").group_by(MdoAction.family_id)).all())
+    openable = set(db.session.scalars(select(Family.id).where(Family.id.in_(ids), gateway.visibility_clause(actor))))
     proposals = [Proposal(s.id, s.pseudonym, rules.sort_reasons(reasons[s.id]), s.extra.get("mdo_question"),
-                          counts.get(s.id, 0), s.name, s.extra.get("coordinator"), s.id in covered)
+                          counts.get(s.id, 0), s.name, s.extra.get("coordinator"), s.id in covered, s.id in openable)
                  for s in summaries]
     urgency = {code: i for i, code in enumerate(rules.REASON_ORDER)}
     return sorted(proposals, key=lambda p: (min(urgency[r] for r in p.reasons), p.pseudonym))
@@ -463,12 +465,15 @@ def record_attendance(actor, meeting_id: int, data: dict) -> MdoMeeting:
     _require_open(meeting)
     command = parse(schemas.AttendanceIn, data)
     item_ids = {i.id for i in meeting.items}
+    started = has_started(meeting)
     errors = {}
     parsed = []
     for n, entry in enumerate(command.attendees):
         user = _user(entry.user_id, f"attendees[{n}].user_id", errors)
         if entry.status is None:
-            errors[f"attendees[{n}].status"] = f"Kies een status uit: {', '.join(rules.ATTENDANCE)}."
+            errors[f"attendees[{n}].status"] = f"Kies een status uit: {', '.join(rules.ATTENDANCE.values())}."
+        elif rules.attendance_problem(entry.status, started):
+            errors[f"attendees[{n}].status"] = rules.attendance_problem(entry.status, started)
         if entry.item_ids is not None and any(i not in item_ids for i in entry.item_ids):
             errors[f"attendees[{n}].item_ids"] = "Alleen agendapunten van dit MDO."
         if user is not None:
@@ -489,9 +494,39 @@ def record_attendance(actor, meeting_id: int, data: dict) -> MdoMeeting:
     return meeting
 
 
+def has_started(meeting: MdoMeeting) -> bool:
+    """The meeting's start has come (presence may be confirmed, the minutes finalised)."""
+    return clock.now() >= clock.ensure_utc(meeting.starts_at)
+
+
 def _present(meeting: MdoMeeting) -> list[tuple[rules.Present, str, list[int] | None]]:
-    return [(rules.Present(a.user_id, a.user.organisation.domain, frozenset(a.user.roles)), a.status, a.item_ids)
-            for a in meeting.attendees]
+    started = has_started(meeting)
+    return [(rules.Present(a.user_id, a.user.organisation.domain, frozenset(a.user.roles)),
+             rules.counted_status(a.status, started), a.item_ids) for a in meeting.attendees]
+
+
+def invite_team(actor, meeting_id: int) -> list[MdoAttendee]:
+    """Invite in one action the kernteam of the meeting (the series' members and the poli's
+    kernteam) and the coordinators of the families on the agenda, as 'uitgenodigd'; those already
+    listed are skipped. An invitation is an access grant (attendees read the agenda's families
+    within the window), so only who manages the meeting's attendance does this."""
+    meeting = get_meeting(meeting_id)
+    _require_manage(actor, meeting)
+    _require_open(meeting)
+    series_members = list(meeting.series.member_ids or []) if meeting.series else []
+    team = [m.user_id for m in poli_team(meeting.poli_id)]
+    coordinators = [i.family.coordinator_id for i in meeting.items]
+    candidates = rules.new_invitees([*series_members, *team, *coordinators], [a.user_id for a in meeting.attendees])
+    users = [u for u in (db.session.get(User, uid) for uid in candidates) if u is not None and u.is_active]
+    added = [MdoAttendee(user_id=u.id, status="uitgenodigd") for u in users]
+    meeting.attendees.extend(added)
+    db.session.flush()
+    when = clock.local(meeting.starts_at).strftime("%d-%m-%Y %H:%M")
+    notify([u.id for u in users if u.id != actor.id], "mdo",
+           f"U bent uitgenodigd voor het MDO {meeting.poli.name} op {when}.")
+    audit.record("update", user=actor, object_type="mdo_meeting", object_id=meeting.id,
+                 detail=f"invited kernteam and coordinators ({len(added)})")
+    return added
 
 
 def quorum_for_item(meeting: MdoMeeting, item: AgendaItem) -> rules.QuorumResult:
@@ -601,16 +636,32 @@ def mark_not_discussed(actor, item_id: int) -> AgendaItem:
     return item
 
 
-def finalise(actor, meeting_id: int) -> MdoMeeting:
+def may_finalise(actor, meeting) -> bool:
+    """The chair (of this meeting, or an MDO chair) once the meeting has started."""
+    return actor.id == meeting.chair_id or actor.has_role("mdo_voorzitter")
+
+
+def finalise_check(actor, meeting_id: int) -> tuple[MdoMeeting, list[AgendaItem]]:
+    """The meeting the actor may finalise now, and its items without an outcome (to confirm)."""
     meeting = get_meeting(meeting_id)
     _require_view(actor, meeting)
-    if actor.id != meeting.chair_id and not actor.has_role("mdo_voorzitter"):
+    if not may_finalise(actor, meeting):
         raise Forbidden("Alleen de voorzitter stelt het verslag vast.")
     _require_open(meeting)
-    pending = [i.family.pseudonym for i in meeting.items if not i.outcomes and i.status != "niet_besproken"]
-    if pending:
-        raise ValidationError({"items": "Deze agendapunten hebben nog geen uitkomst: " + ", ".join(pending)
-                               + ". Leg een uitkomst vast of markeer ze als 'niet besproken'."})
+    problem = rules.finalise_problem(has_started(meeting))
+    if problem:
+        raise Conflict(problem)
+    return meeting, [i for i in meeting.items if not i.outcomes]
+
+
+def finalise(actor, meeting_id: int, data: dict | None = None) -> tuple[MdoMeeting, list[AgendaItem]]:
+    """After the start and a confirmation (confirm: true): the items without outcome become
+    'niet besproken' (proposed for the next MDO) and the minutes are final."""
+    meeting, without_outcome = finalise_check(actor, meeting_id)
+    if not parse(schemas.FinaliseIn, data or {}).confirm:
+        raise ValidationError({"confirm": "Bevestig het vaststellen: het verslag is daarna definitief."})
+    for item in without_outcome:
+        item.status = "niet_besproken"
     meeting.status = "afgerond"
     meeting.finalised_at = clock.now()
     meeting.finalised_by_id = actor.id
@@ -625,7 +676,7 @@ def finalise(actor, meeting_id: int) -> MdoMeeting:
                    "leg het vast onder 'Terugkoppeling' op de gezinspagina.", family_id=family.id)
     audit.record("update", user=actor, object_type="mdo_meeting", object_id=meeting.id,
                  detail=f"finalised: {len(discussed)} discussed, {len(meeting.items) - len(discussed)} not")
-    return meeting
+    return meeting, without_outcome
 
 
 # ------------------------------------------------------------------ actions

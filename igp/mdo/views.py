@@ -84,16 +84,19 @@ def meeting(meeting_id: int):
 
 
 def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/meeting.html", action: str = "read",
-                    kept: dict | None = None, access: str = "web"):
+                    kept: dict | None = None, access: str = "web", confirm_finalise: bool = False):
     """``kept``: the refused form of one agenda item (item_id, form, values, errors), shown open
-    with every typed value and the messages next to its fields."""
+    with every typed value and the messages next to its fields; ``confirm_finalise``: the question
+    whether to finalise, with the items without an outcome."""
     meeting, items = readmodels.meeting_page(current_user, meeting_id, action=action, access=access)
     proposal = []
     if meeting.manage and meeting.status in ("gepland", "gedeeld") and template == "mdo/meeting.html":
         proposal = services.propose_agenda(current_user, meeting.id)
     return render_template(template, meeting=meeting, items=items, manage=meeting.manage, proposal=proposal,
                            labels=MDO_LABELS, users=_users(), form=FlaskForm(), quorum=meeting.quorum,
-                           domains=DOMAIN_LABELS, kept=kept or {}, field_ids=ITEM_FIELD_IDS), status
+                           domains=DOMAIN_LABELS, kept=kept or {}, field_ids=ITEM_FIELD_IDS,
+                           confirm_finalise=confirm_finalise,
+                           without_outcome=[i for i in items if not i.has_outcomes]), status
 
 
 # the ids of an agenda item's form fields (for the error summary's links): name -> prefix
@@ -181,10 +184,27 @@ def attendance(meeting_id: int):
         if key.startswith("status_") and value and key.removeprefix("status_").isdigit():
             entries.append({"user_id": int(key.removeprefix("status_")), "status": value})
     if request.form.get("add_user_id"):
+        # an attendee added is invited; presence is confirmed at or after the start
         entries.append({"user_id": request.form.get("add_user_id"), "status": request.form.get("add_status")
-                        or "aanwezig"})
+                        or "uitgenodigd"})
     return _act(meeting_id, lambda: services.record_attendance(current_user, meeting_id, {"attendees": entries}),
                 "De aanwezigheid is bijgewerkt.", "#aanwezigheid")
+
+
+@bp.route("/<int:meeting_id>/uitnodigen", methods=["POST"])
+@access.roles(*MDO_VIEW_ROLES)
+def invite(meeting_id: int):
+    try:
+        added = services.invite_team(current_user, meeting_id)
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_meeting(meeting_id, status=exc.status)
+    flash(f"{len(added)} uitgenodigd: het kernteam en de coördinatoren van de gezinnen op de agenda." if added else
+          "Het kernteam en de coördinatoren waren al uitgenodigd.", "success")
+    return redirect(url_for("mdo.meeting", meeting_id=meeting_id) + "#aanwezigheid")
 
 
 @bp.route("/<int:meeting_id>/delen", methods=["POST"])
@@ -197,7 +217,18 @@ def share(meeting_id: int):
 @bp.route("/<int:meeting_id>/vaststellen", methods=["POST"])
 @access.roles(*MDO_VIEW_ROLES)
 def finalise(meeting_id: int):
-    return _act(meeting_id, lambda: services.finalise(current_user, meeting_id),
+    """The first POST shows the items without outcome and asks to confirm; 'Definitief maken'
+    (confirm=1) finalises."""
+    if request.form.get("confirm") != "1":
+        try:
+            services.finalise_check(current_user, meeting_id)
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            flash(exc.message, "error")
+            return _render_meeting(meeting_id, status=exc.status)
+        return _render_meeting(meeting_id, confirm_finalise=True)
+    return _act(meeting_id, lambda: services.finalise(current_user, meeting_id, {"confirm": True}),
                 "Het verslag is vastgesteld en kan niet meer worden gewijzigd.")
 
 

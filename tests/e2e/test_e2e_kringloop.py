@@ -176,6 +176,9 @@ def test_from_intake_to_exit(as_user, lookup):
     assert OUTCOME in page.locator("article.agenda-item").filter(has_text=pseudonym).inner_text()
     # the minutes are finalised (so this meeting is no longer the chair's 'next MDO')
     chair.submit(page.get_by_role("button", name="Verslag vaststellen"), expect_status=200)
+    confirmation = page.get_by_role("region", name="Verslag definitief maken?")
+    assert "Alle agendapunten hebben een uitkomst." in confirmation.inner_text()
+    chair.submit(confirmation.get_by_role("button", name="Definitief maken"), expect_status=200)
     assert "Het verslag is vastgesteld" in chair.flash(), chair.flash()
 
     # 5. the nurse feeds the MDO outcome back to the referrer; dated before the MDO first (a typing error)

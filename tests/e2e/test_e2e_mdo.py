@@ -35,6 +35,19 @@ def _items_and_due_date(meeting_id: int, item_ids: list[int], workdays: int):
     pytest.fail("no family on the agenda shares its MDO minutes with the social domain")
 
 
+def _meeting_starts_now(meeting_id: int) -> None:
+    """The demo's next MDO is days ahead (the server runs on the real clock): time passes until
+    it begins, so that presence can be confirmed and the minutes finalised."""
+    from datetime import timedelta
+
+    from igp import clock
+    from igp.extensions import db
+    from igp.mdo.models import MdoMeeting
+
+    db.session.get(MdoMeeting, meeting_id).starts_at = clock.now() - timedelta(minutes=1)
+    db.session.commit()
+
+
 def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     chair = as_user("mdo.dejong")
     page = chair.page
@@ -51,6 +64,18 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     articles = page.locator("article.agenda-item")
     assert articles.count() == proposed
 
+    # before the meeting: everyone invited in one action, no presence yet, no finalising
+    attendance = page.locator("#aanwezigheid")
+    chair.submit(attendance.get_by_role("button", name="Kernteam en coördinatoren uitnodigen"), expect_status=200)
+    assert "uitgenodigd" in chair.flash()
+    attendance = page.locator("#aanwezigheid")
+    assert "Aanwezigheid bevestigt u vanaf het begin van het MDO" in attendance.inner_text()
+    assert "Quorum bereikt." not in page.locator(".page-head").inner_text()
+    assert not page.get_by_role("button", name="Verslag vaststellen").count()
+    assert "Het verslag stelt u vast vanaf het begin van het MDO." in page.locator("main").inner_text()
+
+    lookup(_meeting_starts_now, meeting_id)
+    chair.goto(f"/mdo/{meeting_id}")
     attendance = page.locator("#aanwezigheid")
     selects = attendance.get_by_role("combobox", name=re.compile(r"^Status "))
     for n in range(selects.count()):
@@ -104,6 +129,9 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
         assert "Niet besproken" in page.locator(f"#punt-{item_id} h3").inner_text()
 
     chair.submit(page.get_by_role("button", name="Verslag vaststellen"), expect_status=200)
+    confirmation = page.get_by_role("region", name="Verslag definitief maken?")
+    assert "Na het vaststellen kan het verslag niet meer worden gewijzigd." in confirmation.inner_text()
+    chair.submit(confirmation.get_by_role("button", name="Definitief maken"), expect_status=200)
     assert "Het verslag is vastgesteld" in chair.flash()
     assert "Afgerond" in page.locator(".page-head").inner_text()
     assert not page.get_by_role("button", name="Verslag vaststellen").count()

@@ -231,7 +231,7 @@ def test_exit_with_outward_handover_follows_the_same_rules(network, register, ap
 
 def test_exit_with_open_actions_needs_confirmation(network, register, api, clock):
     family = register(network.jvk, consent=CONSENT)
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started half an hour ago: presence confirmed
     item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})

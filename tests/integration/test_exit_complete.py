@@ -122,7 +122,7 @@ def test_outward_handover_is_advanced_on_the_family_page_and_shown_on_the_board(
 
 def _family_with_actions(network, register, owners):
     family = register(network.jvk, consent=CONSENT)
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started half an hour ago: presence confirmed
     item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})

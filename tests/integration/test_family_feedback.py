@@ -42,11 +42,11 @@ def outcome(family, network, clock):
     """The POP MDO of Tue 24-11-2026 13:00 (12:00 UTC) decided about the family."""
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
     item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
+    clock.set(at("2026-11-24T13:00"))
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
-    clock.set(at("2026-11-24T13:00"))
     result = mdo.add_outcome(network.chair, item.id, {"kind": "besluit", "text": "Kraamzorg uitbreiden"})
-    mdo.finalise(network.chair, meeting.id)
+    mdo.finalise(network.chair, meeting.id, {"confirm": True})
     db.session.commit()
     clock.set(at("2026-11-25T09:00"))
     return result

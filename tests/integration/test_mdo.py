@@ -44,6 +44,7 @@ def seeded(network, register, clock):
     previous = mdo.create_meeting(chair, {"poli": "pop", "starts_at": "2026-11-17T13:00"})
     for key in ("A", "B", "H"):  # the planner prepares the agenda (the chair has no care relationship)
         mdo.add_item(network.planner, previous.id, {"family_id": fam[key].id})
+    clock.set(at("2026-11-17T12:00"))  # the meeting starts: presence is confirmed
     mdo.record_attendance(chair, previous.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, jvk, network.sw)]})
     items = {i.family_id: i for i in previous.items}
@@ -51,7 +52,7 @@ def seeded(network, register, clock):
                                                     "owner_id": jvk.id, "due_date": "2026-11-20"})
     mdo.mark_not_discussed(chair, items[fam["B"].id].id)
     mdo.add_outcome(chair, items[fam["H"].id].id, {"kind": "besluit", "text": "Loopt goed"})
-    mdo.finalise(chair, previous.id)
+    mdo.finalise(chair, previous.id, {"confirm": True})
     db.session.commit()
     clock.set(at("2026-11-20T10:00"))
     mdo.request_discussion(jvk, fam["E"].id, "Moeten we Veilig Thuis consulteren?")
@@ -129,11 +130,12 @@ def test_accepting_the_proposal_and_the_open_action_on_the_agenda(seeded, networ
     assert other_poli.status_code == 422 and "andere poli" in other_poli.get_json()["error"]["message"]
 
 
-def test_quorum_per_item(seeded, network, api):
+def test_quorum_per_item(seeded, network, api, clock):
     fam, meeting, _ = seeded
     a, planner = api(network.chair), api(network.planner)
     i1 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["A"].id}).get_json()["id"]
     i2 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
+    clock.set(meeting.starts_at)  # presence is confirmed at the start
     response = a.post(f"/api/v1/mdo/meetings/{meeting.id}/attendance", json={"attendees": [
         {"user_id": network.gyn.id, "status": "aanwezig"}, {"user_id": network.jvk.id, "status": "aanwezig"},
         {"user_id": network.sw.id, "status": "te_laat", "item_ids": [i1]}]})
@@ -174,7 +176,7 @@ def test_outcome_refusals(seeded, network, api, body, field):
     assert field in (error.get("fields") or {error["field"]: 1})
 
 
-def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, api):
+def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, api, clock):
     fam, meeting, _ = seeded
     a = api(network.chair)
     item = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/items",
@@ -183,6 +185,7 @@ def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, a
     refused = a.post(f"/api/v1/mdo/items/{item}/outcomes", json={"kind": "actie", "text": "Huisbezoek plannen",
                                                                  "owner_id": network.sw.id, "due_workdays": 5})
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "owner_id"
+    clock.set(meeting.starts_at)
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id,
                                                                      "status": "aanwezig"}]})
     db.session.commit()   # present at the MDO, in the poli's kernteam: now involved
@@ -199,7 +202,7 @@ def test_action_with_due_date_in_working_days_and_mijn_acties(seeded, network, a
     assert stranger.status_code == 404  # not involved with the family: the action does not exist for them
 
 
-def test_minutes_revisions_and_finalised_minutes_are_read_only(seeded, network, api, db_session):
+def test_minutes_revisions_and_finalised_minutes_are_read_only(seeded, network, api, db_session, clock):
     fam, meeting, _ = seeded
     a, planner = api(network.chair), api(network.planner)
     i1 = planner.post(f"/api/v1/mdo/meetings/{meeting.id}/items", json={"family_id": fam["C"].id}).get_json()["id"]
@@ -212,12 +215,18 @@ def test_minutes_revisions_and_finalised_minutes_are_read_only(seeded, network, 
     item = mdo.get_item(i1)
     assert [r.text for r in item.revisions] == ["Eerste versie", "Tweede versie"]
     a.post(f"/api/v1/mdo/items/{i1}/outcomes", json={"kind": "advies", "text": "Maatschappelijk werk inschakelen"})
+    early = a.post(f"/api/v1/mdo/meetings/{meeting.id}/finalise", json={"confirm": True})
+    assert early.status_code == 409 and "begonnen" in early.get_json()["error"]["message"]
+    clock.set(meeting.starts_at)
     refused = a.post(f"/api/v1/mdo/meetings/{meeting.id}/finalise")
-    assert refused.status_code == 422 and fam["D"].pseudonym in refused.get_json()["error"]["message"]
-    assert a.post(f"/api/v1/mdo/items/{i2}/not-discussed").status_code == 200
-    assert api(network.jvk).post(f"/api/v1/mdo/meetings/{meeting.id}/finalise").status_code in (403, 404)
-    done = a.post(f"/api/v1/mdo/meetings/{meeting.id}/finalise")
+    assert refused.status_code == 422 and "confirm" in refused.get_json()["error"]["fields"]
+    assert api(network.jvk).post(f"/api/v1/mdo/meetings/{meeting.id}/finalise",
+                                 json={"confirm": True}).status_code in (403, 404)
+    done = a.post(f"/api/v1/mdo/meetings/{meeting.id}/finalise", json={"confirm": True})
     assert done.status_code == 200 and done.get_json()["status"] == "afgerond"
+    # the item without outcome is named in the answer and recorded as not discussed
+    assert done.get_json()["without_outcome"] == [{"item_id": i2, "pseudonym": fam["D"].pseudonym}]
+    assert mdo.get_item(i2).status == "niet_besproken"
     assert a.post(f"/api/v1/mdo/items/{i1}/minutes", json={"text": "Achteraf"}).status_code == 409
     assert a.post(f"/api/v1/mdo/items/{i1}/outcomes", json={"kind": "besluit", "text": "x"}).status_code == 409
     db_session.expire_all()
@@ -232,7 +241,8 @@ def test_not_discussed_families_come_back_next_time(seeded, network, clock):
     chair = network.chair
     item = mdo.add_item(network.planner, meeting.id, {"family_id": fam["C"].id})
     mdo.mark_not_discussed(chair, item.id)
-    mdo.finalise(chair, meeting.id)
+    clock.set(meeting.starts_at)
+    mdo.finalise(chair, meeting.id, {"confirm": True})
     db.session.commit()
     next_one = mdo.create_meeting(chair, {"poli": "pop", "starts_at": "2026-12-01T13:00"})
     reasons = {p.family_id: p.reasons for p in mdo.proposal_for(next_one, network.planner)}
@@ -270,7 +280,9 @@ def test_agenda_items_hide_data_without_consent(network, register, api, login, c
     # without consent for the MDO the family goes on the agenda anonymously (pseudonym and question)
     mdo.add_item(network.chair, meeting.id, {"family_id": without.id, "anonymous": True,
                                              "question": "Hoe ondersteunen we dit gezin bij schulden?"})
-    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "aanwezig"}]})
+    # invited (the meeting is tomorrow): reads the agenda's families within the window
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id,
+                                                                     "status": "uitgenodigd"}]})
     db.session.commit()
     body = api(network.sw).get(f"/api/v1/mdo/meetings/{meeting.id}").get_json()
     names = {i["pseudonym"]: i["name"] for i in body["items"]}

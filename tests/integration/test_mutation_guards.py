@@ -121,8 +121,8 @@ def test_an_attendee_reads_from_14_days_before_the_meeting_not_earlier(network, 
 
 def test_an_attendee_reads_until_30_days_after_the_meeting_not_later(network, register, api, clock):
     family = register(network.gyn, consent=CONSENT)
-    _attendee_meeting(network, family, "2026-11-24T13:00", "aanwezig")   # 12:00 UTC today
-    starts = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+    _attendee_meeting(network, family, "2026-11-24T09:30", "aanwezig")   # 08:30 UTC today: started
+    starts = datetime(2026, 11, 24, 8, 30, tzinfo=timezone.utc)
     assert _reads(api, network, family) == 200
     clock.set(starts + timedelta(days=29))
     assert _reads(api, network, family) == 200

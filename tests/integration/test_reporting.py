@@ -74,6 +74,7 @@ def seeded(network, clock):
     clock.set(at("2026-11-17T11:00"))
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-17T13:00"})
     items = {key: mdo.add_item(network.planner, meeting.id, {"family_id": fam[key].id}) for key in ("R1", "R3", "R2")}
+    clock.set(at("2026-11-17T12:00"))  # the meeting starts: presence is confirmed
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": network.gyn.id, "status": "aanwezig"}, {"user_id": jvk.id, "status": "aanwezig"}]})
     mdo.add_outcome(network.chair, items["R1"].id, {"kind": "doorverwijzing", "text": "GGZ", "referral_type": "ggz"})
@@ -82,7 +83,7 @@ def seeded(network, clock):
     action = mdo.add_outcome(network.chair, items["R3"].id, {"kind": "actie", "text": "Bellen", "owner_id": jvk.id,
                                                              "due_date": "2026-11-24"}).action
     mdo.mark_not_discussed(network.chair, items["R2"].id)
-    mdo.finalise(network.chair, meeting.id)
+    mdo.finalise(network.chair, meeting.id, {"confirm": True})
     db.session.commit()
     clock.set(at("2026-11-20T10:00"))
     mdo.set_action_status(jvk, action.id, "gedaan")

@@ -215,7 +215,7 @@ def test_r5b_a_planner_of_any_organisation_withdraws_consent_and_exits_any_famil
 def test_r6_attendance_for_one_item_opens_every_family_on_the_agenda(network, register, api):
     a = register(network.gyn, consent=CONSENT)
     b = register(network.gyn, consent=CONSENT)
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started: presence confirmed
     item_a = mdo.add_item(network.chair, meeting.id, {"family_id": a.id})
     mdo.add_item(network.chair, meeting.id, {"family_id": b.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
@@ -332,7 +332,7 @@ def test_r10_an_action_owner_sees_and_changes_actions_of_a_family_she_may_not_se
     from igp.errors import ValidationError
 
     family = register(network.gyn, consent=CONSENT)
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started half an hour ago: presence confirmed
     item = mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": network.chair.id, "status": "aanwezig"}, {"user_id": network.sw.id, "status": "aanwezig"}]})

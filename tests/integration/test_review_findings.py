@@ -94,7 +94,7 @@ def test_m3_mdo_minutes_need_the_familys_consent(network, register, api):
 
     family = register(network.jvk, consent=CONSENT)  # no consent for informal support
     add_poli_team_member(network.planner, "pop", network.vrijwilliger.id)  # she attends as kernteam member
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started: presence confirmed
     item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": network.vrijwilliger.id, "status": "aanwezig"}]})
@@ -117,7 +117,7 @@ def test_m4_only_coordinator_or_registering_organisation_changes_the_core_team(n
 
 def test_m4_absent_attendees_are_not_involved(network, register, api):
     family = register(network.gyn, consent=CONSENT)
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started: presence confirmed
     mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "afwezig"}]})
     db.session.commit()

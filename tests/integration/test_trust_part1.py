@@ -104,9 +104,10 @@ def test_attendance_counts_only_within_the_read_window(network, register, api, c
     family = register(network.gyn, consent=CONSENT, referred_at=clock.now().isoformat())
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": starts.isoformat()})
     mdo.add_item(network.chair, meeting.id, {"family_id": family.id})
+    clock.set(starts)   # presence is confirmed at the start
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "aanwezig"}]})
     db.session.commit()
-    clock.set(max(clock.now(), today))
+    clock.set(today)
     assert (api(network.sw).get(f"/api/v1/families/{family.id}").status_code == 200) is visible
 
 
@@ -120,7 +121,7 @@ def test_a_family_without_mdo_consent_goes_on_the_agenda_only_anonymously(networ
     item = a.post(f"/api/v1/mdo/meetings/{meeting.id}/items",
                   json={"family_id": family.id, "anonymous": True, "question": "Hoe verder met huisvesting?"})
     assert item.status_code == 201 and item.get_json()["anonymous"] is True
-    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "aanwezig"}]})
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "uitgenodigd"}]})
     db.session.commit()
     sw = api(network.sw)
     assert sw.get(f"/api/v1/families/{family.id}").status_code == 404  # anonymous: attendance opens nothing
@@ -164,7 +165,8 @@ def test_break_glass_needs_a_direct_care_relationship(network, register, api, db
     family = register(network.gyn)            # no consent: everything withheld from other organisations
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
     mdo.add_item(network.chair, meeting.id, {"family_id": family.id, "anonymous": True})
-    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id, "status": "aanwezig"}]})
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.sw.id,
+                                                                     "status": "uitgenodigd"}]})
     db.session.commit()
     # the planner sees it team-wide (NAW under consent), the social worker only via the MDO: neither
     # has a care relationship, so neither may open emergency access
@@ -292,7 +294,7 @@ def test_no_template_receives_withheld_minutes(network, register, login, client,
     secret_minutes, secret_outcome, secret_question = "Canary notulen geheim", "Canary besluit geheim", \
         "Canary vraag geheim"
     family = register(network.gyn, consent=CONSENT)
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started half an hour ago: presence confirmed
     item = mdo.add_item(network.chair, meeting.id, {"family_id": family.id, "question": secret_question})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw, network.planner)]})

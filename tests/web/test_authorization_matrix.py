@@ -59,7 +59,8 @@ def world(network, make_user, make_org, clock):
     member = db.session.scalars(db.select(CoreTeamMember).where(CoreTeamMember.user_id == dummy.id)).one()
     meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"})
     item = mdo.add_item(network.chair, meeting.id, {"family_id": a.id})
-    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.gyn.id, "status": "aanwezig"}]})
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": network.gyn.id,
+                                                                     "status": "uitgenodigd"}]})
     action = mdo.add_outcome(network.chair, item.id, {"kind": "actie", "text": "Bellen", "owner_id": network.gyn.id,
                                                       "due_workdays": 3}).action
     absence = record_absence(dummy, {"from": "2026-12-01", "to": "2026-12-02", "reason": "verlof"})

@@ -59,7 +59,7 @@ def world(network, make_user, clock, app):
                 add_poli_team_member(network.planner, "pop", user.id)
             if relation in ("member", "guest"):
                 mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": user.id,
-                                                                                 "status": "aanwezig"}]})
+                                                                                 "status": "uitgenodigd"}]})
     db.session.commit()
     app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"  # 67 sign-ins from one address
     tokens = {}
@@ -169,7 +169,7 @@ def _run(world, escalation, role, relation) -> list[str]:
         meeting_id = meeting.get_json()["id"]
         _send(world, chair, "POST", f"/api/v1/mdo/meetings/{meeting_id}/items", {"family_id": a})
         status = _send(world, chair, "POST", f"/api/v1/mdo/meetings/{meeting_id}/attendance",
-                       {"attendees": [{"user_id": user_id, "status": "aanwezig"}]}).status_code
+                       {"attendees": [{"user_id": user_id, "status": "uitgenodigd"}]}).status_code
         readable = _get(world, token, f"/api/v1/families/{a}").status_code == 200
         if status != want["status"]:
             problems.append(f"invitation {status}, expected {want['status']}")

@@ -287,7 +287,8 @@ class Scene:
 
     @cached_property
     def meeting(self):
-        return self.commit(mdo.create_meeting(self.network.chair, {"poli": "pop", "starts_at": "2026-11-25T13:00"}))
+        # started (the clock stands at 24-11-2026 10:00 in Amsterdam): presence can be confirmed, the minutes finalised
+        return self.commit(mdo.create_meeting(self.network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"}))
 
     @cached_property
     def item(self):
@@ -465,7 +466,8 @@ SAMPLES: dict[tuple[str, str], Sample] = {
     ("post", "/mdo/meetings/{meeting_id}/attendance"): Sample("chair", {"attendees": [
         {"user_id": At("network.chair.id"), "status": "aanwezig"}]}),
     ("post", "/mdo/meetings/{meeting_id}/share"): Sample("chair", needs=("item",)),
-    ("post", "/mdo/meetings/{meeting_id}/finalise"): Sample("chair"),
+    ("post", "/mdo/meetings/{meeting_id}/attendees/invite"): Sample("chair", needs=("item",)),
+    ("post", "/mdo/meetings/{meeting_id}/finalise"): Sample("chair", {"confirm": True}),
     ("post", "/mdo/items/{item_id}/minutes"): Sample("chair", {"text": "Besproken: de hulp thuis.",
                                                                "expected_revision": 0}),
     ("post", "/mdo/items/{item_id}/outcomes"): Sample("chair", {"kind": "besluit", "text": "Kraamzorg uitbreiden"}),

@@ -101,7 +101,7 @@ def test_a_nurse_sees_her_signals_intakes_this_week_actions_due_and_the_next_mdo
     plan_or_record_intake(network.jvk, soon.id, {"planned_at": "2026-11-26T10:00", "type": "gezamenlijk",
                                                  "location": "consultatiebureau"})
     plan_or_record_intake(network.jvk, later.id, {"planned_at": "2026-12-02T10:00", "type": "gefaseerd"})
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started half an hour ago: presence confirmed
     for family in (soon, later):
         mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
@@ -123,7 +123,7 @@ def test_a_nurse_sees_her_signals_intakes_this_week_actions_due_and_the_next_mdo
     assert "Schuldhulp aanvragen" in actions and "27-11-2026" in actions
     assert "Over een maand bellen" not in actions            # not due within 7 days
     nxt = _section(page, "Volgend MDO met uw gezinnen")
-    assert "POP-poli" in nxt and "di 24-11-2026 13:00" in nxt and "daarvan 2 van u" in nxt
+    assert "POP-poli" in nxt and "di 24-11-2026 09:30" in nxt and "daarvan 2 van u" in nxt
     # the other nurse sees none of it
     other = _page(app, login, network.jvk2)
     assert "Schuldhulp aanvragen" not in other and late.pseudonym not in other and soon.pseudonym not in other
@@ -273,7 +273,7 @@ def _add_families(network, register, n: int) -> None:
     due, agenda items, supported families, aanmeldingen."""
     from igp.coordination import services as coordination
 
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T09:30"})  # started half an hour ago: presence confirmed
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
     for i in range(n):
