@@ -35,10 +35,11 @@ def meeting(network, register, clock):
     mdo.add_item(network.planner, meeting.id, {"family_id": consented.id})
     mdo.add_item(network.planner, meeting.id, {"family_id": secret.id, "anonymous": True,
                                                "question": "Hoe ondersteunen we dit gezin?"})
+    db.session.commit()
+    clock.set(at("2026-11-24T13:10"))   # presence is confirmed once the meeting has started
     mdo.record_attendance(network.chair, meeting.id, {"attendees": [
         {"user_id": u.id, "status": "aanwezig"} for u in (network.chair, network.sw, network.planner)]})
     db.session.commit()
-    clock.set(at("2026-11-24T13:10"))
     items = {i.family_id: i for i in meeting.items}
     return meeting, items[consented.id], items[secret.id]
 
