@@ -158,6 +158,9 @@ def pytest_terminal_summary(terminalreporter):
         counts = " ".join(f"{i}={e[i]}" for i in IMPACTS)
         rules = f" [{', '.join(sorted(e['rules']))}]" if e["rules"] else ""
         terminalreporter.write_line(f"axe {counts} {key}{rules}")
+    checks = sum(e["visits"] for e in AXE_RESULTS.values())
+    phone = sum(e["visits"] for key, e in AXE_RESULTS.items() if key.endswith(" px"))
+    terminalreporter.write_line(f"axe page checks: {checks} ({checks - phone} at 1280 px, {phone} at 390 px)")
     terminalreporter.write_line(f"axe report: {path.relative_to(PROJECT_ROOT)}")
 
 
