@@ -1,4 +1,6 @@
 """Shared helpers of the pages: form choices and what a page does with a refused command."""
+from urllib.parse import urlsplit
+
 from flask import flash
 from wtforms import SelectChoice
 
@@ -25,3 +27,14 @@ def flash_refusal(exc: ServiceError) -> None:
     flash every reason."""
     for message in refusal_errors(exc).values():
         flash(message, "error")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site, else ``default``: no scheme, no host, no control characters or
+    backslashes (browsers drop tabs and newlines, so '/<tab>/evil.example' would become '//evil.example')."""
+    if not target or any(ord(c) < 33 or c == "\\" for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target.rstrip("?")

@@ -16,6 +16,7 @@ from igp.auth.forms import LoginForm, PasswordChangeForm, TotpForm
 from igp.auth.models import User
 from igp.errors import ValidationError
 from igp.extensions import db, limiter
+from igp.forms_util import safe_next
 from igp.web import sign_in_session
 
 bp = Blueprint("auth", __name__)
@@ -28,16 +29,7 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no control characters or backslashes
-    (browsers drop tabs and newlines, so '/<tab>/evil.example' would become '//evil.example')."""
-    from urllib.parse import urlsplit
-
-    if not target or any(ord(c) < 33 or c == "\\" for c in target):
-        return url_for("main.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.home")
-    return target.rstrip("?")
+    return safe_next(target, url_for("main.home"))
 
 
 def _pending_user() -> User | None:

@@ -397,7 +397,8 @@ def propose_coordinator_change(actor, family_id: int, data: dict) -> Coordinator
                                "family_pseudonym": family.pseudonym, "outcome": "denied",
                                "detail": "coordinator proposal refused: no care relationship"})
     if rules.may_change_coordinator(actor.roles, kinds, family.coordinator_id is not None):
-        raise ValidationError({"_": "U mag de coördinator zelf wijzigen; een voorstel is niet nodig."})
+        # not this action: the page offers the change itself (a 403, so the form is never shown to her)
+        raise Forbidden("U mag de coördinator zelf wijzigen; een voorstel is niet nodig.")
     target, reason, reason_text = _target_and_reason(family, data)
     if db.session.scalar(select(func.count()).select_from(CoordinatorProposal).where(
             CoordinatorProposal.family_id == family.id, CoordinatorProposal.status == "open",
@@ -548,13 +549,21 @@ def remove_core_member(actor, family_id: int, member_id: int) -> None:
 
 # ------------------------------------------------------------------ my families
 
+def supports_only(user) -> bool:
+    """A role that is never a family's coordinator (the volunteer of informal support)."""
+    return not user.roles & COORDINATING_ACTORS
+
+
 def my_families(user, limit: int = 300) -> tuple[list[gateway.FamilySummary], list[str]]:
     """The active families this user coordinates (or stands in for today), and those that left
     with an outward handover still running, read through the gateway (each logged), with the
-    handover signal and 'namens'; and whom the user stands in for."""
+    handover signal and 'namens'; and whom the user stands in for. A user whose role never
+    coordinates (a volunteer) gets the families in whose core team she is (supports_only)."""
     outward_open = select(Handover.family_id).where(Handover.direction == "uit", Handover.closed_at.is_(None))
+    mine = my_family_ids_clause(user) if not supports_only(user) else Family.id.in_(
+        select(CoreTeamMember.family_id).where(CoreTeamMember.user_id == user.id, CoreTeamMember.removed_at.is_(None)))
     stmt = (gateway.visible_families_query(user)
-            .where(my_family_ids_clause(user), or_(Family.status.in_(ACTIVE_STATUSES), Family.id.in_(outward_open)))
+            .where(mine, or_(Family.status.in_(ACTIVE_STATUSES), Family.id.in_(outward_open)))
             .order_by(Family.created_at.desc()).limit(limit))
     families = list(db.session.scalars(stmt))
     summaries = gateway.summarise(user, families, access="web", detail="mijn gezinnen")
@@ -562,7 +571,8 @@ def my_families(user, limit: int = 300) -> tuple[list[gateway.FamilySummary], li
     signals = open_signals([s.id for s in summaries])
     for s in summaries:
         s.extra["signal"] = signals.get(s.id)
-        s.extra["namens"] = by_id[s.id].coordinator.name if by_id[s.id].coordinator_id != user.id else None
+        s.extra["namens"] = by_id[s.id].coordinator.name \
+            if by_id[s.id].coordinator_id not in (user.id, None) and not supports_only(user) else None
     substituting = substituted_user_ids(user)
     names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(substituting)))} \
         if substituting else {}
@@ -748,7 +758,7 @@ def exit_family(actor, family_id: int, data: dict) -> Family:
     """parse -> authorise -> rules (exit, open actions, the state machine) -> apply -> audit.
     Every open MDO action gets a decision (afsluiten / overdragen / openhouden met reden) and its
     owner is told; the old confirm_open_actions flag keeps undecided actions open, as before."""
-    gateway.load_for_write(actor, family_id)
+    _require_may_exit(actor, gateway.load_for_write(actor, family_id)[0])   # 403 before any field error
     command = parse(schemas.ExitIn, data)
     problems = rules.exit_problems(command.reason, command.target, command.target_name)
     if problems:

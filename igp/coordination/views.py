@@ -25,17 +25,20 @@ CASE_ROLES = ("jeugdverpleegkundige", "sociaal_werker", "mmw", "gynaecoloog", "v
 def my_families():
     summaries, substituting = services.my_families(current_user)
     return render_template("coordination/my_families.html", families=summaries, labels=LABELS,
-                           substituting=substituting, away=returns.return_summary(current_user))
+                           substituting=substituting, away=returns.return_summary(current_user),
+                           supports_only=services.supports_only(current_user))
 
 
 @bp.route("/caseload", methods=["GET", "POST"])
 @access.roles("planner", "projectleider", "jeugdverpleegkundige", "beheerder")
 def caseload():
+    refused = False
     if request.method == "POST":
         try:
             changed = services.bulk_reassign(current_user, form_data(request.form, lists=("family_ids",)))
         except ValidationError as exc:
             flash_refusal(exc)
+            refused = True
         else:
             flash(f"{len(changed)} gezin(nen) overgedragen.", "success")
             return redirect(url_for("coordination.caseload", coordinator=request.form.get("from_user_id")))
@@ -46,7 +49,7 @@ def caseload():
         families = services.caseload_families(current_user, selected)
     return render_template("coordination/caseload.html", rows=rows, families=families, selected=selected,
                            labels=LABELS, no_contact=services.no_contact_count(),
-                           holders=[r.user for r in rows], form=FlaskForm())
+                           holders=[r.user for r in rows], form=FlaskForm()), 422 if refused else 200
 
 
 def _absence_saved(absence, verb: str) -> None:

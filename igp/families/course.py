@@ -43,10 +43,10 @@ def may_record_course(user, decision) -> bool:
 
 def _load(actor, family_id: int, model, data) -> tuple[Family, object]:
     gateway.load_for_write(actor, family_id)          # a family the actor may not see: 404 before any field error
-    command = parse(model, data)
-    if not actor.roles & COURSE_ROLES:
+    if not actor.roles & COURSE_ROLES:   # the action itself first: 403 before any field error
         raise Forbidden("Alleen een zorgverlener (verloskundige, arts, MMW of JGZ) legt de geboorte of een "
                         "zwangerschap vast.")
+    command = parse(model, data)
     family, _ = gateway.load_for_write(actor, family_id, needs=COURSE_NEEDS)
     if family.version != as_id(command.version):
         raise Conflict(STALE)

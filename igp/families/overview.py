@@ -108,7 +108,7 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
         view=view, contact=coordination.contact_today(family), coordinator_history=related.coordinator_history(view),
         core_team=related.core_team(view), handover=handover, handover_signal=signal, workdays_left=left,
         outward=outward, consents=related.consents(view, names), mdo_items=related.mdo_history(view),
-        actions=related.actions(view), acting_for=coordination.acting_substitute_for(user, family),
+        actions=related.actions(view, user, family.coordinator_id), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
         target_assessments=assessment.history(view), feedback=family_feedback.feedback_of(view),

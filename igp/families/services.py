@@ -407,11 +407,17 @@ def add_note(user, family_id: int, category: str, text: str, *, emergency: bool 
     """A note in one data category. ``emergency``: a noodnotitie under an open break-the-glass,
     the one write emergency access allows (in a category it opened); it is linked to that
     break-the-glass for the privacy officer's review."""
-    gateway.load_for_write(user, family_id)
+    _, seen = gateway.load_for_write(user, family_id)
+    if not user.roles & REGISTERING_ROLES:   # the action itself first: 403 before any field error
+        raise Forbidden("Uw rol mag geen aantekeningen maken.")
+    if not emergency and not rules.note_categories(user.roles, seen.may_write):   # the rule that shows the form
+        glass_only = any(c in seen.by_break_glass for c in rules.NOTE_CATEGORIES)
+        raise Forbidden("Noodtoegang geeft alleen inzage; schrijf zo nodig een noodnotitie." if glass_only else
+                        "U mag bij dit gezin in geen enkele categorie een aantekening maken.")
+    if emergency and (seen.break_glass_id is None or not seen.by_break_glass):
+        raise Forbidden("Een noodnotitie hoort bij een open noodtoegang; u hebt geen open noodtoegang bij dit gezin.")
     command = parse(NoteIn, {"category": category, "text": text.strip() if isinstance(text, str) else text})
     category, text = command.category, command.text
-    if not user.roles & REGISTERING_ROLES:
-        raise Forbidden("Uw rol mag geen aantekeningen maken.")
     if emergency:
         family, decision = gateway.load_for_write(user, family_id)
         if category not in decision.by_break_glass or decision.break_glass_id is None:

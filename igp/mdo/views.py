@@ -15,7 +15,7 @@ from igp.auth import services as auth_services
 from igp.errors import Conflict, NotFound, ServiceError, ValidationError
 from igp.extensions import db, limiter
 from igp.families.views import LABELS
-from igp.forms_util import flash_refusal, refusal_errors
+from igp.forms_util import flash_refusal, refusal_errors, safe_next
 from igp.mdo import readmodels, rules, services
 from igp.validation import form_data
 
@@ -276,7 +276,9 @@ def my_actions():
             flash_refusal(exc)
         else:
             flash("De actie is bijgewerkt.", "success")
-            return redirect(url_for("mdo.my_actions", status=request.args.get("status", "open")))
+            # the family page's buttons return there; "Mijn acties" to itself
+            return redirect(safe_next(request.form.get("next"),
+                                      url_for("mdo.my_actions", status=request.args.get("status", "open"))))
     status = request.args.get("status", "open") or None
     if status == "alle":
         status = None

@@ -18,8 +18,10 @@ from igp import clock
 from igp.coordination.models import CoordinatorAssignment, CoordinatorProposal, CoreTeamMember
 from igp.extensions import db
 from igp.handover.models import Handover
-from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting
+from igp.mdo import rules as mdo_rules
+from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
 from igp.sharing.gateway import as_grant
+from igp.sharing.involvement import substituted_user_ids
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
 
 PROCESS_NOTES = "verwijzingen"   # handover and coordination notes
@@ -230,15 +232,23 @@ class ActionView:
     owner: str
     due_date: date
     status: str
+    may_update: bool = False   # this reader may mark it done or dropped (igp.mdo.rules, as the service)
 
 
-def actions(view) -> list[ActionView]:
-    rows = db.session.scalars(select(MdoAction).where(MdoAction.family_id == view.id)
+def actions(view, user=None, coordinator_id: int | None = None) -> list[ActionView]:
+    """The family's MDO actions; with ``user``, whether she may set each one's status: the owner, the
+    coordinator, the meeting's chair, or who stands in for the absent owner or coordinator."""
+    rows = db.session.execute(select(MdoAction, MdoMeeting.chair_id).join(MdoAction.outcome)
+                              .join(MdoOutcome.item).join(AgendaItem.meeting).where(MdoAction.family_id == view.id)
                               .options(selectinload(MdoAction.outcome))
-                              .order_by(MdoAction.due_date, MdoAction.id))
+                              .order_by(MdoAction.due_date, MdoAction.id)).all()
     content = view.may(MDO_CONTENT)
+    standing_in = substituted_user_ids(user.id) if user is not None and rows else []
     return [ActionView(a.id, a.family_id, view.pseudonym, a.outcome.text if content else None, a.owner_id,
-                       a.owner.name, a.due_date, a.status) for a in rows]
+                       a.owner.name, a.due_date, a.status,
+                       user is not None and mdo_rules.action_status_on_behalf_of(
+                           user.id, a.owner_id, coordinator_id, chair_id, standing_in)[0])
+            for a, chair_id in rows]
 
 
 @dataclass

@@ -83,6 +83,15 @@ def _refuse_self_grant(actor, family: Family, recipient) -> None:
 
 
 def _refuse_non_holder(actor, family: Family, recipient) -> None:
+    _require_holder(actor, family)
+    _refuse_self_grant(actor, family, recipient)
+
+
+def _require_holder(actor, family: Family) -> None:
+    """Who may record consent at all: checked before the input (a 403 before any field error), the
+    same rule that shows the form."""
+    if not actor.roles & CONSENT_ROLES:
+        raise Forbidden("Uw rol mag geen toestemming vastleggen.")
     if not may_record_consent(actor, family):
         # only the data holder or the family's coordinator records what the parents agreed to share;
         # otherwise a professional could grant their own organisation access (break-the-glass
@@ -92,7 +101,6 @@ def _refuse_non_holder(actor, family: Family, recipient) -> None:
                                "family_pseudonym": family.pseudonym, "outcome": "denied",
                                "detail": "consent by neither the registering organisation nor the coordinator "
                                          "refused"})
-    _refuse_self_grant(actor, family, recipient)
 
 
 def _consent_problems(parsed: ConsentIn, family: Family) -> tuple[dict[str, str], list[int]]:
@@ -122,11 +130,9 @@ def record_consent(actor, family_id: int, data: dict, *, scan: bytes | None = No
                    scan_mimetype: str | None = None, scan_filename: str | None = None) -> ConsentRecord:
     """Record one consent (API shape: recipient {organisation_id} or {domain}, categories,
     purpose, given_at, valid_until, form_version, method, given_by)."""
-    gateway.load_for_write(actor, family_id)
-    parsed = parse(ConsentIn, data)
-    if not actor.roles & CONSENT_ROLES:
-        raise Forbidden("Uw rol mag geen toestemming vastleggen.")
     family, _ = gateway.load_for_write(actor, family_id)
+    _require_holder(actor, family)
+    parsed = parse(ConsentIn, data)
     errors, given_by = _consent_problems(parsed, family)
     errors.update(check_scan(scan, scan_mimetype))
     if errors:
@@ -156,6 +162,7 @@ def record_preset(actor, family_id: int, preset_code: str, *, method: str, given
                   domains: list[str] | None = None) -> list[ConsentRecord]:
     """A preset (e.g. 'Kernteam IGP') as one consent per domain; the professional may narrow
     the categories and domains first."""
+    _require_holder(actor, gateway.load_for_write(actor, family_id)[0])
     parsed = parse(PresetIn, {"preset": preset_code, "method": method, "given_at": given_at,
                               "form_version": form_version, "categories": categories, "domains": domains})
     if parsed.preset is None:
@@ -186,6 +193,7 @@ class FamilyRef:
 
     id: int
     pseudonym: str
+    may_open: bool = False   # the reader may open the family page (a link to it is shown)
 
 
 @dataclass
@@ -445,7 +453,7 @@ def access_log(actor, family_id: int) -> tuple[Family, list[AuditEntry]]:
     entries = audit.entries_for_family(family.pseudonym)
     audit.record("read", user=actor, object_type="access_log", object_id=family.id,
                  family_pseudonym=family.pseudonym, detail="wie zag wat")
-    return FamilyRef(family.id, family.pseudonym), entries
+    return FamilyRef(family.id, family.pseudonym, gateway.decide_for(actor, family).involved), entries
 
 
 @dataclass

@@ -100,10 +100,13 @@ def support_of(user, family_id: int, *, access: str = "api") -> SupportSection:
 def record_support(user, family_id: int, data: dict) -> InformalSupport:
     """Record support agreed or started (coordinator, acting substitute, or the volunteer's own
     organisation). 422 naming the field for bad input; 403 for an organisation the user may not name."""
-    gateway.load_for_write(user, family_id)   # a family the user may not see: 404 before any 422
+    family, _ = gateway.load_for_write(user, family_id)   # a family the user may not see: 404 before any 422
+    kinds = gateway.involvement(user, family)
+    if not recordable_organisations(user, kinds):   # the action itself, before its input (403 before 422)
+        raise Forbidden("Informele steun legt de coördinator vast, of de vrijwilliger voor de eigen organisatie.",
+                        audit=_denied(user, family, "informal support: record refused"))
     parsed = parse(InformalSupportIn, data)
     family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
-    kinds = gateway.involvement(user, family)
     organisation = db.session.get(Organisation, parsed.organisation_id)
     if organisation is None or organisation.domain != rules.INFORMAL_DOMAIN:
         raise ValidationError({"organisation_id": "Kies een organisatie van de informele steun."})
@@ -155,14 +158,17 @@ def add_note(user, family_id: int, support_id: int, data: dict) -> InformalSuppo
 def update_support(user, family_id: int, support_id: int, data: dict) -> InformalSupport:
     """Move the support on (afgesproken -> gestart -> afgerond or gestopt) and record its end; the
     same people who may record it. A record the user does not see: 404."""
-    gateway.load_for_write(user, family_id)
+    family, _ = gateway.load_for_write(user, family_id)
+    kinds = gateway.involvement(user, family)
+    if not recordable_organisations(user, kinds):   # the action itself, before its input (403 before 422)
+        raise Forbidden("Informele steun legt de coördinator vast, of de vrijwilliger voor de eigen organisatie.",
+                        audit=_denied(user, family, "informal support: update refused"))
     parsed = parse(SupportUpdateIn, data)
     family, _ = gateway.load_for_write(user, family_id, needs=("naw",))
     row = db.session.get(InformalSupport, support_id)
     if row is None or row.family_id != family.id or \
             not rules.sees_record(user.roles, user.organisation_id, row.organisation_id):
         raise gateway.refusal(user, family.id, "informal support update: no such record")
-    kinds = gateway.involvement(user, family)
     if not rules.may_record(user.roles, kinds, user.organisation_id, row.organisation_id, row.organisation.domain):
         raise Forbidden("Informele steun legt de coördinator vast, of de vrijwilliger voor de eigen organisatie.",
                         audit=_denied(user, family, "informal support: update refused"))

@@ -1,4 +1,6 @@
-"""Journey 3: the MDO chair runs the next MDO from proposal to finalised minutes; the owner of
+"""Journey 3: the MDO chair runs the next MDO from proposal to finalised minutes (invitations in one
+action, minutes for three families, an outcome refused and corrected with nothing lost, no finalising
+before the start, the decision list and the minutes printed); the owner of
 the action finds it under 'Mijn acties'."""
 from __future__ import annotations
 
@@ -33,6 +35,13 @@ def _items_and_due_date(meeting_id: int, item_ids: list[int], workdays: int):
         if any("mdo_notulen" in c.categories for c in consents):
             return item_id, item.family.pseudonym, due
     pytest.fail("no family on the agenda shares its MDO minutes with the social domain")
+
+
+def _pseudonyms(item_ids: list[int]) -> list[str]:
+    from igp.extensions import db
+    from igp.mdo.models import AgendaItem
+
+    return [db.session.get(AgendaItem, i).family.pseudonym for i in item_ids]
 
 
 def _meeting_starts_now(meeting_id: int) -> None:
@@ -73,6 +82,13 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     assert "Quorum bereikt." not in page.locator(".page-head").inner_text()
     assert not page.get_by_role("button", name="Verslag vaststellen").count()
     assert "Het verslag stelt u vast vanaf het begin van het MDO." in page.locator("main").inner_text()
+    # and a finalise sent anyway (an old tab, a double click) is refused, the meeting left open
+    token = page.locator("input[name=csrf_token]").first.input_value()
+    early = page.request.post(chair.e2e.url(f"/mdo/{meeting_id}/vaststellen"), form={"csrf_token": token,
+                                                                                     "confirm": "1"})
+    assert early.status == 422 and "pas worden vastgesteld als het MDO begonnen is" in early.text()
+    chair.goto(f"/mdo/{meeting_id}")
+    assert "Afgerond" not in page.locator(".page-head").inner_text()
 
     lookup(_meeting_starts_now, meeting_id)
     chair.goto(f"/mdo/{meeting_id}")
@@ -87,10 +103,19 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     item_ids = [int(a.get_attribute("id").removeprefix("punt-")) for a in articles.all()]
     chosen, pseudonym, due = lookup(_items_and_due_date, meeting_id, item_ids, 5)
 
-    item = page.locator(f"#punt-{chosen}")
-    item.get_by_label("Verslag").fill("Moeder heeft schulden bij drie schuldeisers; wijkteam sluit aan.")
-    chair.submit(item.get_by_role("button", name="Verslag opslaan"), expect_status=200)
-    assert "Het verslag is opgeslagen." in chair.flash()
+    # minutes for three families, each item its own form: every saved text stays on the page
+    assert len(item_ids) >= 3, "the demo's next MDO has fewer than three families on its agenda"
+    others = [i for i in item_ids if i != chosen][:2]
+    minutes = {chosen: "Moeder heeft schulden bij drie schuldeisers; wijkteam sluit aan.",
+               others[0]: "Vader zoekt werk; de jeugdverpleegkundige bespreekt de kinderopvang.",
+               others[1]: "Het gezin is verhuisd; de nieuwe huisarts is ingelicht."}
+    for item_id, text in minutes.items():
+        item = page.locator(f"#punt-{item_id}")
+        item.get_by_label("Verslag").fill(text)
+        chair.submit(item.get_by_role("button", name="Verslag opslaan"), expect_status=200)
+        assert "Het verslag is opgeslagen." in chair.flash()
+        for saved_id in list(minutes)[:list(minutes).index(item_id) + 1]:
+            assert page.locator(f"#punt-{saved_id}").get_by_label("Verslag").input_value() == minutes[saved_id]
 
     item = page.locator(f"#punt-{chosen}")
     outcome = details(item, "Uitkomst vastleggen")
@@ -121,7 +146,7 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     assert f"eigenaar Daan Mulder, uiterlijk {due.strftime('%d-%m-%Y')}" in item_text
 
     for item_id in item_ids:
-        if item_id == chosen:
+        if item_id == chosen or item_id in others:
             continue
         button = page.locator(f"#punt-{item_id}").get_by_role("button", name=re.compile(r"^Niet besproken"))
         chair.submit(button, expect_status=200)
@@ -131,6 +156,8 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     chair.submit(page.get_by_role("button", name="Verslag vaststellen"), expect_status=200)
     confirmation = page.get_by_role("region", name="Verslag definitief maken?")
     assert "Na het vaststellen kan het verslag niet meer worden gewijzigd." in confirmation.inner_text()
+    listed = confirmation.get_by_role("listitem").all_inner_texts()   # the two items with minutes, no outcome
+    assert len(listed) == 2 and all(any(p in line for line in listed) for p in lookup(_pseudonyms, others)), listed
     chair.submit(confirmation.get_by_role("button", name="Definitief maken"), expect_status=200)
     assert "Het verslag is vastgesteld" in chair.flash()
     assert "Afgerond" in page.locator(".page-head").inner_text()
@@ -141,7 +168,8 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     assert ACTION_TEXT in decisions and "Daan Mulder" in decisions and due.strftime("%d-%m-%Y") in decisions
     assert "drie schuldeisers" not in decisions            # decisions only, not the minutes
     chair.goto(f"/mdo/{meeting_id}/notulen")
-    assert "Moeder heeft schulden bij drie schuldeisers" in page.locator("article.printable").inner_text()
+    printed = page.locator("article.printable").inner_text()
+    assert all(text in printed for text in minutes.values()), printed
 
     owner = as_user("sw.mulder")
     owner.goto("/mdo/acties")

@@ -20,13 +20,15 @@ HIDDEN = re.compile(r"<input\b[^>]*>", re.I)
 ROLES = ("gyn", "mmw", "jvk", "sw", "planner", "vrijwilliger", "chair", "pl", "po", "admin")
 
 
-def _post_forms(page: str) -> list[tuple[str, dict]]:
-    """(action, hidden fields) of every POST form of a page."""
+def _post_forms(page: str, path: str | None = None) -> list[tuple[str, dict]]:
+    """(action, hidden fields) of every POST form of a page; a form without an action posts to the
+    page itself (`path`)."""
     forms = []
     for attrs, body in FORM.findall(page):
         a = dict(ATTR.findall(attrs))
-        if a.get("method", "get").lower() != "post" or not a.get("action"):
+        if a.get("method", "get").lower() != "post" or not (a.get("action") or path):
             continue
+        a.setdefault("action", path)
         fields = {}
         for tag in HIDDEN.findall(body):
             t = dict(ATTR.findall(tag))
@@ -67,7 +69,7 @@ def _refused_forms(client, path: str) -> tuple[int, list[str]]:
     if page.status_code != 200:
         assert page.status_code in (302, 403, 404), (path, page.status_code)   # no page, no forms
         return 0, []
-    forms = _post_forms(page.get_data(as_text=True))
+    forms = _post_forms(page.get_data(as_text=True), path)
     refused = []
     for action, fields in forms:
         if action.endswith("/noodtoegang") or action.endswith("/afmelden") or action.endswith("/logout"):
