@@ -76,7 +76,7 @@ def load_families(count: int = 40, seed: int = 2026) -> int:
         _first_weeks(rng, family, coordinator, days_ago, referred, now)
         if i % 8 == 1 and family.status != "uitgestroomd":
             _informal_support(actor, family, coordinator, referred)
-        if i % 9 == 0 and family.status != "uitgestroomd":
+        if (i % 9 == 0 or i % 8 == 4) and family.status != "uitgestroomd":   # the POP-poli's next MDO: several
             request_discussion(actor if actor.id == coordinator.id else coordinator, family.id,
                                "Is inzet van maatschappelijk werk voor de schulden nodig?")
     for i, score in enumerate((5, 4, 4, 3, 5, 4, 5, 2, 4, 4, 5, 3)):   # anonymous, no family
@@ -93,7 +93,7 @@ def _aanmelding(rng, i: int, poli: str, now, today) -> tuple[dict, int, object]:
     referred = now - timedelta(days=days_ago, hours=rng.randint(0, 6))
     data = {
         "poli": poli, "phase": "postnatal" if postnatal else "prenatal", "referred_at": referred.isoformat(),
-        "parents": _parents(rng, today),
+        "parents": _parents(rng, today, "Jansen" if i % 7 == 3 else None),   # a few Jansens to search for
         "referrer": {"type": rng.choice(["verloskundige", "huisarts", "ziekenhuis", "jgz", "wijkteam", "kraamzorg"]),
                      "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                      "organisation": rng.choice(["Verloskundigenpraktijk De Wieg", "Huisartsenpraktijk Centrum",
@@ -123,8 +123,9 @@ DEMO_AREAS = [("rijnstad", "noord"), ("rijnstad", "zuid"), ("rijnstad", "centrum
               ("rijnstad", "oosterpark"), ("heuveldorp", "buitengebied"), (None, None)]
 
 
-def _parents(rng, today) -> list[dict]:
-    mother = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+def _parents(rng, today, surname: str | None = None) -> list[dict]:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    mother = f"{first} {surname or last}"
     parents = [{"name": mother, "birth_date": (today - timedelta(days=rng.randint(19, 38) * 365)).isoformat(),
                 "bsn": _bsn(rng), "phone": f"06-{rng.randint(10000000, 99999999)}",
                 "address": f"{rng.choice(STREETS)} {rng.randint(1, 180)}",

@@ -86,7 +86,7 @@ def test_chair_runs_the_mdo_and_the_owner_sees_the_action(as_user, lookup):
     token = page.locator("input[name=csrf_token]").first.input_value()
     early = page.request.post(chair.e2e.url(f"/mdo/{meeting_id}/vaststellen"), form={"csrf_token": token,
                                                                                      "confirm": "1"})
-    assert early.status == 422 and "pas worden vastgesteld als het MDO begonnen is" in early.text()
+    assert early.status == 409 and "pas worden vastgesteld als het MDO begonnen is" in early.text()
     chair.goto(f"/mdo/{meeting_id}")
     assert "Afgerond" not in page.locator(".page-head").inner_text()
 
