@@ -85,7 +85,7 @@ CHECKS: tuple[Check, ...] = (
           "Zwangerschap: code SNOMED 118185001.", "Observation.code"),
     Check("igp-edd-1", "Observation", _profile("nl-core-Pregnancy.EstimatedDateOfDelivery"),
           "code.coding.where(system = 'http://snomed.info/sct' and code = '161714006').exists() and "
-          "value.exists()", "Aterme datum: code SNOMED 161714006 met een datum.", "Observation.value"),
+          "valueDateTime.exists()", "Aterme datum: code SNOMED 161714006 met een datum.", "Observation.valueDateTime"),
     Check("igp-enc-1", "Encounter", _profile("nl-core-Encounter"), "class.exists() and subject.exists()",
           "Een contact heeft een klasse en een patiënt.", "Encounter.class"),
     Check("igp-goal-1", "Goal", _profile("nl-core-TreatmentObjective"), "addresses.count() = 1",
@@ -102,8 +102,8 @@ CHECKS: tuple[Check, ...] = (
           "organization.exists() and code.exists()", "Een zorgverlenersrol hoort bij een organisatie en heeft een rol.",
           "PractitionerRole.organization"),
     Check("igp-mdo-1", "Encounter", None,
-          "type.coding.where(system = 'http://snomed.info/sct' and code = '384682003').exists() implies "
-          "participant.exists()", "Een MDO heeft deelnemers.", "Encounter.participant"),
+          "id.startsWith('mdo-') implies type.coding.where(system = 'http://snomed.info/sct' and "
+          "code = '384682003').exists()", "Een MDO is een contact van het type SNOMED 384682003.", "Encounter.type"),
     Check("igp-cons-1", "Consent", None,
           "provision.provision.all(actor.exists() and class.exists() and purpose.exists())",
           "Elke toestemmingsbepaling noemt ontvanger, categorie en doel.", "Consent.provision.provision"),
