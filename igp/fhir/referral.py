@@ -138,7 +138,7 @@ def referrer_role(referral) -> dict:
     """The referrer as a contained PractitionerRole: type, name, organisation, their identifiers."""
     role = {"resourceType": "PractitionerRole", "id": REFERRER_ID,
             "code": [{"coding": [_coding(codes.REFERRER_TYPES, referral.referrer_type, family_rules.REFERRER_TYPES)]}]}
-    identifiers = kept_identifiers(referral, "PractitionerRole") + kept_identifiers(referral, "Practitioner")
+    identifiers = kept_identifiers(referral, "PractitionerRole")
     if identifiers:
         role["identifier"] = identifiers
     if referral.referrer_name:

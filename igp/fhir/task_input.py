@@ -112,7 +112,7 @@ def step_of(current: dict, body, direction: str, codes: TaskCodes) -> tuple[dict
     step = _step(current, body, direction, codes, problems)
     event: dict = {"type": step}
     where = {"type": "Task.businessStatus", "at": "Task.lastModified", "note": "Task.note[0].text",
-             "reason": "Task.statusReason"}
+             "reason": "Task.statusReason", "contact_mode": "Task.input", "planned_at": "Task.input"}
     if body.get("lastModified") is not None and body.get("lastModified") != current.get("lastModified"):
         event["at"] = body["lastModified"]
     notes = [n.get("text") for n in body.get("note") or [] if isinstance(n, dict) and n.get("text")]
