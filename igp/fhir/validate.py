@@ -25,6 +25,7 @@ PACKAGE_VERSION = "0.12.1-beta.1"
 NICTIZ = "http://nictiz.nl/fhir/StructureDefinition/"
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
 
 # nl-core RelatieCodelijst (2.16.840.1.113883.2.4.3.11.60.40.2.3.1.1--20200901000000), the required
 # binding of RelatedPerson.relationship:relationship (tests/fixtures/nictiz/RelatieCodelijst.json)
@@ -75,9 +76,11 @@ CHECKS: tuple[Check, ...] = (
           "gender.empty() or gender in ('male' | 'female' | 'other' | 'unknown')",
           "Geslacht komt uit administrative-gender.", "Patient.gender"),
     Check("igp-rp-1", "RelatedPerson", _profile("nl-core-ContactPerson"),
-          f"relationship.coding.where(system = '{ROLE_CODE}').exists() and "
+          f"relationship.coding.where((system = '{ROLE_CODE}' and code in {_codes(RELATIE_CODES)}) or "
+          f"(system = '{NULL_FLAVOR}' and code = 'OTH')).exists() and "
           f"relationship.coding.where(system = '{ROLE_CODE}').all(code in {_codes(RELATIE_CODES)})",
-          "De relatie komt uit de RelatieCodelijst (v3 RoleCode, bijv. MTH, FTH).", "RelatedPerson.relationship"),
+          "De relatie komt uit de RelatieCodelijst (v3 RoleCode, bijv. MTH, FTH; anders NullFlavor OTH).",
+          "RelatedPerson.relationship"),
     Check("igp-rp-2", "RelatedPerson", _profile("nl-core-ContactPerson"), "patient.reference.startsWith('Patient/')",
           "Een contactpersoon hoort bij een patiënt.", "RelatedPerson.patient"),
     Check("igp-preg-1", "Observation", _profile("nl-core-Pregnancy"),
@@ -85,7 +88,7 @@ CHECKS: tuple[Check, ...] = (
           "Zwangerschap: code SNOMED 118185001.", "Observation.code"),
     Check("igp-edd-1", "Observation", _profile("nl-core-Pregnancy.EstimatedDateOfDelivery"),
           "code.coding.where(system = 'http://snomed.info/sct' and code = '161714006').exists() and "
-          "value.exists()", "Aterme datum: code SNOMED 161714006 met een datum.", "Observation.value"),
+          "valueDateTime.exists()", "Aterme datum: code SNOMED 161714006 met een datum.", "Observation.valueDateTime"),
     Check("igp-enc-1", "Encounter", _profile("nl-core-Encounter"), "class.exists() and subject.exists()",
           "Een contact heeft een klasse en een patiënt.", "Encounter.class"),
     Check("igp-goal-1", "Goal", _profile("nl-core-TreatmentObjective"), "addresses.count() = 1",
@@ -102,8 +105,8 @@ CHECKS: tuple[Check, ...] = (
           "organization.exists() and code.exists()", "Een zorgverlenersrol hoort bij een organisatie en heeft een rol.",
           "PractitionerRole.organization"),
     Check("igp-mdo-1", "Encounter", None,
-          "type.coding.where(system = 'http://snomed.info/sct' and code = '384682003').exists() implies "
-          "participant.exists()", "Een MDO heeft deelnemers.", "Encounter.participant"),
+          "id.startsWith('mdo-') implies type.coding.where(system = 'http://snomed.info/sct' and "
+          "code = '384682003').exists()", "Een MDO is een contact van het type SNOMED 384682003.", "Encounter.type"),
     Check("igp-cons-1", "Consent", None,
           "provision.provision.all(actor.exists() and class.exists() and purpose.exists())",
           "Elke toestemmingsbepaling noemt ontvanger, categorie en doel.", "Consent.provision.provision"),

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
+from werkzeug.exceptions import UnsupportedMediaType
 
+from igp import clock
 from igp.auth import access
-from igp.fhir import capability, reads
+from igp.fhir import bundle, capability, reads
 from igp.fhir.blueprint import bp
 from igp.fhir.outcome import fhir_response
 
@@ -20,8 +22,11 @@ SOFTWARE_VERSION = "0.1.0"
 @access.public
 def metadata():
     """The CapabilityStatement: public (as /api/v1/openapi.json), it holds no personal data."""
-    base = request.url_root.rstrip("/") + "/fhir"
-    return fhir_response(capability.capability_statement(base, SOFTWARE_VERSION, CAPABILITY_DATE))
+    return fhir_response(capability.capability_statement(base_url(), SOFTWARE_VERSION, CAPABILITY_DATE))
+
+
+def base_url() -> str:
+    return request.url_root.rstrip("/") + "/fhir"
 
 
 # ------------------------------------------------------------------ reads
@@ -50,3 +55,29 @@ for _supported in capability.RESOURCES:
     if "read" in _supported.interactions:
         bp.add_url_rule(f"/{_supported.type}/<resource_id>", endpoint=f"read_{_supported.type}",
                         view_func=_read_view(_supported.type), methods=["GET"])
+
+
+# ------------------------------------------------------------------ Patient search
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@bp.route("/Patient", methods=["GET"])
+@access.roles(*FAMILY_ROLES)
+def search_patients():
+    """By the family's pseudonym; a BSN in the URL is refused (400 naming POST /fhir/Patient/_search)."""
+    matches = reads.search_patients(current_user, request.args.to_dict(), in_url=True)
+    return fhir_response(bundle.searchset(matches, base_url=base_url(), at=clock.now(), self_url=request.url))
+
+
+@bp.route("/Patient/_search", methods=["POST"])
+@access.roles(*FAMILY_ROLES)
+def search_patients_post():
+    """The search with the identifier in a form body, so a BSN need not travel in a URL."""
+    if request.mimetype != FORM:
+        raise UnsupportedMediaType()
+    if "identifier" in request.args:
+        reads.parse_identifier(request.args.to_dict(), in_url=True)   # a BSN in the URL is refused there too
+    matches = reads.search_patients(current_user, request.form.to_dict(), in_url=False)
+    return fhir_response(bundle.searchset(matches, base_url=base_url(), at=clock.now(),
+                                          self_url=base_url() + "/Patient/_search"))
