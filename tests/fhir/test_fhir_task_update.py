@@ -182,3 +182,17 @@ def test_wrong_content_type_415(family, network, client, api_token):
                           headers={"Authorization": f"Bearer {api_token(network.jvk)}",
                                    "If-Match": f'W/"{handover.version}"'})
     answer(response, 415)
+
+
+def test_read_the_task_then_put_it_back_advanced(family, network, client, api_token, db_session):
+    """The round trip a client makes: GET /fhir/Task/{id}, change the step, PUT with its versionId."""
+    handover = current_handover(family.id, "in")
+    token = api_token(network.jvk)
+    read = fhir_json(client.get(f"/fhir/Task/{handover.id}", headers={"Authorization": f"Bearer {token}"}))
+    assert read == mapping.task(handover)
+    body = step(read, "contact_gelegd", "accepted", note=[{"text": "Gebeld met moeder"}])
+    version = read["meta"]["versionId"]
+    response = put(client, api_token, network.jvk, handover.id, body, if_match=f'W/"{version}"')
+    updated = answer(response, 200)
+    assert int(updated["meta"]["versionId"]) == int(version) + 1
+    answer(put(client, api_token, network.jvk, handover.id, body, if_match=f'W/"{version}"'), 412)
