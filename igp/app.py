@@ -31,6 +31,7 @@ from igp.coordination.views import bp as coordination_bp
 from igp.crypto import Keyring
 from igp.extensions import csrf, db, limiter, login_manager, migrate
 from igp.families.views import bp as families_bp
+from igp.fhir import import_views  # noqa: F401  (POST /fhir, PUT /fhir/Task/{id} register on the fhir blueprint)
 from igp.fhir.views import bp as fhir_bp
 from igp.handover.views import bp as handover_bp
 from igp.ids import IdConverter

@@ -15,7 +15,8 @@ What is read (README, "FHIR" -> "Import"):
   subject (the index person), identifier (kept);
 * the referrer: PractitionerRole (code: the referrer type), Practitioner (name, telecom),
   Organization (name); their identifiers (AGB, UZI, BIG, URA) are kept;
-* Patients: the subject of an Observation with LOINC 11778-8 (estimated date of delivery) is the
+* Patients: the subject of an Observation with SNOMED 161714006 or LOINC 11778-8 (estimated date of
+  delivery, as nl-core-Pregnancy.EstimatedDateOfDelivery) is the
   pregnant mother (phase prenatal, the due date from that Observation); a Patient of 16 years or
   older is a parent; any other Patient is a child (postnatal: the subject and children born within
   two days of it are index children, the others siblings; prenatal: every child is a sibling);
@@ -33,7 +34,7 @@ BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 PATIENT_REFERRAL_CODE = "3457005"
-DUE_DATE_CODE = "11778-8"
+DUE_DATE_CODES = ((LOINC, "11778-8"), (SNOMED, "161714006"))   # estimated date of delivery (zib: 161714006)
 PARENT_AGE_YEARS = 16
 TWIN_DAYS = 2
 # v3 RoleCode (nl-core-ContactPerson.relationship) -> the aanmelding's relationship_type
@@ -368,8 +369,8 @@ def _read_referrer(request: Entry, resolver: Resolver, doc: Document, systems: C
 def _due_date(found: list[Entry], resolver: Resolver, doc: Document,
               problems: dict[str, str]) -> tuple[Entry | None, Entry | None]:
     """The estimated date of delivery (LOINC 11778-8) and the pregnant mother it is about."""
-    due = next((e for e in found if e.type == "Observation" and has_code(e.resource.get("code"), LOINC,
-                                                                          DUE_DATE_CODE)), None)
+    due = next((e for e in found if e.type == "Observation"
+                and any(has_code(e.resource.get("code"), system, code) for system, code in DUE_DATE_CODES)), None)
     if due is None:
         return None, None
     mother = resolver.get(due.resource.get("subject"), "Patient")

@@ -23,7 +23,8 @@ is in `note` (category verwijzingen).
 """
 from __future__ import annotations
 
-from igp.clock import iso
+from datetime import date, datetime, timezone
+
 from igp.families import rules as family_rules
 from igp.handover import rules as handover_rules
 
@@ -36,6 +37,7 @@ class codes:  # noqa: N801  (the local code systems and identifier systems; shar
     TARGET_GROUP_LABELS = {"hoog_risico": "Hoog risico op zorg uit de tweede of derde lijn"}
     REFERRER_TYPES = f"{BASE}/CodeSystem/verwijzer-soort"
     HANDOVER_STEPS = f"{BASE}/CodeSystem/overdracht-stap"
+    TASK_INPUT = f"{BASE}/CodeSystem/overdracht-invoer"
     POLI = f"{BASE}/CodeSystem/poli"
     REFERRAL_IDENTIFIER = f"{BASE}/NamingSystem/aanmelding"
     HANDOVER_IDENTIFIER = f"{BASE}/NamingSystem/overdracht"
@@ -47,6 +49,18 @@ class codes:  # noqa: N801  (the local code systems and identifier systems; shar
     @staticmethod
     def child_patient_id(child) -> str:
         return f"kind-{child.id}"
+
+
+def iso(value) -> str | None:
+    """A FHIR date or instant: times in UTC with a Z (as igp.clock.iso, without the app)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 SNOMED = "http://snomed.info/sct"
@@ -124,7 +138,7 @@ def referrer_role(referral) -> dict:
     """The referrer as a contained PractitionerRole: type, name, organisation, their identifiers."""
     role = {"resourceType": "PractitionerRole", "id": REFERRER_ID,
             "code": [{"coding": [_coding(codes.REFERRER_TYPES, referral.referrer_type, family_rules.REFERRER_TYPES)]}]}
-    identifiers = kept_identifiers(referral, "PractitionerRole") + kept_identifiers(referral, "Practitioner")
+    identifiers = kept_identifiers(referral, "PractitionerRole")
     if identifiers:
         role["identifier"] = identifiers
     if referral.referrer_name:
