@@ -7,6 +7,7 @@ Also: the checks derived from the Nictiz resources agree with the extract kept i
 tests/fixtures/nictiz/ (CC0), and every local code a mapping emits is in the CodeSystem served for it."""
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -129,7 +130,12 @@ def compare_with_golden(name: str, produced) -> None:
     if os.environ.get("IGP_UPDATE_GOLDEN"):
         path.write_text(json.dumps(produced, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     assert path.exists(), f"no golden file {path.name}: run with IGP_UPDATE_GOLDEN=1 and review it"
-    assert produced == json.loads(path.read_text(encoding="utf-8")), f"{name} differs from {path.name}"
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    if produced != expected:
+        produced_lines = json.dumps(produced, ensure_ascii=False, indent=1, sort_keys=True).splitlines()
+        expected_lines = json.dumps(expected, ensure_ascii=False, indent=1, sort_keys=True).splitlines()
+        diff = "\n".join(list(difflib.unified_diff(expected_lines, produced_lines, lineterm="", n=2))[:60])
+        pytest.fail(f"{name} differs from {path.name}:\n{diff}")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
