@@ -31,8 +31,9 @@ def _nl(*names: str) -> tuple[str, ...]:
 RESOURCES: tuple[Supported, ...] = (
     Supported("Patient", _nl("nl-core-Patient"), ("read", "search-type"),
               search=(("identifier", "token",
-                       "Alleen http://fhir.nl/fhir/NamingSystem/bsn|<bsn>; liever POST /fhir/Patient/_search "
-                       "(een BSN hoort niet in een adres)."),),
+                       "https://igp.example.nl/fhir/NamingSystem/gezin|<pseudoniem>, of met POST "
+                       "/fhir/Patient/_search (formulier) http://fhir.nl/fhir/NamingSystem/bsn|<bsn>: een BSN hoort "
+                       "niet in een adres (GET met een BSN: 400)."),),
               documentation="Kind en (zwangere) moeder; alleen gezinnen waarbij u betrokken bent."),
     Supported("RelatedPerson", _nl("nl-core-ContactPerson"), documentation="Ouders (v3 RoleCode MTH, FTH, ...)."),
     Supported("Observation", _nl("nl-core-Pregnancy", "nl-core-Pregnancy.EstimatedDateOfDelivery"),
