@@ -161,9 +161,14 @@ class Resolver:
 
 # ------------------------------------------------------------------ small readers
 
+def items(value) -> list:
+    """A list element as a list (anything else, as hostile input may send: empty)."""
+    return value if isinstance(value, list) else []
+
+
 def codings(concept) -> list[dict]:
     items = concept.get("coding") if isinstance(concept, dict) else None
-    return [c for c in items or [] if isinstance(c, dict)]
+    return [c for c in (items if isinstance(items, list) else []) if isinstance(c, dict)]
 
 
 def has_code(concept, system: str, code: str) -> bool:
@@ -171,20 +176,21 @@ def has_code(concept, system: str, code: str) -> bool:
 
 
 def human_name(resource) -> str | None:
-    names = [n for n in resource.get("name") or [] if isinstance(n, dict)]
+    names = [n for n in items(resource.get("name")) if isinstance(n, dict)]
     name = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
     if name is None:
         return None
     if isinstance(name.get("text"), str) and name["text"].strip():
         return name["text"].strip()
-    parts = [*(name.get("given") or []), name.get("family")]
+    parts = [*items(name.get("given")), name.get("family")]
     text = " ".join(p for p in parts if isinstance(p, str) and p.strip())
     return text or None
 
 
 def first_telecom(resource, system: str) -> str | None:
-    return next((t.get("value") for t in resource.get("telecom") or []
-                 if isinstance(t, dict) and t.get("system") == system and t.get("value")), None)
+    return next((t["value"] for t in items(resource.get("telecom"))
+                 if isinstance(t, dict) and t.get("system") == system and isinstance(t.get("value"), str)
+                 and t["value"]), None)
 
 
 def birth_date(resource) -> date | None:
@@ -204,12 +210,12 @@ def years_between(born: date, on: date) -> int:
 def identifiers_of(entry: Entry, kept: list[dict], *, bsn_allowed: bool) -> str | None:
     """The BSN of a person (when the resource may carry one); every other identifier is kept."""
     bsn = None
-    for ident in entry.resource.get("identifier") or []:
-        if not isinstance(ident, dict) or not ident.get("value"):
+    for ident in items(entry.resource.get("identifier")):
+        if not isinstance(ident, dict) or not isinstance(ident.get("value"), str) or not ident["value"]:
             continue
         if ident.get("system") == BSN_SYSTEM and bsn_allowed:
             bsn = bsn or str(ident["value"])
-        elif ident.get("system"):
+        elif isinstance(ident.get("system"), str) and ident["system"]:
             kept.append({"resource": entry.type, "system": str(ident["system"]), "value": str(ident["value"])})
     return bsn
 
@@ -288,14 +294,15 @@ def _read_request(request: Entry, doc: Document, systems: CodeSystems, problems:
     if res.get("authoredOn") is not None:
         data["referred_at"] = res["authoredOn"]
         doc.locations["referred_at"] = f"{path}.authoredOn"
-    poli = next((c.get("code") for c in codings(res.get("performerType")) if c.get("system") == systems.poli), None)
+    poli = next((c["code"] for c in codings(res.get("performerType"))
+                 if c.get("system") == systems.poli and isinstance(c.get("code"), str)), None)
     doc.locations["poli"] = f"{path}.performerType"
     if poli:
         data["poli"] = poli
     else:
         problems[f"{path}.performerType"] = f"Geef de poli in ServiceRequest.performerType (een code uit {systems.poli})."
     _read_reasons(request, doc, systems)
-    notes = [n.get("text") for n in res.get("note") or [] if isinstance(n, dict) and isinstance(n.get("text"), str)]
+    notes = [n["text"] for n in items(res.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)]
     if notes:
         data["reason"] = "\n".join(notes)
         doc.locations["reason"] = f"{path}.note"
@@ -308,10 +315,11 @@ def _read_request(request: Entry, doc: Document, systems: CodeSystems, problems:
 def _read_reasons(request: Entry, doc: Document, systems: CodeSystems) -> None:
     data, path = doc.data, request.path
     targets = {systems.vulnerabilities: "vulnerabilities", systems.medical_reasons: "medical_reasons"}
-    for i, concept in enumerate(request.resource.get("reasonCode") or []):
+    for i, concept in enumerate(items(request.resource.get("reasonCode"))):
         used = False
         for coding in codings(concept):
-            kind = targets.get(coding.get("system"))
+            system = coding.get("system")
+            kind = targets.get(system) if isinstance(system, str) else None
             if kind and isinstance(coding.get("code"), str):
                 data.setdefault(kind, []).append(coding["code"])
                 doc.locations.setdefault(kind, f"{path}.reasonCode[{i}]")
@@ -319,7 +327,8 @@ def _read_reasons(request: Entry, doc: Document, systems: CodeSystems) -> None:
             elif coding.get("system") == systems.target_group and coding.get("code") == "hoog_risico":
                 data["high_risk"] = used = True
         if not used:
-            label = (concept.get("text") if isinstance(concept, dict) else None) or "zonder IGP-code"
+            label = concept.get("text") if isinstance(concept, dict) else None
+            label = label if isinstance(label, str) and label else "zonder IGP-code"
             doc.ignored.append((f"{path}.reasonCode[{i}]", f"Reden '{label}' heeft geen code uit de codelijsten "
                                                            "van de IGP en is niet overgenomen."))
 
@@ -340,8 +349,9 @@ def _read_referrer(request: Entry, resolver: Resolver, doc: Document, systems: C
         resolver.get(role.resource.get("practitioner"), "Practitioner") if role else None
     organisation = first if first and first.type == "Organization" else \
         resolver.get(role.resource.get("organization"), "Organization") if role else None
-    kind = next((c.get("code") for concept in (role.resource.get("code") or [] if role else [])
-                 for c in codings(concept) if c.get("system") == systems.referrer_types), None)
+    kind = next((c["code"] for concept in (items(role.resource.get("code")) if role else [])
+                 for c in codings(concept) if c.get("system") == systems.referrer_types
+                 and isinstance(c.get("code"), str)), None)
     referrer["type"] = kind or "anders"
     if not kind:
         doc.taken.append((f"{request.path}.requester", "Soort verwijzer niet als code van de IGP meegegeven: "
@@ -417,9 +427,9 @@ def _person(entry: Entry, doc: Document) -> dict:
     phone = first_telecom(res, "phone")
     if phone:
         person["phone"] = phone
-    address = next((a for a in res.get("address") or [] if isinstance(a, dict)), None)
+    address = next((a for a in items(res.get("address")) if isinstance(a, dict)), None)
     if address:
-        lines = [line for line in address.get("line") or [] if isinstance(line, str)]
+        lines = [line for line in items(address.get("line")) if isinstance(line, str)]
         if lines:
             person["address"] = ", ".join(lines)
         for key, element in (("postcode", "postalCode"), ("city", "city")):
@@ -438,9 +448,9 @@ def _is_parent(entry: Entry, mother: Entry | None, on: date) -> bool:
 def _relationship(entry: Entry, mother: Entry | None) -> str | None:
     if mother is not None and entry.index == mother.index:
         return "moeder"
-    for concept in entry.resource.get("relationship") or []:
+    for concept in items(entry.resource.get("relationship")):
         for coding in codings(concept):
-            if coding.get("code") in ROLE_CODES:
+            if isinstance(coding.get("code"), str) and coding["code"] in ROLE_CODES:
                 return ROLE_CODES[coding["code"]]
     return None
 
@@ -486,7 +496,7 @@ def _read_children(children: list[Entry], subject: Entry | None, mother: Entry |
         doc.data["children"].append(person)
         role = "broer of zus" if person.get("sibling") else "kind"
         doc.taken.append((entry.path, f"Patient: {role} ({', '.join(_labels(person))})"))
-        if any(i.get("system") == BSN_SYSTEM for i in entry.resource.get("identifier") or [] if isinstance(i, dict)):
+        if any(i.get("system") == BSN_SYSTEM for i in items(entry.resource.get("identifier")) if isinstance(i, dict)):
             doc.ignored.append((f"{entry.path}.identifier", "Het BSN van een kind wordt bij de aanmelding niet "
                                                              "vastgelegd."))
         ignore_rest(entry, {"name", "birthDate", "identifier"}, doc)

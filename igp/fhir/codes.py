@@ -40,6 +40,10 @@ SYSTEMS: dict[str, tuple[str, dict]] = {
     "doelgroep": ("Doelgroep", dict(shared.TARGET_GROUP_LABELS)),
     "verwijzer-soort": ("Soort verwijzer", dict(family_rules.REFERRER_TYPES)),
     "overdracht-stap": ("Stappen van de warme overdracht", dict(handover_rules.STATUSES)),
+    # what PUT /fhir/Task/{id} takes as Task.input (igp.fhir.task_input)
+    "overdracht-invoer": ("Invoer bij een stap van de warme overdracht",
+                          {"contactwijze": "Wijze van contact (valueCode uit de contactwijzen)",
+                           "intake_gepland_op": "Moment waarop de intake gepland is (valueDateTime)"}),
 }
 
 

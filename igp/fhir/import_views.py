@@ -60,13 +60,25 @@ def import_document():
     return outcome.fhir_response(import_report(imported), 200 if result.linked else 201, headers)
 
 
+def about(issue: dict, text: str) -> dict:
+    """An issue about a resource or family rather than an element: named in details.text (expression
+    is for FHIRPath into the document)."""
+    issue["details"] = {"text": text}
+    return issue
+
+
+def family_reference(family_id: int, pseudonym: str) -> str:
+    return f"gezin {pseudonym} (id {family_id})"
+
+
 def duplicates_outcome(exc: DuplicateFound) -> dict:
     issues = [outcome.issue("error", "duplicate", exc.message)]
     for d in exc.duplicates:
-        issues.append(outcome.issue("information", "duplicate",
-                                    f"Mogelijk hetzelfde gezin: {d.pseudonym} (id {d.family_id}, {d.organisation}); "
-                                    f"overeenkomst: {'BSN' if d.match == 'bsn' else 'naam en geboortedatum'}.",
-                                    f"Family/{d.family_id}"))
+        issues.append(about(outcome.issue("information", "duplicate",
+                                          f"Mogelijk hetzelfde gezin: {d.pseudonym} (id {d.family_id}, "
+                                          f"{d.organisation}); overeenkomst: "
+                                          f"{'BSN' if d.match == 'bsn' else 'naam en geboortedatum'}."),
+                            family_reference(d.family_id, d.pseudonym)))
     return outcome.operation_outcome(issues)
 
 
@@ -76,15 +88,15 @@ def import_report(imported: importing.Imported) -> dict:
     result, doc, handover = imported.result, imported.document, imported.handover
     family = result.family
     verb = "gekoppeld aan het bestaande gezin" if result.linked else "aangemeld als nieuw gezin"
-    issues = [outcome.issue("information", "informational",
-                            f"Aanmelding verwerkt: {verb} {family.pseudonym} (id {family.id}), ServiceRequest/"
-                            f"{result.referral.id}.", f"ServiceRequest/{result.referral.id}")]
+    issues = [about(outcome.issue("information", "informational",
+                                  f"Aanmelding verwerkt: {verb} {family.pseudonym} (id {family.id}), ServiceRequest/"
+                                  f"{result.referral.id}."), f"ServiceRequest/{result.referral.id}")]
     if handover is not None:
         days = handover.term_workdays
-        issues.append(outcome.issue("information", "informational",
-                                    f"Warme overdracht: Task/{handover.id}, intake uiterlijk "
-                                    f"{handover.deadline.strftime('%d-%m-%Y')} ({days} werkdagen).",
-                                    f"Task/{handover.id}"))
+        issues.append(about(outcome.issue("information", "informational",
+                                          f"Warme overdracht: Task/{handover.id}, intake uiterlijk "
+                                          f"{handover.deadline.strftime('%d-%m-%Y')} ({days} werkdagen)."),
+                            f"Task/{handover.id}"))
     if not result.target_group.eligible:
         reasons = "; ".join(result.target_group.reasons) or "de criteria zijn niet vervuld"
         issues.append(outcome.issue("warning", "business-rule", f"Niet in de doelgroep: {reasons}."))

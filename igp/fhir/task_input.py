@@ -44,7 +44,8 @@ def _refs(value):
     if isinstance(value, list):
         return [_refs(v) for v in value]
     if isinstance(value, dict) and "period" in value:
-        return (value.get("period") or {}).get("end")
+        period = value.get("period")
+        return period.get("end") if isinstance(period, dict) else period
     return value
 
 
@@ -53,12 +54,20 @@ def fixed_problems(current: dict, body: dict) -> dict[str, str]:
     if body.get("resourceType") != "Task":
         problems["Task.resourceType"] = "Stuur een Task-resource (resourceType 'Task')."
     if "id" in body and str(body["id"]) != current["id"]:
-        problems["Task.id"] = f"Task.id '{body['id']}' hoort niet bij deze overdracht (Task/{current['id']})."
+        problems["Task.id"] = f"Task.id '{str(body['id'])[:64]}' hoort niet bij deze overdracht (Task/{current['id']})."
     for key in FIXED:
         if key in body and _refs(body[key]) != _refs(current.get(key)):
             problems[f"Task.{key}"] = (f"Task.{key} bepaalt de IGP (de aanmelding, het gezin, de coördinator en de "
                                        "termijn); het kan hier niet worden gewijzigd.")
     return problems
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _current_step(current: dict) -> str | None:
@@ -71,14 +80,16 @@ def _step(current: dict, body: dict, direction: str, codes: TaskCodes, problems:
     status = body.get("status")
     if status is None:
         problems["Task.status"] = "Task.status is verplicht."
-    elif status not in TASK_STATUSES:
+    elif not isinstance(status, str) or status not in TASK_STATUSES:
         problems["Task.status"] = f"Onbekende Task.status '{status}'."
+        status = None
     sent = body.get("businessStatus")
-    codings = [c for c in (sent or {}).get("coding") or [] if isinstance(c, dict) and c.get("system") == codes.steps]
+    codings = [c for c in _list(_dict(sent).get("coding")) if isinstance(c, dict) and c.get("system") == codes.steps
+               and isinstance(c.get("code"), str)]
     if sent is not None and not codings:
         problems["Task.businessStatus"] = f"Geef de stap als code uit {codes.steps} (Task.businessStatus.coding)."
         return None
-    step = codings[0].get("code") if codings else None
+    step = codings[0]["code"] if codings else None
     if step in (None, _current_step(current)) and status in TASK_STATUSES and status != current["status"]:
         step = codes.step_for_status.get(direction, {}).get(status)
         if step is None:
@@ -90,11 +101,12 @@ def _step(current: dict, body: dict, direction: str, codes: TaskCodes, problems:
 
 
 def _inputs(body: dict, codes: TaskCodes, event: dict, where: dict, problems: dict[str, str]) -> None:
-    for i, item in enumerate(body.get("input") or []):
-        kinds = [c.get("code") for c in ((item or {}).get("type") or {}).get("coding") or []
+    for i, item in enumerate(_list(body.get("input"))):
+        item = _dict(item)
+        kinds = [c.get("code") for c in _list(_dict(item.get("type")).get("coding"))
                  if isinstance(c, dict) and c.get("system") == codes.inputs]
         if "contactwijze" in kinds:
-            event["contact_mode"] = item.get("valueCode") or (item.get("valueCoding") or {}).get("code")
+            event["contact_mode"] = item.get("valueCode") or _dict(item.get("valueCoding")).get("code")
             where["contact_mode"] = f"Task.input[{i}].valueCode"
         elif "intake_gepland_op" in kinds:
             event["planned_at"] = item.get("valueDateTime")
@@ -115,12 +127,13 @@ def step_of(current: dict, body, direction: str, codes: TaskCodes) -> tuple[dict
              "reason": "Task.statusReason", "contact_mode": "Task.input", "planned_at": "Task.input"}
     if body.get("lastModified") is not None and body.get("lastModified") != current.get("lastModified"):
         event["at"] = body["lastModified"]
-    notes = [n.get("text") for n in body.get("note") or [] if isinstance(n, dict) and n.get("text")]
+    notes = [n["text"] for n in _list(body.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
+             and n["text"]]
     if notes:
-        event["note"] = "\n".join(str(n) for n in notes)
+        event["note"] = "\n".join(notes)
     reason = body.get("statusReason")
     if isinstance(reason, dict):
-        codings = [c for c in reason.get("coding") or [] if isinstance(c, dict) and c.get("code")]
+        codings = [c for c in _list(reason.get("coding")) if isinstance(c, dict) and c.get("code")]
         event["reason"] = codings[0]["code"] if codings else reason.get("text")
     elif reason is not None:
         problems["Task.statusReason"] = "Task.statusReason is een CodeableConcept (coding of text)."

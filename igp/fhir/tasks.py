@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
 from igp.errors import PreconditionFailed, PreconditionRequired, ValidationError
 from igp.extensions import db
 from igp.families import services as families
@@ -40,6 +43,8 @@ def _version_sent(if_match: str | None) -> int:
 
 
 def _load(user, task_id: int) -> Handover:
+    # locked to the end of the transaction (PostgreSQL): a concurrent PUT waits and then sees the new version
+    db.session.execute(select(Handover.id).where(Handover.id == task_id).with_for_update())
     handover = db.session.get(Handover, task_id)
     if handover is None:  # the same answer as a handover of a family the user may not see
         raise gateway.refusal(user, None, "fhir task update: no such handover")
@@ -65,7 +70,10 @@ def update_task(user, task_id: int, if_match: str | None, body) -> Handover:
                                               "het gezin."})
     try:
         families.record_handover_step(user, handover.family_id, step)
+        db.session.flush()
     except ValidationError as exc:   # the rules' refusals, named as the Task's elements
         raise ValidationError({where.get(key, "Task"): message for key, message in exc.errors.items()}) from exc
-    db.session.flush()
+    except StaleDataError as exc:    # written by someone else in between (the version column)
+        raise PreconditionFailed("De overdracht is intussen gewijzigd: haal de Task opnieuw op.",
+                                 field="If-Match") from exc
     return handover

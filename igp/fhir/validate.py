@@ -170,7 +170,7 @@ def profile_problems(resource: dict, root: str | None = None) -> list[Problem]:
     kind = resource.get("resourceType")
     root = root or kind
     found: list[Problem] = []
-    if kind in PROFILED and not any(p.startswith(NICTIZ) for p in (resource.get("meta") or {}).get("profile") or []):
+    if kind in PROFILED and not any(isinstance(p, str) and p.startswith(NICTIZ) for p in (resource.get("meta") or {}).get("profile") or []):
         found.append(Problem(f"{root}.meta.profile", "Het nl-core-profiel ontbreekt in meta.profile."))
     for check in CHECKS:
         if check.resource_type != kind or (check.profile and not claims(resource, check.profile)):

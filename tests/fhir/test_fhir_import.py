@@ -72,6 +72,7 @@ def test_an_imported_referral_creates_the_family_with_its_handover_deadline(
     assert family.coordinator_id is not None                   # the default coordinator, as at the desk
     diagnostics = [i["diagnostics"] for i in body["issue"]]
     assert any("intake uiterlijk 30-12-2026 (5 werkdagen)" in d for d in diagnostics)
+    assert {"text": f"Task/{handover.id}"} in [i.get("details") for i in body["issue"]]
     assert any(d.startswith("Niet overgenomen: Toestemming") for d in diagnostics)
     assert any("Depressie" in d and d.startswith("Niet overgenomen") for d in diagnostics)
     assert any(i.get("expression") == ["Bundle.entry[1].resource.gender"] for i in body["issue"])
@@ -112,7 +113,7 @@ def test_a_second_import_of_the_same_family_is_409_listing_the_duplicate(
     before = families_count(db_session)
     body = outcome_of(post(client, api_token, network.jvk, document()), 409)
     assert body["issue"][0]["code"] == "duplicate" and "lijkt al aangemeld" in body["issue"][0]["diagnostics"]
-    listed = [i for i in body["issue"][1:] if i.get("expression") == [f"Family/{first.id}"]]
+    listed = [i for i in body["issue"][1:] if i.get("details") == {"text": f"gezin {first.pseudonym} (id {first.id})"}]
     assert listed and first.pseudonym in listed[0]["diagnostics"] and "BSN" in listed[0]["diagnostics"]
     assert families_count(db_session) == before
     assert db_session.scalar(select(func.count()).select_from(Referral).where(Referral.family_id == first.id)) == 1

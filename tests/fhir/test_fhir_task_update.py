@@ -196,3 +196,19 @@ def test_read_the_task_then_put_it_back_advanced(family, network, client, api_to
     updated = answer(response, 200)
     assert int(updated["meta"]["versionId"]) == int(version) + 1
     answer(put(client, api_token, network.jvk, handover.id, body, if_match=f'W/"{version}"'), 412)
+
+
+def test_a_write_in_between_is_412_not_a_500(family, network, client, api_token, db_session, monkeypatch):
+    """Someone else's step between the If-Match check and the write (the version column notices it)."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from igp.families import services as family_services
+
+    def raced(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'handover' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(family_services, "record_handover_step", raced)
+    handover = current_handover(family.id, "in")
+    body = step(mapping.task(handover), "contact_gelegd", "accepted", note=[{"text": "Gebeld"}])
+    refused = answer(put(client, api_token, network.jvk, handover.id, body, handover=handover), 412)
+    assert refused["issue"][0]["expression"] == ["If-Match"]
