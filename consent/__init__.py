@@ -44,6 +44,7 @@ from .policy import (
     role_categories,
 )
 from .presets import PRESETS, Preset, add_months, domain_categories, get_preset, preset_categories
+from .recipient import Recipient, decide_for_recipient, domain_need
 from .texts import describe_preset, explain, format_date, summarise_consent
 from .validation import validate_consent
 from .vocabulary import (
@@ -104,6 +105,7 @@ __all__ = [
     "REASON_LABELS",
     "ROLES",
     "ROLE_LABELS",
+    "Recipient",
     "TEAM_PLANNER_CATEGORIES",
     "Viewer",
     "WITHHOLD_REASONS",
@@ -111,8 +113,10 @@ __all__ = [
     "add_months",
     "covers_context",
     "decide",
+    "decide_for_recipient",
     "describe_preset",
     "domain_categories",
+    "domain_need",
     "explain",
     "format_date",
     "get_preset",

@@ -31,6 +31,8 @@ from igp.coordination.views import bp as coordination_bp
 from igp.crypto import Keyring
 from igp.extensions import csrf, db, limiter, login_manager, migrate
 from igp.families.views import bp as families_bp
+from igp.fhir import import_views  # noqa: F401  (POST /fhir, PUT /fhir/Task/{id} register on the fhir blueprint)
+from igp.fhir.views import bp as fhir_bp
 from igp.handover.views import bp as handover_bp
 from igp.ids import IdConverter
 from igp.main import bp as main_bp
@@ -44,7 +46,7 @@ from igp.sharing.views import bp as sharing_bp
 from igp.web import register_web
 
 BLUEPRINTS = (main_bp, auth_bp, families_bp, handover_bp, coordination_bp, mdo_bp, notifications_bp, sharing_bp,
-              reporting_bp, audit_bp, admin_bp, api_bp, plan_bp)
+              reporting_bp, audit_bp, admin_bp, api_bp, plan_bp, fhir_bp)
 
 
 def build_app(settings=None, clock=None) -> Flask:

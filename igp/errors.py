@@ -58,3 +58,24 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class PreconditionRequired(ServiceError):
+    """A versioned update sent without the version it read (If-Match missing)."""
+
+    status = 428
+    code = "precondition_required"
+
+
+class PreconditionFailed(ServiceError):
+    """A versioned update whose If-Match no longer names the current version."""
+
+    status = 412
+    code = "precondition_failed"
+
+
+class UnsupportedMediaType(ServiceError):
+    """A body in a format the endpoint does not take (415)."""
+
+    status = 415
+    code = "unsupported_media_type"

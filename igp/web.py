@@ -41,6 +41,7 @@ from igp.crypto import UnstorableText
 from igp.errors import ServiceError, ValidationError
 from igp.extensions import db, limiter, login_manager
 from igp.families.rules import age_text
+from igp.fhir import outcome as fhir_outcome
 from igp.main import navigation
 from igp.schema import schema_state
 
@@ -281,8 +282,12 @@ HTTP_MESSAGES = {
     400: "Het verzoek is ongeldig.",
     404: "Deze pagina of dit gegeven bestaat niet.",
     405: "Deze methode is hier niet toegestaan.",
+    406: "Dit antwoordformaat wordt niet ondersteund.",
+    409: "Dit gegeven is intussen gewijzigd of bestaat al.",
+    412: "De versie in If-Match klopt niet (meer): haal het gegeven opnieuw op.",
     413: "Het verzoek is te groot.",
     414: "Het adres (URL) is te lang.",
+    415: "Dit formaat van de body wordt niet ondersteund.",
     429: "Te veel verzoeken. Wacht even en probeer het opnieuw.",
 }
 
@@ -354,6 +359,8 @@ def _bench_ping():
 # ------------------------------------------------------------------ helpers
 
 def api_error(status: int, code: str, message: str, *, field: str | None = None, fields: dict | None = None):
+    if access.is_fhir_request():  # the FHIR endpoint answers every error as an OperationOutcome
+        return fhir_outcome.error_response(status, message, field=field, fields=fields)
     body = {"error": {"code": code, "message": message}}
     if field and field != "_":
         body["error"]["field"] = field

@@ -476,3 +476,27 @@ def register(app):
         return result.family
 
     return do
+
+
+# ------------------------------------------------------------------ the FHIR tests' count (issue 22)
+
+def pytest_sessionfinish(session):
+    from tests.fhir.counting import COUNTS
+
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the counts to the controller
+        session.config.workeroutput["fhir_counts"] = dict(COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from tests.fhir.counting import COUNTS
+
+    COUNTS.update(getattr(node, "workeroutput", {}).get("fhir_counts") or {})
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.fhir.counting import COUNTS, summary
+
+    line = summary(COUNTS)
+    if line:
+        terminalreporter.write_line(line)

@@ -3,7 +3,7 @@
 Authentication: `POST /api/v1/auth/token` returns a bearer token; send it as
 `Authorization: Bearer <token>`. Every error is `{"error": {"code", "message"}}`.
 """
-from igp.api import auth, contacts, families, openapi, plan, reports, support, work  # noqa: F401  (the routes register on bp)
+from igp.api import auth, contacts, families, fhir_export, openapi, plan, reports, support, work  # noqa: F401  (the routes register on bp)
 from igp.api.blueprint import bp
 
 __all__ = ["bp"]

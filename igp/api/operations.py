@@ -187,6 +187,13 @@ OPERATIONS: tuple[Operation, ...] = (
               r.BreakGlassOut, 201, route_requires={"reason": "at least 20 characters"}),
     Operation("get", "/families/{family_id}/access-log", "Wie zag wat (coordinator, privacy officer)", "consent",
               response=r.AccessLogOut, errors=READ_ERRORS),
+    Operation("get", "/families/{family_id}/fhir",
+              "The family as a FHIR R4 Bundle for one recipient organisation (only what its consent allows)", "fhir",
+              response=r.FhirBundleOut, errors=(401, 403, 404, 422),
+              query=(Query("recipient", {"type": "integer", "minimum": 1},
+                           "The id of the receiving organisation (required; 422 naming recipient otherwise)"),),
+              note="Coordinator, acting substitute and core team only (403 for other involved readers). The body is "
+                   "FHIR JSON (nl-core profiles), sent as application/json."),
     # ---------------------------------------------------------------- coordination of a family
     Operation("put", "/families/{family_id}/coordinator", "Assign the coordinator", "coordination", (CoordinatorIn,),
               r.CoordinatorSetOut),
@@ -349,6 +356,7 @@ TAGS = {
     "mdo": "Multidisciplinary meetings, minutes, outcomes and actions",
     "beheer": "The kernteam of a poli and possible duplicates (planner, beheerder, privacy officer)",
     "reports": "Aggregated figures",
+    "fhir": "FHIR R4 exchange with the nl-core profiles (the /fhir endpoint itself: GET /fhir/metadata)",
 }
 
 

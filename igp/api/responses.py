@@ -251,6 +251,35 @@ class AccessLogOut(Out):
     items: list[AccessLogEntryOut]
 
 
+# ------------------------------------------------------------------ FHIR export (issue 22)
+
+class FhirMetaOut(Out):
+    lastUpdated: datetime   # noqa: N815  (FHIR's own element names)
+
+
+class FhirIdentifierOut(Out):
+    system: str
+    value: str
+
+
+class FhirEntryOut(Out):
+    fullUrl: str = Field(description="The resource's absolute URL on this server's /fhir endpoint")  # noqa: N815
+    resource: dict[str, Any] = Field(description="A FHIR R4 (4.0.1) resource; nl-core profiles where one exists "
+                                                 "(README, FHIR: the mapping table)")
+
+
+class FhirBundleOut(Out):
+    """A FHIR R4 Bundle of type collection: only what the family's consent lets the recipient see.
+    Modelled as a Bundle; each resource is FHIR JSON, checked in the tests against the 4.0.1 models."""
+
+    resourceType: str = Field(description="Bundle")  # noqa: N815
+    meta: FhirMetaOut
+    type: str = Field(description="collection")
+    timestamp: datetime
+    identifier: FhirIdentifierOut
+    entry: list[FhirEntryOut]
+
+
 # ------------------------------------------------------------------ families: the record
 
 class TargetGroupOut(Out):

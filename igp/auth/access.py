@@ -114,5 +114,12 @@ def check(endpoint: str | None) -> None:
         raise AccessRefused(403, "role")
 
 
+def is_fhir_request() -> bool:
+    """The FHIR endpoint (/fhir and below): bearer tokens, OperationOutcome errors."""
+    return request.path == "/fhir" or request.path.startswith("/fhir/")
+
+
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    """A machine door (the JSON API or the FHIR endpoint): bearer token only, never the session
+    cookie, and errors in the door's own shape instead of HTML pages or redirects."""
+    return request.path.startswith("/api/") or is_fhir_request()

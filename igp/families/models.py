@@ -212,6 +212,9 @@ class Referral(db.Model):
     protective_factors: Mapped[list | None] = mapped_column(EncryptedJSON)   # beschermende factoren
     screening_instrument: Mapped[str | None] = mapped_column(String(20))
     screening_result: Mapped[str | None] = mapped_column(EncryptedText)
+    # an aanmelding imported as a FHIR document (igp.fhir.importing): the sender's own identifiers,
+    # kept to answer in their terms: [{"resource": "ServiceRequest", "system": ..., "value": ...}, ...]
+    sender_identifiers: Mapped[list | None] = mapped_column(EncryptedJSON)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

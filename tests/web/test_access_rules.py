@@ -6,7 +6,7 @@ import re
 from igp.auth.access import rule_for
 
 PUBLIC_ENDPOINTS = {"static", "auth.login", "main.health", "api.issue_token", "api.openapi",
-                    "mdo.feed", "main.favicon"}  # feed: secret token; favicon: a redirect to a static file
+                    "mdo.feed", "main.favicon", "fhir.metadata"}  # feed: secret token; favicon: a redirect to a static file
 PENDING_ENDPOINTS = {"auth.second_factor", "auth.enrol"}
 
 
@@ -35,7 +35,7 @@ def test_anonymous_requests_are_refused_everywhere(client, app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(path, method=method)
             checked += 1
-            if path.startswith("/api/"):
+            if path.startswith(("/api/", "/fhir/")) or path == "/fhir":
                 assert response.status_code == 401 and response.is_json, (method, path)
             else:
                 assert response.status_code in (302, 400), (method, path, response.status_code)

@@ -76,7 +76,8 @@ def world(network, make_user, make_org, clock):
               "consent_id": consents_of(a.id)[0].id, "member_id": member.id, "user_id": dummy.id,
               "handover_id": current_handover(a.id).id, "token": "not-a-token", "action": "tijd",
               "proposal_id": proposal.id, "decision": "afwijzen", "code": "pop", "candidate_id": 999999,
-              "support_id": 999999}
+              "support_id": 999999, "resource_id": "x-1",
+              "task_id": current_handover(a.id).id}
     return {"families": {"own": a, "other_with_consent": a, "other_without_consent": b, "uninvolved": c},
             "users": users, "params": params}
 
@@ -119,7 +120,7 @@ class Session:
         self.token = self.client.post("/api/v1/auth/token", json=body).get_json()["token"]
 
     def request(self, method, path):
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/fhir/")) or path == "/fhir":  # the machine doors take the bearer token only
             headers = {"Authorization": f"Bearer {self.token}"}
             if method in ("GET", "DELETE"):
                 return self.client.open(path, method=method, headers=headers)

@@ -428,6 +428,7 @@ SAMPLES: dict[tuple[str, str], Sample] = {
         "sw", {"reason": "Acute zorg om de veiligheid van het kind (Meldcode)"},
         params={"family_id": At("glass_family.id")}),
     ("get", "/families/{family_id}/access-log"): Sample("po"),
+    ("get", "/families/{family_id}/fhir"): Sample("jvk", query={"recipient": At("network.wijkteam.id")}),
     ("put", "/families/{family_id}/coordinator"): Sample(body={"user_id": At("network.jvk2.id"),
                                                                                      "reason": "herverdeling"}),
     ("post", "/families/{family_id}/coordinator/proposals"): Sample(
