@@ -18,8 +18,10 @@ from igp import clock as clock_module
 from igp import (
     mail,
     models,  # noqa: F401  (registers every table on the metadata)
+    request_cache,
 )
 from igp.admin import extra_views  # noqa: F401  (adds settings routes to the admin blueprint)
+from igp.admin import services as admin_services
 from igp.admin.views import bp as admin_bp
 from igp.api import bp as api_bp
 from igp.audit import services as audit
@@ -75,7 +77,7 @@ def build_app(settings=None, clock=None) -> Flask:
     return app
 
 
-SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS)
+SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS, *admin_services.SESSION_HOOKS)
 
 
 def install_session_hooks() -> None:
