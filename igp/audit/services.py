@@ -109,17 +109,6 @@ def record(
 
 
 def _who(user, username: str | None) -> dict:
-    """Who acts: worked out once per request and user (a list logs one entry per family shown)."""
-    if user is None or not has_request_context():
-        return _who_now(user, username)
-    cache = g.setdefault("igp_audit_who", {})
-    key = (id(user), username, getattr(user, "roles_label", None))  # a role change in the request counts
-    if key not in cache:
-        cache[key] = (user, _who_now(user, username))  # the user is kept, so id() is not reused
-    return cache[key][1]
-
-
-def _who_now(user, username: str | None) -> dict:
     return {"user_id": getattr(user, "id", None), "username": getattr(user, "username", None) or username,
             "organisation_id": getattr(user, "organisation_id", None), "roles": getattr(user, "roles_label", None)}
 
