@@ -336,7 +336,8 @@ def _intake_part(intake, decision: Decision) -> dict:
 
 def _full_options():
     return (selectinload(Family.parents), selectinload(Family.children), selectinload(Family.referrals),
-            selectinload(Family.intakes).selectinload(Intake.participants), selectinload(Family.notes))
+            # the participants joined to the intakes: one statement whether or not the family has intakes
+            selectinload(Family.intakes).joinedload(Intake.participants), selectinload(Family.notes))
 
 
 def load_family(family_id: int) -> Family | None:
