@@ -40,6 +40,7 @@ from igp.mdo.views import bp as mdo_bp
 from igp.notifications.views import bp as notifications_bp
 from igp.paths import PROJECT_ROOT
 from igp.plan.views import bp as plan_bp
+from igp.reporting import rollup
 from igp.reporting.views import bp as reporting_bp
 from igp.sharing import guard
 from igp.sharing.views import bp as sharing_bp
@@ -77,7 +78,8 @@ def build_app(settings=None, clock=None) -> Flask:
     return app
 
 
-SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS, *admin_services.SESSION_HOOKS)
+SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS, *admin_services.SESSION_HOOKS,
+                 *rollup.SESSION_HOOKS)
 
 
 def install_session_hooks() -> None:
