@@ -354,6 +354,7 @@ def read_families(user, family_ids: list[int], *, context: str = "zorg_en_onders
     if not ids:
         return {}
     families = list(db.session.scalars(select(Family).where(Family.id.in_(ids)).options(*_full_options())))
+    user = involvement_rules.resolved(user)
     decisions = decisions_for(user, families, context=context)
     result: dict[int, FamilyView | None] = {i: None for i in ids}
     for family in families:
@@ -492,6 +493,7 @@ def decisions_for(user, families: list[Family], *, context: str = "zorg_en_onder
     if not ids and not constant_cost:
         return {}
     ids = ids or [0]
+    user = involvement_rules.resolved(user)
     now = clock.now()
     grants: dict[int, list[ConsentGrant]] = {i: [] for i in ids}
     for row in db.session.execute(select(*GRANT_COLUMNS).where(ConsentRecord.family_id.in_(ids))):
@@ -546,6 +548,7 @@ def summarise(user, families: list[Family], *, access: str, action: str = "searc
     question for the MDO, where the reader may see MDO content (mdo_notulen)."""
     if not families:
         return []
+    user = involvement_rules.resolved(user)
     decisions = decisions_for(user, families, context=context)
     result = []
     for family in families:
@@ -578,6 +581,7 @@ def read_where_allowed(user, families: list[Family], need: str, *, detail: str) 
     logged (a signal computed from that category, e.g. the age limit from the children's birth
     dates in NAW, is a read of it). Families where it is withheld are left out, unlogged: nothing
     of them is shown."""
+    user = involvement_rules.resolved(user)
     decisions = decisions_for(user, families)
     result = []
     for family in families:

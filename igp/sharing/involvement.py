@@ -43,6 +43,13 @@ ATTENDEE_READ_BEFORE = timedelta(days=14)
 ATTENDEE_READ_AFTER = timedelta(days=30)
 
 
+def resolved(user):
+    """The user object behind Flask-Login's ``current_user`` proxy (views pass the proxy): resolved once
+    where a list works per row, instead of once per attribute read (issue 21)."""
+    get = getattr(user, "_get_current_object", None)
+    return get() if get is not None else user
+
+
 # ------------------------------------------------------------------ substitution
 
 def active_absence_clause(day: date):
@@ -165,6 +172,7 @@ def involvement_bulk(user, families: list, *, probe_ids: list[int] | None = None
     ids = probe_ids if probe_ids is not None else [f.id for f in families]
     if not ids:
         return {}
+    user = resolved(user)
     # the user's whole (small) sets, once per request: the same statements for every list of the page
     core = request_cache.cached("core_team", user.id, lambda: frozenset(db.session.scalars(
         _core_team_family_ids(user.id))))
