@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import run as bench  # noqa: E402  (bench/run.py)
 
 PAGES = ("mijn_gezinnen", "gezinspagina", "overdrachten", "signalen", "overdrachten_planner", "signalen_planner",
-         "mdo_voorstel", "mdo_vergadering", "dashboard", "zoeken_bsn", "zoeken_naam", "aanmelding", "ping")
+         "mdo_voorstel", "mdo_vergadering", "dashboard", "zoeken_bsn", "zoeken_naam", "zoeken_vergevingsgezind", "aanmelding", "ping")
 
 
 def shape(statement: str) -> str:
@@ -67,7 +67,7 @@ def prepare(app, page: str, setup, web, token):
     elif page == "dashboard":
         client = web("pl.hendriks")
         paths = lambda i: f"/dashboard?van={year_ago.isoformat()}&tot={today.isoformat()}"
-    elif page in ("zoeken_bsn", "zoeken_naam"):
+    elif page in ("zoeken_bsn", "zoeken_naam", "zoeken_vergevingsgezind"):
         client = app.test_client()
         headers = token(setup.nurse)
         values = []
@@ -78,6 +78,9 @@ def prepare(app, page: str, setup, web, token):
         method, paths = "POST", (lambda i: "/api/v1/families/search")
         if page == "zoeken_bsn":
             body = lambda i: {"bsn": values[i % len(values)]["bsn"]}  # noqa: E731
+        elif page == "zoeken_vergevingsgezind":
+            prefixes = bench.surname_prefixes(values)
+            body = lambda i: {"q": prefixes[i % len(prefixes)]}  # noqa: E731
         else:
             body = lambda i: {"name": values[i % len(values)]["name"],  # noqa: E731
                               "birth_date": values[i % len(values)]["birth_date"][:10]}
@@ -131,6 +134,27 @@ def main() -> int:
             sql[key].append((time.perf_counter() - started) * 1000)
             examples.setdefault(key, (statement, parameters))
 
+    from sqlalchemy.orm import Mapper
+
+    loaded: dict[str, int] = defaultdict(int)
+
+    @event.listens_for(Mapper, "load")
+    def _loaded(target, context):
+        if state["on"]:
+            loaded[type(target).__name__] += 1
+
+    from igp.audit import services as audit_services
+
+    audited = {"n": 0}
+    record = audit_services.record
+
+    def _counting_record(*a, **k):
+        if state["on"]:
+            audited["n"] += 1
+        return record(*a, **k)
+
+    audit_services.record = _counting_record  # every caller goes through the module attribute
+
     setup = bench.choose(args.database, 1, 1)
 
     def web(username):
@@ -163,6 +187,8 @@ def main() -> int:
             call(i)
         sql.clear()
         examples.clear()
+        loaded.clear()
+        audited["n"] = 0
         state["on"] = True
         profiler = cProfile.Profile()
         walls = []
@@ -183,6 +209,9 @@ def main() -> int:
         print(f"\n=== {page} on {args.database}: {args.n} requests, wall p50 {bench.percentile(walls, 50):.1f} ms "
               f"(with profiler overhead unless --no-cprofile), SQL {n_sql / args.n:.1f} statements "
               f"{total_sql / args.n:.1f} ms per request; X-IGP-Queries {sorted(queries)}")
+        print(f"--- ORM instances loaded per request: {sum(loaded.values()) / args.n:.1f} ("
+              + ", ".join(f"{k} {v / args.n:.1f}" for k, v in sorted(loaded.items(), key=lambda kv: -kv[1])[:8])
+              + f"); audit entries recorded per request: {audited['n'] / args.n:.1f}")
         print("--- SQL statement shapes by total time (per request: count, ms; max single ms)")
         for stmt, times in sorted(sql.items(), key=lambda kv: -sum(kv[1]))[:args.sql_top]:
             print(f"{len(times) / args.n:5.1f}x {sum(times) / args.n:8.2f} ms  max {max(times):7.2f}  {stmt[:260]}")

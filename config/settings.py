@@ -113,6 +113,9 @@ class BaseSettings:
         # and a constant route /bench/ping as the floor of the framework
         self.QUERY_COUNT_HEADER = _env_bool("IGP_QUERY_COUNT_HEADER", False)
         self.BENCH_ROUTES = _env_bool("IGP_BENCH_ROUTES", False)
+        # settings (igp.admin.services.get_setting) are kept this long per process; a change empties
+        # the writing process's copy at once, the other workers follow within this time
+        self.SETTINGS_CACHE_SECONDS = float(_env("IGP_SETTINGS_CACHE_SECONDS", "5") or 5)
         for key, value in overrides.items():
             setattr(self, key, value)
 
@@ -167,6 +170,8 @@ class Testing(BaseSettings):
         # each test's transaction is rolled back: a shared witness would see heads that vanish
         self.AUDIT_WITNESS = overrides.get("AUDIT_WITNESS")
         self.AUDIT_WITNESS_SYSLOG = overrides.get("AUDIT_WITNESS_SYSLOG")
+        # each test's transaction is rolled back: a process-wide copy of the settings would outlive it
+        self.SETTINGS_CACHE_SECONDS = overrides.get("SETTINGS_CACHE_SECONDS", 0)
 
     def default_database_url(self, instance: Path) -> str | None:
         return _env("IGP_TEST_DATABASE_URL", "sqlite://")

@@ -18,8 +18,10 @@ from igp import clock as clock_module
 from igp import (
     mail,
     models,  # noqa: F401  (registers every table on the metadata)
+    request_cache,
 )
 from igp.admin import extra_views  # noqa: F401  (adds settings routes to the admin blueprint)
+from igp.admin import services as admin_services
 from igp.admin.views import bp as admin_bp
 from igp.api import bp as api_bp
 from igp.audit import services as audit
@@ -40,6 +42,7 @@ from igp.mdo.views import bp as mdo_bp
 from igp.notifications.views import bp as notifications_bp
 from igp.paths import PROJECT_ROOT
 from igp.plan.views import bp as plan_bp
+from igp.reporting import rollup
 from igp.reporting.views import bp as reporting_bp
 from igp.sharing import guard
 from igp.sharing.views import bp as sharing_bp
@@ -77,7 +80,8 @@ def build_app(settings=None, clock=None) -> Flask:
     return app
 
 
-SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS)
+SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS, *admin_services.SESSION_HOOKS,
+                 *rollup.SESSION_HOOKS)
 
 
 def install_session_hooks() -> None:

@@ -420,6 +420,23 @@ def synth_command(n_families: int, seed: int, batch: int):
 reports_cli = AppGroup("reports", help="Monitoring figures.")
 
 
+@reports_cli.command("rollup")
+@click.option("--until", "until", default=None, help="the last day to roll up (jjjj-mm-dd); default yesterday")
+@transactional
+def reports_rollup(until):
+    """Roll up the aanmeldingen per day, poli, referrer type and target-group outcome for the dashboard
+    (nightly from cron; the dashboard scans the days not rolled up, so its figures never lag)."""
+    from datetime import date
+
+    from igp.reporting import rollup
+
+    try:
+        last = date.fromisoformat(until) if until else None
+    except ValueError:
+        raise click.BadParameter("gebruik jjjj-mm-dd", param_hint="--until") from None
+    click.echo(f"roll-up of {rollup.rebuild(last)} days written")
+
+
 @reports_cli.command("rebuild-facts")
 @transactional
 def rebuild_facts():

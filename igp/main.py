@@ -49,14 +49,16 @@ NAV = [
 def navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
+    user = current_user._get_current_object()   # once, not per item
+    held = user.roles
     items = []
     for endpoint, label, roles in NAV:
-        if roles and not current_user.has_role(*roles):
+        if roles and not held.intersection(roles):
             continue
         href = url_for(endpoint)
         label_text = label
         if endpoint == "notifications.index":
-            unread = unread_count(current_user.id)
+            unread = unread_count(user.id)
             label_text = f"{label} ({unread})" if unread else label
         items.append({"href": href, "label": label_text, "current": request.endpoint == endpoint})
     return items

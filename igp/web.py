@@ -335,6 +335,10 @@ def _is_refused_value(exc: Exception) -> bool:
 
 # ------------------------------------------------------------------ benchmarking aids
 
+# execution option of the statements that refresh a per-process cache (igp.admin.services.get_setting)
+CACHE_REFRESH = "igp_cache_refresh"
+
+
 def _count_queries(app) -> None:
     """Count SQL statements per request (X-IGP-Queries), for the benchmark and the test that the
     number of queries of a page does not grow with the data."""
@@ -347,7 +351,13 @@ def _count_queries(app) -> None:
     def _count(conn, cursor, statement, parameters, context, executemany):
         from flask import has_request_context
 
-        if has_request_context():
+        if not has_request_context():
+            return
+        if context is not None and context.execution_options.get(CACHE_REFRESH):
+            # a per-process cache refreshed (the settings, every few seconds): counted apart, so a
+            # page's count is the same on every request
+            g.igp_cache_refreshes = g.get("igp_cache_refreshes", 0) + 1
+        else:
             g.igp_queries = g.get("igp_queries", 0) + 1
 
 
@@ -523,6 +533,7 @@ def _commit_and_secure(response: Response) -> Response:
     headers = response.headers
     if current_app.config.get("QUERY_COUNT_HEADER"):
         headers["X-IGP-Queries"] = str(g.get("igp_queries", 0))
+        headers["X-IGP-Cache-Refreshes"] = str(g.get("igp_cache_refreshes", 0))
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"

@@ -114,7 +114,7 @@ def set_calendar(*, disabled_holidays: list[str] | None = None, add_closing: lis
     from datetime import date
 
 
-    value = dict(get_setting("calendar") or {"disabled_holidays": [], "closing_days": []})
+    value = dict(get_setting("calendar", fresh=True) or {"disabled_holidays": [], "closing_days": []})
     errors = {}
     if disabled_holidays is not None:
         unknown = [h for h in disabled_holidays if h not in HOLIDAY_CODES]
@@ -136,31 +136,93 @@ def set_calendar(*, disabled_holidays: list[str] | None = None, add_closing: lis
     return value
 
 
-def get_setting(key: str):
-    """A setting, read once per request (settings are read on every page, often many times)."""
-    from flask import g, has_request_context
+# The settings are read on nearly every page, several times. Per request they are read once (all rows in
+# one statement); per process they are kept SETTINGS_CACHE_SECONDS (a few seconds; 0 in tests). A change
+# empties the writing process's copy at once (and again after its commit); the other workers see it
+# within SETTINGS_CACHE_SECONDS. A service that changes a setting from its current value reads it fresh.
+PROCESS_CACHE = "igp_settings_cache"
+CHANGED_KEY = "igp_settings_changed"
 
-    cache = g.setdefault("igp_settings", {}) if has_request_context() else {}
-    if key in cache:
-        return cache[key]
-    row = db.session.get(Setting, key)
-    value = DEFAULT_SETTINGS.get(key) if row is None else json.loads(row.value)
-    cache[key] = value
-    return value
+
+def _process_cache() -> dict:
+    from flask import current_app
+
+    return current_app.extensions.setdefault(PROCESS_CACHE, {})
+
+
+def _read_settings(refresh: bool = False) -> dict:
+    """All settings in one statement; ``refresh``: the per-process copy is renewed (the statement is
+    marked so the benchmark's per-page count, X-IGP-Queries, stays the same on every request and the
+    refreshes are counted apart, X-IGP-Cache-Refreshes)."""
+    stmt = select(Setting.key, Setting.value).execution_options(igp_cache_refresh=refresh)
+    return {key: json.loads(value) for key, value in db.session.execute(stmt)}
+
+
+def _settings(fresh: bool = False) -> dict:
+    import time
+
+    from flask import current_app, g, has_app_context, has_request_context
+
+    if fresh or not has_app_context():
+        return _read_settings()
+    if has_request_context() and "igp_settings" in g:
+        return g.igp_settings
+    ttl = float(current_app.config.get("SETTINGS_CACHE_SECONDS", 0) or 0)
+    process = _process_cache()
+    now = time.monotonic()
+    if ttl > 0 and process.get("values") is not None and now - process["at"] < ttl:
+        values = process["values"]
+    else:
+        values = _read_settings(refresh=ttl > 0)
+        if ttl > 0:
+            process.update(values=values, at=now)
+    if has_request_context():
+        g.igp_settings = values
+    return values
+
+
+def forget_settings() -> None:
+    """Drop the cached settings of this request and this process (after a change)."""
+    from flask import g, has_app_context, has_request_context
+
+    if has_request_context():
+        g.pop("igp_settings", None)
+    if has_app_context():
+        _process_cache().clear()
+
+
+def get_setting(key: str, *, fresh: bool = False):
+    """A setting (cached per request and for a few seconds per process; ``fresh``: from the database).
+    The value is shared: copy it before changing it."""
+    values = _settings(fresh)
+    return values[key] if key in values else DEFAULT_SETTINGS.get(key)
 
 
 def set_setting(key: str, value) -> None:
-    from flask import g, has_request_context
-
-    if has_request_context():
-        g.setdefault("igp_settings", {}).pop(key, None)
+    forget_settings()
     row = db.session.get(Setting, key)
     text = json.dumps(value, sort_keys=True)
     if row is None:
         db.session.add(Setting(key=key, value=text))
     else:
         row.value = text
+    db.session.info[CHANGED_KEY] = True
     audit.record("configure", object_type="setting", object_id=key, detail=text[:500])
+
+
+def _after_commit(session) -> None:
+    # a request of this process may have cached the old value between the change and the commit
+    if session.info.pop(CHANGED_KEY, None):
+        forget_settings()
+
+
+def _after_rollback(session, previous_transaction) -> None:
+    if session.info.pop(CHANGED_KEY, None):
+        forget_settings()
+
+
+# installed on the Session by igp.app.install_session_hooks (create_app), never at import
+SESSION_HOOKS = (("after_commit", _after_commit), ("after_soft_rollback", _after_rollback))
 
 
 EDITABLE_SETTINGS = {
@@ -209,12 +271,12 @@ def update_settings(values: dict) -> dict:
         if not low <= number <= high:
             errors[key] = f"{label}: tussen {low} en {high}."
             continue
-        if number != get_setting(key):
+        if number != get_setting(key, fresh=True):
             changed[key] = number
     for key in BOOLEAN_SETTINGS:
         if key in values:
             value = str(values[key]).lower() in ("1", "true", "on", "ja")
-            if value != bool(get_setting(key)):
+            if value != bool(get_setting(key, fresh=True)):
                 changed[key] = value
     for key in CHOICE_SETTINGS:
         if key in values:
@@ -223,7 +285,7 @@ def update_settings(values: dict) -> dict:
             except ValidationError as exc:
                 errors.update(exc.errors)
                 continue
-            if chosen != list(get_setting(key)):
+            if chosen != list(get_setting(key, fresh=True)):
                 changed[key] = chosen
     if errors:
         raise ValidationError(errors)

@@ -72,10 +72,10 @@ def create_family():
 @access.roles(*READ_ROLES)
 def list_families():
     page = page_arg()
-    items, has_next = services.list_families(current_user, poli=request.args.get("poli") or None,
-                                             status=request.args.get("status") or None,
-                                             phase=request.args.get("phase") or None, page=page, access="api")
-    return jsonify({"items": [summary_json(s) for s in items], "page": page, "has_next": has_next})
+    items, where = services.list_families(current_user, poli=request.args.get("poli") or None,
+                                          status=request.args.get("status") or None,
+                                          phase=request.args.get("phase") or None, page=page, access="api")
+    return jsonify({"items": [summary_json(s) for s in items], "page": page, "has_next": where.has_next})
 
 
 IDENTIFYING_PARAMS = ("bsn", "name", "birth_date")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from consent import DOMAINS, ROLES
 from igp.crypto import EncryptedText
@@ -65,8 +65,14 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+        cascade="all, delete-orphan", lazy="select", order_by=UserRole.role
     )
+    # The roles come with every row of the user, also in a joined load (a note's author, an action's
+    # owner): a correlated subquery, not one more statement per query that returns users (issue 21).
+    # role_rows is loaded only where roles are changed; once loaded it is what `roles` reads.
+    roles_text: Mapped[str | None] = column_property(
+        select(func.aggregate_strings(UserRole.role, ",")).where(UserRole.user_id == id)
+        .correlate_except(UserRole).scalar_subquery())
 
     # Flask-Login: the id carries the session version, so logout (which bumps the version)
     # invalidates every cookie issued before it, even though cookies are only signed.
@@ -79,7 +85,9 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset(r.role for r in self.role_rows)
+        if "role_rows" in self.__dict__ or self.id is None:
+            return frozenset(r.role for r in self.role_rows)
+        return frozenset(self.roles_text.split(",")) if self.roles_text else frozenset()
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

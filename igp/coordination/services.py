@@ -30,6 +30,7 @@ from igp.mdo.services import (
     resolve_open_actions,
 )
 from igp.notifications.services import notify
+from igp.pagination import Page, counted_page
 from igp.plan.services import plan_evaluation_signals
 from igp.sharing import gateway, involvement
 from igp.validation import parse
@@ -549,34 +550,38 @@ def remove_core_member(actor, family_id: int, member_id: int) -> None:
 
 # ------------------------------------------------------------------ my families
 
+MY_FAMILIES_PER_PAGE = 50
+
+
 def supports_only(user) -> bool:
     """A role that is never a family's coordinator (the volunteer of informal support)."""
     return not user.roles & COORDINATING_ACTORS
 
 
-def my_families(user, limit: int = 300) -> tuple[list[gateway.FamilySummary], list[str]]:
+def my_families(user, page: int = 1, per_page: int = MY_FAMILIES_PER_PAGE) \
+        -> tuple[list[gateway.FamilySummary], list[str], Page]:
     """The active families this user coordinates (or stands in for today), and those that left
-    with an outward handover still running, read through the gateway (each logged), with the
-    handover signal and 'namens'; and whom the user stands in for. A user whose role never
-    coordinates (a volunteer) gets the families in whose core team she is (supports_only)."""
+    with an outward handover still running, one page (newest first) with the true total, read through
+    the gateway (each family shown logged, no other), with the handover signal and 'namens'; and whom
+    the user stands in for. A user whose role never coordinates (a volunteer) gets the families in
+    whose core team she is (supports_only)."""
     outward_open = select(Handover.family_id).where(Handover.direction == "uit", Handover.closed_at.is_(None))
     mine = my_family_ids_clause(user) if not supports_only(user) else Family.id.in_(
         select(CoreTeamMember.family_id).where(CoreTeamMember.user_id == user.id, CoreTeamMember.removed_at.is_(None)))
     stmt = (gateway.visible_families_query(user)
             .where(mine, or_(Family.status.in_(ACTIVE_STATUSES), Family.id.in_(outward_open)))
-            .order_by(Family.created_at.desc()).limit(limit))
-    families = list(db.session.scalars(stmt))
+            .order_by(Family.created_at.desc(), Family.id.desc()))
+    families, where = counted_page(stmt, page, per_page)
     summaries = gateway.summarise(user, families, access="web", detail="mijn gezinnen")
     by_id = {f.id: f for f in families}
-    signals = open_signals([s.id for s in summaries])
+    signals = open_signals([s.id for s in summaries] or [0])
     for s in summaries:
         s.extra["signal"] = signals.get(s.id)
         s.extra["namens"] = by_id[s.id].coordinator.name \
             if by_id[s.id].coordinator_id not in (user.id, None) and not supports_only(user) else None
     substituting = substituted_user_ids(user)
-    names = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(substituting)))} \
-        if substituting else {}
-    return summaries, [names[i] for i in substituting]
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(substituting or [0]))).all())
+    return summaries, [names[i] for i in substituting], where
 
 
 def caseload_families(user, coordinator_id: int) -> list[gateway.FamilySummary]:

@@ -11,6 +11,7 @@ from igp.coordination import returns, services
 from igp.errors import ValidationError
 from igp.families.views import LABELS
 from igp.forms_util import flash_refusal, refusal_errors
+from igp.pagination import page_number
 from igp.validation import form_data
 
 bp = Blueprint("coordination", __name__)
@@ -23,8 +24,8 @@ CASE_ROLES = ("jeugdverpleegkundige", "sociaal_werker", "mmw", "gynaecoloog", "v
 @bp.route("/mijn-gezinnen")
 @access.roles(*CASE_ROLES)
 def my_families():
-    summaries, substituting = services.my_families(current_user)
-    return render_template("coordination/my_families.html", families=summaries, labels=LABELS,
+    summaries, substituting, where = services.my_families(current_user, page_number(request.args.get("pagina")))
+    return render_template("coordination/my_families.html", families=summaries, labels=LABELS, where=where,
                            substituting=substituting, away=returns.return_summary(current_user),
                            supports_only=services.supports_only(current_user))
 

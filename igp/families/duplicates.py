@@ -63,7 +63,7 @@ def scan(batch: int = 5000) -> tuple[int, int]:
     """Look at the registrations since the last scan: a match (BSN, or name + birth date) with a
     family whose NAW the registering user may not see is queued, once per pair, and the planners
     of both organisations and the privacy officers are told. Returns (checked, queued)."""
-    last = int(get_setting("duplicates_scanned_to") or 0)
+    last = int(get_setting("duplicates_scanned_to", fresh=True) or 0)
     families = list(db.session.scalars(select(Family).where(Family.id > last).order_by(Family.id).limit(batch)))
     queued = 0
     for family in families:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select, union
+from sqlalchemy import false, func, select, union
 from sqlalchemy.orm.exc import StaleDataError
 
 from igp import clock
@@ -38,7 +38,7 @@ from igp.handover import rules as handover_rules
 from igp.handover import services as handover_services
 from igp.handover.services import intake_changed, open_inward, start_for_referral
 from igp.ids import as_id
-from igp.pagination import one_page
+from igp.pagination import MAX_PAGE, Page, counted_page
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.services import record_preset
@@ -552,7 +552,8 @@ LIST_PAGE_SIZE = 50
 
 
 LIST_SORTS = {"aangemeld": (Family.created_at.desc(), Family.id.desc()), "pseudoniem": (Family.pseudonym,),
-              "status": (Family.status, Family.created_at.desc()), "poli": (Family.poli_id, Family.created_at.desc())}
+              "status": (Family.status, Family.created_at.desc(), Family.id.desc()),
+              "poli": (Family.poli_id, Family.created_at.desc(), Family.id.desc())}
 LIST_COORDINATOR = {"mij": "Mijn gezinnen (coördinator)", "geen": "Zonder coördinator"}
 
 
@@ -568,9 +569,10 @@ def _list_problems(status, phase, poli, poli_obj, coordinator, signal, sort) -> 
 
 def list_families(user, *, poli: str | None = None, status: str | None = None, phase: str | None = None,
                   coordinator: str | None = None, signal: str | None = None, sort: str | None = None,
-                  page: int = 1, access: str = "web") -> tuple[list[gateway.FamilySummary], bool]:
-    """The families this user may see, filtered and sorted by the database, a page at a time; each
-    summary carries its coordinator's name (`extra["coordinator"]`)."""
+                  page: int = 1, access: str = "web") -> tuple[list[gateway.FamilySummary], Page]:
+    """The families this user may see, filtered and sorted by the database, a page at a time with the
+    true total (only the families shown are read and logged); each summary carries its coordinator's
+    name (`extra["coordinator"]`)."""
     poli_obj = find_poli(poli) if poli else None
     errors = _list_problems(status, phase, poli, poli_obj, coordinator, signal, sort)
     if errors:
@@ -583,14 +585,15 @@ def list_families(user, *, poli: str | None = None, status: str | None = None, p
                            (signal, lambda: Family.id.in_(handover_services.families_with_signal(signal)))):
         if active:
             stmt = stmt.where(clause())
-    families, has_next = one_page(stmt.order_by(*LIST_SORTS[sort or "aangemeld"]), page, LIST_PAGE_SIZE)
+    families, where = counted_page(stmt.order_by(*LIST_SORTS[sort or "aangemeld"]), min(max(1, page), MAX_PAGE),
+                                   LIST_PAGE_SIZE, clamp=access == "web")  # the API pages past the end empty
     summaries = gateway.summarise(user, families, access=access)
     coordinators = {f.id: f.coordinator_id for f in families}
     names = dict(db.session.execute(select(User.id, User.name).where(
-        User.id.in_([c for c in coordinators.values() if c] or [0]))).all()) if families else {}
+        User.id.in_([c for c in coordinators.values() if c] or [0]))).all())
     for summary in summaries:
         summary.extra["coordinator"] = names.get(coordinators.get(summary.id))
-    return summaries, has_next
+    return summaries, where
 
 
 def show_search_results(user, family_ids: list, *, access: str = "web") -> list[gateway.FamilySummary]:
@@ -625,8 +628,9 @@ def forgiving_search(user, q: str, *, access: str = "web") -> list[gateway.Famil
     if not words and not prefix:
         raise ValidationError({"q": "Typ ten minste 3 letters van een naam, het begin van een pseudoniem of een BSN."})
     visible = select(Family.id).where(gateway.visibility_clause(user))
-    by_pseudonym = list(db.session.scalars(visible.where(Family.pseudonym.like(prefix + "%"))
-                                           .order_by(Family.id.desc()).limit(rules.SEARCH_LIMIT))) if prefix else []
+    # the same statement whether or not the query can be the start of a pseudonym (a constant count)
+    by_pseudonym = list(db.session.scalars(visible.where(Family.pseudonym.like(prefix + "%") if prefix else false())
+                                           .order_by(Family.id.desc()).limit(rules.SEARCH_LIMIT)))
     by_name = rules.rank_matches(search_index.matching_families(words, visible), words) if words else []
     found = _summaries_in_order(user, by_pseudonym, access, "pseudonym prefix", None)
     found += _summaries_in_order(user, [i for i in by_name if i not in set(by_pseudonym)], access, "name", "naw")

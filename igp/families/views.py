@@ -96,7 +96,7 @@ def index():
     filters = {"coordinator": request.args.get("coordinator") or None, "signal": request.args.get("signaal") or None,
                "sort": request.args.get("sorteer") or None}
     page = max(1, request.args.get("pagina", 1, type=int) or 1)
-    results, has_next, searched, kind = [], False, False, None
+    results, where, searched, kind = [], None, False, None
     try:
         stored = session.get("family_search") or {}
         if request.args.get("zoekopdracht") and stored.get("token") == request.args.get("zoekopdracht"):
@@ -107,12 +107,12 @@ def index():
             search.pseudoniem.data = request.args.get("pseudoniem")
             results = services.search_families(current_user, pseudonym=request.args.get("pseudoniem"))
         else:
-            results, has_next = services.list_families(current_user, poli=poli, status=status, phase=phase, page=page,
+            results, where = services.list_families(current_user, poli=poli, status=status, phase=phase, page=page,
                                                        **filters)
     except ValidationError as exc:
         for message in exc.errors.values():
             flash(message, "error")
-    return render_template("families/index.html", families=results, has_next=has_next, page=page, search=search,
+    return render_template("families/index.html", families=results, where=where, page=page, search=search,
                            searched=searched, search_kind=SEARCH_KINDS.get(kind), polis=list_polis(), labels=LABELS,
                            args=request.args, coordinator_choices=services.LIST_COORDINATOR, show_coordinator=not searched,
                            sorts=LIST_SORT_LABELS)

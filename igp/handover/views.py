@@ -14,6 +14,7 @@ from igp.families.views import LABELS
 from igp.handover import feedback, rules, services
 from igp.ids import as_id
 from igp.mdo.services import overdue_actions
+from igp.pagination import Page, page_number
 from igp.plan.services import plan_evaluation_signals
 
 bp = Blueprint("handover", __name__)
@@ -25,6 +26,7 @@ BOARD_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
 CARDS_PER_COLUMN = 25   # the most urgent cards of each column; "Alle tonen" pages through the rest
 CARDS_PER_PAGE = 100    # one column at a time
 TEAM_SIGNALS_SHOWN = 50  # the planner's team signals: the most urgent; the board filters show the rest
+SIGNALS_PER_PAGE = 50    # the reader's own handover signals, a page at a time (most urgent first)
 
 
 @bp.route("/overdrachten")
@@ -64,7 +66,10 @@ def board():
 @bp.route("/signalen")
 @access.roles(*BOARD_ROLES)
 def my_signals():
-    rows = services.board(current_user, mine=True, urgent=True)
+    total = sum(services.board_counts(current_user, mine=True, urgent=True).values())
+    where = Page(1, SIGNALS_PER_PAGE, total)
+    where = Page(min(page_number(request.args.get("pagina")), where.pages), SIGNALS_PER_PAGE, total)
+    rows = services.board(current_user, mine=True, urgent=True, offset=where.offset, limit=SIGNALS_PER_PAGE)
 
     team = None
     if current_user.has_role("planner"):
@@ -77,7 +82,7 @@ def my_signals():
     return render_template("handover/signals.html", rows=rows, labels=LABELS,
                            age_limit=coordination.age_limit_signals(current_user),
                            birth_overdue=coordination.birth_overdue_signals(current_user),
-                           actions=overdue_actions(current_user), team=team,
+                           actions=overdue_actions(current_user), team=team, where=where,
                            plan_evaluations=plan_evaluation_signals(current_user),
                            substituting=coordination.substituted_user_ids(current_user))
 

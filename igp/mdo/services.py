@@ -793,14 +793,14 @@ def feed_token_hash(raw: str) -> str:
 
 def new_feed_token(user) -> str:
     raw = secrets.token_urlsafe(24)
-    tokens = dict(get_setting("ics_tokens") or {})
+    tokens = dict(get_setting("ics_tokens", fresh=True) or {})
     tokens[str(user.id)] = feed_token_hash(raw)
     set_setting("ics_tokens", tokens)
     return raw
 
 
 def user_for_feed(raw: str) -> User | None:
-    tokens = get_setting("ics_tokens") or {}
+    tokens = get_setting("ics_tokens", fresh=True) or {}
     digest = feed_token_hash(raw or "")
     for user_id, stored in tokens.items():
         if secrets.compare_digest(stored, digest):

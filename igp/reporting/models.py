@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from igp.crypto import EncryptedText
@@ -25,3 +25,28 @@ class ExperienceResponse(db.Model):
     respondent: Mapped[str] = mapped_column(String(20), default="gezin", server_default="gezin", index=True)
     comment: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReferralDay(db.Model):
+    """Roll-up of the aanmeldingen (issue 21): how many referrals were received on a day, per poli,
+    referrer type and target-group outcome, so a year's dashboard reads a few thousand rows instead
+    of every referral. Only days listed in RolledDay count; see igp.reporting.rollup."""
+
+    __tablename__ = "report_referral_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
+    referrer_type: Mapped[str] = mapped_column(String(20))
+    target_eligible: Mapped[bool] = mapped_column(Boolean)
+    target_override: Mapped[bool] = mapped_column(Boolean)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class RolledDay(db.Model):
+    """A day whose ReferralDay rows are complete; any change to that day's referrals (or to their
+    families' poli or target-group outcome) removes the day again, so the live scan covers it."""
+
+    __tablename__ = "report_rolled_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

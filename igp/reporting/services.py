@@ -42,8 +42,8 @@ from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
 from igp.mdo.rules import REFERRAL_TYPES
 from igp.plan import rules as plan_rules
 from igp.plan.models import FamilyPlan, PlanReferralFact
-from igp.reporting import rules, sections, shown
-from igp.reporting.models import ExperienceResponse
+from igp.reporting import rollup, rules, sections, shown
+from igp.reporting.models import ExperienceResponse, ReferralDay
 from igp.support import rules as support_rules
 from igp.support.models import InformalSupport
 
@@ -125,19 +125,43 @@ def _days_between(later, earlier):
 # ------------------------------------------------------------------ the figures
 
 def referral_figures(period: Period) -> dict:
-    """Aanmeldingen in the period: two scans of the period's referrals (totals by referrer type, poli
-    and target-group outcome; counts per day), whatever the size of the database."""
-    in_period = and_(Referral.received_on >= period.start, Referral.received_on <= period.end,
-                     _poli(Family.poli_id, period))
-    rows = db.session.execute(
+    """Aanmeldingen in the period: the roll-up (igp.reporting.rollup) for the days it covers and a scan
+    of the referrals of the other days (today, days changed since the last roll-up), each as totals by
+    referrer type, poli and target-group outcome and as counts per day: the figures of a full scan, in
+    the same five statements whatever the size of the database."""
+    unrolled = rollup.unrolled_days(period.start, period.end)
+    whole = len(unrolled) == (period.end - period.start).days + 1   # nothing rolled up: the period's range
+    days_live = and_(Referral.received_on >= period.start, Referral.received_on <= period.end) if whole else \
+        Referral.received_on.in_(unrolled or [date(1, 1, 1)])       # the same statements when all is rolled up
+    live = and_(days_live, _poli(Family.poli_id, period))
+    rolled = and_(ReferralDay.day >= period.start, ReferralDay.day <= period.end, _poli(ReferralDay.poli_id, period))
+    groups = (
         select(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override, func.count())
         .select_from(Referral).join(Family, Family.id == Referral.family_id).join(Poli, Poli.id == Family.poli_id)
-        .where(in_period)
-        .group_by(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override)).all()
+        .where(live).group_by(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override),
+        select(ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override,
+               func.sum(ReferralDay.count)).join(Poli, Poli.id == ReferralDay.poli_id).where(rolled)
+        .group_by(ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override),
+    )
+    days = (
+        select(Referral.received_on, func.count()).join(Family, Family.id == Referral.family_id)
+        .where(live).group_by(Referral.received_on),
+        select(ReferralDay.day, func.sum(ReferralDay.count)).where(rolled).group_by(ReferralDay.day),
+    )
+    figures = _referral_totals([row for stmt in groups for row in db.session.execute(stmt).all()])
+    per_day: dict[date, int] = {}
+    for d, n in (row for stmt in days for row in db.session.execute(stmt).all()):
+        day = d if isinstance(d, date) else date.fromisoformat(str(d))
+        per_day[day] = per_day.get(day, 0) + int(n)
+    return dict(figures, per_day=per_day)
+
+
+def _referral_totals(rows) -> dict:
     total = eligible = overridden = 0
     by_referrer: dict[str, int] = {}
     by_poli: dict[str, int] = {}
     for referrer_type, poli_code, is_eligible, override, count in rows:
+        count = int(count)
         total += count
         by_referrer[referrer_type] = by_referrer.get(referrer_type, 0) + count
         by_poli[poli_code] = by_poli.get(poli_code, 0) + count
@@ -145,12 +169,8 @@ def referral_figures(period: Period) -> dict:
             eligible += count
         elif override:
             overridden += count
-    per_day = db.session.execute(
-        select(Referral.received_on, func.count()).join(Family, Family.id == Referral.family_id)
-        .where(in_period).group_by(Referral.received_on)).all()
     return {"referrals": total, "eligible": eligible, "not_eligible": total - eligible,
-            "not_eligible_admitted": overridden, "by_referrer_type": by_referrer, "by_poli": by_poli,
-            "per_day": {d if isinstance(d, date) else date.fromisoformat(str(d)): n for d, n in per_day}}
+            "not_eligible_admitted": overridden, "by_referrer_type": by_referrer, "by_poli": by_poli}
 
 
 def buckets(per_day: dict[date, int], period: Period) -> tuple[str, list[tuple[str, int]]]:

@@ -84,7 +84,8 @@ def visibility_clause(user, *, direct_only: bool = False):
     return involvement_rules.visibility_clause(user, sees_any=may_see_any_family(user), direct_only=direct_only)
 
 
-def as_grant(record: ConsentRecord) -> ConsentGrant:
+def as_grant(record) -> ConsentGrant:
+    """A consent record (an ORM instance or a plain row of GRANT_COLUMNS) as the policy's value."""
     return ConsentGrant(
         id=record.id, recipient_organisation_id=record.recipient_organisation_id,
         recipient_domain=record.recipient_domain, categories=frozenset(record.categories),
@@ -98,7 +99,7 @@ def _break_glass(row: BreakGlassAccess) -> BreakGlass:
                       expires_at=row.expires_at)
 
 
-def _handover_matters(kinds: frozenset[str], consents: list[ConsentRecord]) -> bool:
+def _handover_matters(kinds: frozenset[str], consents: list) -> bool:
     """Whether the handover context could change this decision: the reader coordinates (or stands
     in) and the family has a consent for the handover purpose (else no query is needed)."""
     return bool(kinds & consent.HANDOVER_KINDS) and any(c.purpose == consent.HANDOVER_CONTEXT for c in consents)
@@ -117,24 +118,29 @@ def decide_for(user, family: Family, *, context: str = "zorg_en_ondersteuning",
                handover: bool | None = None) -> Decision:
     if consents is None:
         consents = db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id))
-    consents = list(consents)
+    grants = [as_grant(c) for c in consents]
     if break_glass is None:
         break_glass = db.session.scalars(select(BreakGlassAccess).where(
             BreakGlassAccess.family_id == family.id, BreakGlassAccess.user_id == user.id,
             BreakGlassAccess.expires_at > clock.now()))
     kinds = kinds if kinds is not None else involvement(user, family)
     if handover is None:
-        handover = _handover_matters(kinds, consents) and family.id in in_handover([family.id])
+        handover = _handover_matters(kinds, grants) and family.id in in_handover([family.id])
+    return _decision(viewer_for(user), family, grants, [_break_glass(b) for b in break_glass], context=context,
+                     table=table or need_to_know_table(), kinds=kinds, handover=handover, now=clock.now(),
+                     both_parents=bool(get_setting("consent_both_parents")) if both_parents is None else both_parents)
+
+
+def _decision(viewer: Viewer, family: Family, grants: list[ConsentGrant], glass: list[BreakGlass], *,
+              context: str, table, kinds: frozenset[str], handover: bool, both_parents: bool,
+              now: datetime) -> Decision:
+    """consent.decide() for one family from plain values (the single rule)."""
     context_obj = FamilyContext(
         family_id=family.id, registering_organisation_id=family.registering_organisation_id,
         involvement=kinds, parent_ids=family_rules.consenting_parent_ids(family.parents), handover=handover,
     )
-    return consent.decide(
-        viewer_for(user), context_obj, [as_grant(c) for c in consents], clock.now(),
-        need_to_know=table or need_to_know_table(), break_glass=[_break_glass(b) for b in break_glass],
-        context=context,
-        both_parents_required=bool(get_setting("consent_both_parents")) if both_parents is None else both_parents,
-    )
+    return consent.decide(viewer, context_obj, grants, now, need_to_know=table, break_glass=glass, context=context,
+                          both_parents_required=both_parents)
 
 
 def may_coordinate(candidate, family: Family) -> bool:
@@ -223,8 +229,9 @@ def may_search_bsn(user) -> bool:
     return may_see_bsn(user) and not user.has_role("planner")
 
 
-def build_view(user, family: Family, decision: Decision) -> FamilyView:
-    """The family as this user may see it: each category's part only when the decision allows it."""
+def build_view(user, family: Family, decision: Decision, consents: list[ConsentRecord] | None = None) -> FamilyView:
+    """The family as this user may see it: each category's part only when the decision allows it.
+    ``consents``: the family's consent records already read for the decision (saves a statement)."""
     view = FamilyView(
         id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
         phase=family.phase, status=family.status, registering_organisation=family.registering_organisation.name,
@@ -233,7 +240,7 @@ def build_view(user, family: Family, decision: Decision) -> FamilyView:
         decision=decision,
     )
     view.extra.update(version=family.version, exited_at=family.exited_at, exit_reason=family.exit_reason)
-    uncovered = children_without_consent(family, decision)
+    uncovered = children_without_consent(family, decision, consents)
     view.extra["children_without_consent"] = sorted(uncovered)
     if decision.may("naw"):
         view.naw = _naw_part(family, shows_bsn(user, family, decision), uncovered)
@@ -255,16 +262,21 @@ def build_view(user, family: Family, decision: Decision) -> FamilyView:
     return view
 
 
-def children_without_consent(family: Family, decision: Decision) -> set[int]:
+def children_without_consent(family: Family, decision: Decision,
+                             consents: list[ConsentRecord] | None = None) -> set[int]:
     """The children (ids) a consent-based read may not show: every consent that opened this read was
     given before the child was born, so the parents never agreed to share the child's data (the
     prenatal consent does not silently extend to the newborn). Own organisation and break-the-glass
-    reads are not limited by it. No query unless consent is the ground of the read."""
+    reads are not limited by it. No query unless consent is the ground of the read (none at all when
+    the family's ``consents`` are given)."""
     if BY_CONSENT not in decision.grounds.values() or not family.children or not decision.consent_ids:
         return set()
-    given = [clock.local_date(at) for at, categories in db.session.execute(
-        select(ConsentRecord.given_at, ConsentRecord.categories)
-        .where(ConsentRecord.id.in_(sorted(decision.consent_ids)))) if "naw" in (categories or ())]
+    if consents is not None:
+        rows = [(c.given_at, c.categories) for c in consents if c.id in decision.consent_ids]
+    else:
+        rows = db.session.execute(select(ConsentRecord.given_at, ConsentRecord.categories)
+                                  .where(ConsentRecord.id.in_(sorted(decision.consent_ids))))
+    given = [clock.local_date(at) for at, categories in rows if "naw" in (categories or ())]
     latest = max(given, default=None)
     return {c.id for c in family.children if c.birth_date is not None and (latest is None or c.birth_date > latest)}
 
@@ -324,7 +336,8 @@ def _intake_part(intake, decision: Decision) -> dict:
 
 def _full_options():
     return (selectinload(Family.parents), selectinload(Family.children), selectinload(Family.referrals),
-            selectinload(Family.intakes).selectinload(Intake.participants), selectinload(Family.notes))
+            # the participants joined to the intakes: one statement whether or not the family has intakes
+            selectinload(Family.intakes).joinedload(Intake.participants), selectinload(Family.notes))
 
 
 def load_family(family_id: int) -> Family | None:
@@ -341,6 +354,7 @@ def read_families(user, family_ids: list[int], *, context: str = "zorg_en_onders
     if not ids:
         return {}
     families = list(db.session.scalars(select(Family).where(Family.id.in_(ids)).options(*_full_options())))
+    user = involvement_rules.resolved(user)
     decisions = decisions_for(user, families, context=context)
     result: dict[int, FamilyView | None] = {i: None for i in ids}
     for family in families:
@@ -370,10 +384,11 @@ def read_family(user, family_id: int, *, context: str = "zorg_en_ondersteuning",
     family = load_family(family_id)
     if family is None:
         raise _refusal(user, family_id, None, f"{access}: no such family")
-    decision = decide_for(user, family, context=context)
+    consents = list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id)))
+    decision = decide_for(user, family, context=context, consents=consents)
     if not decision.involved:
         raise _refusal(user, family.id, family.pseudonym, f"{access}: not involved")
-    view = build_view(user, family, decision)
+    view = build_view(user, family, decision, consents)
     if audit_read:
         record_read(user, view, access=access, action=action)
     return view
@@ -458,32 +473,45 @@ class FamilySummary:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# the columns of a consent that the policy reads: a list's consents are fetched as plain rows
+GRANT_COLUMNS = (ConsentRecord.id, ConsentRecord.family_id, ConsentRecord.recipient_organisation_id,
+                 ConsentRecord.recipient_domain, ConsentRecord.categories, ConsentRecord.purpose,
+                 ConsentRecord.given_at, ConsentRecord.valid_until, ConsentRecord.withdrawn_at,
+                 ConsentRecord.given_by)
+GLASS_COLUMNS = (BreakGlassAccess.id, BreakGlassAccess.family_id, BreakGlassAccess.user_id,
+                 BreakGlassAccess.opened_at, BreakGlassAccess.expires_at)
+
+
 def decisions_for(user, families: list[Family], *, context: str = "zorg_en_ondersteuning",
                   constant_cost: bool = False) -> dict[int, Decision]:
-    """decide_for() for many families in a constant number of queries (parents must be loaded).
+    """decide_for() for many families in a constant number of queries (parents must be loaded): the
+    consents and break-the-glass rows as plain rows (no ORM instances), the viewer, the table, the
+    setting and the time once for the list, then the policy per family in one pass.
     ``constant_cost``: run the same statements also for no families (an identity check must cost
     the same whether or not it matched, or its timing tells)."""
     ids = [f.id for f in families]
     if not ids and not constant_cost:
         return {}
     ids = ids or [0]
-    consents: dict[int, list[ConsentRecord]] = {i: [] for i in ids}
-    for record in db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id.in_(ids)).options(
-            defer(ConsentRecord.note), defer(ConsentRecord.scan_filename), defer(ConsentRecord.withdrawal_reason))):
-        consents[record.family_id].append(record)
-    glass: dict[int, list[BreakGlassAccess]] = {i: [] for i in ids}
-    for row in db.session.scalars(select(BreakGlassAccess).where(
+    user = involvement_rules.resolved(user)
+    now = clock.now()
+    grants: dict[int, list[ConsentGrant]] = {i: [] for i in ids}
+    for row in db.session.execute(select(*GRANT_COLUMNS).where(ConsentRecord.family_id.in_(ids))):
+        grants[row.family_id].append(as_grant(row))
+    glass: dict[int, list[BreakGlass]] = {i: [] for i in ids}
+    for row in db.session.execute(select(*GLASS_COLUMNS).where(
             BreakGlassAccess.family_id.in_(ids), BreakGlassAccess.user_id == user.id,
-            BreakGlassAccess.expires_at > clock.now())):
-        glass[row.family_id].append(row)
+            BreakGlassAccess.expires_at > now)):
+        glass[row.family_id].append(_break_glass(row))
     table = need_to_know_table()
     kinds = involvement_rules.involvement_bulk(user, families, probe_ids=ids)
     both_parents = bool(get_setting("consent_both_parents"))
     # one query for the list (the same one for no families): the handover context where it matters
-    handover = in_handover([i for i in ids if _handover_matters(kinds.get(i, frozenset()), consents[i])] or [0])
-    return {family.id: decide_for(user, family, context=context, consents=consents[family.id],
-                                  break_glass=glass[family.id], table=table, kinds=kinds[family.id],
-                                  both_parents=both_parents, handover=family.id in handover)
+    handover = in_handover([i for i in ids if _handover_matters(kinds.get(i, frozenset()), grants[i])] or [0])
+    viewer = viewer_for(user)
+    return {family.id: _decision(viewer, family, grants[family.id], glass[family.id], context=context, table=table,
+                                 kinds=kinds[family.id], handover=family.id in handover, both_parents=both_parents,
+                                 now=now)
             for family in families}
 
 
@@ -520,6 +548,7 @@ def summarise(user, families: list[Family], *, access: str, action: str = "searc
     question for the MDO, where the reader may see MDO content (mdo_notulen)."""
     if not families:
         return []
+    user = involvement_rules.resolved(user)
     decisions = decisions_for(user, families, context=context)
     result = []
     for family in families:
@@ -552,6 +581,7 @@ def read_where_allowed(user, families: list[Family], need: str, *, detail: str) 
     logged (a signal computed from that category, e.g. the age limit from the children's birth
     dates in NAW, is a read of it). Families where it is withheld are left out, unlogged: nothing
     of them is shown."""
+    user = involvement_rules.resolved(user)
     decisions = decisions_for(user, families)
     result = []
     for family in families:
@@ -574,9 +604,8 @@ def consent_covers_bulk(family_ids: list[int], context: str) -> set[int]:
     if not family_ids:
         return set()
     grants: dict[int, list[ConsentGrant]] = {}
-    for record in db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id.in_(family_ids)).options(
-            defer(ConsentRecord.note), defer(ConsentRecord.scan_filename), defer(ConsentRecord.withdrawal_reason))):
-        grants.setdefault(record.family_id, []).append(as_grant(record))
+    for row in db.session.execute(select(*GRANT_COLUMNS).where(ConsentRecord.family_id.in_(family_ids))):
+        grants.setdefault(row.family_id, []).append(as_grant(row))
     now = clock.now()
     return {fid for fid, items in grants.items() if consent.covers_context(items, context, now)}
 

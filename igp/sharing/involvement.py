@@ -27,7 +27,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
-from igp import clock
+from igp import clock, request_cache
 from igp.admin.models import PoliTeamMember
 from igp.coordination.models import Absence, CoreTeamMember
 from igp.extensions import db
@@ -43,6 +43,13 @@ ATTENDEE_READ_BEFORE = timedelta(days=14)
 ATTENDEE_READ_AFTER = timedelta(days=30)
 
 
+def resolved(user):
+    """The user object behind Flask-Login's ``current_user`` proxy (views pass the proxy): resolved once
+    where a list works per row, instead of once per attribute read (issue 21)."""
+    get = getattr(user, "_get_current_object", None)
+    return get() if get is not None else user
+
+
 # ------------------------------------------------------------------ substitution
 
 def active_absence_clause(day: date):
@@ -50,10 +57,10 @@ def active_absence_clause(day: date):
 
 
 def substituted_user_ids(user_id: int, day: date | None = None) -> list[int]:
-    """The coordinators for whom this user stands in on ``day`` (default today)."""
+    """The coordinators for whom this user stands in on ``day`` (default today); once per request."""
     day = day or clock.today()
-    return list(db.session.scalars(select(Absence.user_id).where(Absence.substitute_id == user_id,
-                                                                 active_absence_clause(day))))
+    return list(request_cache.cached("substituted", (user_id, day), lambda: tuple(db.session.scalars(
+        select(Absence.user_id).where(Absence.substitute_id == user_id, active_absence_clause(day))))))
 
 
 def acting_substitute_for(user, family) -> int | None:
@@ -77,7 +84,13 @@ PRESENT = ("aanwezig", "te_laat")
 def attended_family_ids(user_id: int, family_ids: list[int] | None = None) -> list[int]:
     """The family ids that MDO attendance lets this user read now (see the module docstring):
     kernteam of the poli, by name, within the window, not cancelled, not absent; present for that
-    item when presence was recorded per item; and once the meeting is over, only if present."""
+    item when presence was recorded per item; and once the meeting is over, only if present.
+    Once per request for the same ids."""
+    key = (user_id, None if family_ids is None else tuple(family_ids))
+    return list(request_cache.cached("attended", key, lambda: tuple(_attended_family_ids(user_id, family_ids))))
+
+
+def _attended_family_ids(user_id: int, family_ids: list[int] | None) -> list[int]:
     now = clock.now()
     stmt = (select(AgendaItem.id, AgendaItem.family_id, MdoAttendee.status, MdoAttendee.item_ids,
                    MdoMeeting.starts_at, MdoMeeting.duration_minutes)
@@ -105,7 +118,12 @@ def attended_family_ids(user_id: int, family_ids: list[int] | None = None) -> li
 
 def minute_taker_family_ids(user_id: int, family_ids: list[int] | None = None) -> list[int]:
     """The family ids on the agendas (by name) of the meetings this user takes the minutes of,
-    not cancelled, within the attendee's window."""
+    not cancelled, within the attendee's window (once per request for the same ids)."""
+    key = (user_id, None if family_ids is None else tuple(family_ids))
+    return list(request_cache.cached("minute_taker", key, lambda: tuple(_minute_taker_family_ids(user_id, family_ids))))
+
+
+def _minute_taker_family_ids(user_id: int, family_ids: list[int] | None) -> list[int]:
     now = clock.now()
     stmt = (select(AgendaItem.family_id).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
             .where(MdoMeeting.minute_taker_id == user_id, AgendaItem.anonymous.is_(False),
@@ -149,13 +167,17 @@ def involvement(user, family) -> frozenset[str]:
 
 def involvement_bulk(user, families: list, *, probe_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
     """involvement() for many families in a constant number of queries (lists, boards, agendas).
-    ``probe_ids``: the ids to query with (the same statements run for an empty list of families)."""
+    ``probe_ids``: the ids asked about (the same statements run for an empty list of families).
+    The user's core-team, attendance and minute-taking families are read whole, once per request."""
     ids = probe_ids if probe_ids is not None else [f.id for f in families]
     if not ids:
         return {}
-    core = set(db.session.scalars(_core_team_family_ids(user.id).where(CoreTeamMember.family_id.in_(ids))))
-    attended = set(attended_family_ids(user.id, ids))
-    taking = set(minute_taker_family_ids(user.id, ids))
+    user = resolved(user)
+    # the user's whole (small) sets, once per request: the same statements for every list of the page
+    core = request_cache.cached("core_team", user.id, lambda: frozenset(db.session.scalars(
+        _core_team_family_ids(user.id))))
+    attended = request_cache.cached("attended_set", user.id, lambda: frozenset(attended_family_ids(user.id)))
+    taking = request_cache.cached("taking_set", user.id, lambda: frozenset(minute_taker_family_ids(user.id)))
     substituting = set(substituted_user_ids(user.id))
     team_wide = bool(user.roles & TEAM_WIDE_ROLES)
     result = {}

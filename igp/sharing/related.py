@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 import consent
 from igp import clock
@@ -19,7 +19,7 @@ from igp.coordination.models import CoordinatorAssignment, CoordinatorProposal, 
 from igp.extensions import db
 from igp.handover.models import Handover
 from igp.mdo import rules as mdo_rules
-from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome
+from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome, MinutesRevision
 from igp.sharing.gateway import as_grant
 from igp.sharing.involvement import substituted_user_ids
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
@@ -207,19 +207,29 @@ class DiscussionView:
 
 def mdo_history(view) -> list[DiscussionView]:
     """The MDO discussions of the family, newest first; minutes and outcome texts only with
-    mdo_notulen."""
-    rows = db.session.scalars(
-        select(AgendaItem).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+    mdo_notulen. Three statements whatever the history holds (items with their meeting, their
+    outcomes, their latest minutes), so the page costs the same for every family."""
+    rows = list(db.session.execute(
+        select(AgendaItem, MdoMeeting).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
         .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at.desc())
-        .options(selectinload(AgendaItem.outcomes), selectinload(AgendaItem.revisions),
-                 selectinload(AgendaItem.meeting)))
+        .options(lazyload(AgendaItem.family), lazyload(AgendaItem.feedback_by))).all())
+    ids = [item.id for item, _ in rows] or [0]
+    outcomes: dict[int, list[MdoOutcome]] = {}
+    for outcome in db.session.scalars(select(MdoOutcome).where(MdoOutcome.item_id.in_(ids))
+                                      .options(lazyload(MdoOutcome.created_by)).order_by(MdoOutcome.id)):
+        outcomes.setdefault(outcome.item_id, []).append(outcome)
     content = view.may(MDO_CONTENT)
+    latest = select(func.max(MinutesRevision.id)).where(MinutesRevision.item_id.in_(ids)) \
+        .group_by(MinutesRevision.item_id).scalar_subquery()
+    # the same statement with or without mdo_notulen; the text is read only when it may be shown
+    text = MinutesRevision.text if content else literal(None)
+    minutes = dict(db.session.execute(select(MinutesRevision.item_id, text)
+                                      .where(MinutesRevision.id.in_(latest))).all())
     return [DiscussionView(
-        meeting_id=item.meeting_id, starts_at=item.meeting.starts_at, poli_name=item.meeting.poli.name,
-        status=item.status, anonymous=item.anonymous,
-        minutes=item.revisions[-1].text if content and item.revisions else None,
+        meeting_id=item.meeting_id, starts_at=meeting.starts_at, poli_name=meeting.poli.name,
+        status=item.status, anonymous=item.anonymous, minutes=minutes.get(item.id),
         outcomes=[OutcomeLine(o.kind, o.referral_type, o.quorum_met, o.text if content else None)
-                  for o in item.outcomes]) for item in rows]
+                  for o in outcomes.get(item.id, [])]) for item, meeting in rows]
 
 
 @dataclass
@@ -240,8 +250,8 @@ def actions(view, user=None, coordinator_id: int | None = None) -> list[ActionVi
     coordinator, the meeting's chair, or who stands in for the absent owner or coordinator."""
     rows = db.session.execute(select(MdoAction, MdoMeeting.chair_id).join(MdoAction.outcome)
                               .join(MdoOutcome.item).join(AgendaItem.meeting).where(MdoAction.family_id == view.id)
-                              .options(selectinload(MdoAction.outcome))
-                              .order_by(MdoAction.due_date, MdoAction.id)).all()
+                              .options(joinedload(MdoAction.outcome).lazyload(MdoOutcome.created_by))
+                              .order_by(MdoAction.due_date, MdoAction.id)).unique().all()
     content = view.may(MDO_CONTENT)
     standing_in = substituted_user_ids(user.id) if user is not None and rows else []
     return [ActionView(a.id, a.family_id, view.pseudonym, a.outcome.text if content else None, a.owner_id,
