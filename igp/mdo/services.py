@@ -651,7 +651,8 @@ def finalise_check(actor, meeting_id: int) -> tuple[MdoMeeting, list[AgendaItem]
     problem = rules.finalise_problem(has_started(meeting))
     if problem:
         raise Conflict(problem)
-    return meeting, [i for i in meeting.items if not i.outcomes]
+    # an item already marked "niet besproken" is no question any more
+    return meeting, [i for i in meeting.items if not i.outcomes and i.status != "niet_besproken"]
 
 
 def finalise(actor, meeting_id: int, data: dict | None = None) -> tuple[MdoMeeting, list[AgendaItem]]:

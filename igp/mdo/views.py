@@ -96,7 +96,8 @@ def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/mee
                            labels=MDO_LABELS, users=_users(), form=FlaskForm(), quorum=meeting.quorum,
                            domains=DOMAIN_LABELS, kept=kept or {}, field_ids=ITEM_FIELD_IDS,
                            confirm_finalise=confirm_finalise,
-                           without_outcome=[i for i in items if not i.has_outcomes]), status
+                           without_outcome=[i for i in items if not i.has_outcomes and i.status != "niet_besproken"]), \
+        status
 
 
 # the ids of an agenda item's form fields (for the error summary's links): name -> prefix
