@@ -114,6 +114,14 @@ EXPECTED = {
     "overdrachten": 22, "signalen": 39, "gezinnen (lijst)": 21, "zoeken op BSN": 17, "mdo": 34, "dashboard": 47,
     "start (verpleegkundige)": 61, "start (voorzitter)": 13, "start (projectleider)": 44,
 }
+# pages that write audit entries: on PostgreSQL their commit also takes the audit chain's advisory lock
+# (SELECT pg_advisory_xact_lock, igp/audit), one statement more than on SQLite
+NOT_LOGGED = {"start (voorzitter)"}
+
+
+def expected_here() -> dict[str, int]:
+    lock = db.engine.dialect.name == "postgresql"
+    return {page: n + (1 if lock and page not in NOT_LOGGED else 0) for page, n in EXPECTED.items()}
 
 
 def test_query_count_is_independent_of_the_number_of_families(app, settings_overrides, capsys):
@@ -128,4 +136,4 @@ def test_query_count_is_independent_of_the_number_of_families(app, settings_over
               ", ".join(f"{page} {small[page]}->{large[page]}" for page in small))
     assert small == large
     assert small["gezinspagina"] == small["gezinspagina (notities, MDO, acties)"] == small["gezinspagina (nog niets)"]
-    assert small == EXPECTED
+    assert small == expected_here()
