@@ -95,6 +95,26 @@ def prepare(app, page: str, setup, web, token):
     return client, method, paths, body, headers
 
 
+def signed_in(app):
+    """(web(username) -> signed-in test client, token(username) -> API headers)."""
+
+    def web(username):
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        m = bench.CSRF_RE.search(page)
+        r = client.post("/login", data={"username": username, "password": bench.password_of(username),
+                                        "csrf_token": m.group(1) or m.group(2)})
+        assert r.status_code == 302, r.status_code
+        return client
+
+    def token(username):
+        client = app.test_client()
+        r = client.post("/api/v1/auth/token", json={"username": username, "password": bench.password_of(username)})
+        return {"Authorization": "Bearer " + r.get_json()["token"]}
+
+    return web, token
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="igp_bench_1k")
@@ -157,19 +177,7 @@ def main() -> int:
 
     setup = bench.choose(args.database, 1, 1)
 
-    def web(username):
-        client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        m = bench.CSRF_RE.search(page)
-        r = client.post("/login", data={"username": username, "password": bench.password_of(username),
-                                        "csrf_token": m.group(1) or m.group(2)})
-        assert r.status_code == 302, r.status_code
-        return client
-
-    def token(username):
-        client = app.test_client()
-        r = client.post("/api/v1/auth/token", json={"username": username, "password": bench.password_of(username)})
-        return {"Authorization": "Bearer " + r.get_json()["token"]}
+    web, token = signed_in(app)
 
     wanted = args.page or list(PAGES)
     for page in wanted:

@@ -53,6 +53,7 @@ DASHBOARD_SQL = ("SELECT r.referrer_type, count(*) FROM referral r JOIN family f
 PAGE_P95_MS = 150
 DASHBOARD_P95_MS = 300
 GROWTH_MAX = 2.0
+SQL_FLOOR_MAX = 5.0  # every page p95 at most 5x its own SQL floor (issue 21)
 MIXED_RPS = 150
 MIXED_P95_MS = 250
 
@@ -590,6 +591,27 @@ def raw_sql_floor(dbname: str, start: date, end: date, n: int, warmup: int) -> d
     return result
 
 
+def sql_floors(args, dbname: str, run_dir: Path, pages: list[dict]) -> dict:
+    """Each page's own floor: its request's SQL replayed directly (bench/floors.py, in a child
+    process so that this client imports nothing of the app); added to the page rows."""
+    wait_for_idle(IDLE_WAIT)
+    out_json = run_dir / f"floors-{dbname}.json"
+    log("  SQL floors: the same requests' SQL replayed with psycopg (bench/floors.py)")
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "floors.py"), "--database", dbname,
+                           "--n", str(args.requests), "--warmup", str(args.warmup), "--json", str(out_json)],
+                          cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        log(f"  SQL floors failed: {proc.stderr.strip().splitlines()[-1:]}")
+        return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    floors = json.loads(out_json.read_text())
+    for page in pages:
+        f = floors.get(page["page"])
+        if f:
+            page["sql_floor"] = {k: f[k] for k in ("p50", "p95", "statements")}
+            page["p95_x_sql_floor"] = round(page["p95"] / f["p95"], 1) if f["p95"] else None
+    return floors
+
+
 def measure_size(args, n_families: int, run_dir: Path) -> dict:
     label = size_label(n_families)
     dbname = f"igp_bench_{label}"
@@ -665,6 +687,8 @@ def measure_size(args, n_families: int, run_dir: Path) -> dict:
         server.warm_workers(args.workers)
         out["idle_check"] = wait_for_idle(args.idle_wait)
         out["pages"] = measure_pages(args, server.port, setup)
+        if not args.no_sql_floors:
+            out["sql_floors"] = sql_floors(args, dbname, run_dir, out["pages"])
         if args.mixed_seconds > 0:
             attempts = 0
             for _ in range(2):
@@ -1042,6 +1066,16 @@ def evaluate(report: dict) -> list[tuple[str, str, str]]:
         rows.append((f"every page p95 < {PAGE_P95_MS} ms ({size_label(s['families'])})", measured,
                      "missed" if over else "met"))
     for s in sizes:
+        floored = [p for p in page_rows(s) if p.get("p95_x_sql_floor") is not None]
+        if floored:
+            over = [p for p in floored if p["p95_x_sql_floor"] > SQL_FLOOR_MAX]
+            worst = max(floored, key=lambda p: p["p95_x_sql_floor"])
+            measured = f"worst: {worst['page']} ×{fmt(worst['p95_x_sql_floor'])}"
+            if over:
+                measured += "; over: " + ", ".join(f"{p['page']} ×{fmt(p['p95_x_sql_floor'])}" for p in over)
+            rows.append((f"every page p95 ≤ {SQL_FLOOR_MAX:g}x its SQL floor ({size_label(s['families'])})", measured,
+                         "missed" if over else "met"))
+    for s in sizes:
         dash = [p for p in page_rows(s) if p["page"].startswith("dashboard")]
         if dash:
             d = dash[0]
@@ -1148,16 +1182,20 @@ def markdown(report: dict) -> str:
                      f" Source digest `{s.get('source_digest_before')}`."), "",
                   f"{a['requests']} sequential requests per page after {a['warmup']} warm-up requests; latency in ms "
                   f"(client side, loopback). Load average before measuring: {ic.get('loadavg')}.", "",
-                  "| page | user | p50 | p95 | p99 | SQL statements | p50 × floor | p95 × floor | errors |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| page | user | p50 | p95 | p99 | SQL statements | p50 × floor | p95 × floor | SQL floor p50 / p95 "
+                  "| p95 × SQL floor | errors |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for p in s["pages"]:
             q = p.get("queries", "–")
             q = q if not isinstance(q, list) else "/".join(map(str, q)) + " (varies)"
             if p["page"].startswith("floor: dashboard SQL"):
                 q = "1"
             xf = (f"{fmt(p.get('p50_x_floor'))} ({p['floor']})" if p.get("floor") else "–")
+            sf = p.get("sql_floor")
+            sft = f"{fmt(sf['p50'])} / {fmt(sf['p95'])}" if sf else "–"
             lines.append(f"| {p['page']} | {p['user']} | {fmt(p['p50'])} | {fmt(p['p95'])} | {fmt(p['p99'])} | {q} | "
-                         f"{xf} | {fmt(p.get('p95_x_floor'))} | {p.get('errors', 0)} |")
+                         f"{xf} | {fmt(p.get('p95_x_floor'))} | {sft} | {fmt(p.get('p95_x_sql_floor'))} | "
+                         f"{p.get('errors', 0)} |")
         mx = s.get("mixed")
         if mx:
             lines += ["", f"Mixed load: {mx['threads']} client threads, {mx['workers']} {mx['worker_class']} workers, "
@@ -1195,7 +1233,11 @@ def markdown(report: dict) -> str:
         lines.append("")
     lines += ["Floors: `floor: /bench/ping` is a constant route through the same gunicorn (framework, session, "
               "access check, commit); `floor: dashboard SQL` is the dashboard's main GROUP BY run directly with "
-              "psycopg. Pages are compared with the ping floor, the dashboard with the raw SQL floor.", ""]
+              "psycopg. Pages are compared with the ping floor, the dashboard with the raw SQL floor. "
+              "`SQL floor` is each page's own floor (issue 21): the statements of the same request, captured "
+              "in-process and replayed directly with psycopg in a rolled-back transaction (`bench/floors.py`); "
+              "`p95 × SQL floor` is the page's p95 over the floor's p95 (target ≤ "
+              f"{SQL_FLOOR_MAX:g}).", ""]
     return "\n".join(lines)
 
 
@@ -1208,6 +1250,8 @@ def main(argv=None) -> int:
                         help="warm-up requests per page (at least 10), spread over parallel connections")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the igp_bench_* databases afterwards")
+    parser.add_argument("--no-sql-floors", action="store_true",
+                        help="skip the SQL floor per page (bench/floors.py: the request's SQL replayed directly)")
     parser.add_argument("--reuse", action="store_true",
                         help="use an existing igp_bench_<size> database as it is (no recreate, no synth)")
     parser.add_argument("--mixed-seconds", type=int, default=30, help="duration of the mixed load (0: skip)")

@@ -31,6 +31,23 @@ def cached(kind: str, key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+PINNED = "igp_request_pinned"
+
+
+def pin(obj):
+    """Keep an ORM instance referenced until the request ends, so that a later
+    ``session.get()`` of it finds it in the identity map (which holds instances weakly) instead of
+    reading it again. Unlike the cache, pins survive writes: the instance is the session's own and
+    expires and refreshes as usual. Outside a request: nothing."""
+    if has_request_context() and obj is not None:
+        pinned = g.get(PINNED)
+        if pinned is None:
+            pinned = []
+            setattr(g, PINNED, pinned)
+        pinned.append(obj)
+    return obj
+
+
 def clear(*_args, **_kwargs) -> None:
     if has_request_context():
         g.pop(KEY, None)

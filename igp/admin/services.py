@@ -8,7 +8,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 import consent
-from igp import clock
+from igp import clock, request_cache
 from igp.admin.models import LocalTeam, Poli, PoliTeamMember, Setting
 from igp.admin.schemas import LocalTeamIn, PoliTeamIn, PoliUpdateIn
 from igp.audit import services as audit
@@ -360,10 +360,10 @@ def slug(text: str) -> str:
 
 
 def list_local_teams(*, active_only: bool = False) -> list[LocalTeam]:
-    stmt = select(LocalTeam).order_by(LocalTeam.gemeente_name, LocalTeam.name)
-    if active_only:
-        stmt = stmt.where(LocalTeam.retired_at.is_(None))
-    return list(db.session.scalars(stmt))
+    # all teams once per request (the page's selection lists and its labels both ask)
+    teams = request_cache.cached("local_teams", None, lambda: tuple(db.session.scalars(
+        select(LocalTeam).order_by(LocalTeam.gemeente_name, LocalTeam.name))))
+    return [t for t in teams if t.retired_at is None] if active_only else list(teams)
 
 
 def _team_problems(parsed, wijken: list[dict]) -> dict[str, str]:

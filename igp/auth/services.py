@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from consent import DOMAINS, ROLES
-from igp import clock
+from igp import clock, request_cache
 from igp.audit import services as audit
 from igp.auth.models import ApiToken, LoginThrottle, Organisation, User, UserRole
 from igp.crypto import blind_index
@@ -411,10 +411,12 @@ def create_user(*, username: str, name: str, organisation: str | Organisation, r
 
 def active_users(*, roles: frozenset[str] | set[str] | None = None) -> list[User]:
     """The active users by name (every pick list of people), optionally only those with one of `roles`."""
+    key = tuple(sorted(roles)) if roles else ()
     stmt = select(User).where(User.active.is_(True)).order_by(User.name, User.id)
     if roles:
-        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(sorted(roles)))))
-    return list(db.session.scalars(stmt))
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(key))))
+    # once per request: a page with several pick lists of people reads them once
+    return list(request_cache.cached("active_users", key, lambda: tuple(db.session.scalars(stmt))))
 
 
 def all_users() -> list[User]:
@@ -437,4 +439,6 @@ def get_user(user_id) -> User | None:
 
 
 def organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    """Every organisation by name, once per request (pages name them in several sections)."""
+    return list(request_cache.cached("organisations", None, lambda: tuple(
+        db.session.scalars(select(Organisation).order_by(Organisation.name)))))

@@ -36,7 +36,7 @@ from consent import (
     role_categories,
 )
 from consent.vocabulary import BY_CONSENT
-from igp import clock
+from igp import clock, request_cache
 from igp.admin.services import get_setting
 from igp.audit import services as audit
 from igp.errors import Forbidden, NotFound
@@ -341,8 +341,27 @@ def _full_options():
 
 
 def load_family(family_id: int) -> Family | None:
-    return db.session.execute(select(Family).where(Family.id == family_id).options(*_full_options())
-                              ).scalar_one_or_none()
+    """The family with what a view shows; kept for the request (request_cache.pin), so the page
+    that asks for it again by id reads no second time."""
+    return request_cache.pin(db.session.execute(select(Family).where(Family.id == family_id)
+                                                .options(*_full_options())).scalar_one_or_none())
+
+
+def family_consents(family_id: int) -> tuple[ConsentRecord, ...]:
+    """The family's consent records, newest first, once per request (the decision and the page's
+    consent section read the same rows); the free-text note and withdrawal reason are not read."""
+    return request_cache.cached("family_consents", family_id, lambda: tuple(db.session.scalars(
+        select(ConsentRecord).where(ConsentRecord.family_id == family_id)
+        .options(defer(ConsentRecord.note), defer(ConsentRecord.withdrawal_reason))
+        .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc()))))
+
+
+def own_break_glass_rows(family_id: int, user_id: int) -> tuple[BreakGlassAccess, ...]:
+    """This user's break-the-glass rows for the family, newest first, once per request (the decision
+    uses the active ones, the page lists them all)."""
+    return request_cache.cached("own_break_glass", (family_id, user_id), lambda: tuple(db.session.scalars(
+        select(BreakGlassAccess).where(BreakGlassAccess.family_id == family_id, BreakGlassAccess.user_id == user_id)
+        .order_by(BreakGlassAccess.opened_at.desc(), BreakGlassAccess.id.desc()))))
 
 
 def read_families(user, family_ids: list[int], *, context: str = "zorg_en_ondersteuning",
@@ -384,8 +403,10 @@ def read_family(user, family_id: int, *, context: str = "zorg_en_ondersteuning",
     family = load_family(family_id)
     if family is None:
         raise _refusal(user, family_id, None, f"{access}: no such family")
-    consents = list(db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == family.id)))
-    decision = decide_for(user, family, context=context, consents=consents)
+    consents = list(family_consents(family.id))
+    now = clock.now()
+    glass = [b for b in own_break_glass_rows(family.id, user.id) if b.expires_at > now]
+    decision = decide_for(user, family, context=context, consents=consents, break_glass=glass)
     if not decision.involved:
         raise _refusal(user, family.id, family.pseudonym, f"{access}: not involved")
     view = build_view(user, family, decision, consents)

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
+from typing import Mapping
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 import consent
-from igp import clock
+from igp import clock, request_cache
 from igp.coordination.models import CoordinatorAssignment, CoordinatorProposal, CoreTeamMember
 from igp.extensions import db
 from igp.handover.models import Handover
 from igp.mdo import rules as mdo_rules
 from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome, MinutesRevision
+from igp.sharing import gateway
 from igp.sharing.gateway import as_grant
 from igp.sharing.involvement import substituted_user_ids
-from igp.sharing.models import BreakGlassAccess, ConsentRecord
+from igp.sharing.models import ConsentRecord
 
 PROCESS_NOTES = "verwijzingen"   # handover and coordination notes
 MDO_CONTENT = "mdo_notulen"      # minutes, outcomes, actions, the question for the MDO
@@ -88,10 +91,24 @@ def handover_view(handover: Handover | None, may_notes: bool) -> HandoverView | 
 
 def current_handover(view, direction: str) -> HandoverView | None:
     """The open handover of the family in this direction, else the most recent one."""
-    stmt = (select(Handover).where(Handover.family_id == view.id, Handover.direction == direction)
-            .order_by(Handover.closed_at.is_(None).desc(), Handover.started_at.desc(), Handover.id.desc())
-            .options(selectinload(Handover.events), selectinload(Handover.feedback)).limit(1))
-    return handover_view(db.session.scalars(stmt).first(), view.may(PROCESS_NOTES))
+    return current_handovers(view).get(direction)
+
+
+def current_handovers(view) -> Mapping[str, HandoverView]:
+    """Per direction ("in", "uit") the family's open handover, else its most recent one: one
+    statement for both directions (plus one each for their events and feedback), once per request."""
+    return request_cache.cached("current_handovers", (view.id, view.may(PROCESS_NOTES)), lambda: _current_handovers(view))
+
+
+def _current_handovers(view) -> Mapping[str, HandoverView]:
+    ranked = (select(Handover.id, func.row_number().over(
+        partition_by=Handover.direction,
+        order_by=(Handover.closed_at.is_(None).desc(), Handover.started_at.desc(), Handover.id.desc())).label("n"))
+        .where(Handover.family_id == view.id).subquery())
+    stmt = (select(Handover).where(Handover.id.in_(select(ranked.c.id).where(ranked.c.n == 1)))
+            .options(selectinload(Handover.events), selectinload(Handover.feedback)))
+    may_notes = view.may(PROCESS_NOTES)
+    return MappingProxyType({h.direction: handover_view(h, may_notes) for h in db.session.scalars(stmt)})
 
 
 @dataclass
@@ -178,12 +195,7 @@ def consent_view(record: ConsentRecord, names: dict[int, str]) -> ConsentView:
 def consents(view, names: dict[int, str]) -> list[ConsentView]:
     """The family's consent records: who may see what (the parents' choices, no category data;
     the note and the scan stay out)."""
-    from sqlalchemy.orm import defer
-
-    rows = db.session.scalars(select(ConsentRecord).where(ConsentRecord.family_id == view.id)
-                              .options(defer(ConsentRecord.note), defer(ConsentRecord.withdrawal_reason))
-                              .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc()))
-    return [consent_view(r, names) for r in rows]
+    return [consent_view(r, names) for r in gateway.family_consents(view.id)]
 
 
 @dataclass
@@ -273,7 +285,4 @@ class GlassView:
 
 
 def own_break_glass(view, user) -> list[GlassView]:
-    rows = db.session.scalars(select(BreakGlassAccess).where(BreakGlassAccess.family_id == view.id,
-                                                             BreakGlassAccess.user_id == user.id)
-                              .order_by(BreakGlassAccess.opened_at.desc()))
-    return [GlassView(b.id, b.opened_at, b.expires_at) for b in rows]
+    return [GlassView(b.id, b.opened_at, b.expires_at) for b in gateway.own_break_glass_rows(view.id, user.id)]

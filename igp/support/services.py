@@ -14,6 +14,7 @@ from sqlalchemy import select
 from igp import clock
 from igp.admin import services as admin
 from igp.audit import services as audit
+from igp.auth import services as auth
 from igp.auth.models import Organisation
 from igp.errors import Forbidden, ValidationError
 from igp.extensions import db
@@ -59,8 +60,7 @@ class SupportSection:
 
 
 def informal_organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).where(Organisation.domain == rules.INFORMAL_DOMAIN)
-                                   .order_by(Organisation.name)))
+    return [o for o in auth.organisations() if o.domain == rules.INFORMAL_DOMAIN]
 
 
 def recordable_organisations(user, kinds) -> list[Organisation]:

@@ -93,6 +93,9 @@ def test_outward_handover_is_advanced_on_the_family_page_and_shown_on_the_board(
     detail = f"/gezinnen/{family.id}"
     page = client.get(detail).get_data(as_text=True)
     assert "Warme overdracht bij uitstroom" in page and "JGZ elders (verhuizing)" in page
+    # the inward handover (closed by the intake) is still shown above it: both directions at once
+    inward = page.split('id="h-handover"')[1].split('id="overdracht-uit"')[0]
+    assert "Er loopt geen warme overdracht" not in inward and "Termijn gehaald" in inward
     outward_select = page.split('id="out-type"')[1].split("</select>")[0]
     assert "Overdrachtsgesprek gepland" in outward_select and "Intake" not in outward_select
     # still in the coordinator's list, and on the board under its own step
