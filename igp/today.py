@@ -135,10 +135,16 @@ def my_signals(user) -> tuple[list[Line], bool]:
     a birth not recorded, a plan evaluation past (each read through the gateway)."""
     rows = handover.board(user, mine=True, urgent=True, limit=SHOWN + 1)
     lines = [Line(r.summary, r.handover.deadline, HANDOVER_SIGNALS.get(r.signal)) for r in rows[:SHOWN]]
-    lines += [Line(s, d, "Leeftijdsgrens in zicht") for s, d in coordination.age_limit_signals(user)]
-    lines += [Line(s, d, "Geboorte nog niet vastgelegd") for s, d in coordination.birth_overdue_signals(user)]
-    lines += [Line(s, d, "Evaluatie gezinsplan verlopen") for s, d in plan_evaluation_signals(user)]
-    return lines[:SHOWN], len(rows) > SHOWN or len(lines) > SHOWN
+    more = len(rows) > SHOWN
+    # each next kind only as many as still fit: the page reads and logs only the families it shows
+    for signals, text in ((coordination.age_limit_signals, "Leeftijdsgrens in zicht"),
+                          (coordination.birth_overdue_signals, "Geboorte nog niet vastgelegd"),
+                          (plan_evaluation_signals, "Evaluatie gezinsplan verlopen")):
+        room = SHOWN - len(lines)
+        found, total = signals(user, limit=max(room, 0))
+        lines += [Line(s, d, text) for s, d in found]
+        more = more or total > room
+    return lines, more
 
 
 def week_of(day: date) -> tuple[datetime, datetime]:

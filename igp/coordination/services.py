@@ -690,8 +690,10 @@ def no_contact_count(day: date | None = None, poli_id: int | None = None) -> int
         or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))) or 0
 
 
-def age_limit_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:
-    """My families whose youngest child reaches the age limit within the warning period."""
+def age_limit_signals(user, day: date | None = None, *, offset: int = 0,
+                      limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
+    """My families whose youngest child reaches the age limit within the warning period: the page
+    (``offset``, ``limit``; None: all) by date, and the true total (gateway.read_dated)."""
     day = day or clock.today()
     months = int(get_setting("age_limit_months"))
     warn = timedelta(weeks=int(get_setting("age_limit_warning_weeks")))
@@ -704,44 +706,34 @@ def age_limit_signals(user, day: date | None = None) -> list[tuple[gateway.Famil
         if birth is not None and (family_id not in youngest or birth > youngest[family_id]):
             youngest[family_id] = birth
     limits = {fid: family_rules.add_months(birth, months) for fid, birth in youngest.items()}
-    near = [fid for fid, limit in limits.items() if limit - warn <= day]
-    if not near:
-        return []
-    families = list(db.session.scalars(select(Family).where(Family.id.in_(near))
-                                       .options(*gateway.list_options())))
+    near = {fid: at for fid, at in limits.items() if at - warn <= day}
     # the date follows from the children's birth dates: only where NAW may be seen, and logged
-    found = [(summary, limits[summary.id])
-             for summary in gateway.read_where_allowed(user, families, "naw", detail="age limit signal")]
-    return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
+    return gateway.read_dated(user, near, "naw", detail="age limit signal", offset=offset, limit=limit)
 
 
-def birth_overdue_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:
+def birth_overdue_signals(user, day: date | None = None, *, offset: int = 0,
+                          limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
     """Signal geboorte_niet_vastgelegd: my families whose expected due date is more than two weeks
     past without a recorded birth. The due date is encrypted: fetch only that column, then load and
-    ask the policy (medical history) for the few overdue ones."""
+    ask the policy (medical history) for the page of overdue ones; the page and the true total."""
     day = day or clock.today()
     due = {fid: d for fid, d in db.session.execute(
         select(Family.id, Family.expected_due_date).where(my_family_ids_clause(user, day),
                                                           Family.status.in_(ACTIVE_STATUSES)))
            if family_rules.birth_overdue(d, day)}
-    if not due:
-        return []
-    families = list(db.session.scalars(select(Family).where(Family.id.in_(list(due)))
-                                       .options(*gateway.list_options())))
-    found = [(summary, due[summary.id]) for summary in gateway.read_where_allowed(
-        user, families, "medische_voorgeschiedenis", detail="birth overdue signal")]
-    return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
+    return gateway.read_dated(user, due, "medische_voorgeschiedenis", detail="birth overdue signal",
+                              offset=offset, limit=limit)
 
 
 def digest_lines(user) -> list[str]:
     lines = [f"- {family.pseudonym}: jongste kind bereikt de leeftijdsgrens op {limit.strftime('%d-%m-%Y')}"
-             for family, limit in age_limit_signals(user)]
+             for family, limit in age_limit_signals(user)[0]]
     lines += [f"- {family.pseudonym}: uitgerekend op {due.strftime('%d-%m-%Y')}, geboorte nog niet vastgelegd"
-              for family, due in birth_overdue_signals(user)]
+              for family, due in birth_overdue_signals(user)[0]]
     lines += [f"- {action.pseudonym}: MDO-actie over de datum (uiterlijk {action.due_date.strftime('%d-%m-%Y')})"
               for action in overdue_actions(user)]
     lines += [f"- {family.pseudonym}: evaluatiedatum gezinsplan verlopen ({day.strftime('%d-%m-%Y')})"
-              for family, day in plan_evaluation_signals(user)]
+              for family, day in plan_evaluation_signals(user)[0]]
     if user.has_role("planner"):
         count = no_contact_count()
         if count:

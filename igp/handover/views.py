@@ -13,7 +13,7 @@ from igp.errors import ValidationError
 from igp.families.views import LABELS
 from igp.handover import feedback, rules, services
 from igp.ids import as_id
-from igp.mdo.services import overdue_actions
+from igp.mdo.services import overdue_actions, overdue_actions_total
 from igp.pagination import Page, page_number
 from igp.plan.services import plan_evaluation_signals
 
@@ -27,6 +27,22 @@ CARDS_PER_COLUMN = 25   # the most urgent cards of each column; "Alle tonen" pag
 CARDS_PER_PAGE = 100    # one column at a time
 TEAM_SIGNALS_SHOWN = 50  # the planner's team signals: the most urgent; the board filters show the rest
 SIGNALS_PER_PAGE = 50    # the reader's own handover signals, a page at a time (most urgent first)
+SECTION_PER_PAGE = 25    # the other signal sections (actions, age limit, birth, plan), each a page at a time
+# the page parameter of each paged section of /signalen (kept when another section turns a page)
+SIGNAL_PAGES = {"handovers": "pagina", "actions": "acties", "age_limit": "leeftijd", "birth_overdue": "geboorte",
+                "plan_evaluations": "evaluatie"}
+
+
+def _section(param: str, fetch) -> tuple[list, Page]:
+    """One paged section: ``fetch(offset=, limit=)`` gives (rows, total); a page past the end
+    shows the last one."""
+    number = page_number(request.args.get(param))
+    rows, total = fetch(offset=(number - 1) * SECTION_PER_PAGE, limit=SECTION_PER_PAGE)
+    where = Page(number, SECTION_PER_PAGE, total)
+    if number > where.pages:
+        where = Page(where.pages, SECTION_PER_PAGE, total)
+        rows, _ = fetch(offset=where.offset, limit=SECTION_PER_PAGE)
+    return rows, where
 
 
 @bp.route("/overdrachten")
@@ -79,12 +95,18 @@ def my_signals():
             "handovers_total": sum(services.board_counts(current_user, urgent=True).values()),
             "no_contact": no_contact, "no_contact_total": no_contact_total,
         }
-    return render_template("handover/signals.html", rows=rows, labels=LABELS,
-                           age_limit=coordination.age_limit_signals(current_user),
-                           birth_overdue=coordination.birth_overdue_signals(current_user),
-                           actions=overdue_actions(current_user), team=team, where=where,
-                           plan_evaluations=plan_evaluation_signals(current_user),
-                           substituting=coordination.substituted_user_ids(current_user))
+    user = current_user._get_current_object()
+    sections = {
+        "actions": _section("acties", lambda offset, limit: (overdue_actions(user, offset=offset, limit=limit),
+                                                             overdue_actions_total(user))),
+        "age_limit": _section("leeftijd", lambda **page: coordination.age_limit_signals(user, **page)),
+        "birth_overdue": _section("geboorte", lambda **page: coordination.birth_overdue_signals(user, **page)),
+        "plan_evaluations": _section("evaluatie", lambda **page: plan_evaluation_signals(user, **page)),
+    }
+    keep = {p: request.args[p] for p in SIGNAL_PAGES.values() if request.args.get(p)}
+    return render_template("handover/signals.html", rows=rows, labels=LABELS, team=team, where=where,
+                           sections=sections, keep=keep,
+                           substituting=coordination.substituted_user_ids(user))
 
 
 # the roles that register families (gynaecoloog, verloskundige, kinderarts and the other registering roles)

@@ -755,19 +755,26 @@ def action_texts(user, actions: list[MdoAction]) -> dict[int, str | None]:
     return {v.id: v.text for v in action_views(user, actions)}
 
 
-def overdue_actions(user) -> list:
+def _overdue_actions_statement(user):
+    return (select(MdoAction).join(Family, Family.id == MdoAction.family_id)
+            .where(MdoAction.status == "open", MdoAction.due_date < clock.today(),
+                   (MdoAction.owner_id == user.id) | my_family_ids_clause(user), gateway.visibility_clause(user)))
+
+
+def overdue_actions(user, *, offset: int = 0, limit: int = 200) -> list:
     """Open MDO actions past their date, of the actions this user owns or of the families this
     user coordinates (or stands in for), on families the user may still see: pseudonym, owner
-    and date (no text)."""
-
-    today = clock.today()
-    stmt = (select(MdoAction).join(Family, Family.id == MdoAction.family_id)
-            .where(MdoAction.status == "open", MdoAction.due_date < today,
-                   (MdoAction.owner_id == user.id) | my_family_ids_clause(user), gateway.visibility_clause(user))
+    and date (no text); the earliest first, a page at a time."""
+    stmt = (_overdue_actions_statement(user)
             .options(selectinload(MdoAction.family).options(*gateway.list_options()))
-            .order_by(MdoAction.due_date).limit(200))
+            .order_by(MdoAction.due_date, MdoAction.id).offset(max(offset, 0)).limit(limit))
     return [ActionView(a.id, a.family_id, a.family.pseudonym, None, a.owner_id, a.owner.name, a.due_date, a.status)
             for a in db.session.scalars(stmt)]
+
+
+def overdue_actions_total(user) -> int:
+    """How many overdue_actions() there are in all (counted by the database, nothing read)."""
+    return db.session.scalar(select(func.count()).select_from(_overdue_actions_statement(user).subquery())) or 0
 
 
 def request_discussion(actor, family_id: int, question: str) -> Family:

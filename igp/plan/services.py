@@ -214,21 +214,17 @@ def rebuild_referral_facts() -> int:
     return len(plans)
 
 
-def plan_evaluation_signals(user, day: date | None = None) -> list[tuple[gateway.FamilySummary, date]]:
+def plan_evaluation_signals(user, day: date | None = None, *, offset: int = 0,
+                            limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
     """Signal evaluatie_verlopen: the families I coordinate (or stand in for today) whose plan's
-    evaluation date has passed; shown only where I may see the plan (each read logged)."""
+    evaluation date has passed; shown only where I may see the plan (each read logged). The page
+    (``offset``, ``limit``; None: all) by date and the true total (gateway.read_dated)."""
     day = day or clock.today()
     due = dict(db.session.execute(
         select(FamilyPlan.family_id, FamilyPlan.evaluation_date).join(Family, Family.id == FamilyPlan.family_id)
         .where(FamilyPlan.evaluation_date < day, coordinated_family_clause(user, day),
                Family.status.in_(ACTIVE_STATUSES))).all())
-    if not due:
-        return []
-    families = list(db.session.scalars(select(Family).where(Family.id.in_(list(due)))
-                                       .options(*gateway.list_options())))
-    found = [(summary, due[summary.id]) for summary in gateway.read_where_allowed(
-        user, families, CATEGORY, detail="plan evaluation signal")]
-    return sorted(found, key=lambda x: (x[1], x[0].pseudonym))
+    return gateway.read_dated(user, due, CATEGORY, detail="plan evaluation signal", offset=offset, limit=limit)
 
 
 def family_section(user, view: gateway.FamilyView) -> dict | None:

@@ -631,6 +631,22 @@ def consent_covers_bulk(family_ids: list[int], context: str) -> set[int]:
     return {fid for fid, items in grants.items() if consent.covers_context(items, context, now)}
 
 
+def read_dated(user, due: dict[int, date], need: str, *, detail: str, offset: int = 0,
+               limit: int | None = None) -> tuple[list[tuple[FamilySummary, date]], int]:
+    """A signal list of (family, date) (the age limit, a birth overdue, a plan evaluation past): the
+    candidates' dates come from one column, so the database reads, the policy decides and the audit
+    log records only the page shown (``offset``, ``limit``; None: all), earliest date first. Returns
+    the page and the number of candidates (the true total; a family whose ``need`` is withheld is
+    left out of the page, unlogged, as read_where_allowed does)."""
+    order = sorted(due, key=lambda fid: (due[fid], fid))
+    chosen = order[offset:] if limit is None else order[offset:offset + limit]
+    if not chosen:
+        return [], len(order)
+    families = list(db.session.scalars(select(Family).where(Family.id.in_(chosen)).options(*list_options())))
+    found = [(summary, due[summary.id]) for summary in read_where_allowed(user, families, need, detail=detail)]
+    return sorted(found, key=lambda x: (x[1], x[0].pseudonym)), len(order)
+
+
 def list_options(*, with_mdo_question: bool = False) -> tuple:
     """Loader options for a list of families: only what a summary and the policy need (the parents'
     ids and names, the referral dates). The other encrypted columns are not fetched, so a list of

@@ -254,12 +254,12 @@ def test_age_limit_signal(network, register, clock):
     family = register(network.jvk, phase="postnatal", expected_due_date=None,
                       children=[{"name": "Kind", "birth_date": "2025-02-01"}])
     # second birthday 01-02-2027; the signal starts 6 weeks before: 21-12-2026
-    assert services.age_limit_signals(network.jvk) == []
+    assert services.age_limit_signals(network.jvk) == ([], 0)
     clock.set(datetime(2026, 12, 20, 22, 59, tzinfo=timezone.utc))
-    assert services.age_limit_signals(network.jvk) == []
+    assert services.age_limit_signals(network.jvk) == ([], 0)
     clock.set(datetime(2026, 12, 20, 23, 0, tzinfo=timezone.utc))  # 21-12 00:00 in Amsterdam
-    signals = services.age_limit_signals(network.jvk)
-    assert [(f.id, d) for f, d in signals] == [(family.id, date(2027, 2, 1))]
+    signals, total = services.age_limit_signals(network.jvk)
+    assert [(f.id, d) for f, d in signals] == [(family.id, date(2027, 2, 1))] and total == 1
 
 
 def test_knelpunten(network, api, login, client):

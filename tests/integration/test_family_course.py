@@ -209,12 +209,13 @@ def test_a_due_date_more_than_two_weeks_past_without_a_birth_signals_the_coordin
     family = register(network.gyn, consent=CONSENT, expected_due_date="2026-12-10")
     nurse = family.coordinator
     clock.set(datetime(2026, 12, 24, 9, 0, tzinfo=timezone.utc))     # 14 days past: not yet
-    assert birth_overdue_signals(nurse) == []
+    assert birth_overdue_signals(nurse) == ([], 0)
     clock.set(datetime(2026, 12, 25, 9, 0, tzinfo=timezone.utc))     # 15 days past
-    [(summary, due)] = birth_overdue_signals(nurse)
+    [(summary, due)], total = birth_overdue_signals(nurse)
+    assert total == 1
     assert (summary.id, due) == (family.id, date(2026, 12, 10))
     assert any("geboorte nog niet vastgelegd" in line for line in digest_lines(nurse))
-    assert birth_overdue_signals(network.sw) == []                   # not involved: no signal
+    assert birth_overdue_signals(network.sw) == ([], 0)              # not involved: no signal
     login(nurse)
     page = client.get("/signalen").get_data(as_text=True)
     assert "Geboorte nog niet vastgelegd" in page and family.pseudonym in page
@@ -223,7 +224,7 @@ def test_a_due_date_more_than_two_weeks_past_without_a_birth_signals_the_coordin
     family = db.session.get(Family, family.id)
     assert api(nurse).post(f"/api/v1/families/{family.id}/births", json={
         "version": family.version, "children": [dict(BIRTH, birth_date="2026-12-20")]}).status_code == 201
-    assert birth_overdue_signals(nurse) == []
+    assert birth_overdue_signals(nurse) == ([], 0)
 
 
 # ------------------------------------------------------------------ consent for the child
