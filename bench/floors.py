@@ -18,8 +18,9 @@ earlier ones (an id returned by an INSERT) replays the captured values, which is
 request that would refresh expired ORM attributes after a real commit does not do so under the
 capture, so its floor can be a statement or two lower than the real request's SQL.
 
-Output: a JSON object {page: {p50, p95, p99, statements, requests_captured}}; no SQL text, no
-parameter values.
+Output: a JSON object {page: {p50, p95, p99, statements, requests_captured}}; no parameter values.
+`--slowest K` adds each page's K costliest statements ("slowest": index, mean ms over 5 replays of
+the page's first request, and the statement's shape with placeholders): where a page's SQL goes.
 """
 from __future__ import annotations
 
@@ -98,27 +99,45 @@ def _flush_as_commit(session) -> None:
 
 
 def replay(conn, statements, sequences_before=None) -> float:
-    """One request's statements in one transaction, rolled back; milliseconds. A request that
-    inserts rows first gets the sequences as they were before its capture (untimed), so the ids
-    its INSERTs return are the ones its later statements use."""
+    """One request's statements in one transaction, rolled back; milliseconds (the rollback not
+    counted: a real request commits). A request that inserts rows first gets the sequences as they
+    were before its capture (untimed), so the ids its INSERTs return are the ones its later
+    statements use."""
+    return sum(replay_each(conn, statements, sequences_before))
+
+
+def replay_each(conn, statements, sequences_before=None) -> list[float]:
+    """The milliseconds of each statement of one request (its fetch included); see `replay`."""
     if sequences_before:
         for name, value in sequences_before:
             conn.execute("SELECT setval(%s, %s)", (name, value))
         conn.commit()
-    t = time.perf_counter()
+    times = []
     with conn.cursor() as cur:
         for statement, parameters, many in statements:
+            t = time.perf_counter()
             if many:
                 cur.executemany(statement, parameters)
             else:
                 cur.execute(statement, parameters or None)
                 if cur.description is not None:
                     cur.fetchall()
+            times.append((time.perf_counter() - t) * 1000)
     conn.rollback()
-    return (time.perf_counter() - t) * 1000
+    return times
 
 
-def floors(database: str, pages: list[str], n: int, warmup: int) -> dict:
+def slowest(conn, captured, seqs, k: int, rounds: int = 5) -> list[dict]:
+    """The k statements of the page's first captured request that cost most (mean over `rounds`
+    replays), as shapes (no parameter values): where the page's SQL time goes."""
+    runs = [replay_each(conn, captured[0], seqs[0]) for _ in range(rounds)]
+    means = [sum(r[i] for r in runs) / rounds for i in range(len(captured[0]))]
+    order = sorted(range(len(means)), key=lambda i: -means[i])[:k]
+    return [{"index": i, "ms": round(means[i], 2), "statement": hotspots.shape(captured[0][i][0])[:400]}
+            for i in order]
+
+
+def floors(database: str, pages: list[str], n: int, warmup: int, top: int = 0) -> dict:
     os.environ.update({k: v for k, v in bench.app_env(database).items() if k.startswith("IGP_")})
     import psycopg
 
@@ -150,6 +169,8 @@ def floors(database: str, pages: list[str], n: int, warmup: int) -> dict:
                      for i in range(warmup + n)][warmup:]
             out[PAGE_NAMES[page]] = {**bench.stats(times), "statements": sorted({len(c) for c in captured}),
                                      "requests_captured": len(captured)}
+            if top:
+                out[PAGE_NAMES[page]]["slowest"] = slowest(conn, captured, seqs, top)
             bench.log(f"  SQL floor {PAGE_NAMES[page]:<30} p50 {out[PAGE_NAMES[page]]['p50']:7.2f}  "
                       f"p95 {out[PAGE_NAMES[page]]['p95']:7.2f} ms  statements {out[PAGE_NAMES[page]]['statements']}")
     return out
@@ -162,8 +183,10 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--json", help="write the result here (default: standard output)")
+    parser.add_argument("--slowest", type=int, default=0, metavar="K",
+                        help="also list each page's K costliest statements (shapes, no values)")
     args = parser.parse_args(argv)
-    result = floors(args.database, args.page or list(PAGE_NAMES), args.n, args.warmup)
+    result = floors(args.database, args.page or list(PAGE_NAMES), args.n, args.warmup, args.slowest)
     text = json.dumps(result, indent=1)
     if args.json:
         Path(args.json).write_text(text)

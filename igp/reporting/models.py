@@ -29,8 +29,9 @@ class ExperienceResponse(db.Model):
 
 class ReferralDay(db.Model):
     """Roll-up of the aanmeldingen (issue 21): how many referrals were received on a day, per poli,
-    referrer type and target-group outcome, so a year's dashboard reads a few thousand rows instead
-    of every referral. Only days listed in RolledDay count; see igp.reporting.rollup."""
+    referrer type, target-group outcome and gemeente (a code of the IGP's list, or none), so a
+    year's dashboard reads a few thousand rows instead of every referral. Only days listed in
+    RolledDay count; see igp.reporting.rollup."""
 
     __tablename__ = "report_referral_day"
 
@@ -40,6 +41,7 @@ class ReferralDay(db.Model):
     referrer_type: Mapped[str] = mapped_column(String(20))
     target_eligible: Mapped[bool] = mapped_column(Boolean)
     target_override: Mapped[bool] = mapped_column(Boolean)
+    gemeente: Mapped[str | None] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(Integer)
 
 

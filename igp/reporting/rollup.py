@@ -1,15 +1,16 @@
 """The dashboard's roll-up of aanmeldingen (issue 21).
 
-`report_referral_day` holds, per day, poli, referrer type and target-group outcome, how many referrals
-were received; `report_rolled_day` lists the days whose rows are complete. The dashboard reads the
-roll-up for the listed days and scans the referrals only of the days that are not (today, and any day
-changed since the last roll-up), so its figures are exactly those of a full scan.
+`report_referral_day` holds, per day, poli, referrer type, target-group outcome and gemeente, how
+many referrals were received; `report_rolled_day` lists the days whose rows are complete. The
+dashboard reads the roll-up for the listed days and scans the referrals only of the days that are
+not (today, and any day changed since the last roll-up), so its figures are exactly those of a full
+scan (also per gemeente).
 
-Kept true on write: every flush that adds, changes or removes a referral, or changes a family's poli
-or target-group outcome, removes the affected days from `report_rolled_day` (and their rows) in the
-same transaction; a removed referral or family, a changed referral date, or a bulk statement on the
-referral or family table removes every day. `flask --app igp reports rollup` (nightly, from cron)
-rolls up every day up to yesterday again.
+Kept true on write: every flush that adds, changes or removes a referral, or changes a family's
+poli, target-group outcome or gemeente, removes the affected days from `report_rolled_day` (and
+their rows) in the same transaction; a removed referral or family, a changed referral date, or a
+bulk statement on the referral or family table removes every day. `flask --app igp reports rollup`
+(nightly, from cron) rolls up every day up to yesterday again.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from igp.extensions import db
 from igp.families.models import Family, Referral
 from igp.reporting.models import ReferralDay, RolledDay
 
-FAMILY_FIELDS = ("poli_id", "target_eligible", "target_override")
+FAMILY_FIELDS = ("poli_id", "target_eligible", "target_override", "gemeente")
 
 
 def rebuild(until: date | None = None) -> int:
@@ -34,13 +35,12 @@ def rebuild(until: date | None = None) -> int:
     db.session.execute(delete(ReferralDay))
     if first is None or first > until:
         return 0
-    grouped = (select(Referral.received_on, Family.poli_id, Referral.referrer_type, Family.target_eligible,
-                      Family.target_override, func.count())
-               .join(Family, Family.id == Referral.family_id).where(Referral.received_on <= until)
-               .group_by(Referral.received_on, Family.poli_id, Referral.referrer_type, Family.target_eligible,
-                         Family.target_override))
+    dims = (Referral.received_on, Family.poli_id, Referral.referrer_type, Family.target_eligible,
+            Family.target_override, Family.gemeente)
+    grouped = (select(*dims, func.count()).join(Family, Family.id == Referral.family_id)
+               .where(Referral.received_on <= until).group_by(*dims))
     db.session.execute(insert(ReferralDay).from_select(
-        ["day", "poli_id", "referrer_type", "target_eligible", "target_override", "count"], grouped))
+        ["day", "poli_id", "referrer_type", "target_eligible", "target_override", "gemeente", "count"], grouped))
     days = [first + timedelta(days=n) for n in range((until - first).days + 1)]
     db.session.execute(insert(RolledDay), [{"day": d} for d in days])
     return len(days)

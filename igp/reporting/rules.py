@@ -173,3 +173,22 @@ def shown_by_area(counts: Mapping[str, Mapping[str, int]], threshold: int) -> di
     cells.update({(m, TOTAL_AREA): sum(per.values()) for m, per in counts.items()})
     marked = shown(cells, area_groups(counts, areas), threshold)
     return {m: {a: marked[(m, a)] for a in (*areas, TOTAL_AREA)} for m in counts}
+
+
+# ------------------------------------------------------------------ statistics over counts per value
+
+def nearest_rank(counts: Mapping[int, int]) -> tuple[int | None, int | None]:
+    """Median and 90th percentile by nearest rank (the smallest value with at least 50% / 90% of the
+    values at or below it) of values given as counts per value, so the database groups instead of
+    sorting every value (issue 21). (None, None) when there are no values."""
+    total = sum(counts.values())
+    median = p90 = None
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if median is None and seen * 2 >= total:
+            median = value
+        if seen * 10 >= total * 9:
+            p90 = value
+            break
+    return (median, p90) if total else (None, None)

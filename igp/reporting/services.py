@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 
-from igp import bounds, clock
+from igp import bounds, clock, request_cache
 from igp.admin.models import Poli
 from igp.admin.services import area_labels, find_poli, get_setting, list_polis
 from igp.audit import services as audit
@@ -129,31 +129,42 @@ def referral_figures(period: Period) -> dict:
     of the referrals of the other days (today, days changed since the last roll-up), each as totals by
     referrer type, poli and target-group outcome and as counts per day: the figures of a full scan, in
     the same five statements whatever the size of the database."""
-    unrolled = rollup.unrolled_days(period.start, period.end)
-    whole = len(unrolled) == (period.end - period.start).days + 1   # nothing rolled up: the period's range
-    days_live = and_(Referral.received_on >= period.start, Referral.received_on <= period.end) if whole else \
-        Referral.received_on.in_(unrolled or [date(1, 1, 1)])       # the same statements when all is rolled up
-    live = and_(days_live, _poli(Family.poli_id, period))
-    rolled = and_(ReferralDay.day >= period.start, ReferralDay.day <= period.end, _poli(ReferralDay.poli_id, period))
-    groups = (
-        select(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override, func.count())
-        .select_from(Referral).join(Family, Family.id == Referral.family_id).join(Poli, Poli.id == Family.poli_id)
-        .where(live).group_by(Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override),
-        select(ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override,
-               func.sum(ReferralDay.count)).join(Poli, Poli.id == ReferralDay.poli_id).where(rolled)
-        .group_by(ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override),
-    )
-    days = (
-        select(Referral.received_on, func.count()).join(Family, Family.id == Referral.family_id)
-        .where(live).group_by(Referral.received_on),
-        select(ReferralDay.day, func.sum(ReferralDay.count)).where(rolled).group_by(ReferralDay.day),
-    )
-    figures = _referral_totals([row for stmt in groups for row in db.session.execute(stmt).all()])
+    groups, days = _referral_rows(period)
+    figures = _referral_totals([row[:4] + row[5:] for row in groups])
     per_day: dict[date, int] = {}
-    for d, n in (row for stmt in days for row in db.session.execute(stmt).all()):
+    for d, n in days:
         day = d if isinstance(d, date) else date.fromisoformat(str(d))
         per_day[day] = per_day.get(day, 0) + int(n)
     return dict(figures, per_day=per_day)
+
+
+def _referral_rows(period: Period) -> tuple[tuple, tuple]:
+    """(referrer type, poli code, eligible, override, gemeente, count) groups and (day, count) rows
+    of the period's aanmeldingen, from the roll-up and the live scan, read once per request."""
+    def compute():
+        unrolled = rollup.unrolled_days(period.start, period.end)
+        whole = len(unrolled) == (period.end - period.start).days + 1   # nothing rolled up: the period's range
+        days_live = and_(Referral.received_on >= period.start, Referral.received_on <= period.end) if whole else \
+            Referral.received_on.in_(unrolled or [date(1, 1, 1)])       # the same statements when all is rolled up
+        live = and_(days_live, _poli(Family.poli_id, period))
+        rolled = and_(ReferralDay.day >= period.start, ReferralDay.day <= period.end, _poli(ReferralDay.poli_id, period))
+        live_dims = (Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override, Family.gemeente)
+        rolled_dims = (ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override,
+                       ReferralDay.gemeente)
+        groups = (
+            select(*live_dims, func.count()).select_from(Referral).join(Family, Family.id == Referral.family_id)
+            .join(Poli, Poli.id == Family.poli_id).where(live).group_by(*live_dims),
+            select(*rolled_dims, func.sum(ReferralDay.count)).join(Poli, Poli.id == ReferralDay.poli_id).where(rolled)
+            .group_by(*rolled_dims),
+        )
+        days = (
+            select(Referral.received_on, func.count()).join(Family, Family.id == Referral.family_id)
+            .where(live).group_by(Referral.received_on),
+            select(ReferralDay.day, func.sum(ReferralDay.count)).where(rolled).group_by(ReferralDay.day),
+        )
+        return (tuple(tuple(row) for stmt in groups for row in db.session.execute(stmt)),
+                tuple(tuple(row) for stmt in days for row in db.session.execute(stmt)))
+    return request_cache.cached("report.referrals", _period_key(period), compute)
 
 
 def _referral_totals(rows) -> dict:
@@ -180,53 +191,74 @@ def buckets(per_day: dict[date, int], period: Period) -> tuple[str, list[tuple[s
 
 
 def handover_figures(period: Period) -> dict:
+    """The inward handovers that started in the period, in one grouped statement: per combination of
+    the steps reached, the outcome and the working days to intake, how many (a few hundred groups
+    at most, whatever the size of the cohort); the funnel, the reasons and the percentiles follow
+    from those counts (issue 21: no sort of every value)."""
     cohort = and_(Handover.direction == "in", Handover.started_on >= period.start,
                   Handover.started_on <= period.end, _poli(Handover.poli_id, period))
-    reached_contact = or_(Handover.contact_at.is_not(None), Handover.intake_planned_at.is_not(None),
-                          Handover.intake_held_at.is_not(None))
-    reached_planning = or_(Handover.intake_planned_at.is_not(None), Handover.intake_held_at.is_not(None))
-    row = db.session.execute(select(
-        func.count(),
-        func.sum(case((reached_contact, 1), else_=0)),
-        func.sum(case((reached_planning, 1), else_=0)),
-        func.count(Handover.intake_held_at),
-        func.sum(case((Handover.term_met.is_(True), 1), else_=0)),
-        func.sum(case((Handover.status == "schriftelijk_volstaat", 1), else_=0)),
-        func.sum(case((Handover.completed_at.is_not(None), 1), else_=0)),
-    ).where(cohort)).one()
-    started, contact, planned, held, within, written, completed = (int(x or 0) for x in row)
-    values = select(Handover.workdays_to_intake.label("w")).where(cohort, Handover.workdays_to_intake.is_not(None))\
-        .subquery()
-    median, p90 = db.session.execute(_nearest_rank(values, values.c.w)).one()
-    missed = dict(db.session.execute(select(Handover.missed_reason, func.count())
-                                     .where(cohort, Handover.term_met.is_(False))
-                                     .group_by(Handover.missed_reason)).all())
+    held = Handover.intake_held_at.is_not(None)
+    planned = or_(Handover.intake_planned_at.is_not(None), held)
+    contact = or_(Handover.contact_at.is_not(None), planned)
+    dims = (case((contact, 1), else_=0), case((planned, 1), else_=0), case((held, 1), else_=0),
+            case((Handover.term_met.is_(True), 1), (Handover.term_met.is_(False), 0), else_=None),
+            case((Handover.status == "schriftelijk_volstaat", 1), else_=0),
+            case((Handover.completed_at.is_not(None), 1), else_=0), Handover.missed_reason,
+            Handover.workdays_to_intake)
+    rows = db.session.execute(select(*dims, func.count()).where(cohort).group_by(*dims)).all()
+    return _handover_totals(rows)
+
+
+def _handover_totals(rows) -> dict:
+    """The cohort's figures from its grouped rows (contact, planned, held, term met, written,
+    completed, missed reason, working days to intake, count)."""
+    totals = dict.fromkeys(("handovers", "contact", "intake_planned", "intakes_held", "intake_within_term",
+                            "written_referral_sufficed", "completed_with_feedback"), 0)
+    missed: dict[str | None, int] = {}
+    workdays: dict[int, int] = {}
+    for contact, planned, held, term_met, written, completed, reason, days, count in rows:
+        for key, flag in (("handovers", 1), ("contact", contact), ("intake_planned", planned),
+                          ("intakes_held", held), ("intake_within_term", term_met == 1),
+                          ("written_referral_sufficed", written), ("completed_with_feedback", completed)):
+            totals[key] += count if flag else 0
+        if term_met == 0:
+            missed[reason] = missed.get(reason, 0) + count
+        if days is not None:
+            workdays[days] = workdays.get(days, 0) + count
+    median, p90 = rules.nearest_rank(workdays)
+    held_total, within = totals["intakes_held"], totals["intake_within_term"]
     # a step counts as reached when a later step was (an intake held without planning was planned)
-    return {
-        "handovers": started, "contact": contact, "intake_planned": planned,
-        "intakes_held": held, "intake_within_term": within,
-        "intake_within_term_pct": round(100 * within / held, 1) if held else None,
-        "median_workdays_to_intake": median, "p90_workdays_to_intake": p90,
-        "missed_reasons": missed, "written_referral_sufficed": written, "completed_with_feedback": completed,
-    }
+    return {**totals, "intake_within_term_pct": round(100 * within / held_total, 1) if held_total else None,
+            "median_workdays_to_intake": median, "p90_workdays_to_intake": p90, "missed_reasons": missed}
 
 
 def open_signals(period: Period) -> dict:
     return signal_counts(poli_id=period.poli.id if period.poli else None)
 
 
+def _active_groups(period: Period) -> tuple:
+    """(gemeente, coordinator id, count) of the families active now (of the period's poli): one
+    statement for the caseloads, the active total and the gemeenten, read once per request."""
+    def compute():
+        dims = (Family.gemeente, Family.coordinator_id)
+        return tuple(tuple(row) for row in db.session.execute(
+            select(*dims, func.count()).where(Family.status.in_(ACTIVE_STATUSES), _poli(Family.poli_id, period))
+            .group_by(*dims)))
+    return request_cache.cached("report.active", _period_key(period), compute)
+
+
 def caseload_figures(period: Period) -> dict:
-    rows = db.session.execute(
-        select(Family.coordinator_id, func.count()).where(Family.status.in_(ACTIVE_STATUSES),
-                                                          Family.coordinator_id.is_not(None),
-                                                          _poli(Family.poli_id, period))
-        .group_by(Family.coordinator_id).order_by(func.count().desc())).all()
+    groups = _active_groups(period)
+    per_coordinator: dict[int, int] = {}
+    for _gemeente, coordinator_id, count in groups:
+        if coordinator_id is not None:
+            per_coordinator[coordinator_id] = per_coordinator.get(coordinator_id, 0) + count
+    rows = sorted(per_coordinator.items(), key=lambda item: (-item[1], item[0]))
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_([r[0] for r in rows]))).all()) \
         if rows else {}
     return {"per_coordinator": [(names.get(uid, "?"), count) for uid, count in rows],
             "without_contact": no_contact_count(poli_id=period.poli.id if period.poli else None),
-            "active_families": db.session.scalar(select(func.count()).select_from(Family).where(
-                Family.status.in_(ACTIVE_STATUSES), _poli(Family.poli_id, period))) or 0}
+            "active_families": sum(count for *_dims, count in groups)}
 
 
 def mdo_figures(period: Period) -> dict:
@@ -275,16 +307,35 @@ def onward_referrals(period: Period) -> dict:
     return {code: rows.get(code, 0) for code in REFERRAL_TYPES}
 
 
+def _period_key(period: Period) -> tuple:
+    return period.start, period.end, period.poli.id if period.poli else None
+
+
+def _exit_groups(period: Period) -> tuple:
+    """(exit reason, exit target, gemeente, count) of the families that left in the period: one
+    statement for the exit figures, the onward referrals from the intake and the gemeenten,
+    read once per request."""
+    def compute():
+        exits = and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
+        dims = (Family.exit_reason, Family.exit_target, Family.gemeente)
+        return tuple(tuple(row) for row in db.session.execute(select(*dims, func.count()).where(exits)
+                                                                .group_by(*dims)))
+    return request_cache.cached("report.exits", _period_key(period), compute)
+
+
 def exit_figures(period: Period) -> dict:
+    by_reason: dict[str, int] = {}
+    for reason, _target, _gemeente, count in _exit_groups(period):
+        by_reason[reason] = by_reason.get(reason, 0) + count
     exits = and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
-    by_reason = dict(db.session.execute(select(Family.exit_reason, func.count()).where(exits)
-                                        .group_by(Family.exit_reason)).all())
-    # only the families that left in the period: their first aanmelding and exit moment
+    # only the families that left in the period: their first aanmelding and exit moment, counted per
+    # whole number of days (the percentiles follow from the counts)
     per_family = (select(Family.exited_at.label("exited_at"), func.min(Referral.received_at).label("first"))
                   .join(Referral, Referral.family_id == Family.id).where(exits)
                   .group_by(Family.id, Family.exited_at).subquery())
-    durations = select(_days_between(per_family.c.exited_at, per_family.c.first).label("d")).subquery()
-    median, p90 = db.session.execute(_nearest_rank(durations, durations.c.d)).one()
+    days = _days_between(per_family.c.exited_at, per_family.c.first)
+    durations = dict(db.session.execute(select(days, func.count()).group_by(days)).all())
+    median, p90 = rules.nearest_rank(durations)
     return {"exits": sum(by_reason.values()), "by_reason": by_reason, "median_days_in_igp": median,
             "p90_days_in_igp": p90}
 
@@ -456,9 +507,10 @@ def informal_support_figures(period: Period) -> dict:
 
 # ------------------------------------------------------------------ onward referrals from every source (§7.2)
 
-def _destination_counts(stmt) -> dict[str, int]:
+def _destination_counts(rows) -> dict[str, int]:
+    """(destination code, count) rows per destination shown."""
     counts = dict.fromkeys(shown.DESTINATIONS, 0)
-    for code, n in db.session.execute(stmt):
+    for code, n in rows:
         key = code if code in shown.DESTINATIONS else "anders"
         counts[key] += n
     return counts
@@ -473,9 +525,6 @@ def referrals_by_destination(period: Period) -> dict:
            .where(MdoOutcome.kind == "doorverwijzing", MdoMeeting.starts_at >= period.start_utc,
                   MdoMeeting.starts_at < period.end_utc, _poli(MdoMeeting.poli_id, period))
            .group_by(MdoOutcome.referral_type))
-    intake = (select(Family.exit_target, func.count())
-              .where(Family.exit_reason == "doorverwezen", Family.exited_on >= period.start,
-                     Family.exited_on <= period.end, _poli(Family.poli_id, period)).group_by(Family.exit_target))
     in_plan = and_(PlanReferralFact.requested_on >= period.start, PlanReferralFact.requested_on <= period.end,
                    _poli(Family.poli_id, period))
     plan_base = (select(PlanReferralFact).join(FamilyPlan, FamilyPlan.id == PlanReferralFact.plan_id)
@@ -484,8 +533,9 @@ def referrals_by_destination(period: Period) -> dict:
     statuses = dict.fromkeys(plan_rules.REFERRAL_STATUSES, 0)
     statuses.update(dict(db.session.execute(select(plan_base.c.status, func.count())
                                             .group_by(plan_base.c.status)).all()))
-    by_source = {"mdo": _destination_counts(mdo), "intake": _destination_counts(intake),
-                 "plan": _destination_counts(plan)}
+    intake = [(target, count) for reason, target, _gemeente, count in _exit_groups(period) if reason == "doorverwezen"]
+    by_source = {"mdo": _destination_counts(db.session.execute(mdo)), "intake": _destination_counts(intake),
+                 "plan": _destination_counts(db.session.execute(plan))}
     return {"by_source": by_source, "plan_by_status": statuses}
 
 
@@ -516,22 +566,21 @@ def birth_outcome_figures(period: Period) -> dict:
 GEMEENTE_MEASURES = {"referrals": "Aanmeldingen", "exits": "Uitgestroomd", "active": "Actief (nu)"}
 
 
-def _by_gemeente(stmt) -> dict[str, int]:
-    return {(code or rules.UNKNOWN_AREA): n for code, n in db.session.execute(stmt)}
+def _by_gemeente(rows) -> dict[str, int]:
+    """(gemeente code, count) rows summed per gemeente (none: "onbekend")."""
+    counts: dict[str, int] = {}
+    for code, n in rows:
+        counts[code or rules.UNKNOWN_AREA] = counts.get(code or rules.UNKNOWN_AREA, 0) + int(n)
+    return counts
 
 
 def gemeente_counts(period: Period) -> dict[str, dict[str, int]]:
     """Raw counts per gemeente code (families without one: "onbekend"): aanmeldingen and exits in the
     period, families active now. Never shown as such: see shown_by_gemeente."""
-    referrals = (select(Family.gemeente, func.count()).select_from(Referral).join(Family, Family.id == Referral.family_id)
-                 .where(Referral.received_on >= period.start, Referral.received_on <= period.end,
-                        _poli(Family.poli_id, period)).group_by(Family.gemeente))
-    exits = (select(Family.gemeente, func.count()).where(Family.exited_on >= period.start,
-                                                           Family.exited_on <= period.end,
-                                                           _poli(Family.poli_id, period)).group_by(Family.gemeente))
-    active = (select(Family.gemeente, func.count()).where(Family.status.in_(ACTIVE_STATUSES),
-                                                            _poli(Family.poli_id, period)).group_by(Family.gemeente))
-    return {"referrals": _by_gemeente(referrals), "exits": _by_gemeente(exits), "active": _by_gemeente(active)}
+    groups, _days = _referral_rows(period)
+    return {"referrals": _by_gemeente((row[4], row[5]) for row in groups),
+            "exits": _by_gemeente((gemeente, count) for _reason, _target, gemeente, count in _exit_groups(period)),
+            "active": _by_gemeente((gemeente, count) for gemeente, _coordinator, count in _active_groups(period))}
 
 
 def shown_by_gemeente(period: Period, gemeente: str | None = None) -> dict:

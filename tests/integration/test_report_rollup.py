@@ -87,3 +87,38 @@ def test_the_roll_up_gives_the_figures_of_a_full_scan_and_follows_every_change(a
     _same(year)
     rollup.rebuild()
     _same(year)
+
+
+def _scan_per_gemeente(start: date, end: date) -> dict:
+    rows = db.session.execute(select(Family.gemeente, func.count()).select_from(Referral)
+                              .join(Family, Family.id == Referral.family_id)
+                              .where(Referral.received_on >= start, Referral.received_on <= end)
+                              .group_by(Family.gemeente)).all()
+    return {(code or "onbekend"): n for code, n in rows}
+
+
+def test_the_roll_up_per_gemeente_follows_a_family_that_moves(app):
+    from igp.reporting.services import gemeente_counts
+
+    synth(40, seed=7, batch=40)
+    families = db.session.scalars(select(Family).order_by(Family.id)).all()
+    for i, family in enumerate(families):
+        family.gemeente = ("0363", "0599", None)[i % 3]
+    db.session.commit()
+    today = clock.today()
+    year = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), None)
+    assert rollup.rebuild() > 300
+    db.session.commit()
+    before = gemeente_counts(year)["referrals"]
+    assert before == _scan_per_gemeente(year.start, year.end)
+    assert set(before) == {"0363", "0599", "onbekend"}
+
+    # a family moves to another gemeente: its days leave the roll-up and the figures follow
+    moved = db.session.scalars(select(Family).join(Referral).where(
+        Family.gemeente == "0363", Referral.received_on < today,
+        Referral.received_on > today - timedelta(days=300))).first()
+    moved.gemeente = "0599"
+    db.session.flush()
+    after = gemeente_counts(year)["referrals"]
+    assert after == _scan_per_gemeente(year.start, year.end)
+    assert after["0599"] > before["0599"] and after["0363"] < before["0363"]
