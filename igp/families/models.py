@@ -16,8 +16,12 @@ from igp.models_base import UTCDateTime, utcnow
 class Family(db.Model):
     __tablename__ = "family"
     # (coordinator_id, status): "my active families", caseloads and coordinator filters from the index
+    # the MDO proposal reads the poli's active families never discussed in order of creation, and the
+    # families that asked for an MDO, along these two (issue 21)
     __table_args__ = (Index("ix_family_status_poli", "status", "poli_id"),
-                      Index("ix_family_coordinator_status", "coordinator_id", "status"))
+                      Index("ix_family_coordinator_status", "coordinator_id", "status"),
+                      Index("ix_family_poli_status_created", "poli_id", "status", "created_at", "id"),
+                      Index("ix_family_mdo_requested", "mdo_requested_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(12), unique=True)

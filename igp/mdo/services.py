@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 import consent
@@ -247,54 +247,72 @@ def _previous_meeting(meeting: MdoMeeting) -> MdoMeeting | None:
         MdoMeeting.status != "geannuleerd").order_by(MdoMeeting.starts_at.desc()).limit(1)).first()
 
 
+def _add(into: dict[int, set[str]], ids, code: str) -> None:
+    for fid in ids:
+        into.setdefault(fid, set()).add(code)
+
+
+def _urgent_candidates(meeting: MdoMeeting, previous: MdoMeeting | None) -> dict[int, set[str]]:
+    """Family id -> the urgent reason codes, each read on its own small table (recent referrals,
+    open handovers, open actions, requests, the previous agenda), before poli, status and
+    visibility are checked (by `_proposal_reasons`, in one statement)."""
+    meeting_day = clock.local_date(meeting.starts_at)
+    since = previous.starts_at if previous else meeting.starts_at - timedelta(days=14)
+    found: dict[int, set[str]] = {}
+    _add(found, db.session.scalars(select(Referral.family_id).where(
+        Referral.received_at >= since, Referral.received_at < meeting.starts_at)), "nieuwe_aanmelding")
+    limit = risk_limit(meeting_day, work_calendar(), risk_workdays())
+    open_handovers = db.session.execute(select(Handover.family_id, Handover.deadline).where(
+        Handover.closed_at.is_(None), Handover.deadline < limit)).all()
+    _add(found, (fid for fid, deadline in open_handovers if deadline < meeting_day), "overdracht_te_laat")
+    _add(found, (fid for fid, deadline in open_handovers if deadline >= meeting_day), "overdracht_risico")
+    open_actions = db.session.execute(select(MdoAction.family_id, MdoAction.due_date).where(
+        MdoAction.status == "open", MdoAction.due_date <= meeting_day)).all()
+    _add(found, (fid for fid, due in open_actions if due < meeting_day), "actie_verlopen")
+    _add(found, (fid for fid, due in open_actions if due == meeting_day), "actie_binnenkort")
+    _add(found, db.session.scalars(select(Family.id).where(
+        Family.poli_id == meeting.poli_id, Family.mdo_requested_at.is_not(None))), "bespreken_gevraagd")
+    if previous is not None:
+        _add(found, db.session.scalars(select(AgendaItem.family_id).where(
+            AgendaItem.meeting_id == previous.id, AgendaItem.status == "niet_besproken")), "niet_besproken_vorige")
+    return found
+
+
+def _longest_waiting(meeting: MdoMeeting, visible, cutoff, cap: int, earlier: list[tuple]) -> list[int]:
+    """The active families of the meeting's poli (that ``visible`` shows) not discussed since the
+    cut-off, longest waiting first (since their last discussion, or since their aanmelding when
+    never), at most ``cap``: the families never discussed, read in order of creation along an index,
+    merged with ``earlier``, the (last discussion, id) of those discussed before the cut-off."""
+    discussed = select(AgendaItem.id).where(AgendaItem.family_id == Family.id, AgendaItem.status == "besproken")
+    never = db.session.execute(select(Family.created_at, Family.id).where(
+        Family.poli_id == meeting.poli_id, Family.status == "actief", Family.created_at < cutoff, visible,
+        ~discussed.exists()).order_by(Family.created_at, Family.id).limit(cap)).all()
+    return [fid for _since, fid in sorted([*never, *earlier], key=lambda row: (clock.as_utc(row[0]), row[1]))[:cap]]
+
+
 def _proposal_reasons(meeting: MdoMeeting, visible) -> dict[int, set[str]]:
     """Family id -> reason codes, for the families of the meeting's poli that ``visible`` (an SQL
-    condition) lets the reader see. Counts and codes only: nothing is decrypted here."""
-
-    meeting_day = clock.local_date(meeting.starts_at)
-    previous = _previous_meeting(meeting)
-    since = previous.starts_at if previous else meeting.starts_at - timedelta(days=14)
-    reasons: dict[int, set[str]] = {}
-
-    def add(ids, code):
-        for fid in ids:
-            reasons.setdefault(fid, set()).add(code)
-
-    in_poli = and_(Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES), visible)
-    add(db.session.scalars(select(Referral.family_id).join(Family, Family.id == Referral.family_id).where(
-        in_poli, Referral.received_at >= since, Referral.received_at < meeting.starts_at)), "nieuwe_aanmelding")
-    limit = risk_limit(meeting_day, work_calendar(), risk_workdays())
-    open_handover = and_(Handover.closed_at.is_(None), Handover.family_id == Family.id, in_poli)
-    add(db.session.scalars(select(Handover.family_id).join(Family, Family.id == Handover.family_id)
-                           .where(open_handover, Handover.deadline < meeting_day)), "overdracht_te_laat")
-    add(db.session.scalars(select(Handover.family_id).join(Family, Family.id == Handover.family_id)
-                           .where(open_handover, Handover.deadline >= meeting_day, Handover.deadline < limit)),
-        "overdracht_risico")
-    open_actions = and_(MdoAction.status == "open", MdoAction.family_id == Family.id, in_poli)
-    add(db.session.scalars(select(MdoAction.family_id).join(Family, Family.id == MdoAction.family_id)
-                           .where(open_actions, MdoAction.due_date < meeting_day)), "actie_verlopen")
-    add(db.session.scalars(select(MdoAction.family_id).join(Family, Family.id == MdoAction.family_id)
-                           .where(open_actions, MdoAction.due_date == meeting_day)), "actie_binnenkort")
-    add(db.session.scalars(select(Family.id).where(in_poli, Family.mdo_requested_at.is_not(None))),
-        "bespreken_gevraagd")
-    if previous is not None:
-        add(db.session.scalars(select(AgendaItem.family_id).join(Family, Family.id == AgendaItem.family_id).where(
-            AgendaItem.meeting_id == previous.id, AgendaItem.status == "niet_besproken", in_poli)),
-            "niet_besproken_vorige")
-    weeks = int(get_setting("mdo_not_discussed_weeks"))
-    cutoff = meeting.starts_at - timedelta(weeks=weeks)
-    last_discussed = (select(AgendaItem.family_id, func.max(MdoMeeting.starts_at).label("last"))
-                      .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-                      .where(AgendaItem.status == "besproken").group_by(AgendaItem.family_id).subquery())
+    condition) lets the reader see. Counts and codes only: nothing is decrypted here. The families
+    that the urgent reasons name, and those last discussed before the cut-off, are checked against
+    the poli, the status and ``visible`` in one statement by primary key (issue 21: not the poli's
+    whole caseload once per reason)."""
+    candidates = _urgent_candidates(meeting, _previous_meeting(meeting))
+    cutoff = meeting.starts_at - timedelta(weeks=int(get_setting("mdo_not_discussed_weeks")))
+    last = dict(db.session.execute(
+        select(AgendaItem.family_id, func.max(MdoMeeting.starts_at)).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.status == "besproken").group_by(AgendaItem.family_id)
+        .having(func.max(MdoMeeting.starts_at) < cutoff)).all())
+    ids = sorted({*candidates, *last})
+    rows = db.session.execute(select(Family.id, Family.status, Family.created_at).where(
+        Family.id.in_(ids), Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES), visible)).all() \
+        if ids else []
+    reasons = {fid: set(candidates[fid]) for fid, _status, _created in rows if fid in candidates}
+    earlier = [(last[fid], fid) for fid, status, created in rows
+               if fid in last and status == "actief" and clock.as_utc(created) < cutoff]
     # Routine reviews are capped so that the proposal stays an agenda (longest waiting first); the
     # urgent reasons above are never capped.
-    waiting_since = func.coalesce(last_discussed.c.last, Family.created_at)
-    add(db.session.scalars(
-        select(Family.id).outerjoin(last_discussed, last_discussed.c.family_id == Family.id)
-        .where(Family.poli_id == meeting.poli_id, Family.status == "actief", Family.created_at < cutoff, visible,
-               (last_discussed.c.last.is_(None)) | (last_discussed.c.last < cutoff))
-        .order_by(waiting_since, Family.id).limit(int(get_setting("mdo_not_discussed_max")))),
-        "lang_niet_besproken")
+    _add(reasons, _longest_waiting(meeting, visible, cutoff, int(get_setting("mdo_not_discussed_max")), earlier),
+         "lang_niet_besproken")
     return reasons
 
 
