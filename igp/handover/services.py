@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defer, selectinload
 
-from igp import clock
+from igp import clock, request_cache
 from igp.admin.services import find_poli, get_setting, handover_term, work_calendar
 from igp.audit import services as audit
 from igp.errors import Forbidden, NotFound, ValidationError
@@ -23,6 +23,7 @@ from igp.handover.models import Handover, HandoverEvent, HandoverFeedback
 from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for, coordinated_family_clause
+from igp.sql import id_in
 from igp.validation import parse
 from igp.workdays import workdays_between
 
@@ -329,41 +330,76 @@ def signal_of(handover: Handover, today: date | None = None, calendar=None) -> s
     return rules.signal(handover.deadline, today or clock.today(), calendar or work_calendar(), risk_workdays())
 
 
-def _board_statement(user, *, poli, coordinator_id, signal, mine, include_closed_days, urgent, status):
-    """The handovers of the board's filters, as a statement on Handover joined with Family."""
+def _board_filters(user, *, poli, coordinator_id, signal, mine, include_closed_days, urgent, status):
+    """The board's filters as (conditions on the handover, conditions on its family)."""
     if signal and signal not in rules.SIGNALS:
         raise ValidationError({"signal": f"Onbekend signaal '{signal}'. Kies uit: {', '.join(rules.SIGNALS)}."})
     if status and status not in rules.STATUSES:
         raise ValidationError({"status": f"Onbekende status '{status}'. Kies uit: {', '.join(rules.STATUSES)}."})
     today = clock.today()
-    stmt = select(Handover).join(Family, Family.id == Handover.family_id).where(gateway.visibility_clause(user))
+    on_handover, on_family = [], [gateway.visibility_clause(user)]
     if poli:
         poli_obj = find_poli(poli)
         if poli_obj is None:
             raise ValidationError({"poli": f"Onbekende poli '{poli}'."})
-        stmt = stmt.where(Handover.poli_id == poli_obj.id)
+        on_handover.append(Handover.poli_id == poli_obj.id)
     if coordinator_id:
-        stmt = stmt.where(Family.coordinator_id == coordinator_id)
+        on_family.append(Family.coordinator_id == coordinator_id)
     if mine:
-        stmt = stmt.where(coordinated_family_clause(user))
+        on_family.append(coordinated_family_clause(user))
     if status:
-        stmt = stmt.where(Handover.status == status)
-    since = clock.now() - timedelta(days=include_closed_days)
-    if signal:
+        on_handover.append(Handover.status == status)
+    if signal or urgent:
         limit_date = rules.risk_limit(today, work_calendar(), risk_workdays())
-        stmt = stmt.where(Handover.closed_at.is_(None))
-        if signal == "te_laat":
-            stmt = stmt.where(Handover.deadline < today)
-        elif signal == "risico":
-            stmt = stmt.where(Handover.deadline >= today, Handover.deadline < limit_date)
-        else:
-            stmt = stmt.where(Handover.deadline >= limit_date)
-    elif urgent:
-        stmt = stmt.where(Handover.closed_at.is_(None),
-                          Handover.deadline < rules.risk_limit(today, work_calendar(), risk_workdays()))
+        on_handover.append(Handover.closed_at.is_(None))
+        on_handover.append({"te_laat": Handover.deadline < today,
+                            "risico": and_(Handover.deadline >= today, Handover.deadline < limit_date),
+                            "op_schema": Handover.deadline >= limit_date}.get(signal, Handover.deadline < limit_date))
     else:
-        stmt = stmt.where(or_(Handover.closed_at.is_(None), Handover.closed_at >= since))
-    return stmt
+        since = clock.now() - timedelta(days=include_closed_days)
+        on_handover.append(or_(Handover.closed_at.is_(None), Handover.closed_at >= since))
+    return on_handover, on_family
+
+
+def _board_order(closed_at: datetime | None, deadline: date, handover_id: int) -> tuple:
+    """Open ones first, by deadline; then the closed ones, the most recently closed first."""
+    if closed_at is None:
+        return (0, 0.0, deadline, handover_id)
+    return (1, -clock.as_utc(closed_at).timestamp(), deadline, handover_id)
+
+
+def _board_rows(user, **filters) -> tuple[tuple[int, str], ...]:
+    """(handover id, status) of every handover of the board's filters whose family the user may see,
+    in the board's order. Read as the handovers' own rows (open ones, and those closed in the last
+    days: a bounded set), then their families checked in one statement by primary key, instead of
+    joining every family the user may see (issue 21); once per request for the same filters."""
+    def compute():
+        on_handover, on_family = _board_filters(user, **filters)
+        rows = db.session.execute(select(Handover.id, Handover.family_id, Handover.status, Handover.closed_at,
+                                         Handover.deadline).where(*on_handover)).all()
+        family_ids = sorted({row.family_id for row in rows})
+        seen = set(db.session.scalars(select(Family.id).where(id_in(Family.id, family_ids), *on_family))) \
+            if family_ids else set()
+        kept = sorted((row for row in rows if row.family_id in seen),
+                      key=lambda row: _board_order(row.closed_at, row.deadline, row.id))
+        return tuple((row.id, row.status) for row in kept)
+    return request_cache.cached("handover.board", (user.id, tuple(sorted(filters.items()))), compute)
+
+
+def _first_per_status(rows, n: int) -> tuple:
+    """The first ``n`` rows (id, status) of each status, in the given order."""
+    taken: dict[str, int] = {}
+    kept = []
+    for row in rows:
+        if taken.get(row[1], 0) < n:
+            taken[row[1]] = taken.get(row[1], 0) + 1
+            kept.append(row)
+    return tuple(kept)
+
+
+def _board_filter_args(poli, coordinator_id, signal, mine, include_closed_days, urgent, status) -> dict:
+    return {"poli": poli, "coordinator_id": coordinator_id, "signal": signal, "mine": mine,
+            "include_closed_days": include_closed_days, "urgent": urgent, "status": status}
 
 
 def board(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,
@@ -371,25 +407,22 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
           urgent: bool = False, status: str | None = None, offset: int = 0,
           per_status: int | None = None) -> list[HandoverRow]:
     """Open handovers (and recently closed ones) of the families this user may see, most urgent
-    first. urgent: only the open ones that are 'risico' or 'te_laat' (the signals pages), selected
-    by the database so that only what is shown is read and logged. per_status: at most this many
-    per status (the board's columns), so a column of hundreds does not crowd out the others;
-    board_counts() gives the true totals. status/offset: one column, a page at a time."""
+    first. urgent: only the open ones that are 'risico' or 'te_laat' (the signals pages), so that
+    only what is shown is read and logged. per_status: at most this many per status (the board's
+    columns), so a column of hundreds does not crowd out the others; board_counts() gives the true
+    totals. status/offset: one column, a page at a time."""
     today = clock.today()
     calendar = work_calendar()
-    stmt = _board_statement(user, poli=poli, coordinator_id=coordinator_id, signal=signal, mine=mine,
-                            include_closed_days=include_closed_days, urgent=urgent, status=status)
-    # open ones first, by deadline; then the closed ones, the most recently closed first
-    order = (Handover.closed_at.is_not(None), Handover.closed_at.desc(), Handover.deadline, Handover.id)
+    ordered = _board_rows(user, **_board_filter_args(poli, coordinator_id, signal, mine, include_closed_days,
+                                                     urgent, status))
     if per_status:
-        ranked = stmt.with_only_columns(
-            Handover.id, func.row_number().over(partition_by=Handover.status, order_by=order).label("rank"),
-        ).subquery()
-        stmt = select(Handover).where(Handover.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_status)))
-    stmt = (stmt.options(defer(Handover.missed_text), defer(Handover.target_name),
-                         selectinload(Handover.family).options(*gateway.list_options()))
-            .order_by(*order).offset(max(offset, 0)).limit(limit))
-    handovers = list(db.session.scalars(stmt))
+        ordered = _first_per_status(ordered, per_status)
+    ids = [handover_id for handover_id, _status in ordered[max(offset, 0):max(offset, 0) + limit]]
+    loaded = {h.id: h for h in db.session.scalars(
+        select(Handover).where(Handover.id.in_(ids)).options(
+            defer(Handover.missed_text), defer(Handover.target_name),
+            selectinload(Handover.family).options(*gateway.list_options())))} if ids else {}
+    handovers = [loaded[i] for i in ids if i in loaded]
     summaries = {s.id: s for s in gateway.summarise(user, [h.family for h in handovers], access=access,
                                                     detail="handover board")}
     rows = []
@@ -409,11 +442,12 @@ def board_counts(user, *, poli: str | None = None, coordinator_id: int | None = 
                  mine: bool = False, include_closed_days: int = 14, status: str | None = None,
                  urgent: bool = False) -> dict[str, int]:
     """How many handovers each status has under the board's filters: the true column totals,
-    counted by the database without reading (or logging) a family."""
-    stmt = _board_statement(user, poli=poli, coordinator_id=coordinator_id, signal=signal, mine=mine,
-                            include_closed_days=include_closed_days, urgent=urgent, status=status)
-    stmt = stmt.with_only_columns(Handover.status, func.count(Handover.id)).group_by(Handover.status)
-    return {row_status: count for row_status, count in db.session.execute(stmt)}
+    counted without reading (or logging) a family."""
+    counts: dict[str, int] = {}
+    for _id, row_status in _board_rows(user, **_board_filter_args(poli, coordinator_id, signal, mine,
+                                                                  include_closed_days, urgent, status)):
+        counts[row_status] = counts.get(row_status, 0) + 1
+    return counts
 
 
 def open_signals(family_ids: list[int]) -> dict[int, str]:

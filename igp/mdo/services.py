@@ -29,6 +29,7 @@ from igp.sharing import gateway
 from igp.sharing.involvement import coordinated_family_clause as my_family_ids_clause
 from igp.sharing.involvement import substituted_user_ids
 from igp.sharing.related import ActionView
+from igp.sql import id_in
 from igp.validation import parse
 from igp.workdays import add_workdays
 
@@ -304,7 +305,7 @@ def _proposal_reasons(meeting: MdoMeeting, visible) -> dict[int, set[str]]:
         .having(func.max(MdoMeeting.starts_at) < cutoff)).all())
     ids = sorted({*candidates, *last})
     rows = db.session.execute(select(Family.id, Family.status, Family.created_at).where(
-        Family.id.in_(ids), Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES), visible)).all() \
+        id_in(Family.id, ids), Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES), visible)).all() \
         if ids else []
     reasons = {fid: set(candidates[fid]) for fid, _status, _created in rows if fid in candidates}
     earlier = [(last[fid], fid) for fid, status, created in rows

@@ -292,6 +292,31 @@ def test_board_shows_the_most_urgent_cards_per_column_with_true_totals_and_pages
     assert refused.status_code == 200 and "Onbekende status" in refused.get_data(as_text=True)
 
 
+def test_the_board_orders_open_by_deadline_then_the_most_recently_closed_first(
+        network, register, clock, api):
+    """The board's order (issue 21 sorts it in Python after one check of the families): open
+    handovers first, the earliest deadline first (not the order of registration), then the closed
+    ones, the most recently closed first."""
+    from igp.handover import services as handover
+
+    clock.set(datetime(2026, 11, 9, 9, 0, tzinfo=timezone.utc))
+    later_deadline = register(network.jvk, referred_at="2026-11-06T10:00:00+01:00")
+    earlier_deadline = register(network.jvk, referred_at="2026-11-02T10:00:00+01:00")  # registered second
+    closed = [register(network.jvk, referred_at="2026-11-03T10:00:00+01:00") for _ in range(3)]
+    a = api(network.jvk)
+    for hour, family in zip((9, 11, 10), closed):
+        clock.set(datetime(2026, 11, 9, hour, 0, tzinfo=timezone.utc))
+        response = a.post(f"/api/v1/families/{family.id}/handover/events",
+                          json={"type": "gezin_ziet_af", "reason": "wil geen hulp"})
+        assert response.status_code == 201, response.get_json()
+    clock.set(datetime(2026, 11, 9, 12, 0, tzinfo=timezone.utc))
+    order = [row.summary.id for row in handover.board(network.jvk)]
+    assert order == [earlier_deadline.id, later_deadline.id, closed[1].id, closed[2].id, closed[0].id]
+    assert [row.summary.id for row in handover.board(network.jvk, per_status=1)] == [earlier_deadline.id,
+                                                                                    closed[1].id]
+    assert handover.board_counts(network.jvk) == {"aangemeld": 2, "gezin_ziet_af": 3}
+
+
 def test_planner_team_signals_show_the_most_urgent_first_with_the_total(
         network, register, login, client, clock, monkeypatch):
     from igp.handover import views
