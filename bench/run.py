@@ -544,21 +544,33 @@ def warm_up(client: Client, method: str, paths, body, count: int, ok, name: str)
         raise RuntimeError(f"{name}: warm-up answered {problems[0]}")
 
 
+def family_entries(dbname: str | None) -> int | None:
+    """Audit entries that name a family so far: one per family a request read or wrote (NEN 7513)."""
+    if not dbname:
+        return None
+    with db_conn(dbname) as conn:
+        return conn.execute("SELECT count(*) FROM audit_entry WHERE family_pseudonym IS NOT NULL").fetchone()[0]
+
+
 def measure(name: str, client: Client, method: str, paths, *, n: int, warmup: int, body=None,
-            ok=(200,), user: str = "", path_label: str = "") -> dict:
-    """`paths(i)` gives the path of request i; `body(i)` the JSON body (POST)."""
+            ok=(200,), user: str = "", path_label: str = "", dbname: str | None = None) -> dict:
+    """`paths(i)` gives the path of request i; `body(i)` the JSON body (POST). With `dbname`, also
+    the families each request read (its audit entries that name a family), to tell a page that
+    grows with the data from one that shows more of it."""
     attempts = 0
     for _ in range(3):
         attempts += 1
         wait_for_idle(IDLE_WAIT)
         latencies, queries, statuses = [], [], {}
         warm_up(client, method, paths, body, warmup, ok, name)
+        entries_before = family_entries(dbname)
         for i in range(n):
             r = client.request(method, paths(i), json_body=body(i) if body else None)
             statuses[r.status] = statuses.get(r.status, 0) + 1
             latencies.append(r.ms)
             if r.queries is not None:
                 queries.append(r.queries)
+        entries_after = family_entries(dbname)
         if not pytest_processes():
             break
         log(f"  {name}: a test run started during the measurement; measuring again when it is done")
@@ -569,7 +581,8 @@ def measure(name: str, client: Client, method: str, paths, *, n: int, warmup: in
               **stats(latencies), "queries": distinct[0] if len(distinct) == 1 else distinct,
               "queries_constant": len(distinct) == 1, "queries_min": min(queries) if queries else None,
               "queries_max": max(queries) if queries else None, "statuses": {str(k): v for k, v in statuses.items()},
-              "errors": errors}
+              "errors": errors,
+              "families_read": round((entries_after - entries_before) / n, 1) if dbname and n else None}
     log(f"  {name:<24} p50 {result['p50']:8.1f}  p95 {result['p95']:8.1f}  p99 {result['p99']:8.1f} ms  "
         f"queries {result['queries']}  errors {errors}")
     return result
@@ -748,6 +761,9 @@ def measure_pages(args, port: int, setup: Setup) -> list[dict]:
     results = []
     nurse_pw = password_of(setup.nurse)
 
+    def counted(*measure_args, **kwargs):   # each page also counts the families its requests read
+        return measure(*measure_args, dbname=setup.dbname, **kwargs)
+
     anon = Client(port)
     ping = measure("floor: /bench/ping", anon, "GET", lambda i: "/bench/ping", n=n, warmup=w, user="-",
                    path_label="/bench/ping")
@@ -755,21 +771,21 @@ def measure_pages(args, port: int, setup: Setup) -> list[dict]:
     results.append(raw_sql_floor(setup.dbname, year_ago, today, n, w))
 
     nurse = sign_in(port, setup.nurse, nurse_pw)
-    results.append(measure("mijn_gezinnen", nurse, "GET", lambda i: "/mijn-gezinnen", n=n, warmup=w,
+    results.append(counted("mijn_gezinnen", nurse, "GET", lambda i: "/mijn-gezinnen", n=n, warmup=w,
                            user=setup.nurse, path_label="/mijn-gezinnen"))
     ids = setup.family_ids
-    results.append(measure("gezinspagina", nurse, "GET", lambda i: f"/gezinnen/{ids[i % len(ids)]}", n=n, warmup=w,
+    results.append(counted("gezinspagina", nurse, "GET", lambda i: f"/gezinnen/{ids[i % len(ids)]}", n=n, warmup=w,
                            user=setup.nurse, path_label=f"/gezinnen/<id> ({len(ids)} ids)"))
-    results.append(measure("overdrachten (jvk)", nurse, "GET", lambda i: "/overdrachten", n=n, warmup=w,
+    results.append(counted("overdrachten (jvk)", nurse, "GET", lambda i: "/overdrachten", n=n, warmup=w,
                            user=setup.nurse, path_label="/overdrachten"))
-    results.append(measure("signalen (jvk)", nurse, "GET", lambda i: "/signalen", n=n, warmup=w,
+    results.append(counted("signalen (jvk)", nurse, "GET", lambda i: "/signalen", n=n, warmup=w,
                            user=setup.nurse, path_label="/signalen"))
     nurse.close()
 
     planner = sign_in(port, "planner.kok", DEMO_PASSWORD)
-    results.append(measure("overdrachten (planner)", planner, "GET", lambda i: "/overdrachten", n=n, warmup=w,
+    results.append(counted("overdrachten (planner)", planner, "GET", lambda i: "/overdrachten", n=n, warmup=w,
                            user="planner.kok", path_label="/overdrachten"))
-    results.append(measure("signalen (planner)", planner, "GET", lambda i: "/signalen", n=n, warmup=w,
+    results.append(counted("signalen (planner)", planner, "GET", lambda i: "/signalen", n=n, warmup=w,
                            user="planner.kok", path_label="/signalen"))
     planner.close()
 
@@ -780,18 +796,18 @@ def measure_pages(args, port: int, setup: Setup) -> list[dict]:
     if created.status != 201:
         raise RuntimeError(f"creating an MDO meeting failed: {created.status} {created.text[:300]}")
     new_meeting = created.json()["id"]
-    results.append(measure("mdo_voorstel (API)", chair_api, "POST",
+    results.append(counted("mdo_voorstel (API)", chair_api, "POST",
                            lambda i: f"/api/v1/mdo/meetings/{new_meeting}/agenda/propose", n=n, warmup=w,
                            user="mdo.dejong", path_label="/api/v1/mdo/meetings/<new id>/agenda/propose"))
     chair_api.close()
     if setup.meeting_id:
         chair = sign_in(port, setup.meeting_chair, password_of(setup.meeting_chair))
-        results.append(measure("mdo_vergadering", chair, "GET", lambda i: f"/mdo/{setup.meeting_id}", n=n, warmup=w,
+        results.append(counted("mdo_vergadering", chair, "GET", lambda i: f"/mdo/{setup.meeting_id}", n=n, warmup=w,
                                user=setup.meeting_chair, path_label=f"/mdo/<id> ({setup.meeting_items} items)"))
         chair.close()
 
     lead = sign_in(port, "pl.hendriks", DEMO_PASSWORD)
-    results.append(measure("dashboard (1 jaar)", lead, "GET",
+    results.append(counted("dashboard (1 jaar)", lead, "GET",
                            lambda i: f"/dashboard?van={year_ago.isoformat()}&tot={today.isoformat()}", n=n, warmup=w,
                            user="pl.hendriks", path_label="/dashboard?van=<today-365>&tot=<today>"))
     lead.close()
@@ -800,17 +816,17 @@ def measure_pages(args, port: int, setup: Setup) -> list[dict]:
     values = search_values(nurse_api, setup.family_ids)
     if values:
         # identifying searches are POSTs (no BSN or name in a URL)
-        results.append(measure(
+        results.append(counted(
             "zoeken_bsn (API)", nurse_api, "POST", lambda i: "/api/v1/families/search",
             body=lambda i: {"bsn": values[i % len(values)]["bsn"]}, ok=(200,),
             n=n, warmup=w, user=setup.nurse, path_label=f"POST /api/v1/families/search {{bsn}} ({len(values)} values)"))
-        results.append(measure(
+        results.append(counted(
             "zoeken_naam (API)", nurse_api, "POST", lambda i: "/api/v1/families/search",
             body=lambda i: {"name": values[i % len(values)]["name"], "birth_date": values[i % len(values)]["birth_date"]},
             ok=(200,), n=n, warmup=w, user=setup.nurse,
             path_label=f"POST /api/v1/families/search {{name, birth_date}} ({len(values)} values)"))
         prefixes = surname_prefixes(values)
-        results.append(measure(
+        results.append(counted(
             "zoeken_vergevingsgezind (API)", nurse_api, "POST", lambda i: "/api/v1/families/search",
             body=lambda i: {"q": prefixes[i % len(prefixes)]}, ok=(200,), n=n, warmup=w, user=setup.nurse,
             path_label=f"POST /api/v1/families/search {{q: surname prefix}} ({len(prefixes)} values)"))
@@ -820,7 +836,7 @@ def measure_pages(args, port: int, setup: Setup) -> list[dict]:
 
     writer = api_client(port, "jvk.smit", DEMO_PASSWORD)
     bsns = BsnSource(args.seed)
-    results.append(measure("aanmelding (API POST)", writer, "POST", lambda i: "/api/v1/families", n=n, warmup=w,
+    results.append(counted("aanmelding (API POST)", writer, "POST", lambda i: "/api/v1/families", n=n, warmup=w,
                            body=lambda i: aanmelding_body(bsns), ok=(201,), user="jvk.smit",
                            path_label="/api/v1/families"))
     writer.close()
@@ -1102,7 +1118,10 @@ def evaluate(report: dict) -> list[tuple[str, str, str]]:
             g95 = p["p95"] / q["p95"] if q["p95"] else None
             worst_g = max(x for x in (g50, g95) if x is not None)
             if worst_g > GROWTH_MAX:
-                growth_bad.append(f"{p['page']} ×{g50:.1f} (p50) ×{g95:.1f} (p95)")
+                shows = ""
+                if p.get("families_read") and q.get("families_read") and p["families_read"] != q["families_read"]:
+                    shows = f", reading ×{p['families_read'] / q['families_read']:.1f} the families"
+                growth_bad.append(f"{p['page']} ×{g50:.1f} (p50) ×{g95:.1f} (p95){shows}")
             growth_text.append((worst_g, p["page"], g50, g95))
         rows.append((f"query count equal at {a} and {b}", "all equal" if not diffs else "differs: " + ", ".join(diffs),
                      "met" if not diffs else "missed"))
@@ -1182,9 +1201,9 @@ def markdown(report: dict) -> str:
                      f" Source digest `{s.get('source_digest_before')}`."), "",
                   f"{a['requests']} sequential requests per page after {a['warmup']} warm-up requests; latency in ms "
                   f"(client side, loopback). Load average before measuring: {ic.get('loadavg')}.", "",
-                  "| page | user | p50 | p95 | p99 | SQL statements | p50 × floor | p95 × floor | SQL floor p50 / p95 "
-                  "| p95 × SQL floor | errors |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| page | user | p50 | p95 | p99 | SQL statements | families read | p50 × floor | p95 × floor "
+                  "| SQL floor p50 / p95 | p95 × SQL floor | errors |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for p in s["pages"]:
             q = p.get("queries", "–")
             q = q if not isinstance(q, list) else "/".join(map(str, q)) + " (varies)"
@@ -1194,8 +1213,8 @@ def markdown(report: dict) -> str:
             sf = p.get("sql_floor")
             sft = f"{fmt(sf['p50'])} / {fmt(sf['p95'])}" if sf else "–"
             lines.append(f"| {p['page']} | {p['user']} | {fmt(p['p50'])} | {fmt(p['p95'])} | {fmt(p['p99'])} | {q} | "
-                         f"{xf} | {fmt(p.get('p95_x_floor'))} | {sft} | {fmt(p.get('p95_x_sql_floor'))} | "
-                         f"{p.get('errors', 0)} |")
+                         f"{fmt(p.get('families_read'))} | {xf} | {fmt(p.get('p95_x_floor'))} | {sft} | "
+                         f"{fmt(p.get('p95_x_sql_floor'))} | {p.get('errors', 0)} |")
         mx = s.get("mixed")
         if mx:
             lines += ["", f"Mixed load: {mx['threads']} client threads, {mx['workers']} {mx['worker_class']} workers, "
@@ -1237,7 +1256,10 @@ def markdown(report: dict) -> str:
               "`SQL floor` is each page's own floor (issue 21): the statements of the same request, captured "
               "in-process and replayed directly with psycopg in a rolled-back transaction (`bench/floors.py`); "
               "`p95 × SQL floor` is the page's p95 over the floor's p95 (target ≤ "
-              f"{SQL_FLOOR_MAX:g}).", ""]
+              f"{SQL_FLOOR_MAX:g}). `families read` is the page's audit entries that name a family, per "
+              "request: one per family shown or written (NEN 7513), so a page that grows from one size to "
+              "the next because it shows more families (more open handovers on the board, a longer MDO "
+              "proposal) can be told from one that grows with data it does not show.", ""]
     return "\n".join(lines)
 
 
