@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, or_, select, true
+from sqlalchemy import func, literal, or_, select, true, union_all
 
 from igp import clock
 from igp.admin.services import get_setting, work_calendar
@@ -663,31 +663,34 @@ def families_without_contact(day: date | None = None) -> dict[str, list[int]]:
     return {"geen_coordinator": unassigned, "coordinator_afwezig": absent}
 
 
-def families_without_contact_list(day: date | None = None, limit: int = 50) -> tuple[list[tuple[int, str, str]], int]:
-    """The first `limit` of those families as (id, pseudonym, cause), and how many there are in all.
-    Pseudonyms only: nothing is decrypted, so the list costs the same whatever its length."""
-    day = day or clock.today()
+def _no_contact_parts(day: date, poli_id: int | None):
+    """The active families without a point of contact today, as two selects (id, pseudonym, cause,
+    rank) each along the (coordinator, status) index: no coordinator, or one who is absent without a
+    substitute (issue 21: an OR of the two scanned every active family)."""
     uncovered_coordinators = select(Absence.user_id).where(_active_absence_clause(day),
                                                            Absence.substitute_id.is_(None))
-    cause = case((Family.coordinator_id.is_(None), "geen_coordinator"), else_="coordinator_afwezig")
-    rows = [(fid, pseudonym, why) for fid, pseudonym, why in db.session.execute(
-        select(Family.id, Family.pseudonym, cause).where(
-            Family.status.in_(ACTIVE_STATUSES),
-            or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))
-        .order_by(Family.coordinator_id.is_not(None), Family.id).limit(limit))]
-    total = len(rows) if len(rows) < limit else no_contact_count(day)
-    return rows, total
+    scope = (Family.status.in_(ACTIVE_STATUSES), Family.poli_id == poli_id if poli_id else true())
+    return (select(Family.id, Family.pseudonym, literal("geen_coordinator").label("cause"), literal(0).label("rank"))
+            .where(*scope, Family.coordinator_id.is_(None)),
+            select(Family.id, Family.pseudonym, literal("coordinator_afwezig"), literal(1))
+            .where(*scope, Family.coordinator_id.in_(uncovered_coordinators)))
+
+
+def families_without_contact_list(day: date | None = None, limit: int = 50) -> tuple[list[tuple[int, str, str]], int]:
+    """The first `limit` of those families as (id, pseudonym, cause), and how many there are in all
+    (one statement). Pseudonyms only: nothing is decrypted, so the list costs the same whatever its
+    length."""
+    both = union_all(*_no_contact_parts(day or clock.today(), None)).subquery()
+    rows = db.session.execute(select(both.c.id, both.c.pseudonym, both.c.cause, func.count().over())
+                              .order_by(both.c.rank, both.c.id).limit(limit)).all()
+    return [(fid, pseudonym, why) for fid, pseudonym, why, _total in rows], (rows[0][3] if rows else 0)
 
 
 def no_contact_count(day: date | None = None, poli_id: int | None = None) -> int:
     """How many active families (of one poli, or all) have no point of contact today (counted by
     the database)."""
-    day = day or clock.today()
-    uncovered_coordinators = select(Absence.user_id).where(_active_absence_clause(day),
-                                                           Absence.substitute_id.is_(None))
-    return db.session.scalar(select(func.count()).select_from(Family).where(
-        Family.status.in_(ACTIVE_STATUSES), Family.poli_id == poli_id if poli_id else true(),
-        or_(Family.coordinator_id.is_(None), Family.coordinator_id.in_(uncovered_coordinators)))) or 0
+    both = union_all(*_no_contact_parts(day or clock.today(), poli_id)).subquery()
+    return db.session.scalar(select(func.count()).select_from(both)) or 0
 
 
 def age_limit_signals(user, day: date | None = None, *, offset: int = 0,

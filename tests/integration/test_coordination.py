@@ -296,6 +296,14 @@ def test_planner_signals_list_families_without_contact_first_ones_and_the_total(
     assert total == 3 and [r[0] for r in rows] == [families[0].id, families[1].id]
     assert {r[2] for r in rows} == {"coordinator_afwezig"}
     assert services.families_without_contact_list()[1] == 3
+    # a family without any coordinator comes first, whatever its number
+    unassigned = register(network.jvk)
+    unassigned.coordinator_id = None
+    db.session.commit()
+    rows, total = services.families_without_contact_list(limit=2)
+    assert total == 4 and [(r[0], r[2]) for r in rows] == [(unassigned.id, "geen_coordinator"),
+                                                           (families[0].id, "coordinator_afwezig")]
+    assert services.no_contact_count() == 4
     login(network.planner)
     page = client.get("/signalen").get_data(as_text=True)
     assert all(f.pseudonym in page for f in families) and "coördinator afwezig zonder vervanger" in page
