@@ -25,7 +25,9 @@ class Family(db.Model):
                             postgresql_include=["poli_id", "exit_reason", "exit_target", "gemeente", "exited_at"]),
                       Index("ix_family_coordinator_status", "coordinator_id", "status"),
                       Index("ix_family_poli_status_created", "poli_id", "status", "created_at", "id"),
-                      Index("ix_family_mdo_requested", "mdo_requested_at"))
+                      Index("ix_family_mdo_requested", "mdo_requested_at"),
+                      # the forgiving search's "start of a pseudonym" (LIKE 'GZ-AB%') along an index on PostgreSQL
+                      Index("ix_family_pseudonym_prefix", "pseudonym", postgresql_ops={"pseudonym": "varchar_pattern_ops"}))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(12), unique=True)

@@ -42,6 +42,7 @@ from igp.pagination import MAX_PAGE, Page, counted_page
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.services import record_preset
+from igp.sql import id_in
 from igp.validation import parse
 
 REGISTERING_ROLES = rules.REGISTERING_ROLES
@@ -631,12 +632,21 @@ def forgiving_search(user, q: str, *, access: str = "web") -> list[gateway.Famil
     # the same statement whether or not the query can be the start of a pseudonym (a constant count)
     by_pseudonym = list(db.session.scalars(visible.where(Family.pseudonym.like(prefix + "%") if prefix else false())
                                            .order_by(Family.id.desc()).limit(rules.SEARCH_LIMIT)))
-    by_name = rules.rank_matches(search_index.matching_families(words, visible), words) if words else []
+    by_name = rules.rank_matches(_visible_hits(user, search_index.matching_families(words)), words) if words else []
     found = _summaries_in_order(user, by_pseudonym, access, "pseudonym prefix", None)
     found += _summaries_in_order(user, [i for i in by_name if i not in set(by_pseudonym)], access, "name", "naw")
     if not found:
         audit.record("search", user=user, object_type="family", detail=f"{access}: forgiving search: 0 found")
     return found[:rules.SEARCH_LIMIT]
+
+
+def _visible_hits(user, hits: dict[int, set[str]]) -> dict[int, set[str]]:
+    """The name matches among the families the user may see: the matched families checked in one
+    statement by primary key (issue 21: not a join with every family the user may see), run also
+    when nothing matched (a constant count)."""
+    seen = set(db.session.scalars(select(Family.id).where(id_in(Family.id, sorted(hits)),
+                                                          gateway.visibility_clause(user))))
+    return {family_id: terms for family_id, terms in hits.items() if family_id in seen}
 
 
 def _summaries_in_order(user, ids: list[int], access: str, kind: str, require: str | None):

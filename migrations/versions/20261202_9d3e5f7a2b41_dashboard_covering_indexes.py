@@ -1,7 +1,10 @@
-"""dashboard: the active families and the exits counted from the index alone on PostgreSQL (issue 21)
+"""dashboard: the active families and the exits counted from the index alone on PostgreSQL; the
+forgiving search's pseudonym prefix along an index (issue 21)
 
 ix_family_status_poli and ix_family_exited_on are made again with the columns the dashboard groups by
-as included columns (PostgreSQL INCLUDE); on SQLite they stay as they are.
+as included columns (PostgreSQL INCLUDE); on SQLite they stay as they are. ix_family_pseudonym_prefix
+(varchar_pattern_ops on PostgreSQL, where LIKE 'prefix%' cannot use the unique index under a
+non-C collation).
 
 Revision ID: 9d3e5f7a2b41
 Revises: 8c2d4e6f1a30
@@ -19,6 +22,8 @@ depends_on = None
 
 
 def upgrade():
+    op.create_index('ix_family_pseudonym_prefix', 'family', ['pseudonym'],
+                    postgresql_ops={'pseudonym': 'varchar_pattern_ops'})
     if op.get_bind().dialect.name != "postgresql":
         return
     op.drop_index('ix_family_status_poli', table_name='family')
@@ -30,6 +35,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_family_pseudonym_prefix', table_name='family')
     if op.get_bind().dialect.name != "postgresql":
         return
     op.drop_index('ix_family_exited_on', table_name='family')

@@ -151,3 +151,14 @@ def test_an_empty_search_form_is_a_dutch_message_not_an_error(network, login, cl
     login(network.gyn)
     answer = client.post("/gezinnen/zoeken", data={"csrf_token": csrf_token(client, "/gezinnen/")})
     assert answer.status_code == 422 and "Zoek op pseudoniem" in answer.get_data(as_text=True)
+
+
+def test_families_she_may_not_see_do_not_take_the_places_of_those_she_may(network, families, register, monkeypatch):
+    """The limit counts only families the user may see: newer matches she may not see (ranked first
+    by their number) do not crowd hers out of the list (issue 21 checks the matches by primary key)."""
+    monkeypatch.setattr(rules, "SEARCH_LIMIT", 2)
+    nurse = db.session.get(User, families["anna"].coordinator_id)
+    for n in range(3):   # newer, the same whole word, no consent: not hers to see
+        register(network.gyn, parents=[{"name": f"Nel Jansen {n}", "birth_date": "1989-01-0" + str(n + 1)}])
+    found = _pseudonyms(forgiving_search(nurse, "Jansen"))
+    assert len(found) == 2 and set(found) <= {families[k].pseudonym for k in ("anna", "piet", "kind")}
