@@ -311,14 +311,18 @@ def _period_key(period: Period) -> tuple:
     return period.start, period.end, period.poli.id if period.poli else None
 
 
+def _exits(period: Period):
+    """The families that left in the period (of its poli)."""
+    return and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
+
+
 def _exit_groups(period: Period) -> tuple:
     """(exit reason, exit target, gemeente, count) of the families that left in the period: one
     statement for the exit figures, the onward referrals from the intake and the gemeenten,
     read once per request."""
     def compute():
-        exits = and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
         dims = (Family.exit_reason, Family.exit_target, Family.gemeente)
-        return tuple(tuple(row) for row in db.session.execute(select(*dims, func.count()).where(exits)
+        return tuple(tuple(row) for row in db.session.execute(select(*dims, func.count()).where(_exits(period))
                                                                 .group_by(*dims)))
     return request_cache.cached("report.exits", _period_key(period), compute)
 
@@ -327,11 +331,10 @@ def exit_figures(period: Period) -> dict:
     by_reason: dict[str, int] = {}
     for reason, _target, _gemeente, count in _exit_groups(period):
         by_reason[reason] = by_reason.get(reason, 0) + count
-    exits = and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
     # only the families that left in the period: their first aanmelding and exit moment, counted per
     # whole number of days (the percentiles follow from the counts)
     per_family = (select(Family.exited_at.label("exited_at"), func.min(Referral.received_at).label("first"))
-                  .join(Referral, Referral.family_id == Family.id).where(exits)
+                  .join(Referral, Referral.family_id == Family.id).where(_exits(period))
                   .group_by(Family.id, Family.exited_at).subquery())
     days = _days_between(per_family.c.exited_at, per_family.c.first)
     durations = dict(db.session.execute(select(days, func.count()).group_by(days)).all())
