@@ -458,6 +458,12 @@ def choose(dbname: str, threads: int, seed: int) -> Setup:
     setup = Setup(dbname, today)
     rng = random.Random(seed)
     with db_conn(dbname) as conn:
+        # only the families the generator made count: the benchmark's own aanmeldingen (POSTs of
+        # earlier runs on a kept database) would otherwise change which nurse and which families are
+        # measured from one run to the next. The generator logs one "create synth" entry when it is
+        # done; its families were all created before that moment.
+        made = conn.execute("SELECT max(at) FROM audit_entry WHERE action = 'create' AND object_type = 'synth'"
+                            ).fetchone()[0] or datetime.max.replace(tzinfo=AMSTERDAM)
         # present nurses (not absent today); the mean is over them, the choice prefers one who does
         # not stand in for an absent colleague today, so the measured user is in the same situation
         # at every size (a substitute's pages also show the colleague's families)
@@ -466,10 +472,11 @@ def choose(dbname: str, threads: int, seed: int) -> Setup:
                    EXISTS (SELECT 1 FROM absence a WHERE a.substitute_id = u.id AND a.cancelled_at IS NULL
                            AND a.starts_on <= %(today)s AND a.ends_on >= %(today)s) AS substitute
             FROM "user" u JOIN user_role r ON r.user_id = u.id AND r.role = 'jeugdverpleegkundige'
-            LEFT JOIN family f ON f.coordinator_id = u.id AND f.status = ANY(%(active)s)
+            LEFT JOIN family f ON f.coordinator_id = u.id AND f.status = ANY(%(active)s) AND f.created_at <= %(made)s
             WHERE u.active AND NOT EXISTS (SELECT 1 FROM absence a WHERE a.user_id = u.id
                   AND a.cancelled_at IS NULL AND a.starts_on <= %(today)s AND a.ends_on >= %(today)s)
-            GROUP BY u.id, u.username ORDER BY u.id""", {"active": list(ACTIVE), "today": today}).fetchall()
+            GROUP BY u.id, u.username ORDER BY u.id""",
+            {"active": list(ACTIVE), "today": today, "made": made}).fetchall()
         mean = sum(r[2] for r in rows) / len(rows)
         ranked = [r[:3] for r in sorted(rows, key=lambda r: (r[3], abs(r[2] - mean), r[0]))]
         nurse_id, setup.nurse, setup.nurse_active = ranked[0]
@@ -477,8 +484,8 @@ def choose(dbname: str, threads: int, seed: int) -> Setup:
 
         def families_of(user_id: int, k: int) -> list[int]:
             ids = [r[0] for r in conn.execute(
-                "SELECT id FROM family WHERE coordinator_id = %s AND status = 'actief' ORDER BY id",
-                (user_id,)).fetchall()]
+                "SELECT id FROM family WHERE coordinator_id = %s AND status = 'actief' AND created_at <= %s ORDER BY id",
+                (user_id, made)).fetchall()]
             return sorted(rng.sample(ids, min(k, len(ids))))
 
         setup.family_ids = families_of(nurse_id, 10)
