@@ -215,11 +215,19 @@ class DuplicateFound(Conflict):
 
 # ------------------------------------------------------------------ registering
 
+PSEUDONYM_CANDIDATES = 5
+
+
 def _new_pseudonym() -> str:
-    for _ in range(20):
-        candidate = rules.new_pseudonym()
-        if not db.session.scalar(select(func.count()).select_from(Family).where(Family.pseudonym == candidate)):
-            return candidate
+    """A free pseudonym. Several candidates are checked in one statement, so an aanmelding makes the
+    same statements however full the pseudonym space is (at 100,000 families 1 candidate in 240 is
+    taken; one at a time, 1 aanmelding in 240 made a statement more)."""
+    for _ in range(4):
+        candidates = list(dict.fromkeys(rules.new_pseudonym() for _ in range(PSEUDONYM_CANDIDATES)))
+        taken = set(db.session.scalars(select(Family.pseudonym).where(Family.pseudonym.in_(candidates))))
+        free = [c for c in candidates if c not in taken]
+        if free:
+            return free[0]
     raise RuntimeError("could not find a free pseudonym")
 
 
