@@ -45,7 +45,8 @@ The 26 mutations
   and the both-parents rule counting a parent without gezag. M27-M30, issue 18: the plan's referrals
   per status outside the suppression groups (their total then gives a hidden status away), siblings
   counted as births of the IGP, a volunteer reading the contact moments, and the MDO's referrals per
-  type suppressed apart from the same cells by destination.
+  type suppressed apart from the same cells by destination. M31, issue 21: a handover's step leaving
+  its day in the dashboard's roll-up, so the dashboard shows the counts of before.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -93,9 +94,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         "MDO quorum ignores the required roles (domains alone decide)",
         ("tests/unit/test_quorum.py",)),
     Mutation(
-        "M02", "igp/reporting/services.py",
-        'rows += [("termijn gemist, reden", code, f["missed_term_reasons"][code])',
-        'rows += [("termijn gemist, reden", code, figures["missed_term_reasons"].get(code, 0))',
+        "M02", "igp/reporting/shown.py",
+        '    lay.group(late, lay.breakdown("missed_term_reasons"), "missed_without_reason")',
+        '    lay.group(late, [], "missed_without_reason")',
         "monitoring export: the rows 'termijn gemist, reden' are not suppressed (raw figures exported)",
         (f"{GUARDS}::test_no_count_below_the_threshold_is_exported",)),
     Mutation(
@@ -254,6 +255,12 @@ MUTATIONS: tuple[Mutation, ...] = (
         "",
         "monitoring: the MDO's referrals per type shown raw beside the suppressed cells by destination",
         ("tests/integration/test_monitoring.py",)),
+    Mutation(
+        "M31", "igp/reporting/rollup.py",
+        "    elif isinstance(obj, Handover) and _changed(obj, HANDOVER_FIELDS):",
+        "    elif False:",
+        "dashboard roll-up (issue 21): a handover's step does not take its day out of the roll-up (stale figures)",
+        ("tests/integration/test_report_rollup.py",)),
 )
 
 
@@ -419,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 30 and len(set(ids)) == 30, "the table holds exactly 30 mutations with distinct ids"
+    assert len(ids) == 31 and len(set(ids)) == 31, "the table holds exactly 31 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)

@@ -424,7 +424,7 @@ reports_cli = AppGroup("reports", help="Monitoring figures.")
 @click.option("--until", "until", default=None, help="the last day to roll up (jjjj-mm-dd); default yesterday")
 @transactional
 def reports_rollup(until):
-    """Roll up the aanmeldingen per day, poli, referrer type and target-group outcome for the dashboard
+    """Roll up the aanmeldingen, the inward handovers and the exits per day for the dashboard
     (nightly from cron; the dashboard scans the days not rolled up, so its figures never lag)."""
     from datetime import date
 

@@ -45,10 +45,50 @@ class ReferralDay(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class HandoverDay(db.Model):
+    """Roll-up of the inward handovers (issue 21): per day the handover started, poli, steps reached,
+    outcome and working days to intake, how many. The columns are the groups of
+    `reporting.services.handover_figures`; only days listed in RolledDay (kind "handover") count."""
+
+    __tablename__ = "report_handover_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
+    contact: Mapped[int] = mapped_column(Integer)
+    planned: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer)
+    term_met: Mapped[int | None] = mapped_column(Integer)
+    written: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    missed_reason: Mapped[str | None] = mapped_column(String(30))
+    workdays_to_intake: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ExitDay(db.Model):
+    """Roll-up of the exits (issue 21): per exit date, poli, exit reason, exit target, gemeente and
+    whole days from the family's first aanmelding to its exit (none: no aanmelding), how many families
+    left. Only days listed in RolledDay (kind "exit") count."""
+
+    __tablename__ = "report_exit_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
+    exit_reason: Mapped[str | None] = mapped_column(String(30))
+    exit_target: Mapped[str | None] = mapped_column(String(30))
+    gemeente: Mapped[str | None] = mapped_column(String(40))
+    days_in_igp: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class RolledDay(db.Model):
-    """A day whose ReferralDay rows are complete; any change to that day's referrals (or to their
-    families' poli or target-group outcome) removes the day again, so the live scan covers it."""
+    """A day whose roll-up rows of one kind ("referral": ReferralDay, "handover": HandoverDay,
+    "exit": ExitDay) are complete; any change to what that day counts removes the day again, so the
+    live scan covers it."""
 
     __tablename__ = "report_rolled_day"
 
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True, default="referral")
     day: Mapped[date] = mapped_column(Date, primary_key=True)

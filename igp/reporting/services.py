@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from igp import bounds, clock, request_cache
 from igp.admin.models import Poli
@@ -43,7 +43,7 @@ from igp.mdo.rules import REFERRAL_TYPES
 from igp.plan import rules as plan_rules
 from igp.plan.models import FamilyPlan, PlanReferralFact
 from igp.reporting import rollup, rules, sections, shown
-from igp.reporting.models import ExperienceResponse, ReferralDay
+from igp.reporting.models import ExitDay, ExperienceResponse, HandoverDay, ReferralDay
 from igp.support import rules as support_rules
 from igp.support.models import InformalSupport
 
@@ -115,13 +115,6 @@ def _nearest_rank(values_subquery, column):
                   func.min(case((ranked.c.rn * 10 >= ranked.c.n * 9, ranked.c.v))))
 
 
-def _days_between(later, earlier):
-    """Whole days between two timestamps, per dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", later - earlier) / 86400), Integer)
-    return cast(func.julianday(later) - func.julianday(earlier), Integer)
-
-
 # ------------------------------------------------------------------ the figures
 
 def referral_figures(period: Period) -> dict:
@@ -142,11 +135,8 @@ def _referral_rows(period: Period) -> tuple[tuple, tuple]:
     """(referrer type, poli code, eligible, override, gemeente, count) groups and (day, count) rows
     of the period's aanmeldingen, from the roll-up and the live scan, read once per request."""
     def compute():
-        unrolled = rollup.unrolled_days(period.start, period.end)
-        whole = len(unrolled) == (period.end - period.start).days + 1   # nothing rolled up: the period's range
-        days_live = and_(Referral.received_on >= period.start, Referral.received_on <= period.end) if whole else \
-            Referral.received_on.in_(unrolled or [date(1, 1, 1)])       # the same statements when all is rolled up
-        live = and_(days_live, _poli(Family.poli_id, period))
+        live = and_(rollup.live_days(Referral.received_on, period.start, period.end, "referral"),
+                    _poli(Family.poli_id, period))
         rolled = and_(ReferralDay.day >= period.start, ReferralDay.day <= period.end, _poli(ReferralDay.poli_id, period))
         live_dims = (Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override, Family.gemeente)
         rolled_dims = (ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override,
@@ -193,19 +183,17 @@ def buckets(per_day: dict[date, int], period: Period) -> tuple[str, list[tuple[s
 def handover_figures(period: Period) -> dict:
     """The inward handovers that started in the period, in one grouped statement: per combination of
     the steps reached, the outcome and the working days to intake, how many (a few hundred groups
-    at most, whatever the size of the cohort); the funnel, the reasons and the percentiles follow
-    from those counts (issue 21: no sort of every value)."""
-    cohort = and_(Handover.direction == "in", Handover.started_on >= period.start,
-                  Handover.started_on <= period.end, _poli(Handover.poli_id, period))
-    held = Handover.intake_held_at.is_not(None)
-    planned = or_(Handover.intake_planned_at.is_not(None), held)
-    contact = or_(Handover.contact_at.is_not(None), planned)
-    dims = (case((contact, 1), else_=0), case((planned, 1), else_=0), case((held, 1), else_=0),
-            case((Handover.term_met.is_(True), 1), (Handover.term_met.is_(False), 0), else_=None),
-            case((Handover.status == "schriftelijk_volstaat", 1), else_=0),
-            case((Handover.completed_at.is_not(None), 1), else_=0), Handover.missed_reason,
-            Handover.workdays_to_intake)
-    rows = db.session.execute(select(*dims, func.count()).where(cohort).group_by(*dims)).all()
+    at most, whatever the size of the cohort), from the roll-up for the days it covers and from the
+    handovers of the other days (igp.reporting.rollup); the funnel, the reasons and the percentiles
+    follow from those counts (issue 21: no sort of every value)."""
+    live = and_(Handover.direction == "in", rollup.live_days(Handover.started_on, period.start, period.end, "handover"),
+                _poli(Handover.poli_id, period))
+    dims = rollup.handover_dims()
+    rolled_dims = tuple(getattr(HandoverDay, c) for c in rollup.HANDOVER_COLUMNS)
+    rolled = and_(HandoverDay.day >= period.start, HandoverDay.day <= period.end, _poli(HandoverDay.poli_id, period))
+    rows = db.session.execute(union_all(
+        select(*dims, func.count()).where(live).group_by(*dims),
+        select(*rolled_dims, func.sum(HandoverDay.count)).where(rolled).group_by(*rolled_dims))).all()
     return _handover_totals(rows)
 
 
@@ -317,27 +305,28 @@ def _exits(period: Period):
 
 
 def _exit_groups(period: Period) -> tuple:
-    """(exit reason, exit target, gemeente, count) of the families that left in the period: one
-    statement for the exit figures, the onward referrals from the intake and the gemeenten,
-    read once per request."""
+    """(exit reason, exit target, gemeente, days in the IGP, count) of the families that left in the
+    period, from the roll-up for the days it covers and from the families of the other days
+    (igp.reporting.rollup): one statement for the exit figures, the onward referrals from the intake
+    and the gemeenten, read once per request."""
     def compute():
-        dims = (Family.exit_reason, Family.exit_target, Family.gemeente)
-        return tuple(tuple(row) for row in db.session.execute(select(*dims, func.count()).where(_exits(period))
-                                                                .group_by(*dims)))
+        live = and_(rollup.live_days(Family.exited_on, period.start, period.end, "exit"), _poli(Family.poli_id, period))
+        dims = rollup.exit_dims()
+        rolled_dims = tuple(getattr(ExitDay, c) for c in rollup.EXIT_COLUMNS)
+        rolled = and_(ExitDay.day >= period.start, ExitDay.day <= period.end, _poli(ExitDay.poli_id, period))
+        return tuple(tuple(row) for row in db.session.execute(union_all(
+            select(*dims, func.count()).where(live).group_by(*dims),
+            select(*rolled_dims, func.sum(ExitDay.count)).where(rolled).group_by(*rolled_dims))))
     return request_cache.cached("report.exits", _period_key(period), compute)
 
 
 def exit_figures(period: Period) -> dict:
     by_reason: dict[str, int] = {}
-    for reason, _target, _gemeente, count in _exit_groups(period):
-        by_reason[reason] = by_reason.get(reason, 0) + count
-    # only the families that left in the period: their first aanmelding and exit moment, counted per
-    # whole number of days (the percentiles follow from the counts)
-    per_family = (select(Family.exited_at.label("exited_at"), func.min(Referral.received_at).label("first"))
-                  .join(Referral, Referral.family_id == Family.id).where(_exits(period))
-                  .group_by(Family.id, Family.exited_at).subquery())
-    days = _days_between(per_family.c.exited_at, per_family.c.first)
-    durations = dict(db.session.execute(select(days, func.count()).group_by(days)).all())
+    durations: dict[int, int] = {}   # whole days from the first aanmelding to the exit: how many families
+    for reason, _target, _gemeente, days, count in _exit_groups(period):
+        by_reason[reason] = by_reason.get(reason, 0) + int(count)
+        if days is not None:
+            durations[int(days)] = durations.get(int(days), 0) + int(count)
     median, p90 = rules.nearest_rank(durations)
     return {"exits": sum(by_reason.values()), "by_reason": by_reason, "median_days_in_igp": median,
             "p90_days_in_igp": p90}
@@ -536,7 +525,8 @@ def referrals_by_destination(period: Period) -> dict:
     statuses = dict.fromkeys(plan_rules.REFERRAL_STATUSES, 0)
     statuses.update(dict(db.session.execute(select(plan_base.c.status, func.count())
                                             .group_by(plan_base.c.status)).all()))
-    intake = [(target, count) for reason, target, _gemeente, count in _exit_groups(period) if reason == "doorverwezen"]
+    intake = [(target, count) for reason, target, _gemeente, _days, count in _exit_groups(period)
+              if reason == "doorverwezen"]
     by_source = {"mdo": _destination_counts(db.session.execute(mdo)), "intake": _destination_counts(intake),
                  "plan": _destination_counts(db.session.execute(plan))}
     return {"by_source": by_source, "plan_by_status": statuses}
@@ -582,7 +572,7 @@ def gemeente_counts(period: Period) -> dict[str, dict[str, int]]:
     period, families active now. Never shown as such: see shown_by_gemeente."""
     groups, _days = _referral_rows(period)
     return {"referrals": _by_gemeente((row[4], row[5]) for row in groups),
-            "exits": _by_gemeente((gemeente, count) for _reason, _target, gemeente, count in _exit_groups(period)),
+            "exits": _by_gemeente((gemeente, count) for _reason, _target, gemeente, _days, count in _exit_groups(period)),
             "active": _by_gemeente((gemeente, count) for gemeente, _coordinator, count in _active_groups(period))}
 
 

@@ -1,18 +1,19 @@
-"""The dashboard's roll-up of aanmeldingen (issue 21): its figures are exactly those of a scan of every
-referral, before and after `reports rollup`, and after the data changes (a new referral on a rolled-up
+"""The dashboard's roll-ups of aanmeldingen, handovers and exits (issue 21): their figures are exactly those
+of a scan of every row, before and after `reports rollup`, and after the data changes (a new referral on a rolled-up
 day, a family moved to another poli, a target-group outcome overridden, a family removed)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from igp import clock
 from igp.admin.models import Poli
 from igp.extensions import db
 from igp.families.models import Family, Referral
+from igp.handover.models import Handover
 from igp.reporting import rollup
-from igp.reporting.models import ReferralDay, RolledDay
+from igp.reporting.models import ExitDay, HandoverDay, ReferralDay, RolledDay
 from igp.reporting.services import parse_period, referral_figures
 from igp.synth import synth
 
@@ -122,3 +123,99 @@ def test_the_roll_up_per_gemeente_follows_a_family_that_moves(app):
     after = gemeente_counts(year)["referrals"]
     assert after == _scan_per_gemeente(year.start, year.end)
     assert after["0599"] > before["0599"] and after["0363"] < before["0363"]
+
+
+def _scanned(period) -> tuple[dict, dict, dict]:
+    """The handover, exit and per-gemeente exit figures from a scan of every row (the roll-up set aside
+    in a savepoint), the oracle the dashboard's figures must equal; test_report_grouped checks the scan
+    itself against counting every row one by one."""
+    from igp.reporting.services import exit_figures, gemeente_counts, handover_figures
+
+    nested = db.session.begin_nested()
+    for table in (RolledDay, HandoverDay, ExitDay):
+        db.session.execute(delete(table))
+    figures = handover_figures(period), exit_figures(period), gemeente_counts(period)["exits"]
+    nested.rollback()
+    return figures
+
+
+def _shown(period) -> tuple[dict, dict, dict]:
+    from igp.reporting.services import exit_figures, gemeente_counts, handover_figures
+
+    return handover_figures(period), exit_figures(period), gemeente_counts(period)["exits"]
+
+
+def test_the_handover_and_exit_roll_ups_give_the_figures_of_a_full_scan_and_follow_every_change(app):
+    synth(60, seed=9, batch=60)
+    families = db.session.scalars(select(Family).order_by(Family.id)).all()
+    for i, family in enumerate(families):
+        family.gemeente = ("0363", "0599", None)[i % 3]
+    db.session.commit()
+    today = clock.today()
+    year = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), None)
+    before = _shown(year)
+    assert before == _scanned(year)
+    assert before[0]["handovers"] > 10 and before[1]["exits"] > 3
+    rollup.rebuild()
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(HandoverDay)) > 0
+    assert db.session.scalar(select(func.count()).select_from(ExitDay)) > 0
+    for kind in ("handover", "exit"):
+        assert rollup.unrolled_days(year.start, year.end, kind) == [today]
+    assert _shown(year) == before
+    pop = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), "pop")
+    assert _shown(pop) == _scanned(pop)
+
+    # a handover of a rolled-up day is completed (feedback to referrer and family): that day is scanned again
+    handover = db.session.scalars(select(Handover).where(
+        Handover.direction == "in", Handover.completed_at.is_(None), Handover.started_on < today - timedelta(days=2),
+        Handover.started_on > year.start).order_by(Handover.id)).first()
+    handover.completed_at = clock.now()
+    db.session.flush()
+    assert handover.started_on in rollup.unrolled_days(year.start, year.end, "handover")
+    held = _shown(year)
+    assert held[0]["completed_with_feedback"] == before[0]["completed_with_feedback"] + 1
+    assert held == _scanned(year)
+
+    # a family that left on a rolled-up day: another exit reason, another gemeente
+    left = db.session.scalars(select(Family).where(Family.exited_on < today, Family.exited_on > year.start)
+                              .order_by(Family.id)).first()
+    left.exit_reason = "verhuisd" if left.exit_reason != "verhuisd" else "doelen_bereikt"
+    left.gemeente = "0599" if left.gemeente != "0599" else "0363"
+    db.session.flush()
+    assert left.exited_on in rollup.unrolled_days(year.start, year.end, "exit")
+    moved = _shown(year)
+    assert moved[1]["by_reason"] != held[1]["by_reason"] and moved[2] != held[2]
+    assert moved == _scanned(year)
+
+    # an earlier aanmelding recorded for that family, which this session does not hold: its days in the
+    # IGP grow, so its exit day is read back and scanned again
+    rollup.rebuild()
+    db.session.commit()
+    family_id, exited_on = left.id, left.exited_on
+    template = db.session.scalars(select(Referral).where(Referral.family_id == family_id)).first()
+    first = template.received_at - timedelta(days=200)
+    fields = dict(family_id=family_id, received_at=first, received_on=first.date(), referrer_type="verloskundige",
+                  reason="Geldzorgen", vulnerabilities=[], medical_reasons=[], non_primary=[], protective_factors=[],
+                  created_by_id=template.created_by_id)
+    db.session.expunge_all()
+    db.session.add(Referral(**fields))
+    db.session.flush()
+    assert exited_on in rollup.unrolled_days(year.start, year.end, "exit")
+    assert _shown(year) == _scanned(year)
+
+    # a handover removed, then a bulk change of the handovers: every figure stays that of a full scan
+    rollup.rebuild()
+    gone = db.session.scalars(select(Handover).where(Handover.started_on < today - timedelta(days=5))
+                              .order_by(Handover.id.desc())).first()
+    day = gone.started_on
+    db.session.delete(gone)
+    db.session.flush()
+    assert day in rollup.unrolled_days(year.start, year.end, "handover")
+    assert _shown(year) == _scanned(year)
+    rollup.rebuild()
+    db.session.execute(update(Handover).where(Handover.missed_reason.is_not(None)).values(missed_reason="anders"))
+    assert db.session.scalar(select(func.count()).select_from(RolledDay)) == 0
+    assert _shown(year) == _scanned(year)
+    rollup.rebuild()
+    assert _shown(year) == _scanned(year)
