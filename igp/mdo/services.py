@@ -60,7 +60,8 @@ def _require(actor, roles, message):
 
 def get_meeting(meeting_id: int) -> MdoMeeting:
     meeting = db.session.execute(select(MdoMeeting).where(MdoMeeting.id == meeting_id).options(
-        selectinload(MdoMeeting.items).selectinload(AgendaItem.outcomes),
+        # each outcome's action in the same IN load (issue 21: not one statement per outcome)
+        selectinload(MdoMeeting.items).selectinload(AgendaItem.outcomes).selectinload(MdoOutcome.action),
         selectinload(MdoMeeting.items).selectinload(AgendaItem.revisions),
         selectinload(MdoMeeting.attendees))).scalar_one_or_none()
     if meeting is None:
