@@ -211,7 +211,7 @@ def _exit(rng, family, handover, referred, now, counts) -> None:
     # spread over the days from the aanmelding to now (an exit that would lie ahead is not piled onto
     # today: the 100k benchmark had 4,000 exits "an hour ago", which no real day has)
     latest = max(1, min(720, (now - referred).days - 1))
-    exited = min(now - timedelta(hours=1), referred + timedelta(days=rng.randint(min(120, latest), latest)))
+    exited = max(referred, min(now - timedelta(hours=1), referred + timedelta(days=rng.randint(min(120, latest), latest))))
     family.exit_reason = rng.choice(["doelen_bereikt", "leeftijdsgrens", "verhuisd", "gezin_stopt",
                                      "overgedragen"])
     family.exited_at, family.exited_on = exited, clock.local_date(exited)

@@ -52,7 +52,7 @@ class Family(db.Model):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     exit_reason: Mapped[str | None] = mapped_column(String(30))
     exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    exited_on: Mapped[date | None] = mapped_column(Date)
+    exited_on: Mapped[date | None] = mapped_column(Date, active_history=True)  # old day known to the roll-up
     exit_target: Mapped[str | None] = mapped_column(String(30))   # handover.rules.OUTWARD_TARGETS
     # MDO (igp.mdo): a professional asks to discuss this family, with a question
     mdo_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,7 +22,9 @@ class Handover(db.Model):
     poli_id: Mapped[int] = mapped_column(ForeignKey("poli.id"), index=True)
     status: Mapped[str] = mapped_column(String(30), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)      # the moment the term starts (aanmelding)
-    started_on: Mapped[date] = mapped_column(Date)                 # its Europe/Amsterdam date
+    # its Europe/Amsterdam date; active history: a change loads the old value, so the dashboard's roll-up
+    # (igp.reporting.rollup) also takes the old day out
+    started_on: Mapped[date] = mapped_column(Date, active_history=True)
     term_workdays: Mapped[int] = mapped_column(Integer)            # fixed when the handover starts
     deadline: Mapped[date] = mapped_column(Date, index=True)
     contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

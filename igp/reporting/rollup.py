@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, delete, func, insert, inspect, or_, select
+from sqlalchemy import Integer, and_, case, cast, delete, func, insert, inspect, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -109,6 +109,11 @@ def rebuild(until: date | None = None) -> int:
     """Roll up every day from the first aanmelding, handover or exit up to ``until`` (default
     yesterday), for every kind. Returns the number of days."""
     until = until or clock.today() - timedelta(days=1)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # a write's flush removes days from report_rolled_day: it waits until this rebuild commits and
+        # then sees (and removes) the days written here, instead of missing them (READ COMMITTED takes
+        # the statement's snapshot after its lock); SQLite serialises writers anyway
+        db.session.execute(text("LOCK TABLE report_rolled_day IN EXCLUSIVE MODE"))
     firsts = [db.session.scalar(select(func.min(column))) for column in
               (Referral.received_on, Handover.started_on, Family.exited_on)]
     for table in (RolledDay, ReferralDay, HandoverDay, ExitDay):

@@ -219,3 +219,53 @@ def test_the_handover_and_exit_roll_ups_give_the_figures_of_a_full_scan_and_foll
     assert _shown(year) == _scanned(year)
     rollup.rebuild()
     assert _shown(year) == _scanned(year)
+
+
+def test_every_write_that_changes_a_rolled_up_day_takes_it_out(app):
+    """The paths a review found untested: a new handover, an aanmelding's moment moved, an exit moved after
+    a commit (the old day is not loaded: active history loads it), the exit moment, a bulk statement."""
+    synth(60, seed=9, batch=60)
+    db.session.commit()
+    today = clock.today()
+    year = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), None)
+    rollup.rebuild()
+    db.session.commit()
+
+    # a new inward handover that started on a rolled-up day
+    template = db.session.scalars(select(Handover).where(Handover.direction == "in", Handover.started_on < today)
+                                  .order_by(Handover.id)).first()
+    fields = {c.key: getattr(template, c.key) for c in Handover.__table__.columns if c.key != "id"}
+    db.session.add(Handover(**fields))
+    db.session.flush()
+    assert template.started_on in rollup.unrolled_days(year.start, year.end, "handover")
+    assert _shown(year) == _scanned(year)
+
+    # the first aanmelding of a family that left moved a week earlier: its days in the IGP change
+    rollup.rebuild()
+    left = db.session.scalars(select(Family).where(Family.exited_on < today, Family.exited_on > year.start)
+                              .order_by(Family.id)).first()
+    first = db.session.scalars(select(Referral).where(Referral.family_id == left.id)
+                               .order_by(Referral.received_at)).first()
+    first.received_at = first.received_at - timedelta(hours=1)
+    db.session.flush()
+    assert left.exited_on in rollup.unrolled_days(year.start, year.end, "exit")
+    assert _shown(year) == _scanned(year)
+
+    # after a commit (nothing loaded) the exit moves to another day: both days leave the roll-up
+    rollup.rebuild()
+    db.session.commit()
+    old_day, family_id = left.exited_on, left.id
+    family = db.session.get(Family, family_id)
+    db.session.expire(family)
+    family.exited_on = old_day - timedelta(days=3)
+    family.exited_at = family.exited_at - timedelta(days=3)
+    db.session.flush()
+    unrolled = rollup.unrolled_days(year.start, year.end, "exit")
+    assert old_day in unrolled and old_day - timedelta(days=3) in unrolled
+    assert _shown(year) == _scanned(year)
+
+    # a bulk statement on the families: every day of every kind
+    rollup.rebuild()
+    db.session.execute(update(Family).where(Family.gemeente.is_(None)).values(gemeente="0363"))
+    assert db.session.scalar(select(func.count()).select_from(RolledDay)) == 0
+    assert _shown(year) == _scanned(year)
