@@ -106,9 +106,10 @@ def live_days(column, start: date, end: date, kind: str):
 # ------------------------------------------------------------------ rolling up
 
 def rebuild(until: date | None = None) -> int:
-    """Roll up every day from the first aanmelding, handover or exit up to ``until`` (default
-    yesterday), for every kind. Returns the number of days."""
-    until = until or clock.today() - timedelta(days=1)
+    """Roll up every day from the first aanmelding, handover or exit up to ``until`` (default and at
+    most yesterday: today is still being written, so it is always scanned), for every kind. Returns
+    the number of days."""
+    until = min(until or clock.today(), clock.today() - timedelta(days=1))
     if db.session.get_bind().dialect.name == "postgresql":
         # a write's flush removes days from report_rolled_day: it waits until this rebuild commits and
         # then sees (and removes) the days written here, instead of missing them (READ COMMITTED takes
@@ -269,8 +270,9 @@ def _forget(connection, changes: _Changes) -> None:
         for table in (RolledDay, *CUBES.values()):
             connection.execute(delete(table))
         return
+    today = clock.today()   # never rolled up (rebuild stops at yesterday): nothing to take out
     for kind, cube in CUBES.items():
-        days = sorted(d for d in changes.days[kind] if d is not None)
+        days = sorted(d for d in changes.days[kind] if d is not None and d < today)
         if days:
             connection.execute(delete(RolledDay).where(RolledDay.kind == kind, RolledDay.day.in_(days)))
             connection.execute(delete(cube).where(cube.day.in_(days)))

@@ -269,3 +269,17 @@ def test_every_write_that_changes_a_rolled_up_day_takes_it_out(app):
     db.session.execute(update(Family).where(Family.gemeente.is_(None)).values(gemeente="0363"))
     assert db.session.scalar(select(func.count()).select_from(RolledDay)) == 0
     assert _shown(year) == _scanned(year)
+
+
+def test_today_is_never_rolled_up_so_a_write_of_today_removes_nothing(app):
+    synth(20, seed=3, batch=20)
+    db.session.commit()
+    today = clock.today()
+    assert rollup.rebuild(today + timedelta(days=30)) > 0   # at most yesterday
+    assert db.session.scalar(select(func.max(RolledDay.day))) == today - timedelta(days=1)
+    template = db.session.scalars(select(Handover).where(Handover.direction == "in").order_by(Handover.id)).first()
+    fields = {c.key: getattr(template, c.key) for c in Handover.__table__.columns if c.key != "id"}
+    db.session.add(Handover(**dict(fields, started_on=today)))
+    rolled = db.session.scalar(select(func.count()).select_from(RolledDay))
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(RolledDay)) == rolled
