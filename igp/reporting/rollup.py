@@ -185,20 +185,21 @@ def _values(obj, field) -> set | None:
     return {v for v in (*history.added, *history.unchanged, *history.deleted) if v is not None}
 
 
-def _exit_day(obj: Family, changes: _Changes) -> None:
-    days = _values(obj, "exited_on")
+def _day_of(obj, field: str, kind: str, unknown: set[int], changes: _Changes) -> None:
+    """The object's day of ``kind`` (now and before), or its id in ``unknown`` to read the day back."""
+    days = _values(obj, field)
     if days is None:
-        changes.exit_families.add(obj.id)
+        unknown.add(obj.id)
     else:
-        changes.days["exit"] |= days
+        changes.days[kind] |= days
+
+
+def _exit_day(obj: Family, changes: _Changes) -> None:
+    _day_of(obj, "exited_on", "exit", changes.exit_families, changes)
 
 
 def _start_day(obj: Handover, changes: _Changes) -> None:
-    days = _values(obj, "started_on")
-    if days is None:
-        changes.handovers.add(obj.id)
-    else:
-        changes.days["handover"] |= days
+    _day_of(obj, "started_on", "handover", changes.handovers, changes)
 
 
 def _exit_of(session: Session, family_id, changes: _Changes, new: set) -> None:

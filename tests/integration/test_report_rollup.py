@@ -90,6 +90,14 @@ def test_the_roll_up_gives_the_figures_of_a_full_scan_and_follows_every_change(a
     _same(year)
 
 
+def _synth_in_three_gemeenten(n: int, seed: int) -> None:
+    """n synthetic families, by turns in Amsterdam, Rotterdam and no gemeente."""
+    synth(n, seed=seed, batch=n)
+    for i, family in enumerate(db.session.scalars(select(Family).order_by(Family.id)).all()):
+        family.gemeente = ("0363", "0599", None)[i % 3]
+    db.session.commit()
+
+
 def _scan_per_gemeente(start: date, end: date) -> dict:
     rows = db.session.execute(select(Family.gemeente, func.count()).select_from(Referral)
                               .join(Family, Family.id == Referral.family_id)
@@ -101,11 +109,7 @@ def _scan_per_gemeente(start: date, end: date) -> dict:
 def test_the_roll_up_per_gemeente_follows_a_family_that_moves(app):
     from igp.reporting.services import gemeente_counts
 
-    synth(40, seed=7, batch=40)
-    families = db.session.scalars(select(Family).order_by(Family.id)).all()
-    for i, family in enumerate(families):
-        family.gemeente = ("0363", "0599", None)[i % 3]
-    db.session.commit()
+    _synth_in_three_gemeenten(40, seed=7)
     today = clock.today()
     year = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), None)
     assert rollup.rebuild() > 300
@@ -146,11 +150,7 @@ def _shown(period) -> tuple[dict, dict, dict]:
 
 
 def test_the_handover_and_exit_roll_ups_give_the_figures_of_a_full_scan_and_follow_every_change(app):
-    synth(60, seed=9, batch=60)
-    families = db.session.scalars(select(Family).order_by(Family.id)).all()
-    for i, family in enumerate(families):
-        family.gemeente = ("0363", "0599", None)[i % 3]
-    db.session.commit()
+    _synth_in_three_gemeenten(60, seed=9)
     today = clock.today()
     year = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), None)
     before = _shown(year)
