@@ -299,11 +299,6 @@ def _period_key(period: Period) -> tuple:
     return period.start, period.end, period.poli.id if period.poli else None
 
 
-def _exits(period: Period):
-    """The families that left in the period (of its poli)."""
-    return and_(Family.exited_on >= period.start, Family.exited_on <= period.end, _poli(Family.poli_id, period))
-
-
 def _exit_groups(period: Period) -> tuple:
     """(exit reason, exit target, gemeente, days in the IGP, count) of the families that left in the
     period, from the roll-up for the days it covers and from the families of the other days
