@@ -46,7 +46,8 @@ The 26 mutations
   per status outside the suppression groups (their total then gives a hidden status away), siblings
   counted as births of the IGP, a volunteer reading the contact moments, and the MDO's referrals per
   type suppressed apart from the same cells by destination. M31, issue 21: a handover's step leaving
-  its day in the dashboard's roll-up, so the dashboard shows the counts of before.
+  its day in the dashboard's roll-up, so the dashboard shows the counts of before. M32: a search that
+  found a family whose NAW is withheld costing more statements than one that found nothing.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -261,6 +262,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    elif False:",
         "dashboard roll-up (issue 21): a handover's step does not take its day out of the roll-up (stale figures)",
         ("tests/integration/test_report_rollup.py",)),
+    Mutation(
+        "M32", "igp/sharing/gateway.py",
+        "    stmt = select(Family).where(*where).options(*list_options(with_relations=False))",
+        "    stmt = select(Family).where(*where).options(*list_options(with_relations=True))",
+        "explicit loading (issue 21): a search that found a family whose NAW is withheld runs more statements "
+        "than one that found nothing (a timing oracle)",
+        ("tests/integration/test_review15_timing.py",)),
 )
 
 
@@ -426,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 31 and len(set(ids)) == 31, "the table holds exactly 31 mutations with distinct ids"
+    assert len(ids) == 32 and len(set(ids)) == 32, "the table holds exactly 32 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)

@@ -641,11 +641,10 @@ def forgiving_search(user, q: str, *, access: str = "web") -> list[gateway.Famil
     by_pseudonym = list(db.session.scalars(visible.where(Family.pseudonym.like(prefix + "%") if prefix else false())
                                            .order_by(Family.id.desc()).limit(rules.SEARCH_LIMIT)))
     by_name = rules.rank_matches(_visible_hits(user, search_index.matching_families(words)), words) if words else []
-    found = _summaries_in_order(user, by_pseudonym, access, "pseudonym prefix", None)
-    found += _summaries_in_order(user, [i for i in by_name if i not in set(by_pseudonym)], access, "name", "naw")
+    found = _matches_in_order(user, by_pseudonym, [i for i in by_name if i not in set(by_pseudonym)], access)
     if not found:
         audit.record("search", user=user, object_type="family", detail=f"{access}: forgiving search: 0 found")
-    return found[:rules.SEARCH_LIMIT]
+    return found
 
 
 def _visible_hits(user, hits: dict[int, set[str]]) -> dict[int, set[str]]:
@@ -657,13 +656,15 @@ def _visible_hits(user, hits: dict[int, set[str]]) -> dict[int, set[str]]:
     return {family_id: terms for family_id, terms in hits.items() if family_id in seen}
 
 
-def _summaries_in_order(user, ids: list[int], access: str, kind: str, require: str | None):
-    ids = ids[:rules.SEARCH_LIMIT]
-    if not ids:
-        return []
-    families = {f.id: f for f in db.session.scalars(gateway.visible_families_query(user).where(Family.id.in_(ids)))}
-    return gateway.summarise(user, [families[i] for i in ids if i in families], access=access,
-                             detail=f"forgiving search by {kind}", require=require)
+def _matches_in_order(user, by_pseudonym: list[int], by_name: list[int], access: str) -> list[gateway.FamilySummary]:
+    """The pseudonym matches, then the name matches (only where the user may see the NAW), at most
+    rules.SEARCH_LIMIT shown and logged: loaded and decided together, so the search runs the same
+    statements whichever kind matched (issue 21: a constant count)."""
+    by_pseudonym, by_name = by_pseudonym[:rules.SEARCH_LIMIT], by_name[:rules.SEARCH_LIMIT]
+    families = gateway.load_listed(gateway.visibility_clause(user), ids=by_pseudonym + by_name)
+    matches = [(families[i], "forgiving search by pseudonym prefix", None) for i in by_pseudonym if i in families]
+    matches += [(families[i], "forgiving search by name", "naw") for i in by_name if i in families]
+    return gateway.summarise_matches(user, matches, access=access, limit=rules.SEARCH_LIMIT, constant_cost=True)
 
 
 def search_families(user, *, pseudonym: str | None = None, bsn: str | None = None, name: str | None = None,
@@ -695,11 +696,12 @@ def search_families(user, *, pseudonym: str | None = None, bsn: str | None = Non
         kind = "naam_geboortedatum"
     else:
         raise ValidationError({"q": "Zoek op pseudoniem, BSN, of naam en geboortedatum."})
-    stmt = gateway.visible_families_query(user).where(*conditions).order_by(Family.id).limit(50)
-    families = list(db.session.scalars(stmt))
+    # the same statements whether a family matched or not (gateway.load_listed)
+    families = list(gateway.load_listed(gateway.visibility_clause(user), *conditions, limit=50).values())
     # by an identifying value, a family is a match only where the user may see its NAW (no oracle)
-    found = gateway.summarise(user, families, access=access, detail=f"search by {kind}",
-                              require=None if kind == "pseudonym" else "naw")
+    require = None if kind == "pseudonym" else "naw"
+    found = gateway.summarise_matches(user, [(family, f"search by {kind}", require) for family in families],
+                                      access=access, constant_cost=True)
     if not found:
         audit.record("search", user=user, object_type="family", detail=f"{access}: search by {kind}: 0 found")
     return found

@@ -22,7 +22,8 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import consent
 from consent import (
@@ -45,6 +46,7 @@ from igp.families import rules as family_rules
 from igp.families.models import Child, Family, Intake, Parent, Referral
 from igp.sharing import involvement as involvement_rules
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
+from igp.sql import id_in
 
 # Roles of care providers that may process the BSN (Wabvpz / Wpg); never social or informal roles.
 BSN_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige"})
@@ -555,8 +557,7 @@ def identity_matches(user, bsn_keys: list[str], name_keys: list[str]) -> dict[in
             select(matches.c.family_id, matches.c.kind).join(Family, Family.id == matches.c.family_id)
             .where(visibility_clause(user)).order_by(matches.c.kind)):
         found.setdefault(family_id, kind)
-    families = list(db.session.scalars(select(Family).where(Family.id.in_(list(found) or [0]))
-                                       .options(*list_options())))
+    families = list(load_listed(ids=found).values())
     decisions = decisions_for(user, families, constant_cost=True)
     return {fid: kind for fid, kind in found.items() if decisions[fid].may("naw")}
 
@@ -567,34 +568,54 @@ def summarise(user, families: list[Family], *, access: str, action: str = "searc
     """Summaries of families for a list; NAW per family through the policy. One audit entry
     per family shown (NEN 7513: a list is a read of each row). ``with_mdo_question``: also the
     question for the MDO, where the reader may see MDO content (mdo_notulen)."""
-    if not families:
+    return summarise_matches(user, [(family, detail, require) for family in families], access=access, action=action,
+                             context=context, with_mdo_question=with_mdo_question)
+
+
+def summarise_matches(user, matches: list[tuple[Family, str, str | None]], *, access: str, action: str = "search",
+                      context: str = "zorg_en_ondersteuning", with_mdo_question: bool = False,
+                      limit: int | None = None, constant_cost: bool = False) -> list[FamilySummary]:
+    """summarise() for families found in different ways, decided in one pass: each match is
+    (family, what found it for the log, the category the user must see for it to count or None).
+    At most ``limit`` are shown, and only those shown are logged. ``constant_cost``: the same
+    statements also when nothing matched (a search's count does not depend on what it found)."""
+    if not matches and not constant_cost:
         return []
     user = involvement_rules.resolved(user)
-    decisions = decisions_for(user, families, context=context)
-    result = []
-    for family in families:
+    decisions = decisions_for(user, [family for family, _, _ in matches], context=context, constant_cost=constant_cost)
+    result: list[FamilySummary] = []
+    for family, detail, require in matches:
         decision = decisions[family.id]
         if not decision.involved or (require is not None and not decision.may(require)):
             continue  # e.g. a search by BSN: a family whose NAW is withheld is not a match for this user
-        name = family.parents[0].name if decision.may("naw") and family.parents else None
-        shown = ["naw"] if name else []
-        summary = FamilySummary(
-            id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
-            phase=family.phase, status=family.status, created_at=family.created_at,
-            received_at=family.referrals[-1].received_at if family.referrals else None,
-            name=name, naw_withheld_reason=None if decision.may("naw") else decision.reason("naw"),
-        )
-        summary.extra["coordinator"] = family.coordinator.name if family.coordinator else None
-        summary.extra["coordinator_id"] = family.coordinator_id
-        if with_mdo_question and decision.may("mdo_notulen") and family.mdo_question:
-            summary.extra["mdo_question"] = family.mdo_question
-            shown.append("mdo_notulen")
-        result.append(summary)
-        withheld = [] if name else [("naw", decision.reason("naw"))]
-        audit.record(action, user=user, object_type="family", object_id=family.id,
-                     family_pseudonym=family.pseudonym, shown=shown, withheld=withheld,
-                     consent_ids=decision.consent_ids if shown else None, detail=f"{access}: list {detail}".strip())
+        if limit is not None and len(result) >= limit:
+            break
+        result.append(_summary(user, family, decision, access=access, action=action, detail=detail,
+                               with_mdo_question=with_mdo_question))
     return result
+
+
+def _summary(user, family: Family, decision: Decision, *, access: str, action: str, detail: str,
+             with_mdo_question: bool) -> FamilySummary:
+    """One family of a list as the user may see it, its read logged."""
+    name = family.parents[0].name if decision.may("naw") and family.parents else None
+    shown = ["naw"] if name else []
+    summary = FamilySummary(
+        id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
+        phase=family.phase, status=family.status, created_at=family.created_at,
+        received_at=family.referrals[-1].received_at if family.referrals else None,
+        name=name, naw_withheld_reason=None if decision.may("naw") else decision.reason("naw"),
+    )
+    summary.extra["coordinator"] = family.coordinator.name if family.coordinator else None
+    summary.extra["coordinator_id"] = family.coordinator_id
+    if with_mdo_question and decision.may("mdo_notulen") and family.mdo_question:
+        summary.extra["mdo_question"] = family.mdo_question
+        shown.append("mdo_notulen")
+    withheld = [] if name else [("naw", decision.reason("naw"))]
+    audit.record(action, user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=shown, withheld=withheld, consent_ids=decision.consent_ids if shown else None,
+                 detail=f"{access}: list {detail}".strip())
+    return summary
 
 
 def read_where_allowed(user, families: list[Family], need: str, *, detail: str) -> list[FamilySummary]:
@@ -647,17 +668,46 @@ def read_dated(user, due: dict[int, date], need: str, *, detail: str, offset: in
     return sorted(found, key=lambda x: (x[1], x[0].pseudonym)), len(order)
 
 
-def list_options(*, with_mdo_question: bool = False) -> tuple:
+def load_listed(*where, ids: Iterable[int] | None = None, limit: int | None = None) -> dict[int, Family]:
+    """The families with these ids (None: any) that meet ``where`` (by id, at most ``limit``), with what
+    a summary and the policy read,
+    in three statements whether or not any is found: the families, then their parents and their
+    referrals, each one explicit IN load. (A selectin load runs only when the first query found
+    something: a search that found a family whose NAW the user may not see would cost two
+    statements more than one that found nothing, and its timing would tell.)"""
+    if ids is not None:
+        where = (id_in(Family.id, list(ids) or [0]), *where)
+    stmt = select(Family).where(*where).options(*list_options(with_relations=False))
+    families = {f.id: f for f in db.session.scalars(stmt if limit is None else stmt.order_by(Family.id).limit(limit))}
+    keys = list(families) or [0]
+    parents: dict[int, list[Parent]] = {i: [] for i in families}
+    for parent in db.session.scalars(select(Parent).where(id_in(Parent.family_id, keys))
+                                     .options(load_only(*PARENT_LIST_COLUMNS)).order_by(Parent.position)):
+        parents[parent.family_id].append(parent)
+    referrals: dict[int, list[Referral]] = {i: [] for i in families}
+    for referral in db.session.scalars(select(Referral).where(id_in(Referral.family_id, keys))
+                                       .options(load_only(*REFERRAL_LIST_COLUMNS)).order_by(Referral.received_at)):
+        referrals[referral.family_id].append(referral)
+    for family_id, family in families.items():
+        set_committed_value(family, "parents", parents[family_id])
+        set_committed_value(family, "referrals", referrals[family_id])
+    return families
+
+
+PARENT_LIST_COLUMNS = (Parent.id, Parent.family_id, Parent.position, Parent.name, Parent.gezag)
+REFERRAL_LIST_COLUMNS = (Referral.id, Referral.family_id, Referral.received_at)
+
+
+def list_options(*, with_mdo_question: bool = False, with_relations: bool = True) -> tuple:
     """Loader options for a list of families: only what a summary and the policy need (the parents'
     ids and names, the referral dates). The other encrypted columns are not fetched, so a list of
     300 families costs a few hundred decryptions instead of thousands. Use on a Family query, or
     inside another loader: selectinload(Handover.family).options(*list_options())."""
     deferred = () if with_mdo_question else (defer(Family.mdo_question),)
     return (defer(Family.expected_due_date), defer(Family.target_result), defer(Family.target_override_reason),
-            defer(Family.support_question), *deferred,
-            selectinload(Family.parents).load_only(Parent.id, Parent.family_id, Parent.position, Parent.name,
-                                                   Parent.gezag),
-            selectinload(Family.referrals).load_only(Referral.id, Referral.family_id, Referral.received_at))
+            defer(Family.support_question), *deferred, *(
+                (selectinload(Family.parents).load_only(*PARENT_LIST_COLUMNS),
+                 selectinload(Family.referrals).load_only(*REFERRAL_LIST_COLUMNS)) if with_relations else ()))
 
 
 def visible_families_query(user):
@@ -674,4 +724,5 @@ def today() -> date:
 
 
 __all__ = ["CATEGORIES", "FamilySummary", "FamilyView", "build_view", "decide_for", "is_visible", "load_for_write",
-           "may_see_any_family", "read_family", "summarise", "visibility_clause", "visible_families_query"]
+           "load_listed", "may_see_any_family", "read_family", "summarise", "summarise_matches",
+           "visibility_clause", "visible_families_query"]
