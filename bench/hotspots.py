@@ -201,6 +201,7 @@ def main() -> int:
         profiler = cProfile.Profile()
         walls = []
         queries = set()
+        by_path: dict[str, list[str]] = defaultdict(list)   # a page whose count differs: which request
         for i in range(args.n):
             t = time.perf_counter()
             if args.no_cprofile:
@@ -211,7 +212,11 @@ def main() -> int:
                 profiler.disable()
             walls.append((time.perf_counter() - t) * 1000)
             queries.add(r.headers.get("X-IGP-Queries"))
+            by_path[paths(i)].append(r.headers.get("X-IGP-Queries"))
         state["on"] = False
+        if len(queries) > 1:
+            print("--- statements per request by path (the count differs):",
+                  "; ".join(f"{path} {'/'.join(counts)}" for path, counts in by_path.items()))
         total_sql = sum(sum(v) for v in sql.values())
         n_sql = sum(len(v) for v in sql.values())
         print(f"\n=== {page} on {args.database}: {args.n} requests, wall p50 {bench.percentile(walls, 50):.1f} ms "

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, lazyload
 
 from igp import clock, request_cache
 from igp.admin.services import find_poli, get_setting, handover_term, work_calendar
@@ -418,13 +418,15 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
     if per_status:
         ordered = _first_per_status(ordered, per_status)
     ids = [handover_id for handover_id, _status in ordered[max(offset, 0):max(offset, 0) + limit]]
-    loaded = {h.id: h for h in db.session.scalars(
-        select(Handover).where(Handover.id.in_(ids)).options(
-            defer(Handover.missed_text), defer(Handover.target_name),
-            selectinload(Handover.family).options(*gateway.list_options())))} if ids else {}
+    # explicit loads, the same statements for an empty board (issue 21): the handovers, then their
+    # families (gateway.load_listed; h.family is then found in the session, no query)
+    loaded = {h.id: h for h in db.session.scalars(select(Handover).where(id_in(Handover.id, ids or [0])).options(
+        defer(Handover.missed_text), defer(Handover.target_name), lazyload(Handover.family)))}
     handovers = [loaded[i] for i in ids if i in loaded]
-    summaries = {s.id: s for s in gateway.summarise(user, [h.family for h in handovers], access=access,
-                                                    detail="handover board")}
+    families = gateway.load_listed(ids={h.family_id for h in handovers})
+    summaries = {s.id: s for s in gateway.summarise_matches(
+        user, [(families[h.family_id], "handover board", None) for h in handovers if h.family_id in families],
+        access=access, constant_cost=True)}
     rows = []
     for h in handovers:
         summary = summaries.get(h.family_id)

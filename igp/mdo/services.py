@@ -785,11 +785,11 @@ def overdue_actions(user, *, offset: int = 0, limit: int = 200) -> list:
     """Open MDO actions past their date, of the actions this user owns or of the families this
     user coordinates (or stands in for), on families the user may still see: pseudonym, owner
     and date (no text); the earliest first, a page at a time."""
-    stmt = (_overdue_actions_statement(user)
-            .options(selectinload(MdoAction.family).options(*gateway.list_options()))
+    # the pseudonym from the join (one statement, whether or not an action is overdue; issue 21)
+    stmt = (_overdue_actions_statement(user).add_columns(Family.pseudonym)
             .order_by(MdoAction.due_date, MdoAction.id).offset(max(offset, 0)).limit(limit))
-    return [ActionView(a.id, a.family_id, a.family.pseudonym, None, a.owner_id, a.owner.name, a.due_date, a.status)
-            for a in db.session.scalars(stmt)]
+    return [ActionView(a.id, a.family_id, pseudonym, None, a.owner_id, a.owner.name, a.due_date, a.status)
+            for a, pseudonym in db.session.execute(stmt)]
 
 
 def overdue_actions_total(user) -> int:

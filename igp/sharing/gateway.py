@@ -618,13 +618,14 @@ def _summary(user, family: Family, decision: Decision, *, access: str, action: s
     return summary
 
 
-def read_where_allowed(user, families: list[Family], need: str, *, detail: str) -> list[FamilySummary]:
+def read_where_allowed(user, families: list[Family], need: str, *, detail: str,
+                       constant_cost: bool = False) -> list[FamilySummary]:
     """The families whose category ``need`` this user may see now, as summaries, each read
     logged (a signal computed from that category, e.g. the age limit from the children's birth
     dates in NAW, is a read of it). Families where it is withheld are left out, unlogged: nothing
     of them is shown."""
     user = involvement_rules.resolved(user)
-    decisions = decisions_for(user, families)
+    decisions = decisions_for(user, families, constant_cost=constant_cost)
     result = []
     for family in families:
         decision = decisions[family.id]
@@ -661,10 +662,10 @@ def read_dated(user, due: dict[int, date], need: str, *, detail: str, offset: in
     left out of the page, unlogged, as read_where_allowed does)."""
     order = sorted(due, key=lambda fid: (due[fid], fid))
     chosen = order[offset:] if limit is None else order[offset:offset + limit]
-    if not chosen:
-        return [], len(order)
-    families = list(db.session.scalars(select(Family).where(Family.id.in_(chosen)).options(*list_options())))
-    found = [(summary, due[summary.id]) for summary in read_where_allowed(user, families, need, detail=detail)]
+    # the same statements for no candidates (issue 21: a signal section costs what it costs, empty or not)
+    families = list(load_listed(ids=chosen).values())
+    found = [(summary, due[summary.id])
+             for summary in read_where_allowed(user, families, need, detail=detail, constant_cost=True)]
     return sorted(found, key=lambda x: (x[1], x[0].pseudonym)), len(order)
 
 

@@ -54,6 +54,7 @@ def _measure(app, n, meeting_id=None):
                                 children=[{"name": f"Kind {n}",
                                            "birth_date": (clock.today() - timedelta(days=700)).isoformat()}]))
     db.session.commit()
+    alone = _nurse_with_one_late_handover(user, n)
     nurse = _sign_in(app, "jvk.smit")
     lead = _sign_in(app, "pl.hendriks")
     family = db.session.scalars(select(Family).where(Family.coordinator.has(username="jvk.smit"),
@@ -72,6 +73,8 @@ def _measure(app, n, meeting_id=None):
         "gezinspagina (nog niets)": _queries(nurse, f"/gezinnen/{bare}"),
         "overdrachten": _queries(nurse, "/overdrachten"),
         "signalen": _queries(nurse, "/signalen"),
+        # another shape: one late handover and nothing else (no overdue action, age limit, birth or plan)
+        "signalen (alleen een late overdracht)": _queries(_sign_in(app, alone), "/signalen"),
         "gezinnen (lijst)": _queries(nurse, "/gezinnen/"),
         # searched by POST (no BSN in a URL), then shown after the redirect
         "zoeken op BSN": _queries(nurse, "/gezinnen/zoeken", method="POST", ok=(302,), data={
@@ -90,6 +93,27 @@ def _measure(app, n, meeting_id=None):
         "start (voorzitter)": _queries(chair, "/"),
         "start (projectleider)": _queries(lead, "/"),
     }
+
+
+def _nurse_with_one_late_handover(colleague, n) -> str:
+    """A second nurse of the same organisation who coordinates one family, received three weeks
+    ago (a late handover): her signals page has every other section empty."""
+    from datetime import timedelta
+
+    from igp import clock
+    from igp.auth.services import create_user
+    from igp.coordination.services import assign_coordinator
+    from igp.families.services import aanmelden
+    from tests.conftest import family_data
+
+    nurse = create_user(username=f"jvk.alleen{n}", name=f"Alleen {n}", organisation=colleague.organisation,
+                        roles=["jeugdverpleegkundige"], password=DEMO_PASSWORD)
+    family = aanmelden(colleague, family_data(
+        parents=[{"name": f"Enkel {n}", "birth_date": "1992-08-09"}], consent={"preset": "kernteam", "method": "schriftelijk"},
+        referred_at=(clock.now() - timedelta(days=21)).isoformat())).family
+    assign_coordinator(colleague, family.id, {"user_id": nurse.id})
+    db.session.commit()
+    return nurse.username
 
 
 def _meeting_with_most_actions(meeting) -> int:
@@ -130,9 +154,9 @@ def _bare_family() -> int:
 # (The test database adds a SAVEPOINT and its RELEASE per request: 2 more than bench/run.py counts.)
 EXPECTED = {
     "mijn gezinnen": 22, "gezinspagina": 46, "gezinspagina (notities, MDO, acties)": 46, "gezinspagina (nog niets)": 46,
-    "overdrachten": 23, "signalen": 41, "gezinnen (lijst)": 21, "zoeken op BSN": 17, "zoeken (naam)": 20, "zoeken (pseudoniem)": 20, "zoeken (niets)": 20,
+    "overdrachten": 23, "signalen": 44, "signalen (alleen een late overdracht)": 44, "gezinnen (lijst)": 21, "zoeken op BSN": 17, "zoeken (naam)": 20, "zoeken (pseudoniem)": 20, "zoeken (niets)": 20,
     "mdo": 30, "mdo (de meeste acties)": 30, "dashboard": 39,
-    "start (verpleegkundige)": 63, "start (voorzitter)": 13, "start (projectleider)": 39,
+    "start (verpleegkundige)": 69, "start (voorzitter)": 13, "start (projectleider)": 39,
 }
 # pages that write audit entries: on PostgreSQL their commit also takes the audit chain's advisory lock
 # (SELECT pg_advisory_xact_lock, igp/audit), one statement more than on SQLite
@@ -158,4 +182,5 @@ def test_query_count_is_independent_of_the_number_of_families(app, settings_over
     assert small["gezinspagina"] == small["gezinspagina (notities, MDO, acties)"] == small["gezinspagina (nog niets)"]
     assert small["mdo"] == small["mdo (de meeste acties)"]
     assert small["zoeken (naam)"] == small["zoeken (pseudoniem)"] == small["zoeken (niets)"]
+    assert small["signalen"] == small["signalen (alleen een late overdracht)"]
     assert small == expected_here()
