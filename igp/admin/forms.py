@@ -1,16 +1,10 @@
 """Forms of the beheer pages."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from consent import DOMAIN_LABELS, DOMAINS, ROLE_LABELS, ROLES
-from igp.forms_util import options
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from igp.forms_util import MultiCheckboxField, options
 
 
 class OrganisationForm(FlaskForm):

@@ -11,14 +11,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS
+from igp import forms_util
 from igp.families import rules
 from igp.forms_util import options
 from igp.handover.rules import OUTWARD_TARGETS
@@ -26,10 +25,7 @@ from igp.handover.rules import OUTWARD_TARGETS
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
+class MultiCheckboxField(forms_util.MultiCheckboxField):
     def pre_validate(self, form):  # the service checks the codes and names the field
         pass
 

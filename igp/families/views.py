@@ -207,9 +207,9 @@ def new():
 def _intake_form(page) -> IntakeForm:
     """The intake form; on a fresh page prefilled from the planned intake (type, location, planned
     date and time, participants), so recording it as held needs only the outcome and the report."""
-    users = auth_services.active_users()
+    users = auth_services.people()
     intake = IntakeForm(prefix="intake", formdata=None)
-    intake.participants.choices = options([(u.id, f"{u.name} ({u.organisation.name})") for u in users
+    intake.participants.choices = options([(u.id, f"{u.name} ({u.organisation_name})") for u in users
                                            if u.roles & services.INTAKE_ROLES])
     intake.missed_reason.choices = options([("", "n.v.t.")] + list(handover_rules.MISSED_REASONS.items()))
     planned = page_forms.planned_intake(page.view.intakes)
@@ -223,7 +223,7 @@ def _intake_form(page) -> IntakeForm:
 
 def _forms(page, overrides: dict | None = None) -> dict:
     forms = {"note": NoteForm(prefix="note", formdata=None), "text": TextForm(prefix="text"),
-             "action": FlaskForm(), "users": auth_services.active_users(), "polis": list_polis(), "birth": {},
+             "action": FlaskForm(), "users": auth_services.people(), "polis": list_polis(), "birth": {},
              "birth_errors": {}, "pregnancy": {}, "pregnancy_errors": {}, "sibling": {}, "sibling_errors": {}}
     if not (overrides or {}).get("intake"):
         forms["intake"] = _intake_form(page)

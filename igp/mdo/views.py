@@ -93,7 +93,7 @@ def _render_meeting(meeting_id: int, status: int = 200, template: str = "mdo/mee
     if meeting.manage and meeting.status in ("gepland", "gedeeld") and template == "mdo/meeting.html":
         proposal = services.propose_agenda(current_user, meeting.id)
     return render_template(template, meeting=meeting, items=items, manage=meeting.manage, proposal=proposal,
-                           labels=MDO_LABELS, users=_users(), form=FlaskForm(), quorum=meeting.quorum,
+                           labels=MDO_LABELS, users=auth_services.people(), form=FlaskForm(), quorum=meeting.quorum,
                            domains=DOMAIN_LABELS, kept=kept or {}, field_ids=ITEM_FIELD_IDS,
                            confirm_finalise=confirm_finalise,
                            without_outcome=[i for i in items if not i.has_outcomes and i.status != "niet_besproken"]), \
