@@ -123,6 +123,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql-top", type=int, default=12)
     parser.add_argument("--no-cprofile", action="store_true", help="SQL timings only (less overhead)")
+    parser.add_argument("--callers", action="append", metavar="PATTERN",
+                        help="also print who calls the functions matching PATTERN (pstats print_callers)")
     parser.add_argument("--explain", type=int, default=0, metavar="K",
                         help="EXPLAIN (ANALYZE, BUFFERS) the K slowest SELECT shapes with their captured parameters")
     args = parser.parse_args()
@@ -246,6 +248,11 @@ def main() -> int:
                 text = text[text.find("ncalls"):]
                 print(f"--- cProfile by {key} (totals over {args.n} requests)")
                 print(text.replace(str(bench.ROOT) + "/", "").rstrip())
+            for pattern in args.callers or ():
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callers(pattern)
+                print(f"--- callers of {pattern}")
+                print(out.getvalue().replace(str(bench.ROOT) + "/", "").rstrip())
     return 0
 
 

@@ -635,12 +635,13 @@ def caseload(day: date | None = None) -> list[CaseloadRow]:
                         signals.get(u.id, 0), absent.get(u.id)) for u in holders]
 
 
-def coordinator_choices() -> list[User]:
-    """The people a list can be filtered on as coordinator: the same people as in caseload(), found
-    per user through the coordinator index instead of counting every active family."""
+def coordinator_choices() -> list:
+    """The people a list can be filtered on as coordinator (rows of id and name, no User instances: a
+    region has hundreds): the same people as in caseload(), found per user through the coordinator
+    index instead of counting every active family."""
     coordinates = select(Family.id).where(Family.coordinator_id == User.id,
                                           Family.status.in_(ACTIVE_STATUSES)).exists()
-    return list(db.session.scalars(select(User).where(User.active.is_(True), or_(
+    return list(db.session.execute(select(User.id, User.name).where(User.active.is_(True), or_(
         User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(CASEHOLDING_ROLES))),
         User.skj_registered.is_(True), coordinates)).order_by(User.name)))
 

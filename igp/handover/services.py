@@ -378,8 +378,8 @@ def _board_rows(user, **filters) -> tuple[tuple[int, str], ...]:
         rows = db.session.execute(select(Handover.id, Handover.family_id, Handover.status, Handover.closed_at,
                                          Handover.deadline).where(*on_handover)).all()
         family_ids = sorted({row.family_id for row in rows})
-        seen = set(db.session.scalars(select(Family.id).where(id_in(Family.id, family_ids), *on_family))) \
-            if family_ids else set()
+        # run for no handovers too: the board's statements do not depend on what it holds (issue 21)
+        seen = set(db.session.scalars(select(Family.id).where(id_in(Family.id, family_ids or [0]), *on_family)))
         kept = sorted((row for row in rows if row.family_id in seen),
                       key=lambda row: _board_order(row.closed_at, row.deadline, row.id))
         return tuple((row.id, row.status) for row in kept)

@@ -300,14 +300,17 @@ def _proposal_reasons(meeting: MdoMeeting, visible) -> dict[int, set[str]]:
     whole caseload once per reason)."""
     candidates = _urgent_candidates(meeting, _previous_meeting(meeting))
     cutoff = meeting.starts_at - timedelta(weeks=int(get_setting("mdo_not_discussed_weeks")))
+    # the families of this poli still in the IGP whose last discussion is before the cutoff (not those
+    # of the whole region: at 100k families that list was thousands of ids long; issue 21)
     last = dict(db.session.execute(
         select(AgendaItem.family_id, func.max(MdoMeeting.starts_at)).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.status == "besproken").group_by(AgendaItem.family_id)
-        .having(func.max(MdoMeeting.starts_at) < cutoff)).all())
+        .join(Family, Family.id == AgendaItem.family_id)
+        .where(AgendaItem.status == "besproken", Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES))
+        .group_by(AgendaItem.family_id).having(func.max(MdoMeeting.starts_at) < cutoff)).all())
     ids = sorted({*candidates, *last})
     rows = db.session.execute(select(Family.id, Family.status, Family.created_at).where(
-        id_in(Family.id, ids), Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES), visible)).all() \
-        if ids else []
+        id_in(Family.id, ids or [0]), Family.poli_id == meeting.poli_id, Family.status.in_(ACTIVE_STATUSES),
+        visible)).all()
     reasons = {fid: set(candidates[fid]) for fid, _status, _created in rows if fid in candidates}
     earlier = [(last[fid], fid) for fid, status, created in rows
                if fid in last and status == "actief" and clock.as_utc(created) < cutoff]

@@ -1,6 +1,7 @@
 """Warme overdracht: the 5-werkdagen term, the steps and their refusals, signals, digests."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -9,6 +10,8 @@ from sqlalchemy import select
 from igp.audit.models import AuditEntry
 from igp.extensions import db
 from igp.handover.models import Handover
+
+CONSENT = {"preset": "kernteam", "method": "schriftelijk"}
 
 
 def _handover(family_id):
@@ -355,3 +358,22 @@ def test_handovers_api_pages_most_urgent_first_with_the_total(network, register,
     assert client.get("/api/v1/families?page=2").status_code == 200
     refused = client.get("/api/v1/handovers?status=klaar")
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "status"
+
+
+def test_the_board_filters_on_a_coordinator_chosen_from_its_list(network, register, login, client):
+    """The coordinator filter lists who can hold cases (not a gynaecoloog), keeps the one chosen, and
+    the board then shows only that coordinator's families (issue 21: the list from plain rows)."""
+    from igp.coordination.services import assign_coordinator
+
+    hers, other = register(network.jvk, consent=CONSENT), register(network.jvk, consent=CONSENT)
+    assign_coordinator(network.jvk, other.id, {"user_id": network.jvk2.id})
+    db.session.commit()
+    login(network.planner)
+    board = client.get("/overdrachten").get_data(as_text=True)
+    listed = re.search(r'<select id="b-coord"[^>]*>(.*?)</select>', board, re.S).group(1)
+    assert f'<option value="{network.jvk2.id}">{network.jvk2.name}</option>' in listed
+    assert f'value="{network.gyn.id}"' not in listed
+    filtered = client.get(f"/overdrachten?coordinator={network.jvk2.id}").get_data(as_text=True)
+    listed = re.search(r'<select id="b-coord"[^>]*>(.*?)</select>', filtered, re.S).group(1)
+    assert f'<option value="{network.jvk2.id}" selected>' in listed
+    assert other.pseudonym in filtered and hers.pseudonym not in filtered
