@@ -21,7 +21,7 @@ from igp.handover import services as handover
 from igp.mdo import readmodels
 from igp.mdo import services as mdo
 from igp.mdo.models import AgendaItem, MdoAttendee, MdoMeeting, MdoOutcome
-from igp.plan.services import plan_evaluation_signals
+from igp.plan.services import plan_evaluation_due
 from igp.reporting import services as reporting
 from igp.sharing import gateway
 from igp.sharing import services as sharing
@@ -137,13 +137,15 @@ def my_signals(user) -> tuple[list[Line], bool]:
     lines = [Line(r.summary, r.handover.deadline, HANDOVER_SIGNALS.get(r.signal)) for r in rows[:SHOWN]]
     more = len(rows) > SHOWN
     # each next kind only as many as still fit: the page reads and logs only the families it shows
-    for signals, text in ((coordination.age_limit_signals, "Leeftijdsgrens in zicht"),
-                          (coordination.birth_overdue_signals, "Geboorte nog niet vastgelegd"),
-                          (plan_evaluation_signals, "Evaluatie gezinsplan verlopen")):
-        room = SHOWN - len(lines)
-        found, total = signals(user, limit=max(room, 0))
+    # (read together: one load and one decision pass for the three kinds)
+    kinds = ((coordination.age_limit_due(user), "Leeftijdsgrens in zicht"),
+             (coordination.birth_overdue_due(user), "Geboorte nog niet vastgelegd"),
+             (plan_evaluation_due(user), "Evaluatie gezinsplan verlopen"))
+    room = max(SHOWN - len(lines), 0)
+    read = gateway.read_dated_lists(user, [(dated, 0, room) for dated, _ in kinds], budget=room)
+    for (_, text), (found, total) in zip(kinds, read):
+        more = more or total > SHOWN - len(lines)
         lines += [Line(s, d, text) for s, d in found]
-        more = more or total > room
     return lines, more
 
 

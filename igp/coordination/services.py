@@ -694,15 +694,14 @@ def no_contact_count(day: date | None = None, poli_id: int | None = None) -> int
     return db.session.scalar(select(func.count()).select_from(both)) or 0
 
 
-def age_limit_signals(user, day: date | None = None, *, offset: int = 0,
-                      limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
-    """My families whose youngest child reaches the age limit within the warning period: the page
-    (``offset``, ``limit``; None: all) by date, and the true total (gateway.read_dated)."""
+def age_limit_due(user, day: date | None = None) -> gateway.DatedList:
+    """My families whose youngest child reaches the age limit within the warning period, by that date.
+    The birth dates are encrypted, so the database cannot select on them: fetch only them (one
+    column) and find the few families near the limit; the gateway then loads the page of those and
+    asks the policy (the date follows from the children's birth dates: only where NAW may be seen)."""
     day = day or clock.today()
     months = int(get_setting("age_limit_months"))
     warn = timedelta(weeks=int(get_setting("age_limit_warning_weeks")))
-    # The birth dates are encrypted, so the database cannot select on them: fetch only them (one
-    # column), find the few families near the limit, and only then load those and ask the policy.
     youngest: dict[int, date] = {}
     for family_id, birth in db.session.execute(
             select(Child.family_id, Child.birth_date).join(Family, Family.id == Child.family_id)
@@ -710,23 +709,31 @@ def age_limit_signals(user, day: date | None = None, *, offset: int = 0,
         if birth is not None and (family_id not in youngest or birth > youngest[family_id]):
             youngest[family_id] = birth
     limits = {fid: family_rules.add_months(birth, months) for fid, birth in youngest.items()}
-    near = {fid: at for fid, at in limits.items() if at - warn <= day}
-    # the date follows from the children's birth dates: only where NAW may be seen, and logged
-    return gateway.read_dated(user, near, "naw", detail="age limit signal", offset=offset, limit=limit)
+    return gateway.DatedList({fid: at for fid, at in limits.items() if at - warn <= day}, "naw", "age limit signal")
 
 
-def birth_overdue_signals(user, day: date | None = None, *, offset: int = 0,
-                          limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
+def age_limit_signals(user, day: date | None = None, *, offset: int = 0,
+                      limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
+    """The page (``offset``, ``limit``; None: all) of age_limit_due() by date, and the true total."""
+    return gateway.read_dated(user, age_limit_due(user, day), offset=offset, limit=limit)
+
+
+def birth_overdue_due(user, day: date | None = None) -> gateway.DatedList:
     """Signal geboorte_niet_vastgelegd: my families whose expected due date is more than two weeks
-    past without a recorded birth. The due date is encrypted: fetch only that column, then load and
-    ask the policy (medical history) for the page of overdue ones; the page and the true total."""
+    past without a recorded birth. The due date is encrypted: fetch only that column; the gateway
+    loads the page of overdue ones and asks the policy (medical history)."""
     day = day or clock.today()
     due = {fid: d for fid, d in db.session.execute(
         select(Family.id, Family.expected_due_date).where(my_family_ids_clause(user, day),
                                                           Family.status.in_(ACTIVE_STATUSES)))
            if family_rules.birth_overdue(d, day)}
-    return gateway.read_dated(user, due, "medische_voorgeschiedenis", detail="birth overdue signal",
-                              offset=offset, limit=limit)
+    return gateway.DatedList(due, "medische_voorgeschiedenis", "birth overdue signal")
+
+
+def birth_overdue_signals(user, day: date | None = None, *, offset: int = 0,
+                          limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
+    """The page of birth_overdue_due() by date, and the true total."""
+    return gateway.read_dated(user, birth_overdue_due(user, day), offset=offset, limit=limit)
 
 
 def digest_lines(user) -> list[str]:

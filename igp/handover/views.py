@@ -15,7 +15,8 @@ from igp.handover import feedback, rules, services
 from igp.ids import as_id
 from igp.mdo.services import overdue_actions, overdue_actions_total
 from igp.pagination import Page, page_number
-from igp.plan.services import plan_evaluation_signals
+from igp.plan.services import plan_evaluation_due
+from igp.sharing import gateway
 
 bp = Blueprint("handover", __name__)
 
@@ -43,6 +44,16 @@ def _section(param: str, fetch) -> tuple[list, Page]:
         where = Page(where.pages, SECTION_PER_PAGE, total)
         rows, _ = fetch(offset=where.offset, limit=SECTION_PER_PAGE)
     return rows, where
+
+
+def _dated_sections(user, lists: dict) -> dict[str, tuple[list, Page]]:
+    """The date-ordered signal sections, each a page at a time (a page past the end shows the last
+    one), their families read together (gateway.read_dated_lists: one load and one decision pass)."""
+    pages = {key: Page(page_number(request.args.get(SIGNAL_PAGES[key])), SECTION_PER_PAGE, len(dated.due))
+             for key, dated in lists.items()}
+    pages = {key: Page(min(where.number, where.pages), SECTION_PER_PAGE, where.total) for key, where in pages.items()}
+    read = gateway.read_dated_lists(user, [(dated, pages[key].offset, SECTION_PER_PAGE) for key, dated in lists.items()])
+    return {key: (rows, pages[key]) for key, (rows, _total) in zip(lists, read)}
 
 
 @bp.route("/overdrachten")
@@ -99,9 +110,9 @@ def my_signals():
     sections = {
         "actions": _section("acties", lambda offset, limit: (overdue_actions(user, offset=offset, limit=limit),
                                                              overdue_actions_total(user))),
-        "age_limit": _section("leeftijd", lambda **page: coordination.age_limit_signals(user, **page)),
-        "birth_overdue": _section("geboorte", lambda **page: coordination.birth_overdue_signals(user, **page)),
-        "plan_evaluations": _section("evaluatie", lambda **page: plan_evaluation_signals(user, **page)),
+        **_dated_sections(user, {"age_limit": coordination.age_limit_due(user),
+                                 "birth_overdue": coordination.birth_overdue_due(user),
+                                 "plan_evaluations": plan_evaluation_due(user)}),
     }
     keep = {p: request.args[p] for p in SIGNAL_PAGES.values() if request.args.get(p)}
     return render_template("handover/signals.html", rows=rows, labels=LABELS, team=team, where=where,

@@ -214,17 +214,21 @@ def rebuild_referral_facts() -> int:
     return len(plans)
 
 
-def plan_evaluation_signals(user, day: date | None = None, *, offset: int = 0,
-                            limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
+def plan_evaluation_due(user, day: date | None = None) -> gateway.DatedList:
     """Signal evaluatie_verlopen: the families I coordinate (or stand in for today) whose plan's
-    evaluation date has passed; shown only where I may see the plan (each read logged). The page
-    (``offset``, ``limit``; None: all) by date and the true total (gateway.read_dated)."""
+    evaluation date has passed; shown only where I may see the plan (each read logged)."""
     day = day or clock.today()
     due = dict(db.session.execute(
         select(FamilyPlan.family_id, FamilyPlan.evaluation_date).join(Family, Family.id == FamilyPlan.family_id)
         .where(FamilyPlan.evaluation_date < day, coordinated_family_clause(user, day),
                Family.status.in_(ACTIVE_STATUSES))).all())
-    return gateway.read_dated(user, due, CATEGORY, detail="plan evaluation signal", offset=offset, limit=limit)
+    return gateway.DatedList(due, CATEGORY, "plan evaluation signal")
+
+
+def plan_evaluation_signals(user, day: date | None = None, *, offset: int = 0,
+                            limit: int | None = None) -> tuple[list[tuple[gateway.FamilySummary, date]], int]:
+    """The page (``offset``, ``limit``; None: all) of plan_evaluation_due() by date, and the true total."""
+    return gateway.read_dated(user, plan_evaluation_due(user, day), offset=offset, limit=limit)
 
 
 def family_section(user, view: gateway.FamilyView) -> dict | None:

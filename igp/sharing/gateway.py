@@ -618,30 +618,6 @@ def _summary(user, family: Family, decision: Decision, *, access: str, action: s
     return summary
 
 
-def read_where_allowed(user, families: list[Family], need: str, *, detail: str,
-                       constant_cost: bool = False) -> list[FamilySummary]:
-    """The families whose category ``need`` this user may see now, as summaries, each read
-    logged (a signal computed from that category, e.g. the age limit from the children's birth
-    dates in NAW, is a read of it). Families where it is withheld are left out, unlogged: nothing
-    of them is shown."""
-    user = involvement_rules.resolved(user)
-    decisions = decisions_for(user, families, constant_cost=constant_cost)
-    result = []
-    for family in families:
-        decision = decisions[family.id]
-        if not decision.may(need):
-            continue
-        result.append(FamilySummary(
-            id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
-            phase=family.phase, status=family.status, created_at=family.created_at, received_at=None,
-            name=family.parents[0].name if decision.may("naw") and family.parents else None,
-            naw_withheld_reason=None if decision.may("naw") else decision.reason("naw")))
-        audit.record("read", user=user, object_type="family", object_id=family.id,
-                     family_pseudonym=family.pseudonym, shown=sorted({need, "naw"} & decision.allowed),
-                     consent_ids=decision.consent_ids, detail=detail)
-    return result
-
-
 def consent_covers_bulk(family_ids: list[int], context: str) -> set[int]:
     """The ids among ``family_ids`` with a consent in force that fits the reading context."""
     if not family_ids:
@@ -653,20 +629,61 @@ def consent_covers_bulk(family_ids: list[int], context: str) -> set[int]:
     return {fid for fid, items in grants.items() if consent.covers_context(items, context, now)}
 
 
-def read_dated(user, due: dict[int, date], need: str, *, detail: str, offset: int = 0,
+@dataclass(frozen=True)
+class DatedList:
+    """A signal list of families by date (the age limit, a birth overdue, a plan evaluation past):
+    the candidates' dates, found from one column; the category the date is read from (shown only
+    where the user may see it: a signal computed from a category is a read of it); the log's detail."""
+    due: dict[int, date]
+    need: str
+    detail: str
+
+
+def read_dated(user, dated: DatedList, *, offset: int = 0,
                limit: int | None = None) -> tuple[list[tuple[FamilySummary, date]], int]:
-    """A signal list of (family, date) (the age limit, a birth overdue, a plan evaluation past): the
-    candidates' dates come from one column, so the database reads, the policy decides and the audit
-    log records only the page shown (``offset``, ``limit``; None: all), earliest date first. Returns
-    the page and the number of candidates (the true total; a family whose ``need`` is withheld is
-    left out of the page, unlogged, as read_where_allowed does)."""
-    order = sorted(due, key=lambda fid: (due[fid], fid))
-    chosen = order[offset:] if limit is None else order[offset:offset + limit]
-    # the same statements for no candidates (issue 21: a signal section costs what it costs, empty or not)
-    families = list(load_listed(ids=chosen).values())
-    found = [(summary, due[summary.id])
-             for summary in read_where_allowed(user, families, need, detail=detail, constant_cost=True)]
-    return sorted(found, key=lambda x: (x[1], x[0].pseudonym)), len(order)
+    """One signal list: the page (``offset``, ``limit``; None: all) of (family, date), earliest
+    first, and the number of candidates (the true total). See read_dated_lists."""
+    return read_dated_lists(user, [(dated, offset, limit)])[0]
+
+
+def read_dated_lists(user, lists: list[tuple[DatedList, int, int | None]], *,
+                     budget: int | None = None) -> list[tuple[list[tuple[FamilySummary, date]], int]]:
+    """Several signal lists of one page, each (list, offset, limit): the database reads, the policy
+    decides and the audit log records only the pages shown. The families of all the pages are loaded
+    and decided in one pass, in the same statements whichever lists are empty (issue 21). A family
+    whose ``need`` is withheld is left out of its page, unlogged. ``budget``: at most this many shown
+    over all the lists, in their order (the start page's few lines). Per list: (page, total)."""
+    user = involvement_rules.resolved(user)
+    pages = []
+    for dated, offset, limit in lists:
+        order = sorted(dated.due, key=lambda fid, due=dated.due: (due[fid], fid))
+        pages.append((order[offset:] if limit is None else order[offset:offset + limit], len(order)))
+    families = load_listed(ids={fid for chosen, _ in pages for fid in chosen})
+    decisions = decisions_for(user, list(families.values()), constant_cost=True)
+    result = []
+    for (dated, _, _), (chosen, total) in zip(lists, pages):
+        found = []
+        for family in (families[fid] for fid in chosen if fid in families):
+            if not decisions[family.id].may(dated.need):
+                continue
+            if budget is not None and budget <= 0:
+                break
+            budget = None if budget is None else budget - 1
+            found.append((_dated_summary(user, family, decisions[family.id], dated), dated.due[family.id]))
+        result.append((sorted(found, key=lambda x: (x[1], x[0].pseudonym)), total))
+    return result
+
+
+def _dated_summary(user, family: Family, decision: Decision, dated: DatedList) -> FamilySummary:
+    """A family of a signal list as the user may see it, its read logged."""
+    audit.record("read", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
+                 shown=sorted({dated.need, "naw"} & decision.allowed), consent_ids=decision.consent_ids,
+                 detail=dated.detail)
+    return FamilySummary(
+        id=family.id, pseudonym=family.pseudonym, poli_code=family.poli.code, poli_name=family.poli.name,
+        phase=family.phase, status=family.status, created_at=family.created_at, received_at=None,
+        name=family.parents[0].name if decision.may("naw") and family.parents else None,
+        naw_withheld_reason=None if decision.may("naw") else decision.reason("naw"))
 
 
 def load_listed(*where, ids: Iterable[int] | None = None, limit: int | None = None) -> dict[int, Family]:
@@ -724,6 +741,6 @@ def today() -> date:
     return clock.today()
 
 
-__all__ = ["CATEGORIES", "FamilySummary", "FamilyView", "build_view", "decide_for", "is_visible", "load_for_write",
-           "load_listed", "may_see_any_family", "read_family", "summarise", "summarise_matches",
+__all__ = ["CATEGORIES", "DatedList", "FamilySummary", "FamilyView", "build_view", "decide_for", "is_visible", "load_for_write",
+           "load_listed", "may_see_any_family", "read_dated", "read_dated_lists", "read_family", "summarise", "summarise_matches",
            "visibility_clause", "visible_families_query"]
