@@ -15,10 +15,12 @@ medical criterion; the history shows each change only to a reader who may see it
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from igp import clock
 from igp.admin.services import get_setting
 from igp.audit import services as audit
+from igp.auth.models import name_of
 from igp.coordination.services import assign_default
 from igp.errors import Forbidden, ValidationError
 from igp.extensions import db
@@ -196,17 +198,23 @@ def history(view: gateway.FamilyView) -> list[dict] | None:
     `ontwikkeling_risicos`; a changed medical criterion only with `medische_voorgeschiedenis`."""
     if not view.may("ontwikkeling_risicos"):
         return None
-    rows = db.session.scalars(select(TargetAssessment).where(TargetAssessment.family_id == view.id)
+    rows = db.session.execute(select(TargetAssessment, name_of(TargetAssessment.assessed_by_id))
+                              .where(TargetAssessment.family_id == view.id)
+                              .options(lazyload(TargetAssessment.assessed_by))
                               .order_by(TargetAssessment.assessed_at.desc(), TargetAssessment.id.desc()))
-    return [assessment_dict(row, view) for row in rows]
+    return [assessment_dict(row, view, by=by) for row, by in rows]
 
 
-def assessment_dict(row: TargetAssessment, view: gateway.FamilyView | None = None) -> dict:
+_FROM_ROW = object()
+
+
+def assessment_dict(row: TargetAssessment, view: gateway.FamilyView | None = None, *, by=_FROM_ROW) -> dict:
+    """``by``: the assessor's name when the caller read it with the row, else from the row's relation."""
     changes = {name: change for name, change in (row.changes or {}).items()
                if view is None or view.may(CATEGORY_OF.get(name, "ontwikkeling_risicos"))}
     return {
         "id": row.id, "trigger": row.trigger, "reason": row.reason, "assessed_at": row.assessed_at,
-        "by": row.assessed_by.name if row.assessed_by else None, "on_behalf_of_id": row.on_behalf_of_id,
+        "by": (row.assessed_by.name if row.assessed_by else None) if by is _FROM_ROW else by, "on_behalf_of_id": row.on_behalf_of_id,
         "eligible_before": row.eligible_before, "eligible": row.eligible_after,
         "status_before": row.status_before, "status": row.status_after,
         "reasons": list((row.result_after or {}).get("reasons", [])),

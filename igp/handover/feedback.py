@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from igp import clock
 from igp.audit import services as audit
+from igp.auth.models import name_of
 from igp.errors import Forbidden, ValidationError
 from igp.extensions import db
 from igp.families.models import Family, Intake, Referral
@@ -177,10 +178,12 @@ class FeedbackLine:
     note: str | None
 
 
-def _family_line(row: FamilyFeedback, with_note: bool) -> FeedbackLine:
+def _family_line(row: FamilyFeedback, with_note: bool, names: tuple | None = None) -> FeedbackLine:
+    """``names``: (by, on behalf of) when the caller read them with the row, else from its relations."""
+    if names is None:
+        names = (row.by_user.name if row.by_user else None, row.on_behalf_of.name if row.on_behalf_of else None)
     return FeedbackLine(row.id, "gezin", row.about, row.outcome_id, row.event_at, row.recipient, row.method, row.at,
-                        row.by_user.name if row.by_user else None,
-                        row.on_behalf_of.name if row.on_behalf_of else None, row.note if with_note else None)
+                        *names, row.note if with_note else None)
 
 
 def line_of(row: FamilyFeedback) -> FeedbackLine:
@@ -189,26 +192,32 @@ def line_of(row: FamilyFeedback) -> FeedbackLine:
     return _family_line(row, True)
 
 
-def _family_rows(family_ids: list[int]) -> list[FamilyFeedback]:
-    return list(db.session.scalars(select(FamilyFeedback).where(FamilyFeedback.family_id.in_(family_ids or [0]))))
-
-
-def _handover_rows(family_ids: list[int]) -> list[tuple[int, HandoverFeedback]]:
+def _family_rows(family_ids: list[int]):
+    """(row, by name, on-behalf-of name): the names come with the row, not as joined users."""
     return list(db.session.execute(
-        select(Handover.family_id, HandoverFeedback).join(Handover, Handover.id == HandoverFeedback.handover_id)
-        .where(Handover.family_id.in_(family_ids or [0]))).all())
+        select(FamilyFeedback, name_of(FamilyFeedback.by_user_id), name_of(FamilyFeedback.on_behalf_of_id))
+        .where(FamilyFeedback.family_id.in_(family_ids or [0]))
+        .options(lazyload(FamilyFeedback.by_user), lazyload(FamilyFeedback.on_behalf_of))).all())
+
+
+def _handover_rows(family_ids: list[int]):
+    """(family id, row, by name)."""
+    return list(db.session.execute(
+        select(Handover.family_id, HandoverFeedback, name_of(HandoverFeedback.by_user_id))
+        .join(Handover, Handover.id == HandoverFeedback.handover_id)
+        .where(Handover.family_id.in_(family_ids or [0])).options(lazyload(HandoverFeedback.by_user))).all())
 
 
 def lines_by_family(family_ids: list[int], notes_for: set[int]) -> dict[int, list[FeedbackLine]]:
     """The feedback of these families, oldest first; notes only for the ids in ``notes_for``
     (those whose verwijzingen the reader may see). Two queries for any number of families."""
     result: dict[int, list[FeedbackLine]] = {i: [] for i in family_ids}
-    for row in _family_rows(family_ids):
-        result[row.family_id].append(_family_line(row, row.family_id in notes_for))
-    for family_id, row in _handover_rows(family_ids):
+    for row, by, on_behalf_of in _family_rows(family_ids):
+        result[row.family_id].append(_family_line(row, row.family_id in notes_for, (by, on_behalf_of)))
+    for family_id, row, by in _handover_rows(family_ids):
         result[family_id].append(FeedbackLine(
             row.id, "overdracht", "overdracht", None, None, row.recipient, row.method, row.at,
-            row.by_user.name if row.by_user else None, None, row.note if family_id in notes_for else None))
+            by, None, row.note if family_id in notes_for else None))
     for lines in result.values():
         lines.sort(key=lambda line: (clock.as_utc(line.at), line.source, line.id))
     return result

@@ -40,10 +40,11 @@ from consent.vocabulary import BY_CONSENT
 from igp import clock, request_cache
 from igp.admin.services import get_setting
 from igp.audit import services as audit
+from igp.auth.models import User
 from igp.errors import Forbidden, NotFound
 from igp.extensions import db
 from igp.families import rules as family_rules
-from igp.families.models import Child, Family, Intake, Parent, Referral
+from igp.families.models import Child, Family, FamilyNote, Intake, IntakeParticipant, Parent, Referral
 from igp.sharing import involvement as involvement_rules
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
 from igp.sql import id_in
@@ -337,9 +338,12 @@ def _intake_part(intake, decision: Decision) -> dict:
 
 
 def _full_options():
+    # the participants joined to the intakes: one statement whether or not the family has intakes; the
+    # participants' and note authors' organisations are not shown with them, so they are not joined (issue 21)
     return (selectinload(Family.parents), selectinload(Family.children), selectinload(Family.referrals),
-            # the participants joined to the intakes: one statement whether or not the family has intakes
-            selectinload(Family.intakes).joinedload(Intake.participants), selectinload(Family.notes))
+            selectinload(Family.intakes).joinedload(Intake.participants).joinedload(IntakeParticipant.user)
+            .lazyload(User.organisation),
+            selectinload(Family.notes).joinedload(FamilyNote.author).lazyload(User.organisation))
 
 
 def load_family(family_id: int) -> Family | None:

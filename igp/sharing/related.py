@@ -13,13 +13,15 @@ from types import MappingProxyType
 from typing import Mapping
 
 from sqlalchemy import func, literal, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import lazyload
 
 import consent
 from igp import clock, request_cache
+from igp.admin.models import Poli
+from igp.auth.models import User, name_of
 from igp.coordination.models import CoordinatorAssignment, CoordinatorProposal, CoreTeamMember
 from igp.extensions import db
-from igp.handover.models import Handover
+from igp.handover.models import Handover, HandoverEvent, HandoverFeedback
 from igp.mdo import rules as mdo_rules
 from igp.mdo.models import AgendaItem, MdoAction, MdoMeeting, MdoOutcome, MinutesRevision
 from igp.sharing import gateway
@@ -75,6 +77,16 @@ class HandoverView:
 def handover_view(handover: Handover | None, may_notes: bool) -> HandoverView | None:
     if handover is None:
         return None
+    events = [(e.event_type, e.at, e.by_user.name if e.by_user else None, e.on_behalf_of_id, e.contact_mode,
+               e.reason, e.note) for e in handover.events]
+    feedback = [(f.recipient, f.method, f.at, f.by_user.name if f.by_user else None, f.note)
+                for f in handover.feedback]
+    return _handover_view(handover, events, feedback, may_notes)
+
+
+def _handover_view(handover: Handover, events, feedback, may_notes: bool) -> HandoverView:
+    """``events``: (type, at, by name, on behalf of id, contact mode, reason, note) in order;
+    ``feedback``: (recipient, method, at, by name, note) in order. Notes only when ``may_notes``."""
     return HandoverView(
         id=handover.id, direction=handover.direction, status=handover.status, started_on=handover.started_on,
         term_workdays=handover.term_workdays, deadline=handover.deadline, closed_at=handover.closed_at,
@@ -82,10 +94,8 @@ def handover_view(handover: Handover | None, may_notes: bool) -> HandoverView | 
         missed_reason=handover.missed_reason, feedback_referrer=handover.feedback_referrer,
         feedback_family=handover.feedback_family, completed_at=handover.completed_at, target=handover.target,
         target_name=handover.target_name if may_notes else None,
-        events=[EventView(e.event_type, e.at, e.by_user.name if e.by_user else None, e.on_behalf_of_id,
-                          e.contact_mode, e.reason, e.note if may_notes else None) for e in handover.events],
-        feedback=[FeedbackView(f.recipient, f.method, f.at, f.by_user.name if f.by_user else None,
-                               f.note if may_notes else None) for f in handover.feedback],
+        events=[EventView(*e[:6], e[6] if may_notes else None) for e in events],
+        feedback=[FeedbackView(*f[:4], f[4] if may_notes else None) for f in feedback],
     )
 
 
@@ -101,14 +111,32 @@ def current_handovers(view) -> Mapping[str, HandoverView]:
 
 
 def _current_handovers(view) -> Mapping[str, HandoverView]:
+    """Three statements whatever the family has: the handovers (without the family and poli they would
+    join), then their events and their feedback as plain rows with the author's name (issue 21)."""
     ranked = (select(Handover.id, func.row_number().over(
         partition_by=Handover.direction,
         order_by=(Handover.closed_at.is_(None).desc(), Handover.started_at.desc(), Handover.id.desc())).label("n"))
         .where(Handover.family_id == view.id).subquery())
     stmt = (select(Handover).where(Handover.id.in_(select(ranked.c.id).where(ranked.c.n == 1)))
-            .options(selectinload(Handover.events), selectinload(Handover.feedback)))
+            .options(lazyload(Handover.family), lazyload(Handover.poli)))
+    handovers = list(db.session.scalars(stmt))
+    ids = [h.id for h in handovers]
+    events, feedback = {h: [] for h in ids}, {h: [] for h in ids}
+    for row in db.session.execute(
+            select(HandoverEvent.handover_id, HandoverEvent.event_type, HandoverEvent.at, User.name,
+                   HandoverEvent.on_behalf_of_id, HandoverEvent.contact_mode, HandoverEvent.reason, HandoverEvent.note)
+            .outerjoin(User, User.id == HandoverEvent.by_user_id)
+            .where(HandoverEvent.handover_id.in_(ids)).order_by(HandoverEvent.id)):
+        events[row[0]].append(tuple(row[1:]))
+    for row in db.session.execute(
+            select(HandoverFeedback.handover_id, HandoverFeedback.recipient, HandoverFeedback.method,
+                   HandoverFeedback.at, User.name, HandoverFeedback.note)
+            .outerjoin(User, User.id == HandoverFeedback.by_user_id)
+            .where(HandoverFeedback.handover_id.in_(ids)).order_by(HandoverFeedback.id)):
+        feedback[row[0]].append(tuple(row[1:]))
     may_notes = view.may(PROCESS_NOTES)
-    return MappingProxyType({h.direction: handover_view(h, may_notes) for h in db.session.scalars(stmt)})
+    return MappingProxyType({h.direction: _handover_view(h, events[h.id], feedback[h.id], may_notes)
+                             for h in handovers})
 
 
 @dataclass
@@ -120,10 +148,12 @@ class AssignmentView:
 
 
 def coordinator_history(view) -> list[AssignmentView]:
-    rows = db.session.scalars(select(CoordinatorAssignment).where(CoordinatorAssignment.family_id == view.id)
+    rows = db.session.execute(select(CoordinatorAssignment, name_of(CoordinatorAssignment.to_user_id))
+                              .where(CoordinatorAssignment.family_id == view.id)
+                              .options(lazyload(CoordinatorAssignment.to_user))
                               .order_by(CoordinatorAssignment.at, CoordinatorAssignment.id))
     notes = view.may(PROCESS_NOTES)
-    return [AssignmentView(a.at, a.to_user.name, a.reason, a.reason_text if notes else None) for a in rows]
+    return [AssignmentView(a.at, to_name, a.reason, a.reason_text if notes else None) for a, to_name in rows]
 
 
 @dataclass
@@ -137,12 +167,14 @@ class ProposalView:
 
 
 def coordinator_proposals(view) -> list[ProposalView]:
-    rows = db.session.scalars(select(CoordinatorProposal).where(
+    rows = db.session.execute(select(CoordinatorProposal, name_of(CoordinatorProposal.proposed_user_id),
+                                     name_of(CoordinatorProposal.proposed_by_id)).where(
         CoordinatorProposal.family_id == view.id, CoordinatorProposal.status == "open")
+        .options(lazyload(CoordinatorProposal.proposed_user), lazyload(CoordinatorProposal.proposed_by))
         .order_by(CoordinatorProposal.created_at))
     notes = view.may(PROCESS_NOTES)
-    return [ProposalView(p.id, p.proposed_user.name, p.proposed_by.name, p.reason,
-                         p.reason_text if notes else None, p.created_at) for p in rows]
+    return [ProposalView(p.id, proposed, by, p.reason, p.reason_text if notes else None, p.created_at)
+            for p, proposed, by in rows]
 
 
 @dataclass
@@ -222,10 +254,11 @@ def mdo_history(view) -> list[DiscussionView]:
     mdo_notulen. Three statements whatever the history holds (items with their meeting, their
     outcomes, their latest minutes), so the page costs the same for every family."""
     rows = list(db.session.execute(
-        select(AgendaItem, MdoMeeting).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at.desc())
-        .options(lazyload(AgendaItem.family), lazyload(AgendaItem.feedback_by))).all())
-    ids = [item.id for item, _ in rows] or [0]
+        select(AgendaItem.id, AgendaItem.meeting_id, AgendaItem.status, AgendaItem.anonymous, MdoMeeting.starts_at,
+               Poli.name).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+        .join(Poli, Poli.id == MdoMeeting.poli_id)
+        .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at.desc())).all())
+    ids = [item.id for item in rows] or [0]
     outcomes: dict[int, list[MdoOutcome]] = {}
     for outcome in db.session.scalars(select(MdoOutcome).where(MdoOutcome.item_id.in_(ids))
                                       .options(lazyload(MdoOutcome.created_by)).order_by(MdoOutcome.id)):
@@ -238,10 +271,10 @@ def mdo_history(view) -> list[DiscussionView]:
     minutes = dict(db.session.execute(select(MinutesRevision.item_id, text)
                                       .where(MinutesRevision.id.in_(latest))).all())
     return [DiscussionView(
-        meeting_id=item.meeting_id, starts_at=meeting.starts_at, poli_name=meeting.poli.name,
+        meeting_id=item.meeting_id, starts_at=item.starts_at, poli_name=item.name,
         status=item.status, anonymous=item.anonymous, minutes=minutes.get(item.id),
         outcomes=[OutcomeLine(o.kind, o.referral_type, o.quorum_met, o.text if content else None)
-                  for o in outcomes.get(item.id, [])]) for item, meeting in rows]
+                  for o in outcomes.get(item.id, [])]) for item in rows]
 
 
 @dataclass
@@ -260,17 +293,18 @@ class ActionView:
 def actions(view, user=None, coordinator_id: int | None = None) -> list[ActionView]:
     """The family's MDO actions; with ``user``, whether she may set each one's status: the owner, the
     coordinator, the meeting's chair, or who stands in for the absent owner or coordinator."""
-    rows = db.session.execute(select(MdoAction, MdoMeeting.chair_id).join(MdoAction.outcome)
-                              .join(MdoOutcome.item).join(AgendaItem.meeting).where(MdoAction.family_id == view.id)
-                              .options(joinedload(MdoAction.outcome).lazyload(MdoOutcome.created_by))
-                              .order_by(MdoAction.due_date, MdoAction.id)).unique().all()
     content = view.may(MDO_CONTENT)
+    # the same statement with or without mdo_notulen; the outcome's text is read only when it may be shown
+    text = MdoOutcome.text if content else literal(None)
+    rows = db.session.execute(select(MdoAction, MdoMeeting.chair_id, text, name_of(MdoAction.owner_id))
+                              .join(MdoAction.outcome).join(MdoOutcome.item).join(AgendaItem.meeting)
+                              .where(MdoAction.family_id == view.id).options(lazyload(MdoAction.owner))
+                              .order_by(MdoAction.due_date, MdoAction.id)).all()
     standing_in = substituted_user_ids(user.id) if user is not None and rows else []
-    return [ActionView(a.id, a.family_id, view.pseudonym, a.outcome.text if content else None, a.owner_id,
-                       a.owner.name, a.due_date, a.status,
+    return [ActionView(a.id, a.family_id, view.pseudonym, outcome_text, a.owner_id, owner, a.due_date, a.status,
                        user is not None and mdo_rules.action_status_on_behalf_of(
                            user.id, a.owner_id, coordinator_id, chair_id, standing_in)[0])
-            for a, chair_id in rows]
+            for a, chair_id, outcome_text, owner in rows]
 
 
 @dataclass
