@@ -47,7 +47,8 @@ The 26 mutations
   counted as births of the IGP, a volunteer reading the contact moments, and the MDO's referrals per
   type suppressed apart from the same cells by destination. M31, issue 21: a handover's step leaving
   its day in the dashboard's roll-up, so the dashboard shows the counts of before. M32: a search that
-  found a family whose NAW is withheld costing more statements than one that found nothing.
+  found a family whose NAW is withheld costing more statements than one that found nothing. M33: the
+  audit chain's head read without its row lock on PostgreSQL (needs IGP_TEST_DATABASE_URL).
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -269,6 +270,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         "explicit loading (issue 21): a search that found a family whose NAW is withheld runs more statements "
         "than one that found nothing (a timing oracle)",
         ("tests/integration/test_review15_timing.py",)),
+    Mutation(
+        "M33", "igp/audit/services.py",
+        "    head = _read_head(session, for_update=postgres)",
+        "    head = _read_head(session, for_update=False)",
+        "audit without the per-row cost (issue 21): the chain's head read without its row lock, so two "
+        "appenders continue from the same head and the chain forks (PostgreSQL only: run with "
+        "IGP_TEST_DATABASE_URL set, else its test is skipped and the mutation survives)",
+        ("tests/integration/test_audit_head_lock.py",)),
 )
 
 
@@ -434,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 32 and len(set(ids)) == 32, "the table holds exactly 32 mutations with distinct ids"
+    assert len(ids) == 33 and len(set(ids)) == 33, "the table holds exactly 33 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)

@@ -943,8 +943,8 @@ def mixed_load(args, port: int, setup: Setup, gunicorn_pid: int) -> dict:
             cpu["start"] = (cpu_jiffies(), process_cpu_seconds(children_of(gunicorn_pid)),
                             process_cpu_seconds(postgres_pids()), time.process_time(), time.monotonic())
             while time.monotonic() < timing["stop_at"]:
-                for state, wtype, wevent in conn.execute(
-                        "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                for state, wtype, wevent, query in conn.execute(
+                        "SELECT state, wait_event_type, wait_event, left(query, 200) FROM pg_stat_activity "
                         "WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
                         (setup.dbname,)).fetchall():
                     samples["total"] += 1
@@ -952,7 +952,9 @@ def mixed_load(args, port: int, setup: Setup, gunicorn_pid: int) -> dict:
                         samples["active"] += 1
                         if wtype == "Lock":
                             samples["lock_wait"] += 1
-                            if wevent == "advisory":
+                            # the audit chain's lock: its head row (SELECT ... FOR UPDATE), or the
+                            # advisory lock of the very first append (key kept for older results)
+                            if wevent == "advisory" or "audit_head" in (query or ""):
                                 samples["advisory_lock_wait"] += 1
                         elif wtype == "IO":
                             samples["io_wait"] += 1
@@ -1006,7 +1008,8 @@ def mixed_load(args, port: int, setup: Setup, gunicorn_pid: int) -> dict:
     if samples["total"]:
         result["db_backends"] = {k: v for k, v in samples.items()}
         result["db_backends"]["note"] = ("pg_stat_activity samples (10/s) of this database's client backends: "
-                                         "active, waiting for a lock (advisory = the audit chain lock), "
+                                         "active, waiting for a lock (advisory_lock_wait = the audit chain's lock: "
+                                         "its head row or the first append's advisory lock), "
                                          "idle waiting for the app (ClientRead)")
     log(f"  mixed: {result['requests_per_second']} req/s, p50 {result['p50']} p95 {result['p95']} "
         f"p99 {result['p99']} ms, errors {result['errors']}")
@@ -1242,8 +1245,8 @@ def markdown(report: dict) -> str:
                           f"client {cpu['client_cores']} cores."]
             if dbb:
                 lines += ["", f"Database backends ({dbb['total']} samples): {dbb['active']} active, "
-                          f"{dbb['lock_wait']} waiting for a lock ({dbb['advisory_lock_wait']} for the audit chain's "
-                          f"advisory lock), {dbb['io_wait']} waiting for I/O, {dbb['client_read']} idle waiting for "
+                          f"{dbb['lock_wait']} waiting for a lock ({dbb['advisory_lock_wait']} for the audit chain's lock, "
+                          f"its head row or advisory), {dbb['io_wait']} waiting for I/O, {dbb['client_read']} idle waiting for "
                           f"the application."]
         lines.append("")
     slow = [(s, s["slow_statements"]) for s in report["sizes"] if s.get("slow_statements", {}).get("top")]

@@ -193,12 +193,21 @@ def _chain_key() -> bytes:
     return current_app.config["AUDIT_CHAIN_KEY"].encode()
 
 
+def _read_head(session: Session, *, for_update: bool) -> AuditHead | None:
+    stmt = select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+    return session.execute(stmt.with_for_update() if for_update else stmt).scalar_one_or_none()
+
+
 def _lock_head(session: Session, key: bytes) -> AuditHead:
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        # One advisory lock serialises all appenders across workers and machines.
+    """The chain's head, locked until the commit: all appenders across workers and machines take
+    their turn. On PostgreSQL one statement reads and locks the head row (SELECT ... FOR UPDATE,
+    which waits for the appender before and then sees its head); only the very first append, when
+    there is no row to lock yet, takes the advisory lock and reads again. SQLite writes one at a time."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    head = _read_head(session, for_update=postgres)
+    if head is None and postgres:
         session.execute(text("SELECT pg_advisory_xact_lock(7513)"))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
+        head = _read_head(session, for_update=True)
     if head is None:
         head = AuditHead(id=1, last_seq=0, last_hash=GENESIS, seal=head_seal(0, GENESIS, key))
         session.add(head)
