@@ -18,6 +18,7 @@ from igp import clock as clock_module
 from igp import (
     mail,
     models,  # noqa: F401  (registers every table on the metadata)
+    process_cache,
     request_cache,
 )
 from igp.admin import extra_views  # noqa: F401  (adds settings routes to the admin blueprint)
@@ -81,7 +82,7 @@ def build_app(settings=None, clock=None) -> Flask:
 
 
 SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS, *admin_services.SESSION_HOOKS,
-                 *rollup.SESSION_HOOKS)
+                 *rollup.SESSION_HOOKS, *process_cache.SESSION_HOOKS)
 
 
 def install_session_hooks() -> None:

@@ -8,7 +8,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 import consent
-from igp import clock, request_cache
+from igp import clock, process_cache, request_cache
 from igp.admin.models import LocalTeam, Poli, PoliTeamMember, Setting
 from igp.admin.schemas import LocalTeamIn, PoliTeamIn, PoliUpdateIn
 from igp.audit import services as audit
@@ -39,11 +39,12 @@ DEFAULT_SETTINGS = {
 }
 
 
-def list_polis(active_only: bool = True) -> list[Poli]:
-    stmt = select(Poli).order_by(Poli.name)
-    if active_only:
-        stmt = stmt.where(Poli.active.is_(True))
-    return list(db.session.scalars(stmt))
+def list_polis(active_only: bool = True) -> list:
+    """The polis by name (rows with the poli table's columns): once per request, and kept a few seconds
+    per process (igp.process_cache). A service that changes a poli reads it with find_poli."""
+    polis = process_cache.cached("polis", ("poli",), lambda refresh: tuple(db.session.execute(
+        select(Poli.__table__).order_by(Poli.name).execution_options(igp_cache_refresh=refresh))))
+    return [p for p in polis if p.active] if active_only else list(polis)
 
 
 def find_poli(code: str) -> Poli | None:

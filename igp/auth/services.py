@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from consent import DOMAINS, ROLES
-from igp import clock, request_cache
+from igp import clock, process_cache, request_cache
 from igp.audit import services as audit
 from igp.auth.models import ApiToken, LoginThrottle, Organisation, User, UserRole
 from igp.crypto import blind_index
@@ -465,7 +465,8 @@ def get_user(user_id) -> User | None:
     return db.session.get(User, user_id) if isinstance(user_id, int) else None
 
 
-def organisations() -> list[Organisation]:
-    """Every organisation by name, once per request (pages name them in several sections)."""
-    return list(request_cache.cached("organisations", None, lambda: tuple(
-        db.session.scalars(select(Organisation).order_by(Organisation.name)))))
+def organisations() -> list:
+    """Every organisation by name (rows with id, name, domain, created_at): once per request, and kept a
+    few seconds per process (igp.process_cache; pages name them in several sections)."""
+    return list(process_cache.cached("organisations", ("organisation",), lambda refresh: tuple(db.session.execute(
+        select(Organisation.__table__).order_by(Organisation.name).execution_options(igp_cache_refresh=refresh)))))

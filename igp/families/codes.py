@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import select
 
-from igp import clock
+from igp import clock, process_cache, request_cache
 from igp.audit import services as audit
 from igp.errors import Forbidden, ValidationError
 from igp.extensions import db
@@ -23,7 +24,6 @@ from igp.families.schemas import CodeLabelIn
 from igp.validation import parse
 
 KEEPER_ROLES = frozenset({"beheerder"})
-_CACHE_KEY = "igp_target_codes"
 
 
 @dataclass(frozen=True)
@@ -34,21 +34,17 @@ class CodeEntry:
     default_label: str | None   # the built-in label (None: added by this IGP)
 
 
-def _rows() -> dict[tuple[str, str], TargetGroupCode]:
-    """The IGP's changes, read once per request."""
-    from flask import g, has_request_context
-
-    cache = g.setdefault(_CACHE_KEY, {}) if has_request_context() else {}
-    if "rows" not in cache:
-        cache["rows"] = {(r.kind, r.code): r for r in db.session.scalars(select(TargetGroupCode))}
-    return cache["rows"]
+def _rows() -> Mapping[tuple[str, str], object]:
+    """The IGP's changes (rows with the table's columns): once per request, and kept a few seconds per
+    process (igp.process_cache; a change made here is seen at once, by the other workers within seconds)."""
+    return process_cache.cached("target_group_codes", ("target_group_code",), lambda refresh: MappingProxyType({
+        (r.kind, r.code): r for r in db.session.execute(
+            select(TargetGroupCode.__table__).execution_options(igp_cache_refresh=refresh))}))
 
 
 def _forget() -> None:
-    from flask import g, has_request_context
-
-    if has_request_context():
-        g.pop(_CACHE_KEY, None)
+    """After a change not yet flushed: the next read in this request is fresh."""
+    request_cache.clear()
 
 
 def entries(kind: str) -> list[CodeEntry]:

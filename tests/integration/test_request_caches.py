@@ -86,3 +86,83 @@ def test_substitutions_are_read_once_per_request_and_again_after_a_write(app, ma
             assert involvement.substituted_user_ids(nurse.id, day) == [colleague.id]
         finally:
             stop()
+
+
+# ------------------------------------------------------------------ reference data per process (igp.process_cache)
+
+def _poli_names():
+    return [p.name for p in admin.list_polis(active_only=False)]
+
+
+def test_reference_data_is_kept_per_process_and_a_change_of_this_process_is_seen_at_once(app, make_org):
+    from sqlalchemy import text
+
+    from igp.auth import services as auth
+    from igp.families import codes
+
+    app.config["SETTINGS_CACHE_SECONDS"] = 60
+    org = make_org(name="Ziekenhuis Noord")
+    with app.app_context():
+        admin.create_poli("gyn", "Gynaecologie")
+        db.session.commit()
+    with _request(app):
+        before = _poli_names()
+        assert "Ziekenhuis Noord" in [o.name for o in auth.organisations()]
+        codes.labels("vulnerabilities")
+        assert not isinstance(admin.list_polis()[0], db.Model)       # plain rows: they outlive the session
+    count, stop = _statements(app)
+    try:
+        with _request(app):                      # the next request: nothing of it is read again
+            assert _poli_names() == before and auth.organisations() and codes.labels("vulnerabilities")
+        assert count["n"] == 0
+    finally:
+        stop()
+    # another worker renames the organisation (not through this process's session hooks)
+    with app.app_context():
+        db.session.execute(text("UPDATE organisation SET name = 'Ziekenhuis Zuid' WHERE id = :i"), {"i": org.id})
+        db.session.commit()
+    with _request(app):
+        assert "Ziekenhuis Noord" in [o.name for o in auth.organisations()]   # until the copy is a minute old
+    # this process adds a poli: seen at once, in this request and the next
+    with _request(app):
+        admin.create_poli("kraam", "Kraamzorg")
+        assert "Kraamzorg" in _poli_names()
+        db.session.commit()
+    with _request(app):
+        assert "Kraamzorg" in _poli_names()
+        # only what was read from the changed table is read again: the organisations are still the copy
+        assert "Ziekenhuis Noord" in [o.name for o in auth.organisations()]
+    app.config["SETTINGS_CACHE_SECONDS"] = 0
+    with _request(app):
+        assert "Ziekenhuis Zuid" in [o.name for o in auth.organisations()]    # no process copy without a TTL
+
+
+def test_a_change_rolled_back_is_not_kept_by_the_process(app):
+    from igp.admin.models import Poli
+
+    app.config["SETTINGS_CACHE_SECONDS"] = 60
+    with _request(app):
+        before = _poli_names()
+    with _request(app):
+        db.session.add(Poli(code="tijdelijk", name="Tijdelijke poli", active=True))
+        db.session.flush()
+        assert "Tijdelijke poli" in _poli_names()      # this transaction sees its own change, read fresh
+        db.session.rollback()
+    with _request(app):
+        assert _poli_names() == before                   # the uncommitted poli was never kept
+    app.config["SETTINGS_CACHE_SECONDS"] = 0
+
+
+def test_a_code_renamed_by_this_process_is_seen_at_once(app, make_user):
+    from igp.families import codes
+
+    app.config["SETTINGS_CACHE_SECONDS"] = 60
+    keeper = make_user("beheerder")
+    with _request(app):
+        code = codes.entries("vulnerabilities")[0].code
+    with _request(app):
+        codes.rename_code(keeper, "vulnerabilities", code, {"label": "Nieuwe naam"})
+        db.session.commit()
+    with _request(app):
+        assert codes.labels("vulnerabilities")[code] == "Nieuwe naam"
+    app.config["SETTINGS_CACHE_SECONDS"] = 0
