@@ -23,7 +23,7 @@ from igp.handover.models import Handover, HandoverEvent, HandoverFeedback
 from igp.handover.schemas import EventIn, FeedbackIn, RecalculateIn
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for, coordinated_family_clause
-from igp.sql import id_in
+from igp.sql import id_in, id_in_select
 from igp.validation import parse
 from igp.workdays import workdays_between
 
@@ -361,28 +361,21 @@ def _board_filters(user, *, poli, coordinator_id, signal, mine, include_closed_d
     return on_handover, on_family
 
 
-def _board_order(closed_at: datetime | None, deadline: date, handover_id: int) -> tuple:
-    """Open ones first, by deadline; then the closed ones, the most recently closed first."""
-    if closed_at is None:
-        return (0, 0.0, deadline, handover_id)
-    return (1, -clock.as_utc(closed_at).timestamp(), deadline, handover_id)
-
-
 def _board_rows(user, **filters) -> tuple[tuple[int, str], ...]:
     """(handover id, status) of every handover of the board's filters whose family the user may see,
-    in the board's order. Read as the handovers' own rows (open ones, and those closed in the last
-    days: a bounded set), then their families checked in one statement by primary key, instead of
-    joining every family the user may see (issue 21); once per request for the same filters."""
+    in the board's order, in one statement: the handovers' own rows first (open ones, and those closed
+    in the last days: a bounded set, materialised), then only their families checked by primary key
+    (sql.id_in_select), instead of joining every family the user may see; ordered by the database
+    (open ones by deadline, then the most recently closed). Once per request for the same filters."""
     def compute():
         on_handover, on_family = _board_filters(user, **filters)
-        rows = db.session.execute(select(Handover.id, Handover.family_id, Handover.status, Handover.closed_at,
-                                         Handover.deadline).where(*on_handover)).all()
-        family_ids = sorted({row.family_id for row in rows})
-        # run for no handovers too: the board's statements do not depend on what it holds (issue 21)
-        seen = set(db.session.scalars(select(Family.id).where(id_in(Family.id, family_ids or [0]), *on_family)))
-        kept = sorted((row for row in rows if row.family_id in seen),
-                      key=lambda row: _board_order(row.closed_at, row.deadline, row.id))
-        return tuple((row.id, row.status) for row in kept)
+        candidates = (select(Handover.id, Handover.family_id, Handover.status, Handover.closed_at, Handover.deadline)
+                      .where(*on_handover).cte("board_candidates").prefix_with("MATERIALIZED", dialect="postgresql"))
+        visible = select(Family.id).where(id_in_select(Family.id, candidates.c.family_id), *on_family)
+        c = candidates.c
+        return tuple((row.id, row.status) for row in db.session.execute(
+            select(c.id, c.status).where(c.family_id.in_(visible))
+            .order_by(case((c.closed_at.is_(None), 0), else_=1), c.closed_at.desc(), c.deadline, c.id)))
     return request_cache.cached("handover.board", (user.id, tuple(sorted(filters.items()))), compute)
 
 
