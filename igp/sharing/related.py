@@ -121,20 +121,23 @@ def _current_handovers(view) -> Mapping[str, HandoverView]:
             .options(lazyload(Handover.family), lazyload(Handover.poli)))
     handovers = list(db.session.scalars(stmt))
     ids = [h.id for h in handovers]
+    may_notes = view.may(PROCESS_NOTES)
+    # the same statements with or without verwijzingen; a note is read (and decrypted) only when it may be shown
+    event_note = HandoverEvent.note if may_notes else literal(None)
+    feedback_note = HandoverFeedback.note if may_notes else literal(None)
     events, feedback = {h: [] for h in ids}, {h: [] for h in ids}
     for row in db.session.execute(
             select(HandoverEvent.handover_id, HandoverEvent.event_type, HandoverEvent.at, User.name,
-                   HandoverEvent.on_behalf_of_id, HandoverEvent.contact_mode, HandoverEvent.reason, HandoverEvent.note)
+                   HandoverEvent.on_behalf_of_id, HandoverEvent.contact_mode, HandoverEvent.reason, event_note)
             .outerjoin(User, User.id == HandoverEvent.by_user_id)
             .where(HandoverEvent.handover_id.in_(ids)).order_by(HandoverEvent.id)):
         events[row[0]].append(tuple(row[1:]))
     for row in db.session.execute(
             select(HandoverFeedback.handover_id, HandoverFeedback.recipient, HandoverFeedback.method,
-                   HandoverFeedback.at, User.name, HandoverFeedback.note)
+                   HandoverFeedback.at, User.name, feedback_note)
             .outerjoin(User, User.id == HandoverFeedback.by_user_id)
             .where(HandoverFeedback.handover_id.in_(ids)).order_by(HandoverFeedback.id)):
         feedback[row[0]].append(tuple(row[1:]))
-    may_notes = view.may(PROCESS_NOTES)
     return MappingProxyType({h.direction: _handover_view(h, events[h.id], feedback[h.id], may_notes)
                              for h in handovers})
 
