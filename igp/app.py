@@ -22,7 +22,6 @@ from igp import (
     request_cache,
 )
 from igp.admin import extra_views  # noqa: F401  (adds settings routes to the admin blueprint)
-from igp.admin import services as admin_services
 from igp.admin.views import bp as admin_bp
 from igp.api import bp as api_bp
 from igp.audit import services as audit
@@ -81,7 +80,7 @@ def build_app(settings=None, clock=None) -> Flask:
     return app
 
 
-SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS, *admin_services.SESSION_HOOKS,
+SESSION_HOOKS = (*audit.SESSION_HOOKS, *mail.SESSION_HOOKS, *request_cache.SESSION_HOOKS,
                  *rollup.SESSION_HOOKS, *process_cache.SESSION_HOOKS)
 
 

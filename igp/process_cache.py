@@ -47,7 +47,8 @@ def _process_value(kind: str, tables: tuple[str, ...], compute: Callable[[bool],
     if kept is not None and now - kept[0] < ttl:
         return kept[1]
     value = compute(True)
-    store[kind] = (now, value)
+    if not _changed_here(tables):   # the read's autoflush may have written the table: then keep nothing
+        store[kind] = (now, value)
     return value
 
 
@@ -57,14 +58,15 @@ def _changed_here(tables: tuple[str, ...]) -> bool:
 
 
 def forget(*tables: str) -> None:
-    """Empty this process's copy of every kind read from these tables."""
+    """Empty this process's copy, and this request's, of every kind read from these tables (a service
+    calls it for a change it has not flushed yet; a flush, commit or rollback calls it by itself)."""
     if not has_app_context():
         return
-    store = current_app.extensions.get(PROCESS_KEY)
-    if store:
-        for table in tables:
-            for kind in _WATCHED.get(table, ()):
-                store.pop(kind, None)
+    store = current_app.extensions.get(PROCESS_KEY) or {}
+    for table in tables:
+        for kind in _WATCHED.get(table, ()):
+            store.pop(kind, None)
+            request_cache.forget("process:" + kind, None)
 
 
 def _changed(session, tables) -> None:

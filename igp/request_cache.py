@@ -48,6 +48,14 @@ def pin(obj):
     return obj
 
 
+def forget(kind: str, key: Hashable) -> None:
+    """Drop one cached value of this request."""
+    if has_request_context():
+        store = g.get(KEY)
+        if store is not None:
+            store.pop((kind, key), None)
+
+
 def clear(*_args, **_kwargs) -> None:
     if has_request_context():
         g.pop(KEY, None)

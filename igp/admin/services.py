@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from types import MappingProxyType
 
 from sqlalchemy import func, select
 
@@ -137,59 +138,28 @@ def set_calendar(*, disabled_holidays: list[str] | None = None, add_closing: lis
     return value
 
 
-# The settings are read on nearly every page, several times. Per request they are read once (all rows in
-# one statement); per process they are kept SETTINGS_CACHE_SECONDS (a few seconds; 0 in tests). A change
-# empties the writing process's copy at once (and again after its commit); the other workers see it
-# within SETTINGS_CACHE_SECONDS. A service that changes a setting from its current value reads it fresh.
-PROCESS_CACHE = "igp_settings_cache"
-CHANGED_KEY = "igp_settings_changed"
-
-
-def _process_cache() -> dict:
-    from flask import current_app
-
-    return current_app.extensions.setdefault(PROCESS_CACHE, {})
-
+# The settings are read on nearly every page, several times: once per request (all rows in one statement),
+# and kept SETTINGS_CACHE_SECONDS per process (igp.process_cache, as the other reference data; 0 in tests).
+# A change empties the writing process's copy at once (its flush, and again its commit); the other workers
+# see it within SETTINGS_CACHE_SECONDS. A service that changes a setting from its current value reads it fresh.
 
 def _read_settings(refresh: bool = False) -> dict:
     """All settings in one statement; ``refresh``: the per-process copy is renewed (the statement is
     marked so the benchmark's per-page count, X-IGP-Queries, stays the same on every request and the
     refreshes are counted apart, X-IGP-Cache-Refreshes)."""
     stmt = select(Setting.key, Setting.value).execution_options(igp_cache_refresh=refresh)
-    return {key: json.loads(value) for key, value in db.session.execute(stmt)}
+    return MappingProxyType({key: json.loads(value) for key, value in db.session.execute(stmt)})
 
 
-def _settings(fresh: bool = False) -> dict:
-    import time
-
-    from flask import current_app, g, has_app_context, has_request_context
-
-    if fresh or not has_app_context():
+def _settings(fresh: bool = False):
+    if fresh:
         return _read_settings()
-    if has_request_context() and "igp_settings" in g:
-        return g.igp_settings
-    ttl = float(current_app.config.get("SETTINGS_CACHE_SECONDS", 0) or 0)
-    process = _process_cache()
-    now = time.monotonic()
-    if ttl > 0 and process.get("values") is not None and now - process["at"] < ttl:
-        values = process["values"]
-    else:
-        values = _read_settings(refresh=ttl > 0)
-        if ttl > 0:
-            process.update(values=values, at=now)
-    if has_request_context():
-        g.igp_settings = values
-    return values
+    return process_cache.cached("settings", ("setting",), _read_settings)
 
 
 def forget_settings() -> None:
-    """Drop the cached settings of this request and this process (after a change)."""
-    from flask import g, has_app_context, has_request_context
-
-    if has_request_context():
-        g.pop("igp_settings", None)
-    if has_app_context():
-        _process_cache().clear()
+    """Drop the cached settings of this request and this process (after a change not yet flushed)."""
+    process_cache.forget("setting")
 
 
 def get_setting(key: str, *, fresh: bool = False):
@@ -207,23 +177,7 @@ def set_setting(key: str, value) -> None:
         db.session.add(Setting(key=key, value=text))
     else:
         row.value = text
-    db.session.info[CHANGED_KEY] = True
     audit.record("configure", object_type="setting", object_id=key, detail=text[:500])
-
-
-def _after_commit(session) -> None:
-    # a request of this process may have cached the old value between the change and the commit
-    if session.info.pop(CHANGED_KEY, None):
-        forget_settings()
-
-
-def _after_rollback(session, previous_transaction) -> None:
-    if session.info.pop(CHANGED_KEY, None):
-        forget_settings()
-
-
-# installed on the Session by igp.app.install_session_hooks (create_app), never at import
-SESSION_HOOKS = (("after_commit", _after_commit), ("after_soft_rollback", _after_rollback))
 
 
 EDITABLE_SETTINGS = {
