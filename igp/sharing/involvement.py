@@ -23,9 +23,10 @@ coordinates it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, literal, null, or_, select, true, union_all
 
 from igp import clock, request_cache
 from igp.admin.models import PoliTeamMember
@@ -57,8 +58,10 @@ def active_absence_clause(day: date):
 
 
 def substituted_user_ids(user_id: int, day: date | None = None) -> list[int]:
-    """The coordinators for whom this user stands in on ``day`` (default today); once per request."""
-    day = day or clock.today()
+    """The coordinators for whom this user stands in on ``day`` (default today); once per request
+    (today's from the viewer's sets, another day's with a statement of its own)."""
+    if day is None or day == clock.today():
+        return sorted(viewer_sets(user_id).substituting)
     return list(request_cache.cached("substituted", (user_id, day), lambda: tuple(db.session.scalars(
         select(Absence.user_id).where(Absence.substitute_id == user_id, active_absence_clause(day))))))
 
@@ -85,53 +88,72 @@ def attended_family_ids(user_id: int, family_ids: list[int] | None = None) -> li
     """The family ids that MDO attendance lets this user read now (see the module docstring):
     kernteam of the poli, by name, within the window, not cancelled, not absent; present for that
     item when presence was recorded per item; and once the meeting is over, only if present.
-    Once per request for the same ids."""
-    key = (user_id, None if family_ids is None else tuple(family_ids))
-    return list(request_cache.cached("attended", key, lambda: tuple(_attended_family_ids(user_id, family_ids))))
-
-
-def _attended_family_ids(user_id: int, family_ids: list[int] | None) -> list[int]:
-    now = clock.now()
-    stmt = (select(AgendaItem.id, AgendaItem.family_id, MdoAttendee.status, MdoAttendee.item_ids,
-                   MdoMeeting.starts_at, MdoMeeting.duration_minutes)
-            .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-            .join(MdoAttendee, MdoAttendee.meeting_id == MdoMeeting.id)
-            .join(PoliTeamMember, and_(PoliTeamMember.poli_id == MdoMeeting.poli_id,
-                                       PoliTeamMember.user_id == MdoAttendee.user_id,
-                                       PoliTeamMember.removed_at.is_(None)))
-            .where(MdoAttendee.user_id == user_id, MdoAttendee.status != "afwezig",
-                   AgendaItem.anonymous.is_(False), MdoMeeting.status != "geannuleerd",
-                   MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER,
-                   MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE))
-    if family_ids is not None:
-        stmt = stmt.where(AgendaItem.family_id.in_(family_ids))
-    found = set()
-    for item_id, family_id, status, item_ids, starts_at, minutes in db.session.execute(stmt):
-        if item_ids is not None and item_id not in item_ids:
-            continue  # present for other items of this meeting only
-        ended = clock.as_utc(starts_at) + timedelta(minutes=minutes or 0) <= now
-        if ended and status not in PRESENT:
-            continue  # invited, but never marked present
-        found.add(family_id)
-    return sorted(found)
+    ``family_ids``: only these (the user's whole set is read once per request)."""
+    return _among(viewer_sets(user_id).attended, family_ids)
 
 
 def minute_taker_family_ids(user_id: int, family_ids: list[int] | None = None) -> list[int]:
     """The family ids on the agendas (by name) of the meetings this user takes the minutes of,
-    not cancelled, within the attendee's window (once per request for the same ids)."""
-    key = (user_id, None if family_ids is None else tuple(family_ids))
-    return list(request_cache.cached("minute_taker", key, lambda: tuple(_minute_taker_family_ids(user_id, family_ids))))
+    not cancelled, within the attendee's window (the whole set once per request)."""
+    return _among(viewer_sets(user_id).taking, family_ids)
 
 
-def _minute_taker_family_ids(user_id: int, family_ids: list[int] | None) -> list[int]:
+def _among(found: frozenset[int], family_ids: list[int] | None) -> list[int]:
+    return sorted(found if family_ids is None else found.intersection(family_ids))
+
+
+@dataclass(frozen=True)
+class ViewerSets:
+    """A user's own (small) sets that every decision of a request needs: the families of their
+    core teams, of the MDOs they attend and of the MDOs they take the minutes of, and the
+    coordinators they stand in for today."""
+    core: frozenset[int]
+    attended: frozenset[int]
+    taking: frozenset[int]
+    substituting: frozenset[int]
+
+
+def viewer_sets(user_id: int) -> ViewerSets:
+    """The four sets in one statement (UNION ALL), once per request (issue 21: they were four)."""
+    today = clock.today()
+    return request_cache.cached("viewer_sets", (user_id, today), lambda: _viewer_sets(user_id, today))
+
+
+def _viewer_sets(user_id: int, today: date) -> ViewerSets:
     now = clock.now()
-    stmt = (select(AgendaItem.family_id).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-            .where(MdoMeeting.minute_taker_id == user_id, AgendaItem.anonymous.is_(False),
-                   MdoMeeting.status != "geannuleerd", MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER,
-                   MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE))
-    if family_ids is not None:
-        stmt = stmt.where(AgendaItem.family_id.in_(family_ids))
-    return sorted(set(db.session.scalars(stmt)))
+    window = (MdoMeeting.status != "geannuleerd", AgendaItem.anonymous.is_(False),
+              MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER, MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE)
+    attending = (select(literal("a").label("kind"), AgendaItem.family_id.label("ref"), AgendaItem.id,
+                        MdoAttendee.status, MdoAttendee.item_ids, MdoMeeting.starts_at, MdoMeeting.duration_minutes)
+                 .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+                 .join(MdoAttendee, MdoAttendee.meeting_id == MdoMeeting.id)
+                 .join(PoliTeamMember, and_(PoliTeamMember.poli_id == MdoMeeting.poli_id,
+                                            PoliTeamMember.user_id == MdoAttendee.user_id,
+                                            PoliTeamMember.removed_at.is_(None)))
+                 .where(MdoAttendee.user_id == user_id, MdoAttendee.status != "afwezig", *window))
+    padding = (null(), null(), null(), null(), null())
+    taking = (select(literal("t"), AgendaItem.family_id, *padding)
+              .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+              .where(MdoMeeting.minute_taker_id == user_id, *window))
+    core = select(literal("c"), CoreTeamMember.family_id, *padding).where(
+        CoreTeamMember.user_id == user_id, CoreTeamMember.removed_at.is_(None))
+    standing_in = select(literal("s"), Absence.user_id, *padding).where(
+        Absence.substitute_id == user_id, active_absence_clause(today))
+    sets: dict[str, set[int]] = {"a": set(), "t": set(), "c": set(), "s": set()}
+    for kind, ref, item_id, status, item_ids, starts_at, minutes in db.session.execute(
+            union_all(attending, taking, core, standing_in)):
+        if kind == "a" and not _attendance_counts(item_id, status, item_ids, starts_at, minutes, now):
+            continue
+        sets[kind].add(ref)
+    return ViewerSets(core=frozenset(sets["c"]), attended=frozenset(sets["a"]), taking=frozenset(sets["t"]),
+                      substituting=frozenset(sets["s"]))
+
+
+def _attendance_counts(item_id, status, item_ids, starts_at, minutes, now) -> bool:
+    if item_ids is not None and item_id not in item_ids:
+        return False  # present for other items of this meeting only
+    ended = clock.as_utc(starts_at) + timedelta(minutes=minutes or 0) <= now
+    return not (ended and status not in PRESENT)  # once over: only if marked present
 
 
 def is_poli_team_member(user_id: int, poli_id: int) -> bool:
@@ -173,12 +195,9 @@ def involvement_bulk(user, families: list, *, probe_ids: list[int] | None = None
     if not ids:
         return {}
     user = resolved(user)
-    # the user's whole (small) sets, once per request: the same statements for every list of the page
-    core = request_cache.cached("core_team", user.id, lambda: frozenset(db.session.scalars(
-        _core_team_family_ids(user.id))))
-    attended = request_cache.cached("attended_set", user.id, lambda: frozenset(attended_family_ids(user.id)))
-    taking = request_cache.cached("taking_set", user.id, lambda: frozenset(minute_taker_family_ids(user.id)))
-    substituting = set(substituted_user_ids(user.id))
+    # the user's whole (small) sets, once per request: the same statement for every list of the page
+    sets = viewer_sets(user.id)
+    core, attended, taking, substituting = sets.core, sets.attended, sets.taking, sets.substituting
     team_wide = bool(user.roles & TEAM_WIDE_ROLES)
     result = {}
     for family in families:
