@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from sqlalchemy import func, select
@@ -385,22 +386,65 @@ def _require_beheerder(actor) -> None:
         raise Forbidden("Alleen de beheerder houdt de lokale teams bij.")
 
 
+@dataclass(frozen=True)
+class TeamContact:
+    name: str
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A local team as the family pages show it (read once per request and kept a few seconds per
+    process, like the other reference data): its wijken as (code, name) pairs, its contact person."""
+    id: int
+    gemeente_code: str
+    gemeente_name: str
+    name: str
+    wijken: tuple[tuple[str, str], ...]
+    contact_user: TeamContact | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    retired_at: object
+
+
+def team_rows(*, active_only: bool = False) -> list[TeamRow]:
+    """Every local team by gemeente and name (retired ones too unless ``active_only``), without ORM
+    instances: the family page's area labels, choices and team (igp.process_cache)."""
+    def load(refresh: bool) -> tuple[TeamRow, ...]:
+        rows = db.session.execute(
+            select(LocalTeam.id, LocalTeam.gemeente_code, LocalTeam.gemeente_name, LocalTeam.name, LocalTeam.wijken,
+                   LocalTeam.contact_name, LocalTeam.contact_phone, LocalTeam.contact_email, LocalTeam.retired_at,
+                   User.name.label("user_name"), User.phone, User.email)
+            .outerjoin(User, User.id == LocalTeam.contact_user_id)
+            .order_by(LocalTeam.gemeente_name, LocalTeam.name).execution_options(igp_cache_refresh=refresh))
+        return tuple(TeamRow(
+            id=r.id, gemeente_code=r.gemeente_code, gemeente_name=r.gemeente_name, name=r.name,
+            wijken=tuple((w["code"], w["name"]) for w in r.wijken or []),
+            contact_user=TeamContact(r.user_name, r.phone, r.email) if r.user_name is not None else None,
+            contact_name=r.contact_name, contact_phone=r.contact_phone, contact_email=r.contact_email,
+            retired_at=r.retired_at) for r in rows)
+    teams = process_cache.cached("local_teams", ("local_team", "user"), load)
+    return [t for t in teams if t.retired_at is None] if active_only else list(teams)
+
+
 def area_choices() -> list[dict]:
     """The gemeenten with their wijken (active teams), for the selection lists."""
     result: dict[str, dict] = {}
-    for team in list_local_teams(active_only=True):
+    for team in team_rows(active_only=True):
         entry = result.setdefault(team.gemeente_code, {"code": team.gemeente_code, "name": team.gemeente_name,
                                                        "wijken": {}})
-        entry["wijken"].update({w["code"]: w["name"] for w in team.wijken or []})
+        entry["wijken"].update(team.wijken)
     return list(result.values())
 
 
 def area_labels() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     """gemeente code -> name and (gemeente, wijk) -> wijk name, retired teams included (readable)."""
     gemeenten, wijken = {}, {}
-    for team in list_local_teams():
+    for team in team_rows():
         gemeenten.setdefault(team.gemeente_code, team.gemeente_name)
-        wijken.update({(team.gemeente_code, w["code"]): w["name"] for w in team.wijken or []})
+        wijken.update({(team.gemeente_code, code): name for code, name in team.wijken})
     return gemeenten, wijken
 
 
@@ -416,9 +460,9 @@ def area_problems(gemeente: str | None, wijk: str | None) -> dict[str, str]:
     return {}
 
 
-def local_team_for(gemeente: str | None, wijk: str | None) -> LocalTeam | None:
+def local_team_for(gemeente: str | None, wijk: str | None) -> TeamRow | None:
     """The active team serving this wijk, else the gemeente's team without wijken (the whole gemeente)."""
-    teams = [t for t in list_local_teams(active_only=True) if t.gemeente_code == gemeente]
-    serving = [t for t in teams if wijk and wijk in {w["code"] for w in t.wijken or []}]
+    teams = [t for t in team_rows(active_only=True) if t.gemeente_code == gemeente]
+    serving = [t for t in teams if wijk and wijk in {code for code, _name in t.wijken}]
     whole = [t for t in teams if not t.wijken]
     return (serving or whole or [None])[0]

@@ -435,15 +435,16 @@ class Person:
 
 
 def people() -> list[Person]:
-    """The active users by name, as Person rows (once per request)."""
-    def load() -> tuple[Person, ...]:
+    """The active users by name, as Person rows, for pick lists: once per request, and kept a few seconds
+    per process (igp.process_cache). A write checks the chosen user itself (active_users_by_id)."""
+    def load(refresh: bool) -> tuple[Person, ...]:
         rows = db.session.execute(
             select(User.id, User.name, User.roles_text, Organisation.name, User.skj_registered)
             .join(Organisation, Organisation.id == User.organisation_id)
-            .where(User.active.is_(True)).order_by(User.name, User.id))
+            .where(User.active.is_(True)).order_by(User.name, User.id).execution_options(igp_cache_refresh=refresh))
         return tuple(Person(id=i, name=name, roles=frozenset(roles.split(",")) if roles else frozenset(),
                             organisation_name=org, skj_registered=bool(skj)) for i, name, roles, org, skj in rows)
-    return list(request_cache.cached("people", (), load))
+    return list(process_cache.cached("people", ("user", "user_role", "organisation"), load))
 
 
 def all_users() -> list[User]:

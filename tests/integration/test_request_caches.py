@@ -10,6 +10,7 @@ from sqlalchemy import event, update
 
 from igp.admin import services as admin
 from igp.admin.models import Setting
+from igp.auth.models import User
 from igp.coordination.models import Absence
 from igp.extensions import db
 from igp.sharing import involvement
@@ -167,4 +168,54 @@ def test_a_code_renamed_by_this_process_is_seen_at_once(app, make_user):
         db.session.commit()
     with _request(app):
         assert codes.labels("vulnerabilities")[code] == "Nieuwe naam"
+    app.config["SETTINGS_CACHE_SECONDS"] = 0
+
+
+def test_pick_lists_and_local_teams_are_kept_per_process_and_this_process_s_changes_are_seen_at_once(app, make_user):
+    from sqlalchemy import text
+
+    from igp.auth import services as auth
+
+    app.config["SETTINGS_CACHE_SECONDS"] = 60
+    keeper, nurse = make_user("beheerder"), make_user("jeugdverpleegkundige", name="Nienke Kempen")
+    keeper_id = keeper.id
+    with app.app_context():
+        admin.save_local_team(keeper, {"gemeente_name": "Rijnstad", "name": "Buurtteam Zuid", "wijken": "Zuid",
+                                       "contact_name": "Karin de Wit", "contact_phone": "030-1234567"})
+        db.session.commit()
+    with _request(app):
+        assert "Nienke Kempen" in [p.name for p in auth.people()]
+        assert [c["name"] for c in admin.area_choices()] == ["Rijnstad"]
+    count, stop = _statements(app)
+    try:
+        with _request(app):                       # the next request reads neither again
+            assert auth.people() and admin.area_choices() and admin.local_team_for("rijnstad", "zuid")
+        assert count["n"] == 0
+    finally:
+        stop()
+    # another worker deactivates the nurse and renames the team: this process keeps its copy a minute
+    with app.app_context():
+        db.session.execute(text("UPDATE \"user\" SET active = :f WHERE id = :i"), {"f": False, "i": nurse.id})
+        db.session.execute(text("UPDATE local_team SET name = 'Elders'"))
+        db.session.commit()
+    with _request(app):
+        assert "Nienke Kempen" in [p.name for p in auth.people()]
+        assert admin.local_team_for("rijnstad", "zuid").name == "Buurtteam Zuid"
+    # this process adds a team: the teams are read again at once (with the other worker's change), the
+    # pick list is not
+    with _request(app):
+        admin.save_local_team(keeper, {"gemeente_name": "Heuveldorp", "name": "Sociaal Team Heuveldorp",
+                                       "contact_name": "Piet Bos", "contact_email": "team@heuveldorp.example"})
+        db.session.commit()
+    with _request(app):
+        assert [c["name"] for c in admin.area_choices()] == ["Heuveldorp", "Rijnstad"]
+        assert admin.local_team_for("rijnstad", "zuid").name == "Elders"
+        assert "Nienke Kempen" in [p.name for p in auth.people()]
+    # this process renames a user: the pick list is read again at once
+    with _request(app):
+        db.session.execute(update(User).where(User.id == keeper_id).values(name="Bea Beheer"))
+        db.session.commit()
+    with _request(app):
+        names = [p.name for p in auth.people()]
+        assert "Bea Beheer" in names and "Nienke Kempen" not in names
     app.config["SETTINGS_CACHE_SECONDS"] = 0

@@ -34,9 +34,11 @@ def test_the_list_and_the_team_for_a_wijk(network, teams):
     noord, zuid, dorp = teams
     assert noord.gemeente_code == zuid.gemeente_code == "rijnstad" and dorp.gemeente_code == "heuveldorp"
     assert [w["code"] for w in noord.wijken] == ["noord", "oud_noord"]
-    assert admin.local_team_for("rijnstad", "oud_noord") is noord
-    assert admin.local_team_for("rijnstad", "zuid") is zuid
-    assert admin.local_team_for("heuveldorp", None) is dorp       # a team for the whole gemeente
+    assert admin.local_team_for("rijnstad", "oud_noord").id == noord.id
+    assert admin.local_team_for("rijnstad", "oud_noord").contact_phone == "030-1234567"
+    assert admin.local_team_for("rijnstad", "zuid").id == zuid.id
+    assert admin.local_team_for("rijnstad", "zuid").contact_user.name == network.sw.name
+    assert admin.local_team_for("heuveldorp", None).id == dorp.id       # a team for the whole gemeente
     assert admin.area_problems("rijnstad", "dorpskern") == {"wijk": "Kies een wijk van deze gemeente."}
     assert admin.area_problems(None, "noord") == {"wijk": "Kies eerst de gemeente."}
     assert admin.area_problems("elders", None) == {"gemeente": "Kies een gemeente uit de lijst van deze IGP."}
