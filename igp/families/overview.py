@@ -101,18 +101,19 @@ def family_page(user, family_id: int, *, access: str = "web") -> FamilyPage:
     may = _may(user, family, view, kinds, glass)
     pregnancies, moves = course.course_of(family.id)
     medical = view.medical is not None
+    history = related.mdo_history(view)
     return FamilyPage(
         pregnancies=pregnancies if medical else None, poli_moves=moves,
         birth_overdue=medical and family_rules.birth_overdue(family.expected_due_date, today)
         and family.status in coordination.ACTIVE_STATUSES,
         view=view, contact=coordination.contact_today(family), coordinator_history=related.coordinator_history(view),
         core_team=related.core_team(view), handover=handover, handover_signal=signal, workdays_left=left,
-        outward=outward, consents=related.consents(view, names), mdo_items=related.mdo_history(view),
+        outward=outward, consents=related.consents(view, names), mdo_items=history,
         actions=related.actions(view, user, family.coordinator_id), acting_for=coordination.acting_substitute_for(user, family),
         may_access_log=sharing.may_see_access_log(user, family), break_glass=glass,
         proposals=related.coordinator_proposals(view), involvement=kinds, may=may,
         target_assessments=assessment.history(view), feedback=family_feedback.feedback_of(view),
-        feedback_outcomes=family_feedback.outcome_choices(view) if may["record_feedback"] else [],
+        feedback_outcomes=family_feedback.outcome_choices(history) if may["record_feedback"] else [],
         **_outward_signal(outward, today, calendar),
         plan=plan_services.family_section(user, view),
     )

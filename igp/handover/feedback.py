@@ -27,7 +27,7 @@ from igp.handover import rules
 from igp.handover import services as handover_services
 from igp.handover.models import FamilyFeedback, Handover, HandoverFeedback
 from igp.handover.schemas import FamilyFeedbackIn
-from igp.mdo.models import AgendaItem, MdoMeeting, MdoOutcome
+from igp.mdo.models import AgendaItem, MdoOutcome
 from igp.mdo.rules import OUTCOME_KINDS
 from igp.sharing import gateway
 from igp.sharing.involvement import acting_substitute_for
@@ -228,15 +228,14 @@ def feedback_of(view) -> list[FeedbackLine]:
     return lines_by_family([view.id], {view.id} if view.may(NOTE_CATEGORY) else set())[view.id]
 
 
-def outcome_choices(view) -> list[tuple[int, str]]:
-    """The MDO outcomes of this family to choose from: the meeting's date and the kind of outcome
-    (the outcome's text is MDO content, not shown here)."""
-    rows = db.session.execute(
-        select(MdoOutcome.id, MdoOutcome.kind, MdoMeeting.starts_at)
-        .join(AgendaItem, AgendaItem.id == MdoOutcome.item_id).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at, MdoOutcome.id)).all()
-    return [(r.id, f"MDO van {clock.local(r.starts_at).strftime('%d-%m-%Y')}: {OUTCOME_KINDS.get(r.kind, r.kind)}")
-            for r in rows]
+def outcome_choices(discussions) -> list[tuple[int, str]]:
+    """The MDO outcomes of this family to choose from, oldest first: the meeting's date and the kind of
+    outcome (the outcome's text is MDO content, not shown here). ``discussions``: the family's MDO
+    history as the family page read it (igp.sharing.related.mdo_history: every agenda item of the
+    family with its outcomes), so no statement of its own."""
+    chosen = sorted((d.starts_at, o.id, o.kind) for d in discussions for o in d.outcomes)
+    return [(outcome_id, f"MDO van {clock.local(at).strftime('%d-%m-%Y')}: {OUTCOME_KINDS.get(kind, kind)}")
+            for at, outcome_id, kind in chosen]
 
 
 # ------------------------------------------------------------------ Mijn aanmeldingen

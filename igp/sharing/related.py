@@ -235,6 +235,7 @@ def consents(view, names: dict[int, str]) -> list[ConsentView]:
 
 @dataclass
 class OutcomeLine:
+    id: int
     kind: str
     referral_type: str | None
     quorum_met: bool
@@ -262,11 +263,15 @@ def mdo_history(view) -> list[DiscussionView]:
         .join(Poli, Poli.id == MdoMeeting.poli_id)
         .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at.desc())).all())
     ids = [item.id for item in rows] or [0]
-    outcomes: dict[int, list[MdoOutcome]] = {}
-    for outcome in db.session.scalars(select(MdoOutcome).where(MdoOutcome.item_id.in_(ids))
-                                      .options(lazyload(MdoOutcome.created_by)).order_by(MdoOutcome.id)):
-        outcomes.setdefault(outcome.item_id, []).append(outcome)
     content = view.may(MDO_CONTENT)
+    outcomes: dict[int, list[OutcomeLine]] = {}
+    # the same statement with or without mdo_notulen; an outcome's text is read only when it may be shown
+    for outcome in db.session.execute(
+            select(MdoOutcome.id, MdoOutcome.item_id, MdoOutcome.kind, MdoOutcome.referral_type,
+                   MdoOutcome.quorum_met, MdoOutcome.text if content else literal(None))
+            .where(MdoOutcome.item_id.in_(ids)).order_by(MdoOutcome.id)):
+        outcomes.setdefault(outcome.item_id, []).append(OutcomeLine(
+            outcome.id, outcome.kind, outcome.referral_type, outcome.quorum_met, outcome[5]))
     latest = select(func.max(MinutesRevision.id)).where(MinutesRevision.item_id.in_(ids)) \
         .group_by(MinutesRevision.item_id).scalar_subquery()
     # the same statement with or without mdo_notulen; the text is read only when it may be shown
@@ -276,8 +281,7 @@ def mdo_history(view) -> list[DiscussionView]:
     return [DiscussionView(
         meeting_id=item.meeting_id, starts_at=item.starts_at, poli_name=item.name,
         status=item.status, anonymous=item.anonymous, minutes=minutes.get(item.id),
-        outcomes=[OutcomeLine(o.kind, o.referral_type, o.quorum_met, o.text if content else None)
-                  for o in outcomes.get(item.id, [])]) for item in rows]
+        outcomes=outcomes.get(item.id, [])) for item in rows]
 
 
 @dataclass

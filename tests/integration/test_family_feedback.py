@@ -328,3 +328,22 @@ def test_feedback_about_the_exit_is_also_the_outward_handovers_feedback(family, 
     assert told.status_code == 201, told.get_json()
     db.session.refresh(outward)
     assert outward.feedback_referrer == "brief"
+
+
+def test_the_outcomes_to_report_on_are_every_mdo_of_the_family_oldest_first(family, outcome, network, login, client,
+                                                                           clock):
+    later = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-26T13:00"})
+    item = mdo.add_item(network.planner, later.id, {"family_id": family.id})
+    clock.set(at("2026-11-26T13:00"))
+    mdo.record_attendance(network.chair, later.id, {"attendees": [
+        {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
+    second = mdo.add_outcome(network.chair, item.id, {"kind": "besluit", "text": "Kraamzorg afbouwen"})
+    db.session.commit()
+    login(network.jvk)
+    html = client.get(f"/gezinnen/{family.id}").get_data(as_text=True)
+    select = html[html.index('<select id="ff-outcome"'):]
+    select = select[:select.index("</select>")]
+    first_at, second_at = select.index(f'value="{outcome.id}">MDO van 24-11-2026:'), \
+        select.index(f'value="{second.id}">MDO van 26-11-2026:')
+    assert first_at < second_at
+    assert "Kraamzorg" not in select, "an outcome's text is MDO content, not shown in the choice"
