@@ -48,7 +48,8 @@ The 26 mutations
   type suppressed apart from the same cells by destination. M31, issue 21: a handover's step leaving
   its day in the dashboard's roll-up, so the dashboard shows the counts of before. M32: a search that
   found a family whose NAW is withheld costing more statements than one that found nothing. M33: the
-  audit chain's head read without its row lock on PostgreSQL (needs IGP_TEST_DATABASE_URL).
+  audit chain's head read without its row lock on PostgreSQL (needs IGP_TEST_DATABASE_URL). M34: an MDO
+  attendee never marked present still reading the family after the meeting (the viewer's sets in one statement).
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -278,6 +279,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         "appenders continue from the same head and the chain forks (PostgreSQL only: run with "
         "IGP_TEST_DATABASE_URL set, else its test is skipped and the mutation survives)",
         ("tests/integration/test_audit_head_lock.py",)),
+    Mutation(
+        "M34", "igp/sharing/involvement.py",
+        "    return not (ended and status not in PRESENT)  # once over: only if marked present",
+        "    return True",
+        "the viewer's sets in one statement (issue 21): an MDO attendee never marked present reads the family "
+        "on after the meeting",
+        ("tests/integration/test_viewer_sets.py",)),
 )
 
 
@@ -443,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 33 and len(set(ids)) == 33, "the table holds exactly 33 mutations with distinct ids"
+    assert len(ids) == 34 and len(set(ids)) == 34, "the table holds exactly 34 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)
