@@ -18,6 +18,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Iterable
 
 from flask import current_app, g, has_app_context, has_request_context, request
@@ -193,9 +194,15 @@ def _chain_key() -> bytes:
     return current_app.config["AUDIT_CHAIN_KEY"].encode()
 
 
-def _read_head(session: Session, *, for_update: bool) -> AuditHead | None:
+@cache
+def _head_statement(for_update: bool):
+    """Built once per process (every request that logs reads the head)."""
     stmt = select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
-    return session.execute(stmt.with_for_update() if for_update else stmt).scalar_one_or_none()
+    return stmt.with_for_update() if for_update else stmt
+
+
+def _read_head(session: Session, *, for_update: bool) -> AuditHead | None:
+    return session.execute(_head_statement(for_update)).scalar_one_or_none()
 
 
 def _lock_head(session: Session, key: bytes) -> AuditHead:

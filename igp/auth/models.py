@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, func, select
@@ -108,10 +109,11 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.username}>"
 
 
+@cache
 def name_of(user_id):
     """The name of the user a foreign-key column points at, as a correlated scalar subquery: a list adds
     the names it shows to its own statement instead of joining whole users and their organisations
-    (issue 21). NULL for a NULL key."""
+    (issue 21). NULL for a NULL key. Built once per column (an SQL expression is immutable)."""
     return select(User.name).where(User.id == user_id).correlate_except(User).scalar_subquery()
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import bindparam, distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from igp import clock
@@ -66,17 +67,27 @@ def _view(row: ContactMoment) -> ContactView:
                        row.organisation.name, row.on_behalf_of.name if row.on_behalf_of else None, row.recorded_at)
 
 
-def _rows(family_id: int, limit: int | None) -> list[ContactMoment]:
-    stmt = (select(ContactMoment).where(ContactMoment.family_id == family_id)
+@cache
+def _rows_statement(limit: int | None):
+    """Built once per process and limit (issue 21); the family is a bound parameter."""
+    return (select(ContactMoment).where(ContactMoment.family_id == bindparam("family_id"))
             .options(joinedload(ContactMoment.recorded_by), joinedload(ContactMoment.on_behalf_of),
                      joinedload(ContactMoment.organisation))
             .order_by(ContactMoment.contact_on.desc(), ContactMoment.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt).unique())
+
+
+def _rows(family_id: int, limit: int | None) -> list[ContactMoment]:
+    return list(db.session.scalars(_rows_statement(limit), {"family_id": family_id}).unique())
+
+
+@cache
+def _per_discipline_statement():
+    return (select(ContactMoment.discipline, func.count())
+            .where(ContactMoment.family_id == bindparam("family_id")).group_by(ContactMoment.discipline))
 
 
 def _per_discipline(family_id: int) -> dict[str, int]:
-    counted = db.session.execute(select(ContactMoment.discipline, func.count()).where(
-        ContactMoment.family_id == family_id).group_by(ContactMoment.discipline))
+    counted = db.session.execute(_per_discipline_statement(), {"family_id": family_id})
     return rules.complete_counts(rules.DISCIPLINES, counted)
 
 

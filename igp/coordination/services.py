@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import func, literal, or_, select, true, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, true, union_all
 
 from igp import clock
 from igp.admin.services import get_setting, work_calendar
@@ -57,10 +58,15 @@ def can_hold_cases(user: User) -> bool:
 _active_absence_clause = involvement.active_absence_clause
 
 
+@cache
+def _absence_statement():
+    """Built once per process (the family page asks for its coordinator's absence on every request)."""
+    return (select(Absence).where(Absence.user_id == bindparam("user_id"), _active_absence_clause(bindparam("day")))
+            .order_by(Absence.id.desc()).limit(1))
+
+
 def absence_on(user_id: int, day: date | None = None) -> Absence | None:
-    day = day or clock.today()
-    return db.session.scalars(select(Absence).where(Absence.user_id == user_id, _active_absence_clause(day))
-                              .order_by(Absence.id.desc()).limit(1)).first()
+    return db.session.scalars(_absence_statement(), {"user_id": user_id, "day": day or clock.today()}).first()
 
 
 def substituted_user_ids(user, day: date | None = None) -> list[int]:

@@ -14,7 +14,9 @@ medical criterion; the history shows each change only to a reader who may see it
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from igp import clock
@@ -198,11 +200,17 @@ def history(view: gateway.FamilyView) -> list[dict] | None:
     `ontwikkeling_risicos`; a changed medical criterion only with `medische_voorgeschiedenis`."""
     if not view.may("ontwikkeling_risicos"):
         return None
-    rows = db.session.execute(select(TargetAssessment, name_of(TargetAssessment.assessed_by_id))
-                              .where(TargetAssessment.family_id == view.id)
-                              .options(lazyload(TargetAssessment.assessed_by))
-                              .order_by(TargetAssessment.assessed_at.desc(), TargetAssessment.id.desc()))
+    rows = db.session.execute(_history_statement(), {"family_id": view.id})
     return [assessment_dict(row, view, by=by) for row, by in rows]
+
+
+@cache
+def _history_statement():
+    """Built once per process (issue 21); the family is a bound parameter."""
+    return (select(TargetAssessment, name_of(TargetAssessment.assessed_by_id))
+            .where(TargetAssessment.family_id == bindparam("family_id"))
+            .options(lazyload(TargetAssessment.assessed_by))
+            .order_by(TargetAssessment.assessed_at.desc(), TargetAssessment.id.desc()))
 
 
 _FROM_ROW = object()

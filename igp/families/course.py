@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from igp import clock
@@ -175,10 +176,18 @@ def record_pregnancy(actor, family_id: int, data: dict) -> tuple[Family, Pregnan
     return family, pregnancy
 
 
+@cache
+def _course_statements():
+    """Built once per process (issue 21); the family is a bound parameter."""
+    return (select(Pregnancy).where(Pregnancy.family_id == bindparam("family_id"))
+            .order_by(Pregnancy.recorded_at, Pregnancy.id),
+            select(PoliMove).where(PoliMove.family_id == bindparam("family_id"))
+            .order_by(PoliMove.moved_at, PoliMove.id))
+
+
 def course_of(family_id: int) -> tuple[list[Pregnancy], list[PoliMove]]:
     """The pregnancies and poli moves of a family, oldest first (the caller checks the category)."""
-    pregnancies = list(db.session.scalars(select(Pregnancy).where(Pregnancy.family_id == family_id)
-                                          .order_by(Pregnancy.recorded_at, Pregnancy.id)))
-    moves = list(db.session.scalars(select(PoliMove).where(PoliMove.family_id == family_id)
-                                    .order_by(PoliMove.moved_at, PoliMove.id)))
+    pregnancy_stmt, move_stmt = _course_statements()
+    pregnancies = list(db.session.scalars(pregnancy_stmt, {"family_id": family_id}))
+    moves = list(db.session.scalars(move_stmt, {"family_id": family_id}))
     return pregnancies, moves

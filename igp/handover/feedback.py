@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from igp import clock
@@ -192,20 +193,27 @@ def line_of(row: FamilyFeedback) -> FeedbackLine:
     return _family_line(row, True)
 
 
+@cache
+def _feedback_statements():
+    """Built once per process (issue 21); the families' ids are a bound parameter."""
+    ids = bindparam("family_ids", expanding=True)
+    family = (select(FamilyFeedback, name_of(FamilyFeedback.by_user_id), name_of(FamilyFeedback.on_behalf_of_id))
+              .where(FamilyFeedback.family_id.in_(ids))
+              .options(lazyload(FamilyFeedback.by_user), lazyload(FamilyFeedback.on_behalf_of)))
+    handover = (select(Handover.family_id, HandoverFeedback, name_of(HandoverFeedback.by_user_id))
+                .join(Handover, Handover.id == HandoverFeedback.handover_id)
+                .where(Handover.family_id.in_(ids)).options(lazyload(HandoverFeedback.by_user)))
+    return family, handover
+
+
 def _family_rows(family_ids: list[int]):
     """(row, by name, on-behalf-of name): the names come with the row, not as joined users."""
-    return list(db.session.execute(
-        select(FamilyFeedback, name_of(FamilyFeedback.by_user_id), name_of(FamilyFeedback.on_behalf_of_id))
-        .where(FamilyFeedback.family_id.in_(family_ids or [0]))
-        .options(lazyload(FamilyFeedback.by_user), lazyload(FamilyFeedback.on_behalf_of))).all())
+    return list(db.session.execute(_feedback_statements()[0], {"family_ids": family_ids or [0]}).all())
 
 
 def _handover_rows(family_ids: list[int]):
     """(family id, row, by name)."""
-    return list(db.session.execute(
-        select(Handover.family_id, HandoverFeedback, name_of(HandoverFeedback.by_user_id))
-        .join(Handover, Handover.id == HandoverFeedback.handover_id)
-        .where(Handover.family_id.in_(family_ids or [0])).options(lazyload(HandoverFeedback.by_user))).all())
+    return list(db.session.execute(_feedback_statements()[1], {"family_ids": family_ids or [0]}).all())
 
 
 def lines_by_family(family_ids: list[int], notes_for: set[int]) -> dict[int, list[FeedbackLine]]:

@@ -2,9 +2,10 @@
 named only if that person may see it now, is igp.sharing.inbox (it needs the gateway)."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from igp import clock
 from igp.extensions import db
@@ -42,9 +43,15 @@ def notify(user_ids: Iterable[int], kind: str, message: str, family_id: int | No
     return count
 
 
+@cache
+def _unread_statement():
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)))
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    """The user's unread notifications (the menu shows the number on every page: built once per process)."""
+    return db.session.scalar(_unread_statement(), {"user_id": user_id}) or 0
 
 
 def mark_all_read(user_id: int) -> None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -337,8 +338,9 @@ def _intake_part(intake, decision: Decision) -> dict:
     }
 
 
+@cache
 def _full_options():
-    # the participants joined to the intakes: one statement whether or not the family has intakes; the
+    # built once per process (loader options are immutable); the participants joined to the intakes: one statement whether or not the family has intakes; the
     # participants' and note authors' organisations are not shown with them, so they are not joined (issue 21)
     return (selectinload(Family.parents), selectinload(Family.children), selectinload(Family.referrals),
             selectinload(Family.intakes).joinedload(Intake.participants).joinedload(IntakeParticipant.user)
@@ -346,28 +348,43 @@ def _full_options():
             selectinload(Family.notes).joinedload(FamilyNote.author).lazyload(User.organisation))
 
 
+@cache
+def _family_statement():
+    return select(Family).where(Family.id == bindparam("family_id")).options(*_full_options())
+
+
 def load_family(family_id: int) -> Family | None:
     """The family with what a view shows; kept for the request (request_cache.pin), so the page
     that asks for it again by id reads no second time."""
-    return request_cache.pin(db.session.execute(select(Family).where(Family.id == family_id)
-                                                .options(*_full_options())).scalar_one_or_none())
+    return request_cache.pin(db.session.execute(_family_statement(), {"family_id": family_id}).scalar_one_or_none())
 
 
 def family_consents(family_id: int) -> tuple[ConsentRecord, ...]:
     """The family's consent records, newest first, once per request (the decision and the page's
     consent section read the same rows); the free-text note and withdrawal reason are not read."""
     return request_cache.cached("family_consents", family_id, lambda: tuple(db.session.scalars(
-        select(ConsentRecord).where(ConsentRecord.family_id == family_id)
-        .options(defer(ConsentRecord.note), defer(ConsentRecord.withdrawal_reason))
-        .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc()))))
+        _consents_statement(), {"family_id": family_id})))
+
+
+@cache
+def _consents_statement():
+    return (select(ConsentRecord).where(ConsentRecord.family_id == bindparam("family_id"))
+            .options(defer(ConsentRecord.note), defer(ConsentRecord.withdrawal_reason))
+            .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc()))
 
 
 def own_break_glass_rows(family_id: int, user_id: int) -> tuple[BreakGlassAccess, ...]:
     """This user's break-the-glass rows for the family, newest first, once per request (the decision
     uses the active ones, the page lists them all)."""
     return request_cache.cached("own_break_glass", (family_id, user_id), lambda: tuple(db.session.scalars(
-        select(BreakGlassAccess).where(BreakGlassAccess.family_id == family_id, BreakGlassAccess.user_id == user_id)
-        .order_by(BreakGlassAccess.opened_at.desc(), BreakGlassAccess.id.desc()))))
+        _own_break_glass_statement(), {"family_id": family_id, "user_id": user_id})))
+
+
+@cache
+def _own_break_glass_statement():
+    return (select(BreakGlassAccess).where(BreakGlassAccess.family_id == bindparam("family_id"),
+                                           BreakGlassAccess.user_id == bindparam("user_id"))
+            .order_by(BreakGlassAccess.opened_at.desc(), BreakGlassAccess.id.desc()))
 
 
 def read_families(user, family_ids: list[int], *, context: str = "zorg_en_ondersteuning",
@@ -720,6 +737,7 @@ PARENT_LIST_COLUMNS = (Parent.id, Parent.family_id, Parent.position, Parent.name
 REFERRAL_LIST_COLUMNS = (Referral.id, Referral.family_id, Referral.received_at)
 
 
+@cache
 def list_options(*, with_mdo_question: bool = False, with_relations: bool = True) -> tuple:
     """Loader options for a list of families: only what a summary and the policy need (the parents'
     ids and names, the referral dates). The other encrypted columns are not fetched, so a list of

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, exists, false, literal, null, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, exists, false, literal, null, or_, select, true, union_all
 
 from igp import clock, request_cache
 from igp.admin.models import PoliTeamMember
@@ -119,10 +120,13 @@ def viewer_sets(user_id: int) -> ViewerSets:
     return request_cache.cached("viewer_sets", (user_id, today), lambda: _viewer_sets(user_id, today))
 
 
-def _viewer_sets(user_id: int, today: date) -> ViewerSets:
-    now = clock.now()
+@cache
+def _viewer_sets_statement():
+    """Built once per process (issue 21: building this union cost more than running it); the user, the
+    day and the window are bound parameters."""
+    user_id, day = bindparam("viewer_id"), bindparam("viewer_day")
     window = (MdoMeeting.status != "geannuleerd", AgendaItem.anonymous.is_(False),
-              MdoMeeting.starts_at >= now - ATTENDEE_READ_AFTER, MdoMeeting.starts_at <= now + ATTENDEE_READ_BEFORE)
+              MdoMeeting.starts_at >= bindparam("window_from"), MdoMeeting.starts_at <= bindparam("window_to"))
     attending = (select(literal("a").label("kind"), AgendaItem.family_id.label("ref"), AgendaItem.id,
                         MdoAttendee.status, MdoAttendee.item_ids, MdoMeeting.starts_at, MdoMeeting.duration_minutes)
                  .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
@@ -138,10 +142,17 @@ def _viewer_sets(user_id: int, today: date) -> ViewerSets:
     core = select(literal("c"), CoreTeamMember.family_id, *padding).where(
         CoreTeamMember.user_id == user_id, CoreTeamMember.removed_at.is_(None))
     standing_in = select(literal("s"), Absence.user_id, *padding).where(
-        Absence.substitute_id == user_id, active_absence_clause(today))
+        Absence.substitute_id == user_id, active_absence_clause(day))
+    return union_all(attending, taking, core, standing_in)
+
+
+def _viewer_sets(user_id: int, today: date) -> ViewerSets:
+    now = clock.now()
     sets: dict[str, set[int]] = {"a": set(), "t": set(), "c": set(), "s": set()}
-    for kind, ref, item_id, status, item_ids, starts_at, minutes in db.session.execute(
-            union_all(attending, taking, core, standing_in)):
+    rows = db.session.execute(_viewer_sets_statement(), {
+        "viewer_id": user_id, "viewer_day": today,
+        "window_from": now - ATTENDEE_READ_AFTER, "window_to": now + ATTENDEE_READ_BEFORE})
+    for kind, ref, item_id, status, item_ids, starts_at, minutes in rows:
         if kind == "a" and not _attendance_counts(item_id, status, item_ids, starts_at, minutes, now):
             continue
         sets[kind].add(ref)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from types import MappingProxyType
 from typing import Mapping
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 from sqlalchemy.orm import lazyload
 
 import consent
@@ -110,33 +111,41 @@ def current_handovers(view) -> Mapping[str, HandoverView]:
     return request_cache.cached("current_handovers", (view.id, view.may(PROCESS_NOTES)), lambda: _current_handovers(view))
 
 
-def _current_handovers(view) -> Mapping[str, HandoverView]:
-    """Three statements whatever the family has: the handovers (without the family and poli they would
-    join), then their events and their feedback as plain rows with the author's name (issue 21)."""
+@cache
+def _handover_statements(may_notes: bool):
+    """The three statements of _current_handovers, built once per process (issue 21: building them cost
+    more than running them); the family and the handovers' ids are bound parameters."""
     ranked = (select(Handover.id, func.row_number().over(
         partition_by=Handover.direction,
         order_by=(Handover.closed_at.is_(None).desc(), Handover.started_at.desc(), Handover.id.desc())).label("n"))
-        .where(Handover.family_id == view.id).subquery())
-    stmt = (select(Handover).where(Handover.id.in_(select(ranked.c.id).where(ranked.c.n == 1)))
-            .options(lazyload(Handover.family), lazyload(Handover.poli)))
-    handovers = list(db.session.scalars(stmt))
-    ids = [h.id for h in handovers]
-    may_notes = view.may(PROCESS_NOTES)
+        .where(Handover.family_id == bindparam("family_id")).subquery())
+    handovers = (select(Handover).where(Handover.id.in_(select(ranked.c.id).where(ranked.c.n == 1)))
+                 .options(lazyload(Handover.family), lazyload(Handover.poli)))
     # the same statements with or without verwijzingen; a note is read (and decrypted) only when it may be shown
-    event_note = HandoverEvent.note if may_notes else literal(None)
-    feedback_note = HandoverFeedback.note if may_notes else literal(None)
+    ids = bindparam("handover_ids", expanding=True)
+    events = (select(HandoverEvent.handover_id, HandoverEvent.event_type, HandoverEvent.at, User.name,
+                     HandoverEvent.on_behalf_of_id, HandoverEvent.contact_mode, HandoverEvent.reason,
+                     HandoverEvent.note if may_notes else literal(None))
+              .outerjoin(User, User.id == HandoverEvent.by_user_id)
+              .where(HandoverEvent.handover_id.in_(ids)).order_by(HandoverEvent.id))
+    feedback = (select(HandoverFeedback.handover_id, HandoverFeedback.recipient, HandoverFeedback.method,
+                       HandoverFeedback.at, User.name, HandoverFeedback.note if may_notes else literal(None))
+                .outerjoin(User, User.id == HandoverFeedback.by_user_id)
+                .where(HandoverFeedback.handover_id.in_(ids)).order_by(HandoverFeedback.id))
+    return handovers, events, feedback
+
+
+def _current_handovers(view) -> Mapping[str, HandoverView]:
+    """Three statements whatever the family has: the handovers (without the family and poli they would
+    join), then their events and their feedback as plain rows with the author's name (issue 21)."""
+    may_notes = view.may(PROCESS_NOTES)
+    handover_stmt, event_stmt, feedback_stmt = _handover_statements(may_notes)
+    handovers = list(db.session.scalars(handover_stmt, {"family_id": view.id}))
+    ids = [h.id for h in handovers]
     events, feedback = {h: [] for h in ids}, {h: [] for h in ids}
-    for row in db.session.execute(
-            select(HandoverEvent.handover_id, HandoverEvent.event_type, HandoverEvent.at, User.name,
-                   HandoverEvent.on_behalf_of_id, HandoverEvent.contact_mode, HandoverEvent.reason, event_note)
-            .outerjoin(User, User.id == HandoverEvent.by_user_id)
-            .where(HandoverEvent.handover_id.in_(ids)).order_by(HandoverEvent.id)):
+    for row in db.session.execute(event_stmt, {"handover_ids": ids}):
         events[row[0]].append(tuple(row[1:]))
-    for row in db.session.execute(
-            select(HandoverFeedback.handover_id, HandoverFeedback.recipient, HandoverFeedback.method,
-                   HandoverFeedback.at, User.name, feedback_note)
-            .outerjoin(User, User.id == HandoverFeedback.by_user_id)
-            .where(HandoverFeedback.handover_id.in_(ids)).order_by(HandoverFeedback.id)):
+    for row in db.session.execute(feedback_stmt, {"handover_ids": ids}):
         feedback[row[0]].append(tuple(row[1:]))
     return MappingProxyType({h.direction: _handover_view(h, events[h.id], feedback[h.id], may_notes)
                              for h in handovers})
@@ -150,11 +159,16 @@ class AssignmentView:
     reason_text: str | None
 
 
+@cache
+def _assignments_statement():
+    return (select(CoordinatorAssignment, name_of(CoordinatorAssignment.to_user_id))
+            .where(CoordinatorAssignment.family_id == bindparam("family_id"))
+            .options(lazyload(CoordinatorAssignment.to_user))
+            .order_by(CoordinatorAssignment.at, CoordinatorAssignment.id))
+
+
 def coordinator_history(view) -> list[AssignmentView]:
-    rows = db.session.execute(select(CoordinatorAssignment, name_of(CoordinatorAssignment.to_user_id))
-                              .where(CoordinatorAssignment.family_id == view.id)
-                              .options(lazyload(CoordinatorAssignment.to_user))
-                              .order_by(CoordinatorAssignment.at, CoordinatorAssignment.id))
+    rows = db.session.execute(_assignments_statement(), {"family_id": view.id})
     notes = view.may(PROCESS_NOTES)
     return [AssignmentView(a.at, to_name, a.reason, a.reason_text if notes else None) for a, to_name in rows]
 
@@ -169,12 +183,17 @@ class ProposalView:
     created_at: datetime
 
 
+@cache
+def _proposals_statement():
+    return (select(CoordinatorProposal, name_of(CoordinatorProposal.proposed_user_id),
+                   name_of(CoordinatorProposal.proposed_by_id))
+            .where(CoordinatorProposal.family_id == bindparam("family_id"), CoordinatorProposal.status == "open")
+            .options(lazyload(CoordinatorProposal.proposed_user), lazyload(CoordinatorProposal.proposed_by))
+            .order_by(CoordinatorProposal.created_at))
+
+
 def coordinator_proposals(view) -> list[ProposalView]:
-    rows = db.session.execute(select(CoordinatorProposal, name_of(CoordinatorProposal.proposed_user_id),
-                                     name_of(CoordinatorProposal.proposed_by_id)).where(
-        CoordinatorProposal.family_id == view.id, CoordinatorProposal.status == "open")
-        .options(lazyload(CoordinatorProposal.proposed_user), lazyload(CoordinatorProposal.proposed_by))
-        .order_by(CoordinatorProposal.created_at))
+    rows = db.session.execute(_proposals_statement(), {"family_id": view.id})
     notes = view.may(PROCESS_NOTES)
     return [ProposalView(p.id, proposed, by, p.reason, p.reason_text if notes else None, p.created_at)
             for p, proposed, by in rows]
@@ -187,10 +206,14 @@ class MemberView:
     case_role: str
 
 
+@cache
+def _core_team_statement():
+    return (select(CoreTeamMember).where(CoreTeamMember.family_id == bindparam("family_id"),
+                                         CoreTeamMember.removed_at.is_(None)).order_by(CoreTeamMember.added_at))
+
+
 def core_team(view) -> list[MemberView]:
-    rows = db.session.scalars(select(CoreTeamMember).where(CoreTeamMember.family_id == view.id,
-                                                           CoreTeamMember.removed_at.is_(None))
-                              .order_by(CoreTeamMember.added_at))
+    rows = db.session.scalars(_core_team_statement(), {"family_id": view.id})
     return [MemberView(m.id, m.user, m.case_role) for m in rows]
 
 
@@ -253,31 +276,38 @@ class DiscussionView:
     outcomes: list[OutcomeLine]
 
 
+@cache
+def _history_statements(content: bool):
+    """The three statements of mdo_history, built once per process; the family and the items' ids are
+    bound parameters. The same statements with or without mdo_notulen: minutes and an outcome's text
+    are read only when they may be shown."""
+    items = (select(AgendaItem.id, AgendaItem.meeting_id, AgendaItem.status, AgendaItem.anonymous,
+                    MdoMeeting.starts_at, Poli.name)
+             .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id).join(Poli, Poli.id == MdoMeeting.poli_id)
+             .where(AgendaItem.family_id == bindparam("family_id")).order_by(MdoMeeting.starts_at.desc()))
+    ids = bindparam("item_ids", expanding=True)
+    outcomes = (select(MdoOutcome.id, MdoOutcome.item_id, MdoOutcome.kind, MdoOutcome.referral_type,
+                       MdoOutcome.quorum_met, MdoOutcome.text if content else literal(None))
+                .where(MdoOutcome.item_id.in_(ids)).order_by(MdoOutcome.id))
+    latest = select(func.max(MinutesRevision.id)).where(MinutesRevision.item_id.in_(ids)) \
+        .group_by(MinutesRevision.item_id).scalar_subquery()
+    minutes = select(MinutesRevision.item_id, MinutesRevision.text if content else literal(None)) \
+        .where(MinutesRevision.id.in_(latest))
+    return items, outcomes, minutes
+
+
 def mdo_history(view) -> list[DiscussionView]:
     """The MDO discussions of the family, newest first; minutes and outcome texts only with
     mdo_notulen. Three statements whatever the history holds (items with their meeting, their
     outcomes, their latest minutes), so the page costs the same for every family."""
-    rows = list(db.session.execute(
-        select(AgendaItem.id, AgendaItem.meeting_id, AgendaItem.status, AgendaItem.anonymous, MdoMeeting.starts_at,
-               Poli.name).join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-        .join(Poli, Poli.id == MdoMeeting.poli_id)
-        .where(AgendaItem.family_id == view.id).order_by(MdoMeeting.starts_at.desc())).all())
+    item_stmt, outcome_stmt, minutes_stmt = _history_statements(view.may(MDO_CONTENT))
+    rows = list(db.session.execute(item_stmt, {"family_id": view.id}).all())
     ids = [item.id for item in rows] or [0]
-    content = view.may(MDO_CONTENT)
     outcomes: dict[int, list[OutcomeLine]] = {}
-    # the same statement with or without mdo_notulen; an outcome's text is read only when it may be shown
-    for outcome in db.session.execute(
-            select(MdoOutcome.id, MdoOutcome.item_id, MdoOutcome.kind, MdoOutcome.referral_type,
-                   MdoOutcome.quorum_met, MdoOutcome.text if content else literal(None))
-            .where(MdoOutcome.item_id.in_(ids)).order_by(MdoOutcome.id)):
+    for outcome in db.session.execute(outcome_stmt, {"item_ids": ids}):
         outcomes.setdefault(outcome.item_id, []).append(OutcomeLine(
             outcome.id, outcome.kind, outcome.referral_type, outcome.quorum_met, outcome[5]))
-    latest = select(func.max(MinutesRevision.id)).where(MinutesRevision.item_id.in_(ids)) \
-        .group_by(MinutesRevision.item_id).scalar_subquery()
-    # the same statement with or without mdo_notulen; the text is read only when it may be shown
-    text = MinutesRevision.text if content else literal(None)
-    minutes = dict(db.session.execute(select(MinutesRevision.item_id, text)
-                                      .where(MinutesRevision.id.in_(latest))).all())
+    minutes = dict(db.session.execute(minutes_stmt, {"item_ids": ids}).all())
     return [DiscussionView(
         meeting_id=item.meeting_id, starts_at=item.starts_at, poli_name=item.name,
         status=item.status, anonymous=item.anonymous, minutes=minutes.get(item.id),
@@ -297,16 +327,20 @@ class ActionView:
     may_update: bool = False   # this reader may mark it done or dropped (igp.mdo.rules, as the service)
 
 
+@cache
+def _actions_statement(content: bool):
+    # the same statement with or without mdo_notulen; the outcome's text is read only when it may be shown
+    text = MdoOutcome.text if content else literal(None)
+    return (select(MdoAction, MdoMeeting.chair_id, text, name_of(MdoAction.owner_id))
+            .join(MdoAction.outcome).join(MdoOutcome.item).join(AgendaItem.meeting)
+            .where(MdoAction.family_id == bindparam("family_id")).options(lazyload(MdoAction.owner))
+            .order_by(MdoAction.due_date, MdoAction.id))
+
+
 def actions(view, user=None, coordinator_id: int | None = None) -> list[ActionView]:
     """The family's MDO actions; with ``user``, whether she may set each one's status: the owner, the
     coordinator, the meeting's chair, or who stands in for the absent owner or coordinator."""
-    content = view.may(MDO_CONTENT)
-    # the same statement with or without mdo_notulen; the outcome's text is read only when it may be shown
-    text = MdoOutcome.text if content else literal(None)
-    rows = db.session.execute(select(MdoAction, MdoMeeting.chair_id, text, name_of(MdoAction.owner_id))
-                              .join(MdoAction.outcome).join(MdoOutcome.item).join(AgendaItem.meeting)
-                              .where(MdoAction.family_id == view.id).options(lazyload(MdoAction.owner))
-                              .order_by(MdoAction.due_date, MdoAction.id)).all()
+    rows = db.session.execute(_actions_statement(view.may(MDO_CONTENT)), {"family_id": view.id}).all()
     standing_in = substituted_user_ids(user.id) if user is not None and rows else []
     return [ActionView(a.id, a.family_id, view.pseudonym, outcome_text, a.owner_id, owner, a.due_date, a.status,
                        user is not None and mdo_rules.action_status_on_behalf_of(

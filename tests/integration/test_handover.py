@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from igp.audit.models import AuditEntry
@@ -377,3 +378,31 @@ def test_the_board_filters_on_a_coordinator_chosen_from_its_list(network, regist
     listed = re.search(r'<select id="b-coord"[^>]*>(.*?)</select>', filtered, re.S).group(1)
     assert f'<option value="{network.jvk2.id}" selected>' in listed
     assert other.pseudonym in filtered and hers.pseudonym not in filtered
+
+
+def test_a_handover_note_is_neither_shown_to_nor_read_for_a_reader_without_verwijzingen(family, network, api, login,
+                                                                                        client, app):
+    """The family page's handover statements are built once per process for each kind of reader (with and
+    without verwijzingen): whoever comes first, the other gets their own."""
+    note = "Moeder belt liever na zessen."
+    assert api(network.jvk).post(f"/api/v1/families/{family.id}/handover/events", json={
+        "type": "schriftelijk_volstaat", "note": note}).status_code == 201
+    planner = app.test_client()
+    login(network.planner, test_client=planner)
+    login(network.jvk)
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, sql, *_args):
+        seen.append(sql)
+
+    for _ in range(2):
+        seen.clear()
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = planner.get(f"/gezinnen/{family.id}")
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listener)
+        assert page.status_code == 200 and "Warme overdracht" in page.get_data(as_text=True)
+        assert note not in page.get_data(as_text=True)
+        assert not [s for s in seen if "handover_event.note" in s], "the note was read for a reader who may not see it"
+        assert note in client.get(f"/gezinnen/{family.id}").get_data(as_text=True), "the coordinator sees the note"
