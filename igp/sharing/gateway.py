@@ -526,6 +526,16 @@ GLASS_COLUMNS = (BreakGlassAccess.id, BreakGlassAccess.family_id, BreakGlassAcce
                  BreakGlassAccess.opened_at, BreakGlassAccess.expires_at)
 
 
+@cache
+def _decision_statements():
+    """The consents and the viewer's open break-the-glass rows of a list (built once per process)."""
+    ids = bindparam("family_ids", expanding=True)
+    return (select(*GRANT_COLUMNS).where(ConsentRecord.family_id.in_(ids)),
+            select(*GLASS_COLUMNS).where(BreakGlassAccess.family_id.in_(ids),
+                                         BreakGlassAccess.user_id == bindparam("user_id"),
+                                         BreakGlassAccess.expires_at > bindparam("now")))
+
+
 def decisions_for(user, families: list[Family], *, context: str = "zorg_en_ondersteuning",
                   constant_cost: bool = False) -> dict[int, Decision]:
     """decide_for() for many families in a constant number of queries (parents must be loaded): the
@@ -539,13 +549,12 @@ def decisions_for(user, families: list[Family], *, context: str = "zorg_en_onder
     ids = ids or [0]
     user = involvement_rules.resolved(user)
     now = clock.now()
+    grant_stmt, glass_stmt = _decision_statements()
     grants: dict[int, list[ConsentGrant]] = {i: [] for i in ids}
-    for row in db.session.execute(select(*GRANT_COLUMNS).where(ConsentRecord.family_id.in_(ids))):
+    for row in db.session.execute(grant_stmt, {"family_ids": ids}):
         grants[row.family_id].append(as_grant(row))
     glass: dict[int, list[BreakGlass]] = {i: [] for i in ids}
-    for row in db.session.execute(select(*GLASS_COLUMNS).where(
-            BreakGlassAccess.family_id.in_(ids), BreakGlassAccess.user_id == user.id,
-            BreakGlassAccess.expires_at > now)):
+    for row in db.session.execute(glass_stmt, {"family_ids": ids, "user_id": user.id, "now": now}):
         glass[row.family_id].append(_break_glass(row))
     table = need_to_know_table()
     kinds = involvement_rules.involvement_bulk(user, families, probe_ids=ids)
