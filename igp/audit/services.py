@@ -23,8 +23,9 @@ from typing import Iterable
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from igp import clock
 from igp.audit.models import AuditEntry, AuditHead
@@ -201,6 +202,13 @@ def _head_statement(for_update: bool):
     return stmt.with_for_update() if for_update else stmt
 
 
+@cache
+def _head_update():
+    table = AuditHead.__table__
+    return (update(table).where(table.c.id == 1)
+            .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"), seal=bindparam("seal")))
+
+
 def _read_head(session: Session, *, for_update: bool) -> AuditHead | None:
     return session.execute(_head_statement(for_update)).scalar_one_or_none()
 
@@ -238,8 +246,13 @@ def _flush_pending(session: Session) -> None:
         prev = digest
     # one multi-row INSERT (a list of 300 families is 300 entries, not 300 statements)
     session.execute(insert(AuditEntry.__table__), rows)
-    head.last_seq, head.last_hash = seq, prev
-    head.seal = head_seal(seq, prev, key)
+    seal = head_seal(seq, prev, key)
+    if head in session.new:   # the very first append: the head row is inserted by the flush
+        head.last_seq, head.last_hash, head.seal = seq, prev, seal
+    else:                     # one Core UPDATE, not a unit-of-work flush of the head (issue 21)
+        session.execute(_head_update(), {"seq": seq, "hash": prev, "seal": seal})
+        for name, value in (("last_seq", seq), ("last_hash", prev), ("seal", seal)):
+            set_committed_value(head, name, value)
     session.info[NEW_HEAD_KEY] = (seq, prev)
     session.info[FLUSHED_KEY] = pending  # marked written only once the commit succeeded
 
