@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer, load_only, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 import consent
@@ -349,14 +349,32 @@ def _full_options():
 
 
 @cache
-def _family_statement():
-    return select(Family).where(Family.id == bindparam("family_id")).options(*_full_options())
+def _family_statements():
+    """The family, then each collection a view shows, as explicit loads built once per process (a
+    selectin load builds its query on every load; issue 21). The same order as the relationships."""
+    family_id = bindparam("family_id")
+    return select(Family).where(Family.id == family_id), {
+        "parents": select(Parent).where(Parent.family_id == family_id).order_by(Parent.position),
+        "children": select(Child).where(Child.family_id == family_id).order_by(Child.position),
+        "referrals": select(Referral).where(Referral.family_id == family_id).order_by(Referral.received_at),
+        "intakes": select(Intake).where(Intake.family_id == family_id).order_by(Intake.id).options(
+            joinedload(Intake.participants).joinedload(IntakeParticipant.user).lazyload(User.organisation)),
+        "notes": select(FamilyNote).where(FamilyNote.family_id == family_id).order_by(FamilyNote.created_at)
+        .options(joinedload(FamilyNote.author).lazyload(User.organisation)),
+    }
 
 
 def load_family(family_id: int) -> Family | None:
-    """The family with what a view shows; kept for the request (request_cache.pin), so the page
-    that asks for it again by id reads no second time."""
-    return request_cache.pin(db.session.execute(_family_statement(), {"family_id": family_id}).scalar_one_or_none())
+    """The family with what a view shows (six statements, whether or not it exists); kept for the
+    request (request_cache.pin), so the page that asks for it again by id reads no second time."""
+    family_stmt, collections = _family_statements()
+    params = {"family_id": family_id}
+    family = db.session.execute(family_stmt, params).scalar_one_or_none()
+    loaded = {name: list(db.session.scalars(stmt, params).unique()) for name, stmt in collections.items()}
+    if family is not None:
+        for name, rows in loaded.items():
+            set_committed_value(family, name, rows)
+    return request_cache.pin(family)
 
 
 def family_consents(family_id: int) -> tuple[ConsentRecord, ...]:
