@@ -29,3 +29,15 @@ def id_in_select(column, ids_column):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(func.array(ids.scalar_subquery()))
     return column.in_(ids)
+
+
+def id_in_param(column, name: str, dialect: str):
+    """id_in() for a statement built once per process: ``column`` in the list bound as ``name`` (one
+    array parameter on PostgreSQL, an expanding IN elsewhere). ``dialect``: the engine's dialect name."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
