@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from consent import CATEGORY_LABELS
 from igp import clock
@@ -42,13 +43,18 @@ class ReturnSummary:
     families: list[ReturnFamily]
 
 
+@cache
+def _ended_absence_statement():
+    return (select(Absence).where(Absence.user_id == bindparam("user_id"), Absence.cancelled_at.is_(None),
+                                  Absence.ends_on < bindparam("today"), Absence.ends_on >= bindparam("since"))
+            .order_by(Absence.ends_on.desc(), Absence.id.desc()).limit(1))
+
+
 def ended_absence(user) -> Absence | None:
     """The latest absence of this user that ended within the last RETURN_SUMMARY_DAYS days."""
     today = clock.today()
-    absence = db.session.scalars(select(Absence).where(
-        Absence.user_id == user.id, Absence.cancelled_at.is_(None), Absence.ends_on < today,
-        Absence.ends_on >= today - timedelta(days=rules.RETURN_SUMMARY_DAYS))
-        .order_by(Absence.ends_on.desc(), Absence.id.desc()).limit(1)).first()
+    absence = db.session.scalars(_ended_absence_statement(), {
+        "user_id": user.id, "today": today, "since": today - timedelta(days=rules.RETURN_SUMMARY_DAYS)}).first()
     return absence if absence is not None and rules.return_summary_period(absence.ends_on, today) else None
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import defer, lazyload
 
 from igp import clock, request_cache
@@ -445,6 +446,13 @@ def board_counts(user, *, poli: str | None = None, coordinator_id: int | None = 
     return counts
 
 
+@cache
+def _open_signal_statement():
+    return (select(Handover.family_id, Handover.deadline)
+            .where(Handover.family_id.in_(bindparam("family_ids", expanding=True)), Handover.closed_at.is_(None))
+            .order_by(Handover.deadline.desc()))
+
+
 def open_signals(family_ids: list[int]) -> dict[int, str]:
     """The signal of each family's open handover (the most urgent when there are two), for lists that
     have already read and logged the families themselves."""
@@ -452,8 +460,7 @@ def open_signals(family_ids: list[int]) -> dict[int, str]:
         return {}
     today, calendar = clock.today(), work_calendar()
     result: dict[int, str] = {}
-    rows = db.session.execute(select(Handover.family_id, Handover.deadline).where(
-        Handover.family_id.in_(family_ids), Handover.closed_at.is_(None)).order_by(Handover.deadline.desc()))
+    rows = db.session.execute(_open_signal_statement(), {"family_ids": list(family_ids)})
     for family_id, deadline in rows:
         result[family_id] = rules.signal(deadline, today, calendar, risk_workdays())
     return result

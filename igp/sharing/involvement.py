@@ -174,15 +174,19 @@ def is_poli_team_member(user_id: int, poli_id: int) -> bool:
 
 # ------------------------------------------------------------------ the handover context
 
+@cache
+def _inward_statement():
+    return (select(Handover.family_id, Handover.status)
+            .where(Handover.family_id.in_(bindparam("family_ids", expanding=True)), Handover.direction == "in")
+            .order_by(Handover.family_id, Handover.started_at, Handover.id))
+
+
 def handover_family_ids(family_ids: list[int]) -> set[int]:
     """The families among these whose latest inward handover is open or was completed by the
     intake (not ended by a side exit): there the coordinator and the acting substitute read in the
     handover context (consent.in_handover_context). One query for the whole list."""
     latest: dict[int, str] = {}
-    for family_id, status in db.session.execute(
-            select(Handover.family_id, Handover.status)
-            .where(Handover.family_id.in_(family_ids), Handover.direction == "in")
-            .order_by(Handover.family_id, Handover.started_at, Handover.id)):
+    for family_id, status in db.session.execute(_inward_statement(), {"family_ids": list(family_ids)}):
         latest[family_id] = status
     return {family_id for family_id, status in latest.items() if status not in SIDE_EXITS}
 
