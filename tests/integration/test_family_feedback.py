@@ -37,15 +37,20 @@ def family(network, register, clock):
     return family
 
 
+def _decided(family, network, clock, starts_at: str, text: str):
+    """A POP MDO at ``starts_at`` (local) that discussed the family, with everyone present, and its decision."""
+    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": starts_at})
+    item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
+    clock.set(at(starts_at))
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [
+        {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
+    return meeting, mdo.add_outcome(network.chair, item.id, {"kind": "besluit", "text": text})
+
+
 @pytest.fixture
 def outcome(family, network, clock):
     """The POP MDO of Tue 24-11-2026 13:00 (12:00 UTC) decided about the family."""
-    meeting = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-24T13:00"})
-    item = mdo.add_item(network.planner, meeting.id, {"family_id": family.id})
-    clock.set(at("2026-11-24T13:00"))
-    mdo.record_attendance(network.chair, meeting.id, {"attendees": [
-        {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
-    result = mdo.add_outcome(network.chair, item.id, {"kind": "besluit", "text": "Kraamzorg uitbreiden"})
+    meeting, result = _decided(family, network, clock, "2026-11-24T13:00", "Kraamzorg uitbreiden")
     mdo.finalise(network.chair, meeting.id, {"confirm": True})
     db.session.commit()
     clock.set(at("2026-11-25T09:00"))
@@ -332,12 +337,7 @@ def test_feedback_about_the_exit_is_also_the_outward_handovers_feedback(family, 
 
 def test_the_outcomes_to_report_on_are_every_mdo_of_the_family_oldest_first(family, outcome, network, login, client,
                                                                            clock):
-    later = mdo.create_meeting(network.chair, {"poli": "pop", "starts_at": "2026-11-26T13:00"})
-    item = mdo.add_item(network.planner, later.id, {"family_id": family.id})
-    clock.set(at("2026-11-26T13:00"))
-    mdo.record_attendance(network.chair, later.id, {"attendees": [
-        {"user_id": u.id, "status": "aanwezig"} for u in (network.gyn, network.jvk, network.sw)]})
-    second = mdo.add_outcome(network.chair, item.id, {"kind": "besluit", "text": "Kraamzorg afbouwen"})
+    _, second = _decided(family, network, clock, "2026-11-26T13:00", "Kraamzorg afbouwen")
     db.session.commit()
     login(network.jvk)
     html = client.get(f"/gezinnen/{family.id}").get_data(as_text=True)
