@@ -14,7 +14,7 @@ def id_in(column, ids: Iterable[int]):
     PostgreSQL one array parameter (``= ANY(:ids)``), which SQLAlchemy and the server handle as one
     value (measured: 1,762 ids in 2.7 ms instead of 9.2 ms as an expanded IN list); elsewhere IN."""
     ids = list(ids)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
     return column.in_(ids)
 
@@ -26,7 +26,7 @@ def id_in_select(column, ids_column):
     the other conditions instead (the board at 100,000 families: every family the nurse may see
     scanned for 1,663 handovers, 46 ms against 7; issue 21). Elsewhere a plain IN subquery."""
     ids = select(ids_column)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         return column == any_(func.array(ids.scalar_subquery()))
     return column.in_(ids)
 

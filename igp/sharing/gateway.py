@@ -340,8 +340,9 @@ def _intake_part(intake, decision: Decision) -> dict:
 
 @cache
 def _full_options():
-    # built once per process (loader options are immutable); the participants joined to the intakes: one statement whether or not the family has intakes; the
-    # participants' and note authors' organisations are not shown with them, so they are not joined (issue 21)
+    # read_families (an MDO agenda's families); built once per process (loader options are immutable). The
+    # participants joined to the intakes: one statement whether or not the family has intakes; the participants'
+    # and note authors' organisations are not shown with them, so they are not joined (issue 21)
     return (selectinload(Family.parents), selectinload(Family.children), selectinload(Family.referrals),
             selectinload(Family.intakes).joinedload(Intake.participants).joinedload(IntakeParticipant.user)
             .lazyload(User.organisation),
