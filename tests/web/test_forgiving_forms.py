@@ -239,3 +239,24 @@ def test_every_error_path_points_to_a_field_of_its_form():
     assert page_forms.field_id("intake", "report", prefix="intake-") == "intake-report"
     assert page_forms.field_id("intake", "participants", prefix="intake-") == "intake-participants-0"
     assert page_forms.field_id("team", "_") == "kernteam"   # a refusal naming no field: the form
+
+
+def test_a_refused_consent_keeps_every_tick_and_names_the_field_next_to_it(network, family, login, client):
+    """The messages stand next to their fields (tied by aria-describedby), every ticked category
+    stays ticked and typed text comes back escaped (page_forms.Echo)."""
+    login(network.gyn)
+    response = _post(client, "toestemming", family, {
+        "organisation_id": "", "domain": "", "categories": ["naw", "zorgplan"], "purpose": "mdo_bespreking",
+        "given_at": "2026-11-30", "method": "schriftelijk", "form_version": 'Versie <b>"8"</b>'})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422, text[:300]
+    form = text[text.index('action="/gezinnen/%d/toestemming"' % family.id, text.index('id="c-org"') - 3000):]
+    form = form[:form.index("</form>")]
+    message = re.search(r'<p class="error" id="c-org-err">([^<]+)</p>', form)
+    assert message and "ontvanger" in message.group(1).lower(), form[:1500]
+    assert '<select id="c-org" name="organisation_id" aria-invalid="true" aria-describedby="c-org-err">' in form
+    assert '<select id="c-purpose" name="purpose">' in form            # a field without an error: no marks
+    ticked = set(re.findall(r'id="c-cat-(\w+)" name="categories" value="\w+" checked', form))
+    assert ticked == {"naw", "zorgplan"}, ticked
+    assert 'value="Versie &lt;b&gt;&#34;8&#34;&lt;/b&gt;"' in form
+    assert '<option value="mdo_bespreking" selected>' in form
