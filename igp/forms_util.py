@@ -1,10 +1,13 @@
 """Shared helpers of the pages: form choices and what a page does with a refused command."""
 from urllib.parse import urlsplit
 
+import wtforms
+import wtforms.widgets
 from flask import flash
 from markupsafe import Markup, escape
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets.core import clean_key
 
 from igp.errors import ServiceError, ValidationError
 from igp.extensions import db
@@ -64,3 +67,79 @@ class MultiCheckboxField(SelectMultipleField):
             parts.append(f'<div class="checkbox"><input{checked} id="{option_id}" name="{name}" type="checkbox" '
                          f'value="{escape(value)}"> <label for="{option_id}">{escape(label or value)}</label></div>')
         return Markup("\n".join(parts))  # every value in it is escaped (markupsafe.escape)
+
+
+# ------------------------------------------------------------------ fields that render faster
+# WTForms writes every attribute through Markup.format (about 300 function calls for one textarea);
+# the family page renders some fifteen fields and forty options a request. These fields render
+# the same HTML, to the character (tests/unit/test_fast_fields.py compares them with WTForms' own
+# widgets for every field type and case), with one plain f-string per attribute.
+
+def html_params(**kwargs) -> Markup:
+    """wtforms.widgets.html_params, the same output: sorted, ``True`` as a bare attribute, ``False``
+    left out, ``data_``/``aria_`` with hyphens, every name and value escaped (a quote in a value
+    that was Markup already as &quot;)."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        if value is False:
+            continue
+        name = str(escape(clean_key(key)))
+        params.append(name if value is True else f'{name}="{str.replace(escape(value), chr(34), "&quot;")}"')
+    return Markup(" ".join(params))
+
+
+def _validation_attrs(widget, field, kwargs: dict) -> None:
+    flags = getattr(field, "flags", {})
+    for key in dir(flags):
+        if key in widget.validation_attrs and key not in kwargs:
+            kwargs[key] = getattr(flags, key)
+
+
+class TextInput(wtforms.widgets.TextInput):
+    html_params = staticmethod(html_params)
+
+
+class DateTimeLocalInput(wtforms.widgets.DateTimeLocalInput):
+    html_params = staticmethod(html_params)
+
+
+class TextArea(wtforms.widgets.TextArea):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        _validation_attrs(self, field, kwargs)
+        return Markup(f"<textarea {html_params(name=field.name, **kwargs)}>\r\n{escape(field._value())}</textarea>")
+
+
+class Select(wtforms.widgets.Select):
+    def __call__(self, field, **kwargs):
+        if field.has_groups():   # <optgroup>s: WTForms' own way
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        _validation_attrs(self, field, kwargs)
+        parts = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for choice in field.iter_choices():
+            value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+            attributes = {"value": value, **(choice.render_kw or {})}
+            if choice.selected:
+                attributes["selected"] = True
+            parts.append(f"<option {html_params(**attributes)}>{escape(choice.label or choice.value)}</option>")
+        parts.append("</select>")
+        return Markup("".join(parts))  # every name, value and label in it is escaped
+
+
+class StringField(wtforms.StringField):
+    widget = TextInput()
+
+
+class DateTimeLocalField(wtforms.DateTimeLocalField):
+    widget = DateTimeLocalInput()
+
+
+class TextAreaField(wtforms.TextAreaField):
+    widget = TextArea()
+
+
+class SelectField(wtforms.SelectField):
+    widget = Select()

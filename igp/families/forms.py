@@ -3,23 +3,13 @@ form and the API); the forms render fields, keep entered values and carry the CS
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    HiddenField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField
 from wtforms.validators import Optional
 
 from consent import CATEGORY_LABELS, CONSENT_METHOD_LABELS, PRESETS
 from igp import forms_util
 from igp.families import rules
-from igp.forms_util import options
+from igp.forms_util import DateTimeLocalField, SelectField, StringField, TextAreaField, options
 from igp.handover.rules import OUTWARD_TARGETS
 
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
