@@ -247,3 +247,19 @@ def test_involvement_and_visibility_agree(case, network, app):
         family = db.session.get(Family, case.id)
         involved = gateway.decide_for(user, family).involved
         assert listed == involved, user.username
+
+
+def test_a_withdrawal_takes_effect_on_the_next_list_too(case, network, api):
+    """A list decides from consent rows turned into the policy's grants, the same content giving
+    the same grant (gateway.as_grant): the withdrawn consent is another row, read at once."""
+    a = api(network.jvk)
+
+    def listed():
+        return next(item for item in a.get("/api/v1/families").get_json()["items"] if item["id"] == case.id)
+
+    assert listed()["name"] == "Canary Moedernaam"
+    consents = api(network.gyn).get(f"/api/v1/families/{case.id}/consents").get_json()["items"]
+    jgz = next(c for c in consents if c["recipient"] == {"domain": "jgz"})
+    assert api(network.gyn).post(f"/api/v1/consents/{jgz['id']}/withdraw", json={"reason": "Verzoek"}).status_code == 200
+    after = listed()
+    assert after["name"] is None and after["withheld"] == [{"category": "naw", "reason": "toestemming_ingetrokken"}], after
