@@ -123,6 +123,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql-top", type=int, default=12)
     parser.add_argument("--no-cprofile", action="store_true", help="SQL timings only (less overhead)")
+    parser.add_argument("--app-only", action="store_true",
+                        help="the cumulative profile lists only the application's functions (igp/, consent/)")
     parser.add_argument("--callers", action="append", metavar="PATTERN",
                         help="also print who calls the functions matching PATTERN (pstats print_callers)")
     parser.add_argument("--explain", type=int, default=0, metavar="K",
@@ -243,7 +245,8 @@ def main() -> int:
             for key in ("tottime", "cumulative"):
                 out = io.StringIO()
                 st = pstats.Stats(profiler, stream=out)
-                st.sort_stats(key).print_stats(args.top)
+                only = ["igp/|consent/"] if args.app_only and key == "cumulative" else []
+                st.sort_stats(key).print_stats(*only, args.top)
                 text = out.getvalue()
                 text = text[text.find("ncalls"):]
                 print(f"--- cProfile by {key} (totals over {args.n} requests)")

@@ -240,9 +240,10 @@ def _render_family(family_id: int, overrides: dict | None = None, status: int = 
     # POST address in the browser (app.js), so a refresh is a GET and re-submits nothing
     canonical = url_for("families.detail", family_id=family_id, _anchor=failed["anchor"]) if failed else None
     return render_template(
-        "families/detail.html", page=page, view=page.view, forms=forms, echo=page_forms.Echo(forms), labels=LABELS, presets=sharing.preset_choices(),
-        organisations=sharing.organisations(), caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)],
-        canonical=canonical, **_partner_context(page), **_contacts_context(page),
+        "families/detail.html", page=page, view=page.view, forms=forms, echo=page_forms.Echo(forms), labels=LABELS,
+        presets=sharing.preset_choices(), organisations=sharing.organisations(),
+        caseholders=[u for u in forms["users"] if coordination.can_hold_cases(u)], canonical=canonical,
+        **_partner_context(page), **_contacts_context(page),
     ), status
 
 
