@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 import wtforms
+import wtforms.fields
 import wtforms.widgets
 from flask import flash
 from markupsafe import Markup, escape
@@ -129,17 +130,35 @@ class Select(wtforms.widgets.Select):
         return Markup("".join(parts))  # every name, value and label in it is escaped
 
 
-class StringField(wtforms.StringField):
+class Label(wtforms.fields.Label):
+    def __call__(self, text=None, **kwargs):
+        if "for_" in kwargs:
+            kwargs["for"] = kwargs.pop("for_")
+        else:
+            kwargs.setdefault("for", self.field_id)
+        attributes = html_params(**kwargs)
+        return Markup(f"<label{' ' if attributes else ''}{attributes}>{escape(text or self.text)}</label>")
+
+
+class _FastLabel:
+    """The field's <label> through the same html_params."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label = Label(self.label.field_id, self.label.text)
+
+
+class StringField(_FastLabel, wtforms.StringField):
     widget = TextInput()
 
 
-class DateTimeLocalField(wtforms.DateTimeLocalField):
+class DateTimeLocalField(_FastLabel, wtforms.DateTimeLocalField):
     widget = DateTimeLocalInput()
 
 
-class TextAreaField(wtforms.TextAreaField):
+class TextAreaField(_FastLabel, wtforms.TextAreaField):
     widget = TextArea()
 
 
-class SelectField(wtforms.SelectField):
+class SelectField(_FastLabel, wtforms.SelectField):
     widget = Select()

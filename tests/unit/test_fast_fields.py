@@ -1,4 +1,4 @@
-"""The fields of igp.forms_util (issue 21) render exactly the HTML of WTForms' own widgets: the
+"""The fields of igp.forms_util (issue 21) render exactly the HTML of WTForms' own widgets and labels: the
 same attributes in the same order, the same escaping of names, values and labels, the validation
 attributes from the validators, selected options and the values typed before."""
 from __future__ import annotations
@@ -56,6 +56,13 @@ def test_every_field_renders_what_wtforms_renders_empty_and_with_attributes():
                 mine, stock = getattr(ours, name)(**kwargs), getattr(theirs, name)(**kwargs)
                 assert isinstance(mine, Markup)
                 assert str(mine) == str(stock), (name, kwargs)
+            mine, stock = getattr(ours, name).label, getattr(theirs, name).label
+            assert isinstance(mine, forms_util.Label) and isinstance(getattr(ours, name).widget, (
+                forms_util.TextInput, forms_util.DateTimeLocalInput, forms_util.TextArea, forms_util.Select))
+            for args, kwargs in [((), {}), ((ODD,), {}), ((), {"class_": "inline", "for_": "other"}),
+                                 ((), {"aria_hidden": True})]:
+                assert str(mine(*args, **kwargs)) == str(stock(*args, **kwargs)), (name, args, kwargs)
+            assert str(mine.__html__()) == str(stock.__html__()) == str(mine) == str(stock)
 
 
 def test_typed_values_come_back_escaped_and_chosen_options_selected():
