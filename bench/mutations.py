@@ -50,6 +50,7 @@ The 26 mutations
   found a family whose NAW is withheld costing more statements than one that found nothing. M33: the
   audit chain's head read without its row lock on PostgreSQL (needs IGP_TEST_DATABASE_URL). M34: an MDO
   attendee never marked present still reading the family after the meeting (the viewer's sets in one statement).
+  M35: a list's parent names decrypted for every family read, also where the reader may not see the NAW.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -286,6 +287,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the viewer's sets in one statement (issue 21): an MDO attendee never marked present reads the family "
         "on after the meeting",
         ("tests/integration/test_viewer_sets.py",)),
+    Mutation(
+        "M35", "igp/sharing/listed.py",
+        "    return [_listed(row, parents[row.id], referrals[row.id]) for row in rows]",
+        "    return [_listed(row, parents[row.id], referrals[row.id]) for row in rows "
+        "if [p.name for p in parents[row.id]] is not None]",
+        "a list's families as plain rows (issue 21): every parent's name decrypted when the list is read, "
+        "also for a reader who may not see the NAW",
+        ("tests/integration/test_listed_families.py",)),
 )
 
 
@@ -451,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 34 and len(set(ids)) == 34, "the table holds exactly 34 mutations with distinct ids"
+    assert len(ids) == 35 and len(set(ids)) == 35, "the table holds exactly 35 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)

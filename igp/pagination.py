@@ -55,12 +55,16 @@ def count_of(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def counted_page(stmt, page: int, per_page: int, *, clamp: bool = True) -> tuple[list, Page]:
+def _scalars(stmt) -> list:
+    return list(db.session.scalars(stmt))
+
+
+def counted_page(stmt, page: int, per_page: int, *, clamp: bool = True, load=_scalars) -> tuple[list, Page]:
     """The rows of page `page` of the ordered `stmt` with the true total (two statements, whatever
-    the page). A page past the end shows the last page, not an empty one (``clamp`` False: an empty
-    page, as an API pages)."""
+    the page, and those ``load`` adds). A page past the end shows the last page, not an empty one
+    (``clamp`` False: an empty page, as an API pages). ``load``: how the page's statement is read (by
+    default its ORM entities; igp.sharing.listed.load_rows for a list of families as plain rows)."""
     total = count_of(stmt)
     last = Page(1, per_page, total).pages
     where = Page(min(max(1, page), last if clamp else MAX_PAGE), per_page, total)
-    rows = list(db.session.scalars(stmt.offset(where.offset).limit(per_page)))
-    return rows, where
+    return load(stmt.offset(where.offset).limit(per_page)), where

@@ -33,7 +33,7 @@ from igp.mdo.services import (
 from igp.notifications.services import notify
 from igp.pagination import Page, counted_page
 from igp.plan.services import plan_evaluation_signals
-from igp.sharing import gateway, involvement
+from igp.sharing import gateway, involvement, listed
 from igp.validation import parse
 
 ACTIVE_STATUSES = ("aangemeld", "in_intake", "actief")
@@ -574,10 +574,10 @@ def my_families(user, page: int = 1, per_page: int = MY_FAMILIES_PER_PAGE) \
     outward_open = select(Handover.family_id).where(Handover.direction == "uit", Handover.closed_at.is_(None))
     mine = my_family_ids_clause(user) if not supports_only(user) else Family.id.in_(
         select(CoreTeamMember.family_id).where(CoreTeamMember.user_id == user.id, CoreTeamMember.removed_at.is_(None)))
-    stmt = (gateway.visible_families_query(user)
-            .where(mine, or_(Family.status.in_(ACTIVE_STATUSES), Family.id.in_(outward_open)))
+    stmt = (listed.family_select(gateway.visibility_clause(user), mine,
+                                 or_(Family.status.in_(ACTIVE_STATUSES), Family.id.in_(outward_open)))
             .order_by(Family.created_at.desc(), Family.id.desc()))
-    families, where = counted_page(stmt, page, per_page)
+    families, where = counted_page(stmt, page, per_page, load=listed.load_rows)
     summaries = gateway.summarise(user, families, access="web", detail="mijn gezinnen")
     by_id = {f.id: f for f in families}
     signals = open_signals([s.id for s in summaries] or [0])

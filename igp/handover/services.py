@@ -413,7 +413,7 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
         ordered = _first_per_status(ordered, per_status)
     ids = [handover_id for handover_id, _status in ordered[max(offset, 0):max(offset, 0) + limit]]
     # explicit loads, the same statements for an empty board (issue 21): the handovers, then their
-    # families (gateway.load_listed; h.family is then found in the session, no query)
+    # families as plain rows (gateway.load_listed; h.family is never touched: lazyload would query)
     loaded = {h.id: h for h in db.session.scalars(select(Handover).where(id_in(Handover.id, ids or [0])).options(
         defer(Handover.missed_text), defer(Handover.target_name), lazyload(Handover.family)))}
     handovers = [loaded[i] for i in ids if i in loaded]
@@ -429,9 +429,13 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
         rows.append(HandoverRow(
             handover=HandoverCard.of(h), summary=summary, signal=signal_of(h, today, calendar),
             workdays_left=None if h.closed_at else rules.workdays_left(h.deadline, today, calendar),
-            coordinator_name=h.family.coordinator.name if h.family.coordinator else None,
+            coordinator_name=_coordinator_name(families[h.family_id]),
         ))
     return rows
+
+
+def _coordinator_name(family) -> str | None:
+    return family.coordinator.name if family.coordinator else None
 
 
 def board_counts(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,

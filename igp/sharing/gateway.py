@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 import consent
@@ -47,8 +47,10 @@ from igp.extensions import db
 from igp.families import rules as family_rules
 from igp.families.models import Child, Family, FamilyNote, Intake, IntakeParticipant, Parent, Referral
 from igp.sharing import involvement as involvement_rules
+from igp.sharing import listed
+from igp.sharing.listed import ListedFamily
 from igp.sharing.models import BreakGlassAccess, ConsentRecord
-from igp.sql import dialect_name, id_in, id_in_param
+from igp.sql import id_in
 
 # Roles of care providers that may process the BSN (Wabvpz / Wpg); never social or informal roles.
 BSN_ROLES = frozenset({"gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts", "jeugdverpleegkundige"})
@@ -743,39 +745,16 @@ def _dated_summary(user, family: Family, decision: Decision, dated: DatedList) -
         naw_withheld_reason=None if decision.may("naw") else decision.reason("naw"))
 
 
-@cache
-def _listed_statements(dialect: str):
-    """The parents and referrals of a list of families (what a summary and the policy read), built once
-    per process and dialect."""
-    return (select(Parent).where(id_in_param(Parent.family_id, "family_ids", dialect))
-            .options(load_only(*PARENT_LIST_COLUMNS)).order_by(Parent.position),
-            select(Referral).where(id_in_param(Referral.family_id, "family_ids", dialect))
-            .options(load_only(*REFERRAL_LIST_COLUMNS)).order_by(Referral.received_at))
-
-
-def load_listed(*where, ids: Iterable[int] | None = None, limit: int | None = None) -> dict[int, Family]:
+def load_listed(*where, ids: Iterable[int] | None = None, limit: int | None = None) -> dict[int, ListedFamily]:
     """The families with these ids (None: any) that meet ``where`` (by id, at most ``limit``), with what
-    a summary and the policy read,
-    in three statements whether or not any is found: the families, then their parents and their
-    referrals, each one explicit IN load. (A selectin load runs only when the first query found
-    something: a search that found a family whose NAW the user may not see would cost two
-    statements more than one that found nothing, and its timing would tell.)"""
+    a summary and the policy read, as plain rows (igp.sharing.listed), in three statements whether or
+    not any is found: the families, then their parents and their referrals, each one explicit IN load.
+    (A search that found a family whose NAW the user may not see must cost the same statements as one
+    that found nothing, or its timing would tell.)"""
     if ids is not None:
         where = (id_in(Family.id, list(ids) or [0]), *where)
-    stmt = select(Family).where(*where).options(*list_options(with_relations=False))
-    families = {f.id: f for f in db.session.scalars(stmt if limit is None else stmt.order_by(Family.id).limit(limit))}
-    keys = {"family_ids": list(families) or [0]}
-    parent_stmt, referral_stmt = _listed_statements(dialect_name())
-    parents: dict[int, list[Parent]] = {i: [] for i in families}
-    for parent in db.session.scalars(parent_stmt, keys):
-        parents[parent.family_id].append(parent)
-    referrals: dict[int, list[Referral]] = {i: [] for i in families}
-    for referral in db.session.scalars(referral_stmt, keys):
-        referrals[referral.family_id].append(referral)
-    for family_id, family in families.items():
-        set_committed_value(family, "parents", parents[family_id])
-        set_committed_value(family, "referrals", referrals[family_id])
-    return families
+    stmt = listed.family_select(*where)
+    return {f.id: f for f in listed.load_rows(stmt if limit is None else stmt.order_by(Family.id).limit(limit))}
 
 
 PARENT_LIST_COLUMNS = (Parent.id, Parent.family_id, Parent.position, Parent.name, Parent.gezag)

@@ -8,7 +8,7 @@ that mistake visible: with GUARD_TEMPLATES on (the test settings), every render 
 
 * before rendering: the context (at any depth of dicts, lists, tuples, sets and dataclasses,
   and through the loaded relationships of any row passed) holds no row of a class that holds
-  family data or can reach one;
+  family data or can reach one, nor a listed family's plain row (igp.sharing.listed);
 * while rendering: no such row is loaded from the database (a lazy load from the template).
 
 A violation is recorded in ``app.extensions["igp_guard_violations"]`` and raised.
@@ -20,6 +20,8 @@ import dataclasses
 
 from flask import before_render_template, template_rendered
 from sqlalchemy import event, inspect
+
+from igp.sharing import listed
 
 #: Tables whose rows hold family data (encrypted columns about a family) or are the family.
 ROOT_TABLES = frozenset({
@@ -88,7 +90,8 @@ def install(app, db) -> None:
     global _listening
     violations = app.extensions.setdefault("igp_guard_violations", [])
     with app.app_context():
-        unsafe = unsafe_classes(db.Model.registry)
+        # the plain rows of a listed family hold family data as well (decrypted names on request)
+        unsafe = unsafe_classes(db.Model.registry) | listed.LISTED_CLASSES
     if not _listening:  # one listener for the process; it checks only while a guarded render runs
         event.listen(db.Model, "load", _on_load, propagate=True)
         _listening = True
