@@ -594,10 +594,10 @@ def caseload_families(user, coordinator_id: int) -> list[gateway.FamilySummary]:
     """The active families of one coordinator that this user may see (the caseload page's list)."""
     if not gateway.may_see_any_family(user):
         return []
-    stmt = (gateway.visible_families_query(user)
-            .where(Family.coordinator_id == coordinator_id, Family.status.in_(ACTIVE_STATUSES))
-            .order_by(Family.created_at))
-    return gateway.summarise(user, list(db.session.scalars(stmt)), access="web", detail="caseload")
+    stmt = (listed.family_select(gateway.visibility_clause(user), Family.coordinator_id == coordinator_id,
+                                 Family.status.in_(ACTIVE_STATUSES))
+            .order_by(Family.created_at, Family.id))
+    return gateway.summarise(user, listed.load_rows(stmt), access="web", detail="caseload")
 
 
 def contact_for(family_id: int) -> dict:

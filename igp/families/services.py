@@ -39,7 +39,7 @@ from igp.handover import services as handover_services
 from igp.handover.services import intake_changed, open_inward, start_for_referral
 from igp.ids import as_id
 from igp.pagination import MAX_PAGE, Page, counted_page
-from igp.sharing import gateway
+from igp.sharing import gateway, listed
 from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.services import record_preset
 from igp.sql import id_in
@@ -586,7 +586,7 @@ def list_families(user, *, poli: str | None = None, status: str | None = None, p
     errors = _list_problems(status, phase, poli, poli_obj, coordinator, signal, sort)
     if errors:
         raise ValidationError(errors)
-    stmt = gateway.visible_families_query(user)
+    stmt = listed.family_select(gateway.visibility_clause(user))
     for active, clause in ((poli_obj, lambda: Family.poli_id == poli_obj.id), (status, lambda: Family.status == status),
                            (phase, lambda: Family.phase == phase),
                            (coordinator == "mij", lambda: Family.coordinator_id == user.id),
@@ -595,14 +595,9 @@ def list_families(user, *, poli: str | None = None, status: str | None = None, p
         if active:
             stmt = stmt.where(clause())
     families, where = counted_page(stmt.order_by(*LIST_SORTS[sort or "aangemeld"]), min(max(1, page), MAX_PAGE),
-                                   LIST_PAGE_SIZE, clamp=access == "web")  # the API pages past the end empty
-    summaries = gateway.summarise(user, families, access=access)
-    coordinators = {f.id: f.coordinator_id for f in families}
-    names = dict(db.session.execute(select(User.id, User.name).where(
-        User.id.in_([c for c in coordinators.values() if c] or [0]))).all())
-    for summary in summaries:
-        summary.extra["coordinator"] = names.get(coordinators.get(summary.id))
-    return summaries, where
+                                   LIST_PAGE_SIZE, clamp=access == "web", load=listed.load_rows)
+    # (clamp: the API pages past the end empty); the coordinator's name comes with each listed family
+    return gateway.summarise(user, families, access=access), where
 
 
 def show_search_results(user, family_ids: list, *, access: str = "web") -> list[gateway.FamilySummary]:
@@ -611,8 +606,8 @@ def show_search_results(user, family_ids: list, *, access: str = "web") -> list[
     ids = [i for i in family_ids if isinstance(i, int)][:50]
     if not ids:
         return []
-    stmt = gateway.visible_families_query(user).where(Family.id.in_(ids)).order_by(Family.id)
-    return gateway.summarise(user, list(db.session.scalars(stmt)), access=access, detail="search result")
+    stmt = listed.family_select(gateway.visibility_clause(user), Family.id.in_(ids)).order_by(Family.id)
+    return gateway.summarise(user, listed.load_rows(stmt), access=access, detail="search result")
 
 
 def search(user, data: dict, *, access: str = "web") -> list[gateway.FamilySummary]:

@@ -25,7 +25,7 @@ from igp.ids import as_id
 from igp.mdo import rules, schemas
 from igp.mdo.models import AgendaItem, MdoAction, MdoAttendee, MdoMeeting, MdoOutcome, MdoSeries, MinutesRevision
 from igp.notifications.services import notify
-from igp.sharing import gateway
+from igp.sharing import gateway, listed
 from igp.sharing.involvement import coordinated_family_clause as my_family_ids_clause
 from igp.sharing.involvement import substituted_user_ids
 from igp.sharing.related import ActionView
@@ -330,8 +330,7 @@ def proposal_for(meeting: MdoMeeting, actor) -> list[Proposal]:
     ids = [fid for fid in reasons if fid not in already]
     if not ids:
         return []
-    families = list(db.session.scalars(select(Family).where(Family.id.in_(ids)).options(
-        *gateway.list_options(with_mdo_question=True))))
+    families = listed.load_rows(listed.family_select(Family.id.in_(ids), with_mdo_question=True))
     summaries = gateway.summarise(actor, families, access="web", action="search", context="mdo_bespreking",
                                   detail=f"mdo agenda proposal for meeting {meeting.id}", with_mdo_question=True)
     covered = gateway.consent_covers_bulk(ids, "mdo_bespreking")

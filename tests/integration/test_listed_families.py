@@ -96,3 +96,15 @@ def test_a_listed_family_never_reaches_a_template(family, app):
     if violations is not None:
         violations.clear()   # expected here; the fixture fails a test that leaves one behind
     assert len(found) == 2, found
+
+
+def test_the_family_list_names_each_family_s_coordinator(family, network, register, login, client):
+    """The list's coordinator column comes with the listed families (no statement of its own)."""
+    without = register(network.gyn)   # no consent: no nurse could be made its coordinator
+    assert without.coordinator_id is None
+    login(network.gyn)
+    page = client.get("/gezinnen/").get_data(as_text=True)
+    rows = {pseudonym: page.split(pseudonym, 1)[1].split("</tr>", 1)[0]
+            for pseudonym in (family.pseudonym, without.pseudonym)}
+    assert f"<td>{network.jvk.name}</td>" in rows[family.pseudonym]
+    assert "<td>Geen</td>" in rows[without.pseudonym] and network.jvk.name not in rows[without.pseudonym]
