@@ -5,7 +5,7 @@ at several data sizes, against the targets. One command:
     .venv/bin/python bench/run.py --sizes 1000,10000,100000
 
 Per size: (re)create the PostgreSQL database igp_bench_<size>, `db upgrade`, `synth` (timed),
-VACUUM ANALYZE, start gunicorn (4 sync workers), sign in, measure every key page with sequential
+VACUUM ANALYZE, start gunicorn (one sync worker per core), sign in, measure every key page with sequential
 requests (latency p50/p95/p99 and the X-IGP-Queries header), the floors (GET /bench/ping through
 the same gunicorn; the dashboard's main GROUP BY directly with psycopg), then a threaded mixed
 load. Writes bench/results/<UTC timestamp>.json and .md and bench/results/latest.md.
@@ -524,7 +524,7 @@ def search_values(api: Client, family_ids: list[int], want: int = 5) -> list[dic
 # ------------------------------------------------------------------ sequential measurement
 
 IDLE_WAIT = 900  # --idle-wait
-WARM_PARALLEL = 4  # = gunicorn workers: concurrent warm-up reaches every worker (each has its own caches)
+WARM_PARALLEL = 2  # = gunicorn workers (set from --workers): concurrent warm-up reaches every worker (each has its own caches)
 
 
 def warm_up(client: Client, method: str, paths, body, count: int, ok, name: str) -> None:
@@ -1289,7 +1289,8 @@ def main(argv=None) -> int:
     parser.add_argument("--mixed-seconds", type=int, default=30, help="duration of the mixed load (0: skip)")
     parser.add_argument("--mixed-warmup", type=int, default=3, help="unmeasured seconds before the mixed load")
     parser.add_argument("--threads", type=int, default=12, help="client threads of the mixed load")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn workers (default: one per core, as config/gunicorn.py ships)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class")
     parser.add_argument("--gunicorn-conf", default="config/gunicorn.py",
                         help="gunicorn configuration file (default: the production one, config/gunicorn.py; "

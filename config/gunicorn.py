@@ -9,9 +9,13 @@ import gc
 import os
 
 bind = "127.0.0.1:8000"
-# measured on 2 cores (bench/results/issue21-before-after.md): 4 sync workers have the best p95; gthread
-# (4 x 4 threads) gives +8 % throughput for a 30 % worse p95, 8 sync workers nothing: the CPU is the limit
-workers = 4
+# One sync worker per core (WEB_CONCURRENCY overrides it). Measured on 2 cores with the database and the
+# client on the same machine (bench/results/issue21-session10.md): 2 sync workers 91 req/s at p95 160 ms,
+# 3 workers 85, 4 workers 79-83 (p95 181-191), 2 gthread workers x 2 threads 78 (p95 267); at 100,000
+# families 2 workers 67 against 4 workers 62. The application's CPU is the limit: a worker more only adds
+# switching between them (4 workers used 19.6 ms of CPU per request, 2 workers 16.8 ms). A deployment with
+# long requests (large exports) may want a worker more, so that one of them does not hold up the others.
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 10

@@ -110,14 +110,35 @@ def test_session_lifetime_is_configurable(env):
     assert Development().SESSION_LIFETIME == timedelta(hours=12)
 
 
-def test_gunicorn_refuses_memory_store_with_several_workers_in_production(monkeypatch):
+def _gunicorn_conf():
     import importlib.util
     from pathlib import Path
-    from types import SimpleNamespace
 
     spec = importlib.util.spec_from_file_location("gunicorn_conf", Path(__file__).parents[2] / "config" / "gunicorn.py")
     conf = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(conf)
+    return conf
+
+
+def test_gunicorn_starts_one_sync_worker_per_core_unless_told(monkeypatch):
+    """Measured (bench/results/issue21-session10.md): on 2 cores 2 sync workers beat 3 and 4."""
+    import os
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    conf = _gunicorn_conf()
+    assert (conf.workers, conf.worker_class) == (2, "sync")
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert _gunicorn_conf().workers == 8
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert _gunicorn_conf().workers == 3
+
+
+def test_gunicorn_refuses_memory_store_with_several_workers_in_production(monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    conf = _gunicorn_conf()
     warnings = []
     server = SimpleNamespace(cfg=SimpleNamespace(workers=conf.workers),
                              log=SimpleNamespace(warning=lambda *a: warnings.append(a[0] % a[1:])))
