@@ -94,13 +94,14 @@ def _per_discipline(family_id: int) -> dict[str, int]:
 def section_for(user, view: gateway.FamilyView, kinds: frozenset[str], *, limit: int | None = rules.RECENT
                 ) -> ContactSection:
     """The contact moments this reader sees on a family view the gateway built (category NAW)."""
+    key = view.read_key(CATEGORY, also=rules.may_read(user.roles))
+    counts, rows = _per_discipline(key), _rows(key, limit)   # run alike whether or not they may be shown
     if not view.may(CATEGORY):
         return ContactSection(withheld=[(CATEGORY, view.decision.reason(CATEGORY) or "")])
     if not rules.may_read(user.roles):
         return ContactSection(withheld=[(CATEGORY, rules.VOLUNTEER_REASON)])
-    counts = _per_discipline(view.id)
     allowed = may_record(user, kinds, view.decision)
-    return ContactSection(items=[_view(r) for r in _rows(view.id, limit)], total=sum(counts.values()),
+    return ContactSection(items=[_view(r) for r in rows], total=sum(counts.values()),
                           by_discipline=counts, may_record=allowed,
                           disciplines=rules.disciplines_of(user.roles) if allowed else ())
 

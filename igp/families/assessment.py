@@ -198,9 +198,9 @@ def form_for(user, family_id: int) -> tuple[gateway.FamilyView, dict]:
 def history(view: gateway.FamilyView) -> list[dict] | None:
     """The family's re-assessments for a reader (its view from the gateway): None without
     `ontwikkeling_risicos`; a changed medical criterion only with `medische_voorgeschiedenis`."""
+    rows = db.session.execute(_history_statement(), {"family_id": view.read_key("ontwikkeling_risicos")}).all()
     if not view.may("ontwikkeling_risicos"):
         return None
-    rows = db.session.execute(_history_statement(), {"family_id": view.id})
     return [assessment_dict(row, view, by=by) for row, by in rows]
 
 

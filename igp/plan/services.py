@@ -233,9 +233,9 @@ def plan_evaluation_signals(user, day: date | None = None, *, offset: int = 0,
 
 def family_section(user, view: gateway.FamilyView) -> dict | None:
     """The short "Gezinsplan" section of the family page: None without zorgplan."""
+    plan = db.session.scalar(select(FamilyPlan).where(FamilyPlan.family_id == view.read_key(CATEGORY)))
     if not view.may(CATEGORY):
         return None
-    plan = db.session.scalar(select(FamilyPlan).where(FamilyPlan.family_id == view.id))
     if plan is None:
         return {"revision": 0, "evaluation_date": None, "overdue": False}
     return {"revision": plan.revision, "evaluation_date": plan.evaluation_date,

@@ -202,6 +202,12 @@ class FamilyView:
     def may(self, category: str) -> bool:
         return self.decision.may(category)
 
+    def read_key(self, category: str, *, also: bool = True) -> int:
+        """The family id to read a section of ``category`` with: the family's own id where the reader
+        may see it (and ``also`` holds), else 0, which no row has. A page then runs the same statements
+        whatever the reader may see (issue 21: a constant count), and reads nothing it may not show."""
+        return self.id if also and self.may(category) else 0
+
     @property
     def withheld(self) -> list[tuple[str, str]]:
         return self.decision.withheld_list()

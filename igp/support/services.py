@@ -82,10 +82,10 @@ def _support_view(user, kinds, row: InformalSupport) -> SupportView:
 
 def section_for(user, view: gateway.FamilyView, kinds: frozenset[str]) -> SupportSection:
     """The informal support this reader sees on a family view the gateway built (category NAW)."""
+    rows = db.session.scalars(select(InformalSupport).where(InformalSupport.family_id == view.read_key("naw"))
+                              .order_by(InformalSupport.starts_on, InformalSupport.id)).all()
     if not view.may("naw"):
         return SupportSection(withheld=[("naw", view.decision.reason("naw") or "")])
-    rows = db.session.scalars(select(InformalSupport).where(InformalSupport.family_id == view.id)
-                              .order_by(InformalSupport.starts_on, InformalSupport.id))
     items = [_support_view(user, kinds, r) for r in rows
              if rules.sees_record(user.roles, user.organisation_id, r.organisation_id)]
     organisations = recordable_organisations(user, kinds) if view.decision.may_write("naw") else []

@@ -263,3 +263,18 @@ def test_a_withdrawal_takes_effect_on_the_next_list_too(case, network, api):
     assert api(network.gyn).post(f"/api/v1/consents/{jgz['id']}/withdraw", json={"reason": "Verzoek"}).status_code == 200
     after = listed()
     assert after["name"] is None and after["withheld"] == [{"category": "naw", "reason": "toestemming_ingetrokken"}], after
+
+
+def test_a_withheld_section_is_read_with_a_key_that_matches_no_row(case, network, app):
+    """FamilyView.read_key (issue 21): a page runs a section's statement also where the reader may not
+    see it (a constant count), but with family id 0 then, so nothing withheld is read."""
+    from igp.sharing import gateway
+
+    with app.test_request_context("/"):
+        social = gateway.read_family(network.sw, case.id)
+        assert social.read_key("naw") == case.id
+        assert social.read_key("medische_voorgeschiedenis") == 0      # need-to-know: not for her role
+        assert social.read_key("naw", also=False) == 0
+        volunteer = gateway.read_family(network.vrijwilliger, case.id)
+        assert {c: volunteer.read_key(c) for c in ("naw", "zorgplan", "ontwikkeling_risicos")} == \
+            {"naw": 0, "zorgplan": 0, "ontwikkeling_risicos": 0}
