@@ -42,7 +42,6 @@ from igp.pagination import MAX_PAGE, Page, counted_page
 from igp.sharing import gateway, listed
 from igp.sharing.involvement import acting_substitute_for
 from igp.sharing.services import record_preset
-from igp.sql import id_in
 from igp.validation import parse
 
 REGISTERING_ROLES = rules.REGISTERING_ROLES
@@ -635,20 +634,13 @@ def forgiving_search(user, q: str, *, access: str = "web") -> list[gateway.Famil
     # the same statement whether or not the query can be the start of a pseudonym (a constant count)
     by_pseudonym = list(db.session.scalars(visible.where(Family.pseudonym.like(prefix + "%") if prefix else false())
                                            .order_by(Family.id.desc()).limit(rules.SEARCH_LIMIT)))
-    by_name = rules.rank_matches(_visible_hits(user, search_index.matching_families(words)), words) if words else []
+    # ranked and checked against what the user may see by the database; as many as can still be shown
+    by_name = search_index.ranked_families(words, gateway.visibility_clause(user),
+                                           rules.SEARCH_LIMIT + len(by_pseudonym)) if words else []
     found = _matches_in_order(user, by_pseudonym, [i for i in by_name if i not in set(by_pseudonym)], access)
     if not found:
         audit.record("search", user=user, object_type="family", detail=f"{access}: forgiving search: 0 found")
     return found
-
-
-def _visible_hits(user, hits: dict[int, set[str]]) -> dict[int, set[str]]:
-    """The name matches among the families the user may see: the matched families checked in one
-    statement by primary key (issue 21: not a join with every family the user may see), run also
-    when nothing matched (a constant count)."""
-    seen = set(db.session.scalars(select(Family.id).where(id_in(Family.id, sorted(hits)),
-                                                          gateway.visibility_clause(user))))
-    return {family_id: terms for family_id, terms in hits.items() if family_id in seen}
 
 
 def _matches_in_order(user, by_pseudonym: list[int], by_name: list[int], access: str) -> list[gateway.FamilySummary]:

@@ -162,3 +162,24 @@ def test_families_she_may_not_see_do_not_take_the_places_of_those_she_may(networ
         register(network.gyn, parents=[{"name": f"Nel Jansen {n}", "birth_date": "1989-01-0" + str(n + 1)}])
     found = _pseudonyms(forgiving_search(nurse, "Jansen"))
     assert len(found) == 2 and set(found) <= {families[k].pseudonym for k in ("anna", "piet", "kind")}
+
+
+@pytest.mark.parametrize("q", ["jansen", "jan", "jans", "jan jansen", "jansen jansen", "de vries jan", "sem",
+                               "anna jansen", "bakker", "jansenius", "karel jan"])
+def test_the_database_ranks_as_the_rule_does(network, families, register, q):
+    """search_index.ranked_families (one statement, issue 21) gives what rules.rank_matches gives over
+    the matching families the user may see: every word, most whole words first, then the newest."""
+    from igp.families import search_index
+    from igp.families.models import Family
+    from igp.sharing import gateway
+
+    register(network.gyn, consent=CONSENT, parents=[{"name": "Karel Jans", "birth_date": "1985-02-02"}])
+    register(network.gyn, consent=CONSENT, parents=[{"name": "Jan Jansen", "birth_date": "1989-09-09"}])
+    words = rules.query_words(q)
+    for user in (network.gyn, db.session.get(User, families["anna"].coordinator_id), network.outsider):
+        seen = set(db.session.scalars(select(Family.id).where(gateway.visibility_clause(user))))
+        hits = {fid: terms for fid, terms in search_index.matching_families(words).items() if fid in seen}
+        expected = rules.rank_matches(hits, words)
+        assert search_index.ranked_families(words, gateway.visibility_clause(user), 50) == expected, (q, user.username)
+        assert search_index.ranked_families(words, gateway.visibility_clause(user), 2) == expected[:2]
+    assert search_index.ranked_families(rules.query_words("jansen"), gateway.visibility_clause(network.gyn), 50)
