@@ -13,7 +13,9 @@ from igp.models_base import UTCDateTime, utcnow
 
 class Handover(db.Model):
     __tablename__ = "handover"
-    __table_args__ = (Index("ix_handover_open_deadline", "closed_at", "deadline"),)
+    # (direction, started_on): the dashboard's live days (those not yet rolled up) by index (issue 21)
+    __table_args__ = (Index("ix_handover_open_deadline", "closed_at", "deadline"),
+                      Index("ix_handover_direction_started_on", "direction", "started_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id", ondelete="CASCADE"), index=True)
