@@ -2,7 +2,7 @@
 """Hand mutation check (issue 16, five rows added by issue 17): 26 rules changed one at a time; a test must fail for each.
 
 A hand mutation check had changed 21 rules one at a time and found 8 of them surviving, several
-the whole non-browser suite. This script keeps that check repeatable: a table of 26 mutations,
+the whole non-browser suite. This script keeps that check repeatable: a table of 36 mutations,
 each an exact snippet of the source and its replacement, applied one at a time with plain string
 replacement; for each it runs pytest, records whether the mutation was killed (a test failed) or
 survived, names the failing tests, restores the file and prints a markdown table.
@@ -19,7 +19,7 @@ with the original afterwards. Bytecode is not written while a mutant is in place
 (PYTHONDONTWRITEBYTECODE), so no mutated .pyc can outlive its run. Run it on a clean work tree
 and never in parallel with other work on the same tree.
 
-The 26 mutations
+The 36 mutations
 ----------------
 * M01-M07, the ones the issue names that survived: quorum ignoring the required roles; one export
   row not suppressed and the small-cell threshold off by one (both marked `repoint`: reporting is

@@ -14,8 +14,19 @@ bind = "127.0.0.1:8000"
 # 3 workers 85, 4 workers 79-83 (p95 181-191), 2 gthread workers x 2 threads 78 (p95 267); at 100,000
 # families 2 workers 67 against 4 workers 62. The application's CPU is the limit: a worker more only adds
 # switching between them (4 workers used 19.6 ms of CPU per request, 2 workers 16.8 ms). A deployment with
-# long requests (large exports) may want a worker more, so that one of them does not hold up the others.
-workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
+# long requests (large exports) may want a worker more, so that one of them does not hold up the others;
+# so may a one-core machine. The cores are those this process may run on (a container limited by a CPU
+# quota rather than by CPUs is not seen: set WEB_CONCURRENCY there).
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 2
+
+
+workers = max(1, int(os.environ.get("WEB_CONCURRENCY") or _cores()))
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 10
@@ -33,7 +44,7 @@ def post_worker_init(worker):  # the worker has loaded the WSGI app
 
 def on_starting(server):
     """Refuse a per-process rate-limit store when several workers share the sign-in limit:
-    with memory:// each worker counts on its own (4 workers: 4 x the limit). Production refuses
+    with memory:// each worker counts on its own (n workers: n x the limit). Production refuses
     it anyway (config/settings.py); elsewhere (a benchmark with a huge limit) it is a warning."""
     store = os.environ.get("IGP_RATELIMIT_STORAGE_URL", "").strip() or "memory://"
     if server.cfg.workers > 1 and store.startswith("memory://"):

@@ -217,8 +217,8 @@ class Production(BaseSettings):
         if not self.REQUIRE_TOTP:
             problems.append("IGP_REQUIRE_TOTP=0 is only allowed in development")
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
-            problems.append("IGP_RATELIMIT_STORAGE_URL=memory:// counts per worker process (4 gunicorn workers let "
-                            "4 times the sign-in limit through, every extra host again): use a shared store, "
+            problems.append("IGP_RATELIMIT_STORAGE_URL=memory:// counts per worker process (n gunicorn workers let "
+                            "n times the sign-in limit through, every extra host again): use a shared store, "
                             "redis://HOST:6379/N")
         if not self.AUDIT_WITNESS and not self.AUDIT_WITNESS_SYSLOG:
             problems.append("the audit chain needs a witness outside the database: set IGP_AUDIT_WITNESS (a file) "

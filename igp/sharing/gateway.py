@@ -145,7 +145,7 @@ def decide_for(user, family: Family, *, context: str = "zorg_en_ondersteuning",
                      both_parents=bool(get_setting("consent_both_parents")) if both_parents is None else both_parents)
 
 
-def _decision(viewer: Viewer, family: Family, grants: list[ConsentGrant], glass: list[BreakGlass], *,
+def _decision(viewer: Viewer, family: Family | ListedFamily, grants: list[ConsentGrant], glass: list[BreakGlass], *,
               context: str, table, kinds: frozenset[str], handover: bool, both_parents: bool,
               now: datetime) -> Decision:
     """consent.decide() for one family from plain values (the single rule)."""
@@ -571,7 +571,7 @@ def _decision_statements():
                                          BreakGlassAccess.expires_at > bindparam("now")))
 
 
-def decisions_for(user, families: list[Family], *, context: str = "zorg_en_ondersteuning",
+def decisions_for(user, families: list[Family | ListedFamily], *, context: str = "zorg_en_ondersteuning",
                   constant_cost: bool = False) -> dict[int, Decision]:
     """decide_for() for many families in a constant number of queries (parents must be loaded): the
     consents and break-the-glass rows as plain rows (no ORM instances), the viewer, the table, the
@@ -627,7 +627,7 @@ def identity_matches(user, bsn_keys: list[str], name_keys: list[str]) -> dict[in
     return {fid: kind for fid, kind in found.items() if decisions[fid].may("naw")}
 
 
-def summarise(user, families: list[Family], *, access: str, action: str = "search", detail: str = "",
+def summarise(user, families: list[Family | ListedFamily], *, access: str, action: str = "search", detail: str = "",
               context: str = "zorg_en_ondersteuning", with_mdo_question: bool = False,
               require: str | None = None) -> list[FamilySummary]:
     """Summaries of families for a list; NAW per family through the policy. One audit entry
@@ -637,7 +637,7 @@ def summarise(user, families: list[Family], *, access: str, action: str = "searc
                              context=context, with_mdo_question=with_mdo_question)
 
 
-def summarise_matches(user, matches: list[tuple[Family, str, str | None]], *, access: str, action: str = "search",
+def summarise_matches(user, matches: list[tuple[Family | ListedFamily, str, str | None]], *, access: str, action: str = "search",
                       context: str = "zorg_en_ondersteuning", with_mdo_question: bool = False,
                       limit: int | None = None, constant_cost: bool = False) -> list[FamilySummary]:
     """summarise() for families found in different ways, decided in one pass: each match is
@@ -660,7 +660,7 @@ def summarise_matches(user, matches: list[tuple[Family, str, str | None]], *, ac
     return result
 
 
-def _summary(user, family: Family, decision: Decision, *, access: str, action: str, detail: str,
+def _summary(user, family: Family | ListedFamily, decision: Decision, *, access: str, action: str, detail: str,
              with_mdo_question: bool) -> FamilySummary:
     """One family of a list as the user may see it, its read logged."""
     name = family.parents[0].name if decision.may("naw") and family.parents else None
@@ -739,7 +739,7 @@ def read_dated_lists(user, lists: list[tuple[DatedList, int, int | None]], *,
     return result
 
 
-def _dated_summary(user, family: Family, decision: Decision, dated: DatedList) -> FamilySummary:
+def _dated_summary(user, family: Family | ListedFamily, decision: Decision, dated: DatedList) -> FamilySummary:
     """A family of a signal list as the user may see it, its read logged."""
     audit.record("read", user=user, object_type="family", object_id=family.id, family_pseudonym=family.pseudonym,
                  shown=sorted({dated.need, "naw"} & decision.allowed), consent_ids=decision.consent_ids,

@@ -10,7 +10,9 @@ same rows with Core selects (50 families: 4.7 against 1.5 ms of CPU, measured wi
 database). A ``ListedFamily`` has the attributes of ``Family`` that the summary and the policy read,
 under the same names, so ``gateway.summarise`` and ``gateway.decisions_for`` take either.
 
-A listed family is not a row of the session: nothing here is written, refreshed or lazily loaded.
+A parent's name and the question for the MDO are read encrypted and decrypted only when asked for,
+that is where the reader may see them. A listed family is not a row of the session: nothing here is
+written, refreshed or lazily loaded.
 It holds decrypted names, so, like an ORM row of a family table, it must never reach a template:
 the template guard (igp.sharing.guard) refuses these classes as well.
 """
@@ -81,9 +83,14 @@ class ListedFamily:
     coordinator_id: int | None
     poli: ListedPoli
     coordinator: ListedPerson | None
-    mdo_question: str | None
+    mdo_question_token: str | None     # read only with with_mdo_question, encrypted
     parents: tuple[ListedParent, ...]
     referrals: tuple[ListedReferral, ...]
+
+    @property
+    def mdo_question(self) -> str | None:
+        """The question for the MDO, decrypted when asked for (where the reader may see mdo_notulen)."""
+        return _ENCRYPTED.process_result_value(self.mdo_question_token, None)
 
 
 _ENCRYPTED = EncryptedText()
@@ -108,7 +115,7 @@ def _family_base(with_mdo_question: bool):
                Family.registering_organisation_id, Family.coordinator_id, poli.code.label("poli_code"),
                poli.name.label("poli_name"), coordinator.name.label("coordinator_name")]
     if with_mdo_question:
-        columns.append(Family.mdo_question)
+        columns.append(type_coerce(Family.mdo_question, Text).label("mdo_question_token"))
     return (select(*columns).join(poli, poli.id == Family.poli_id)
             .outerjoin(coordinator, coordinator.id == Family.coordinator_id))
 
@@ -145,5 +152,5 @@ def _listed(row, parents: list[ListedParent], referrals: list[ListedReferral]) -
         created_at=row.created_at, registering_organisation_id=row.registering_organisation_id,
         coordinator_id=row.coordinator_id, poli=ListedPoli(row.poli_code, row.poli_name),
         coordinator=ListedPerson(row.coordinator_name) if row.coordinator_id is not None else None,
-        mdo_question=mapping.get("mdo_question"), parents=tuple(parents), referrals=tuple(referrals))
+        mdo_question_token=mapping.get("mdo_question_token"), parents=tuple(parents), referrals=tuple(referrals))
 

@@ -9,7 +9,7 @@ from igp.coordination.services import add_core_member
 from igp.crypto import Keyring
 from igp.extensions import db
 from igp.families.models import Family
-from igp.sharing import gateway
+from igp.sharing import gateway, listed
 from igp.sharing.listed import ListedFamily
 
 PARENTS = [{"name": "Canary Moedernaam", "birth_date": "1995-03-14"},
@@ -108,3 +108,14 @@ def test_the_family_list_names_each_family_s_coordinator(family, network, regist
             for pseudonym in (family.pseudonym, without.pseudonym)}
     assert f"<td>{network.jvk.name}</td>" in rows[family.pseudonym]
     assert "<td>Geen</td>" in rows[without.pseudonym] and network.jvk.name not in rows[without.pseudonym]
+
+
+def test_a_listed_mdo_question_stays_encrypted_until_it_is_asked_for(family, app):
+    """The MDO proposal lists the question only where the reader may see mdo_notulen (gateway._summary
+    asks for it only then); until then it is the stored token."""
+    db.session.get(Family, family.id).mdo_question = "Canary vraag voor het MDO"
+    db.session.flush()
+    row = listed.load_rows(listed.family_select(Family.id == family.id, with_mdo_question=True))[0]
+    assert row.mdo_question_token and "Canary" not in row.mdo_question_token
+    assert row.mdo_question == "Canary vraag voor het MDO"
+    assert listed.load_rows(listed.family_select(Family.id == family.id))[0].mdo_question is None

@@ -125,13 +125,15 @@ def test_gunicorn_starts_one_sync_worker_per_core_unless_told(monkeypatch):
     import os
 
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     conf = _gunicorn_conf()
     assert (conf.workers, conf.worker_class) == (2, "sync")
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
     assert _gunicorn_conf().workers == 8
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert _gunicorn_conf().workers == 3
+    monkeypatch.setenv("WEB_CONCURRENCY", "0")
+    assert _gunicorn_conf().workers == 1
 
 
 def test_gunicorn_refuses_memory_store_with_several_workers_in_production(monkeypatch):
