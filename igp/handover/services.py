@@ -362,33 +362,36 @@ def _board_filters(user, *, poli, coordinator_id, signal, mine, include_closed_d
     return on_handover, on_family
 
 
-def _board_rows(user, **filters) -> tuple[tuple[int, str], ...]:
-    """(handover id, status) of every handover of the board's filters whose family the user may see,
-    in the board's order, in one statement: the handovers' own rows first (open ones, and those closed
-    in the last days: a bounded set, materialised), then only their families checked by primary key
-    (sql.id_in_select), instead of joining every family the user may see; ordered by the database
-    (open ones by deadline, then the most recently closed). Once per request for the same filters."""
+def _board_rows(user, per_status: int | None = None, **filters) -> tuple[tuple[tuple[int, str], ...], dict[str, int]]:
+    """((handover id, status) in the board's order, {status: how many}) for the handovers of the
+    board's filters whose family the user may see, in one statement: the handovers' own rows first
+    (open ones, and those closed in the last days: a bounded set, materialised), then only their
+    families checked by primary key (sql.id_in_select), instead of joining every family the user may
+    see; ordered by the database (open ones by deadline, then the most recently closed).
+    ``per_status``: only the first that many of each status come back (the board's columns); the
+    totals still count them all (issue 21: at 100,000 families a nurse's board has over a thousand
+    handovers, which were all sent here to be counted and cut). Once per request for the same filters."""
     def compute():
         on_handover, on_family = _board_filters(user, **filters)
         candidates = (select(Handover.id, Handover.family_id, Handover.status, Handover.closed_at, Handover.deadline)
                       .where(*on_handover).cte("board_candidates").prefix_with("MATERIALIZED", dialect="postgresql"))
         visible = select(Family.id).where(id_in_select(Family.id, candidates.c.family_id), *on_family)
         c = candidates.c
-        return tuple((row.id, row.status) for row in db.session.execute(
-            select(c.id, c.status).where(c.family_id.in_(visible))
-            .order_by(case((c.closed_at.is_(None), 0), else_=1), c.closed_at.desc(), c.deadline, c.id)))
-    return request_cache.cached("handover.board", (user.id, tuple(sorted(filters.items()))), compute)
+        ranked = (select(c.id, c.status, c.closed_at, c.deadline,
+                         func.row_number().over(partition_by=c.status, order_by=_board_order(c)).label("n"),
+                         func.count().over(partition_by=c.status).label("total"))
+                  .where(c.family_id.in_(visible)).subquery("board_ranked"))
+        stmt = select(ranked.c.id, ranked.c.status, ranked.c.total).order_by(*_board_order(ranked.c))
+        if per_status:
+            stmt = stmt.where(ranked.c.n <= per_status)
+        rows = db.session.execute(stmt).all()
+        return tuple((row.id, row.status) for row in rows), {row.status: row.total for row in rows}
+    return request_cache.cached("handover.board", (user.id, per_status, tuple(sorted(filters.items()))), compute)
 
 
-def _first_per_status(rows, n: int) -> tuple:
-    """The first ``n`` rows (id, status) of each status, in the given order."""
-    taken: dict[str, int] = {}
-    kept = []
-    for row in rows:
-        if taken.get(row[1], 0) < n:
-            taken[row[1]] = taken.get(row[1], 0) + 1
-            kept.append(row)
-    return tuple(kept)
+def _board_order(c) -> tuple:
+    """The board's order: open handovers first by deadline, then the most recently closed."""
+    return case((c.closed_at.is_(None), 0), else_=1), c.closed_at.desc(), c.deadline, c.id
 
 
 def _board_filter_args(poli, coordinator_id, signal, mine, include_closed_days, urgent, status) -> dict:
@@ -407,10 +410,8 @@ def board(user, *, poli: str | None = None, coordinator_id: int | None = None, s
     totals. status/offset: one column, a page at a time."""
     today = clock.today()
     calendar = work_calendar()
-    ordered = _board_rows(user, **_board_filter_args(poli, coordinator_id, signal, mine, include_closed_days,
-                                                     urgent, status))
-    if per_status:
-        ordered = _first_per_status(ordered, per_status)
+    ordered, _totals = _board_rows(user, per_status, **_board_filter_args(
+        poli, coordinator_id, signal, mine, include_closed_days, urgent, status))
     ids = [handover_id for handover_id, _status in ordered[max(offset, 0):max(offset, 0) + limit]]
     # explicit loads, the same statements for an empty board (issue 21): the handovers, then their
     # families as plain rows (gateway.load_listed; h.family is never touched: lazyload would query)
@@ -440,14 +441,12 @@ def _coordinator_name(family) -> str | None:
 
 def board_counts(user, *, poli: str | None = None, coordinator_id: int | None = None, signal: str | None = None,
                  mine: bool = False, include_closed_days: int = 14, status: str | None = None,
-                 urgent: bool = False) -> dict[str, int]:
+                 urgent: bool = False, per_status: int | None = None) -> dict[str, int]:
     """How many handovers each status has under the board's filters: the true column totals,
-    counted without reading (or logging) a family."""
-    counts: dict[str, int] = {}
-    for _id, row_status in _board_rows(user, **_board_filter_args(poli, coordinator_id, signal, mine,
-                                                                  include_closed_days, urgent, status)):
-        counts[row_status] = counts.get(row_status, 0) + 1
-    return counts
+    counted without reading (or logging) a family. ``per_status`` as the board() that follows, so
+    that one statement serves both."""
+    return dict(_board_rows(user, per_status, **_board_filter_args(poli, coordinator_id, signal, mine,
+                                                                    include_closed_days, urgent, status))[1])
 
 
 @cache

@@ -24,7 +24,7 @@ BOARD_ROLES = ("gynaecoloog", "verloskundige", "kinderarts", "mmw", "jeugdarts",
                "sociaal_werker", "planner", "mdo_voorzitter")
 
 
-CARDS_PER_COLUMN = 25   # the most urgent cards of each column; "Alle tonen" pages through the rest
+CARDS_PER_COLUMN = 10   # the most urgent cards of each column; "Alle tonen" pages through the rest
 CARDS_PER_PAGE = 100    # one column at a time
 TEAM_SIGNALS_SHOWN = 50  # the planner's team signals: the most urgent; the board filters show the rest
 SIGNALS_PER_PAGE = 50    # the reader's own handover signals, a page at a time (most urgent first)
@@ -69,14 +69,15 @@ def board():
     error = None
     pages = 1
     try:
-        counts = services.board_counts(current_user, status=status, **filters)
+        per_column = None if status else CARDS_PER_COLUMN   # one statement gives the cards and the totals
+        counts = services.board_counts(current_user, status=status, per_status=per_column, **filters)
         if status:
             pages = max((counts.get(status, 0) - 1) // CARDS_PER_PAGE + 1, 1)
             page = min(max(page, 1), pages)  # past the end: the last page, not an empty one
             rows = services.board(current_user, status=status, offset=(page - 1) * CARDS_PER_PAGE,
                                   limit=CARDS_PER_PAGE, **filters)
         else:
-            rows = services.board(current_user, per_status=CARDS_PER_COLUMN, **filters)
+            rows = services.board(current_user, per_status=per_column, **filters)
     except ValidationError as exc:
         rows, counts, error, status = [], {}, exc.message, None
     shown = [status] if status in rules.BOARD_COLUMNS else [] if status else list(rules.BOARD_COLUMNS)

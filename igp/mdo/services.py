@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import selectinload
 
 import consent
@@ -778,9 +778,16 @@ def action_texts(user, actions: list[MdoAction]) -> dict[int, str | None]:
 
 
 def _overdue_actions_statement(user):
+    """The user's overdue actions: owned, or of a family she coordinates, each found by its own index
+    and then checked against the families she may see. (One OR across the two tables made
+    PostgreSQL scan every family the user may see, which is half of them for a nurse: 2.5 ms a
+    statement at 10,000 families and ten times that at 100,000; issue 21.)"""
+    overdue = (MdoAction.status == "open", MdoAction.due_date < clock.today())
+    owned = select(MdoAction.id).where(MdoAction.owner_id == user.id, *overdue)
+    coordinated = (select(MdoAction.id).join(Family, Family.id == MdoAction.family_id)
+                   .where(my_family_ids_clause(user), *overdue))
     return (select(MdoAction).join(Family, Family.id == MdoAction.family_id)
-            .where(MdoAction.status == "open", MdoAction.due_date < clock.today(),
-                   (MdoAction.owner_id == user.id) | my_family_ids_clause(user), gateway.visibility_clause(user)))
+            .where(MdoAction.id.in_(union(owned, coordinated)), gateway.visibility_clause(user)))
 
 
 def overdue_actions(user, *, offset: int = 0, limit: int = 200) -> list:

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from icalendar import Calendar
 
+from igp.coordination import services as coordination
 from igp.extensions import db
 from igp.families.services import plan_or_record_intake
 from igp.mdo import services as mdo
@@ -314,3 +315,44 @@ def test_series_generates_meetings_idempotently(network, clock, app):
     dates = mdo.rules.series_dates("datumlijst", None, None, [datetime(2026, 12, 3).date()],
                                    datetime(2026, 11, 24).date(), datetime(2026, 12, 31).date())
     assert [d.isoformat() for d in dates] == ["2026-12-03"]
+
+
+def _overdue(user):
+    return ([(a.family_id, a.owner_id, a.due_date.isoformat()) for a in mdo.overdue_actions(user)],
+            mdo.overdue_actions_total(user))
+
+
+def test_overdue_actions_are_the_owners_and_the_coordinators_and_the_substitutes(seeded, network, api, clock):
+    """The signal 'MDO-actie over de datum' (Signalen, the daily digest): open actions past their date
+    that the user owns, or of the families she coordinates or stands in for today, on families she
+    may still see; not anyone else's, not a done one, not one still in time."""
+    fam, meeting, _ = seeded
+    jvk, sw = network.jvk, network.sw
+    a_action = (fam["A"].id, jvk.id, "2026-11-20")          # seeded: jvk owns it and coordinates A
+    assert _overdue(jvk) == ([a_action], 1)
+    for other in (network.gyn, sw, network.jvk2, network.chair):   # involved with A, but neither
+        assert _overdue(other) == ([], 0)
+    item = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/items",
+                                     json={"family_id": fam["C"].id}).get_json()["id"]
+    clock.set(meeting.starts_at)
+    mdo.record_attendance(network.chair, meeting.id, {"attendees": [{"user_id": sw.id, "status": "aanwezig"}]})
+    db.session.commit()
+    created = api(network.chair).post(f"/api/v1/mdo/items/{item}/outcomes", json={
+        "kind": "actie", "text": "Huisbezoek plannen", "owner_id": sw.id, "due_workdays": 5})
+    assert created.status_code == 201
+    c_action = (fam["C"].id, sw.id, "2026-12-01")
+    clock.set(at("2026-12-01T10:00"))                       # due today: not yet over the date
+    assert _overdue(sw) == ([], 0) and _overdue(jvk) == ([a_action], 1)
+    clock.set(at("2026-12-02T10:00"))
+    assert _overdue(sw) == ([c_action], 1)                  # the owner, not the coordinator of C
+    assert _overdue(jvk) == ([a_action, c_action], 2)       # the coordinator of A and C, earliest first
+    assert mdo.overdue_actions(jvk, offset=1, limit=1)[0].family_id == fam["C"].id
+    coordination.record_absence(jvk, {"from": "2026-12-02", "to": "2026-12-04", "reason": "verlof",
+                                      "substitute_id": network.jvk2.id})
+    db.session.commit()
+    assert _overdue(network.jvk2) == ([a_action, c_action], 2)   # stands in for jvk today
+    clock.set(at("2026-12-07T10:00"))
+    assert _overdue(network.jvk2) == ([], 0)                # the absence is over
+    done = api(sw).post(f"/api/v1/actions/{created.get_json()['action']['id']}", json={"status": "gedaan"})
+    assert done.status_code == 200
+    assert _overdue(sw) == ([], 0) and _overdue(jvk) == ([a_action], 1)
