@@ -2,7 +2,7 @@
 """Hand mutation check (issue 16, five rows added by issue 17): 26 rules changed one at a time; a test must fail for each.
 
 A hand mutation check had changed 21 rules one at a time and found 8 of them surviving, several
-the whole non-browser suite. This script keeps that check repeatable: a table of 36 mutations,
+the whole non-browser suite. This script keeps that check repeatable: a table of 38 mutations,
 each an exact snippet of the source and its replacement, applied one at a time with plain string
 replacement; for each it runs pytest, records whether the mutation was killed (a test failed) or
 survived, names the failing tests, restores the file and prints a markdown table.
@@ -19,7 +19,7 @@ with the original afterwards. Bytecode is not written while a mutant is in place
 (PYTHONDONTWRITEBYTECODE), so no mutated .pyc can outlive its run. Run it on a clean work tree
 and never in parallel with other work on the same tree.
 
-The 36 mutations
+The 38 mutations
 ----------------
 * M01-M07, the ones the issue names that survived: quorum ignoring the required roles; one export
   row not suppressed and the small-cell threshold off by one (both marked `repoint`: reporting is
@@ -52,6 +52,8 @@ The 36 mutations
   attendee never marked present still reading the family after the meeting (the viewer's sets in one statement).
   M35: a list's parent names decrypted for every family read, also where the reader may not see the NAW.
   M36: the forgiving search's ranking in SQL without the reader's visibility.
+  M37: the board's column totals counting only the cards shown.
+  M38: the overdue MDO actions without the owner's own (only the coordinator's families).
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -303,6 +305,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the forgiving search ranked by the database (issue 21): the families the reader may not see ranked "
         "and counted along",
         ("tests/integration/test_forgiving_search.py",)),
+    Mutation(
+        "M37", "igp/handover/services.py",
+        '                         func.count().over(partition_by=c.status).label("total"))',
+        '                         func.row_number().over(partition_by=c.status, order_by=_board_order(c)).label("total"))',
+        "the board's cards picked and counted by the database (issue 21): a column's total counts only the cards "
+        "shown (\"10 van 10\" for a column of 57)",
+        ("tests/integration/test_handover.py",)),
+    Mutation(
+        "M38", "igp/mdo/services.py",
+        "            .where(MdoAction.id.in_(union(owned, coordinated)), gateway.visibility_clause(user)))",
+        "            .where(MdoAction.id.in_(coordinated), gateway.visibility_clause(user)))",
+        "overdue MDO actions found by owner and by coordinator, each by its index (issue 21): the owner of an "
+        "action on a family she does not coordinate gets no signal",
+        ("tests/integration/test_mdo.py",)),
 )
 
 
@@ -468,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 36 and len(set(ids)) == 36, "the table holds exactly 36 mutations with distinct ids"
+    assert len(ids) == 38 and len(set(ids)) == 38, "the table holds exactly 38 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)
