@@ -330,7 +330,7 @@ def test_overdue_actions_are_the_owners_and_the_coordinators_and_the_substitutes
     jvk, sw = network.jvk, network.sw
     a_action = (fam["A"].id, jvk.id, "2026-11-20")          # seeded: jvk owns it and coordinates A
     assert _overdue(jvk) == ([a_action], 1)
-    for other in (network.gyn, sw, network.jvk2, network.chair):   # involved with A, but neither
+    for other in (network.gyn, sw, network.jvk2, network.chair):   # neither owner nor coordinator of A
         assert _overdue(other) == ([], 0)
     item = api(network.planner).post(f"/api/v1/mdo/meetings/{meeting.id}/items",
                                      json={"family_id": fam["C"].id}).get_json()["id"]
