@@ -24,6 +24,7 @@ from typing import Iterable
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -202,6 +203,46 @@ def _head_statement(for_update: bool):
     return stmt.with_for_update() if for_update else stmt
 
 
+# The entry's columns in the order the COPY below sends them (the id is the table's own sequence).
+ENTRY_COLUMNS = tuple(c.name for c in AuditEntry.__table__.columns if c.name != "id")
+
+
+@cache
+def _copy_statement() -> str:
+    return f"COPY audit_entry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
+
+
+def _insert_entries(session: Session, rows: list[dict]) -> None:
+    """Write a request's entries in one statement. On PostgreSQL one COPY: an executemany of
+    INSERTs (what SQLAlchemy does with a list of rows there) is one INSERT per entry, pipelined,
+    and a list of 50 families cost 1.9 ms of client CPU against 0.4 ms for the COPY (issue 21,
+    twelfth session); a multi-row INSERT ... VALUES measured slower still. The engine's statement
+    listeners hear of the COPY like of any statement (the query count per page stays exact).
+    Elsewhere (SQLite) one executemany."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(AuditEntry.__table__), rows)
+        return
+    bind_at = AuditEntry.__table__.c.at.type.process_bind_param
+    values = [tuple(bind_at(row["at"], connection.dialect) if name == "at" else row.get(name)
+                    for name in ENTRY_COLUMNS) for row in rows]
+    statement = _copy_statement()
+    dbapi = connection.dialect.loaded_dbapi
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, cursor, statement, values, None, True)
+        with cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+        for listener in connection.dispatch.after_cursor_execute:
+            listener(connection, cursor, statement, values, None, True)
+    except dbapi.Error as exc:   # as SQLAlchemy raises it for any statement: the commit fails closed
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=connection.dialect) from exc
+    finally:
+        cursor.close()
+
+
 @cache
 def _head_update():
     table = AuditHead.__table__
@@ -244,8 +285,7 @@ def _flush_pending(session: Session) -> None:
         digest = entry_hash(values, key)
         rows.append(dict(values, entry_hash=digest))
         prev = digest
-    # one multi-row INSERT (a list of 300 families is 300 entries, not 300 statements)
-    session.execute(insert(AuditEntry.__table__), rows)
+    _insert_entries(session, rows)
     seal = head_seal(seq, prev, key)
     if head in session.new:   # the very first append: the head row is inserted by the flush
         head.last_seq, head.last_hash, head.seal = seq, prev, seal

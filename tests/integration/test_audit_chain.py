@@ -121,6 +121,25 @@ def test_entries_are_written_with_the_transaction_or_not_at_all(app, db_session)
     assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == before
 
 
+def test_entries_are_stored_exactly_as_recorded_and_in_order(app, db_session):
+    """Written in one statement (PostgreSQL: COPY, which has its own escaping): the characters that
+    COPY's text format treats specially, a value of None, the time to the microsecond and the order
+    of the entries come back as they were recorded, and the chain over them verifies."""
+    detail = "tab\there, a backslash \\N and \\. and a newline\nend; ' \" é"
+    at = datetime(2026, 12, 6, 21, 15, 30, 123456, tzinfo=timezone.utc)
+    for i in range(3):
+        audit.record("read", username="tester", object_type="family", object_id=f"f{i}", detail=detail if i else None,
+                     shown=["naw"], family_pseudonym=None)
+    db_session.info[audit.PENDING_KEY][0]["at"] = at
+    db_session.commit()
+    entries = db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()[-3:]
+    assert [e.object_id for e in entries] == ["f0", "f1", "f2"]
+    assert [e.seq for e in entries] == [entries[0].seq, entries[0].seq + 1, entries[0].seq + 2]
+    assert entries[0].detail is None and entries[0].family_pseudonym is None and entries[0].at == at
+    assert entries[1].detail == detail and entries[2].detail == detail
+    assert audit.verify_chain().ok
+
+
 def test_unknown_action_is_a_programming_error(app):
     with pytest.raises(ValueError):
         audit.record("peek")

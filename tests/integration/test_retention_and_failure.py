@@ -1,6 +1,7 @@
 """Retention, erasure on request, and failures: no half-written state, a clear 503, recovery."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -134,6 +135,29 @@ def test_data_is_never_written_without_its_audit_entry(network, api, monkeypatch
     assert response.status_code == 503
     monkeypatch.undo()
     assert _count(Family) == before
+
+
+@pytest.mark.skipif(not os.environ.get("IGP_TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="the entries are written with COPY on PostgreSQL only")
+def test_a_failing_copy_of_the_audit_entries_withholds_the_family(network, api, register, monkeypatch):
+    """The read entries of a request are written with one COPY: when the database refuses it, the
+    family's data is not sent (503), nothing of the read is logged half, and the next read works."""
+    from igp.audit import services as audit
+
+    family = register(network.jvk)
+    db.session.commit()
+    client = api(network.jvk)
+    reads = _count(AuditEntry, AuditEntry.action == "read", AuditEntry.object_id == str(family.id))
+    monkeypatch.setattr(audit, "_copy_statement", lambda: "COPY audit_entry (no_such_column) FROM STDIN")
+    response = client.get(f"/api/v1/families/{family.id}")
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "commit_failed"
+    assert family.pseudonym not in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert _count(AuditEntry, AuditEntry.action == "read", AuditEntry.object_id == str(family.id)) == reads
+    again = client.get(f"/api/v1/families/{family.id}")
+    assert again.status_code == 200
+    assert _count(AuditEntry, AuditEntry.action == "read", AuditEntry.object_id == str(family.id)) == reads + 1
+    assert audit.verify_chain().ok
 
 
 def test_oversized_body_is_refused(network, api, app):
