@@ -13,7 +13,7 @@ from igp.errors import ValidationError
 from igp.families.views import LABELS
 from igp.handover import feedback, rules, services
 from igp.ids import as_id
-from igp.mdo.services import overdue_actions, overdue_actions_total
+from igp.mdo.services import overdue_actions_page
 from igp.pagination import Page, page_number
 from igp.plan.services import plan_evaluation_due
 from igp.sharing import gateway
@@ -109,8 +109,7 @@ def my_signals():
         }
     user = current_user._get_current_object()
     sections = {
-        "actions": _section("acties", lambda offset, limit: (overdue_actions(user, offset=offset, limit=limit),
-                                                             overdue_actions_total(user))),
+        "actions": _section("acties", lambda offset, limit: overdue_actions_page(user, offset=offset, limit=limit)),
         **_dated_sections(user, {"age_limit": coordination.age_limit_due(user),
                                  "birth_overdue": coordination.birth_overdue_due(user),
                                  "plan_evaluations": plan_evaluation_due(user)}),

@@ -318,8 +318,11 @@ def test_series_generates_meetings_idempotently(network, clock, app):
 
 
 def _overdue(user):
-    return ([(a.family_id, a.owner_id, a.due_date.isoformat()) for a in mdo.overdue_actions(user)],
-            mdo.overdue_actions_total(user))
+    """(the actions, the total) as Signalen shows them; the total counted alongside the rows is the
+    one counted apart, and the list without its total is the same list."""
+    page, total = mdo.overdue_actions_page(user)
+    assert total == mdo.overdue_actions_total(user) and mdo.overdue_actions(user) == page
+    return [(a.family_id, a.owner_id, a.due_date.isoformat()) for a in page], total
 
 
 def test_overdue_actions_are_the_owners_and_the_coordinators_and_the_substitutes(seeded, network, api, clock):
@@ -347,6 +350,9 @@ def test_overdue_actions_are_the_owners_and_the_coordinators_and_the_substitutes
     assert _overdue(sw) == ([c_action], 1)                  # the owner, not the coordinator of C
     assert _overdue(jvk) == ([a_action, c_action], 2)       # the coordinator of A and C, earliest first
     assert mdo.overdue_actions(jvk, offset=1, limit=1)[0].family_id == fam["C"].id
+    second, total = mdo.overdue_actions_page(jvk, offset=1, limit=1)
+    assert [a.family_id for a in second] == [fam["C"].id] and total == 2   # the total of all pages
+    assert mdo.overdue_actions_page(jvk, offset=5, limit=1) == ([], 2)    # a page past the end still counts
     coordination.record_absence(jvk, {"from": "2026-12-02", "to": "2026-12-04", "reason": "verlof",
                                       "substitute_id": network.jvk2.id})
     db.session.commit()

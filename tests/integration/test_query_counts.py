@@ -183,7 +183,7 @@ def _bare_family() -> int:
 EXPECTED = {
     "mijn gezinnen": 18, "gezinspagina": 36, "gezinspagina (notities, MDO, acties)": 36, "gezinspagina (nog niets)": 36,
     "gezinspagina (smalle toestemming)": 36,
-    "overdrachten": 17, "signalen": 27, "signalen (alleen een late overdracht)": 27, "gezinnen (lijst)": 15,
+    "overdrachten": 17, "signalen": 26, "signalen (alleen een late overdracht)": 26, "gezinnen (lijst)": 15,
     "zoeken op BSN": 13, "zoeken (naam)": 15, "zoeken (pseudoniem)": 15, "zoeken (niets)": 15,
     "mdo": 24, "mdo (de meeste acties)": 24, "dashboard": 36,
     "start (verpleegkundige)": 52, "start (voorzitter)": 13, "start (projectleider)": 38,
