@@ -2,7 +2,7 @@
 """Hand mutation check (issue 16, five rows added by issue 17): 26 rules changed one at a time; a test must fail for each.
 
 A hand mutation check had changed 21 rules one at a time and found 8 of them surviving, several
-the whole non-browser suite. This script keeps that check repeatable: a table of 38 mutations,
+the whole non-browser suite. This script keeps that check repeatable: a table of 41 mutations,
 each an exact snippet of the source and its replacement, applied one at a time with plain string
 replacement; for each it runs pytest, records whether the mutation was killed (a test failed) or
 survived, names the failing tests, restores the file and prints a markdown table.
@@ -19,7 +19,7 @@ with the original afterwards. Bytecode is not written while a mutant is in place
 (PYTHONDONTWRITEBYTECODE), so no mutated .pyc can outlive its run. Run it on a clean work tree
 and never in parallel with other work on the same tree.
 
-The 38 mutations
+The 41 mutations
 ----------------
 * M01-M07, the ones the issue names that survived: quorum ignoring the required roles; one export
   row not suppressed and the small-cell threshold off by one (both marked `repoint`: reporting is
@@ -54,6 +54,8 @@ The 38 mutations
   M36: the forgiving search's ranking in SQL without the reader's visibility.
   M37: the board's column totals counting only the cards shown.
   M38: the overdue MDO actions without the owner's own (only the coordinator's families).
+  M39: the overdue MDO actions' total counting only the page. M40: the audit COPY without escaping
+  (needs IGP_TEST_DATABASE_URL). M41: a list's consent categories taken from their JSON text undecoded.
 
 Each row names the tests written to kill it (`--quick` runs only those, without xdist); the full
 run uses the whole non-browser suite (`-m "not slow and not e2e"`, 2 xdist workers) so that the
@@ -314,11 +316,32 @@ MUTATIONS: tuple[Mutation, ...] = (
         ("tests/integration/test_handover.py",)),
     Mutation(
         "M38", "igp/mdo/services.py",
-        "            .where(MdoAction.id.in_(union(owned, coordinated)), gateway.visibility_clause(user)))",
-        "            .where(MdoAction.id.in_(coordinated), gateway.visibility_clause(user)))",
+        "    return (MdoAction.id.in_(union(owned, coordinated)), gateway.visibility_clause(user))",
+        "    return (MdoAction.id.in_(coordinated), gateway.visibility_clause(user))",
         "overdue MDO actions found by owner and by coordinator, each by its index (issue 21): the owner of an "
         "action on a family she does not coordinate gets no signal",
         ("tests/integration/test_mdo.py",)),
+    Mutation(
+        "M39", "igp/mdo/services.py",
+        "        return views, rows[0][7]",
+        "        return views, len(rows)",
+        "overdue MDO actions and their total in one statement (issue 21): Signalen says \"1 van 1\" on the first "
+        "page of 2 and pages no further",
+        ("tests/integration/test_mdo.py",)),
+    Mutation(
+        "M40", "igp/audit/services.py",
+        "                copy.write_row(row)",
+        '                copy.write("\\t".join("\\\\N" if v is None else str(v) for v in row) + "\\n")',
+        "the audit entries written with one COPY (issue 21): a tab, newline or backslash in an entry is not "
+        "escaped, the entry is stored other than it was hashed or the write fails (PostgreSQL only)",
+        ("tests/integration/test_audit_chain.py",)),
+    Mutation(
+        "M41", "igp/sharing/gateway.py",
+        "        return _decoded(value)",
+        "        return tuple(value)",
+        "a list's consents read as JSON text (issue 21): the text taken as the list, every consent grants "
+        "nothing that a list, search or MDO agenda decides on",
+        ("tests/integration/test_consent_gateway.py",)),
 )
 
 
@@ -484,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ids = [m.id for m in MUTATIONS]
-    assert len(ids) == 38 and len(set(ids)) == 38, "the table holds exactly 38 mutations with distinct ids"
+    assert len(ids) == 41 and len(set(ids)) == 41, "the table holds exactly 41 mutations with distinct ids"
     if args.list:
         table, ok = listing()
         print(table)
