@@ -92,3 +92,16 @@ class RolledDay(db.Model):
 
     kind: Mapped[str] = mapped_column(String(10), primary_key=True, default="referral")
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class RollupState(db.Model):
+    """One row: the generation of the roll-up, a new random value at every rebuild (`flask --app igp
+    reports rollup`). The roll-up tables change only by a rebuild (a new generation) or by a write
+    removing days (fewer days in RolledDay), so the roll-up's part of a figure is fully given by the
+    generation and the days rolled up: igp.reporting.services keeps that part per process under those
+    two and reads it again only when one of them changed (issue 21)."""
+
+    __tablename__ = "report_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[str] = mapped_column(String(32))

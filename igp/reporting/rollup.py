@@ -18,12 +18,22 @@ counts it changes, in the same transaction:
   or changed for a family that has left (its first aanmelding may move: its exit day).
 A removed referral or family, a changed referral date or family, or a bulk statement on the
 referral, family or handover table removes every day of every kind. `flask --app igp reports
-rollup` (nightly, from cron) rolls up every day up to yesterday again.
+rollup` (nightly, from cron) rolls up every day up to yesterday again, under a new random generation
+(`report_rollup_state`).
+
+Kept per process: the roll-up tables change only by a rebuild (a new generation) or by a write that
+removes days (fewer days rolled up), so the roll-up's part of a figure is given by the generation and
+the period's rolled-up days, which the dashboard reads on every request anyway. `rolled_part` keeps
+that part under those two and reads it again only when one of them changed; that read is marked as a
+cache refresh, so a page's statement count stays the same on every request. A change made around the
+application (plain SQL) is not seen by the hooks: the nightly rebuild brings it in, as before.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, inspect, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -32,7 +42,7 @@ from igp import clock, request_cache
 from igp.extensions import db
 from igp.families.models import Family, Referral
 from igp.handover.models import Handover
-from igp.reporting.models import ExitDay, HandoverDay, ReferralDay, RolledDay
+from igp.reporting.models import ExitDay, HandoverDay, ReferralDay, RolledDay, RollupState
 
 KINDS = ("referral", "handover", "exit")
 FAMILY_FIELDS = ("poli_id", "target_eligible", "target_override", "gemeente")
@@ -81,11 +91,45 @@ EXIT_COLUMNS = ("exit_reason", "exit_target", "gemeente", "days_in_igp")
 
 def rolled_days(start: date, end: date) -> dict[str, frozenset[date]]:
     """Per kind, the days of the period the roll-up covers: one statement, read once per request."""
+    return _rolled_state(start, end)[0]
+
+
+def _rolled_state(start: date, end: date) -> tuple[dict[str, frozenset[date]], str | None]:
+    """(rolled_days(), the roll-up's generation) in one statement, once per request."""
     def compute():
-        rows = db.session.execute(select(RolledDay.kind, RolledDay.day)
+        generation = select(RollupState.generation).where(RollupState.id == 1).scalar_subquery()
+        rows = db.session.execute(select(RolledDay.kind, RolledDay.day, generation)
                                   .where(RolledDay.day >= start, RolledDay.day <= end)).all()
-        return {kind: frozenset(d for k, d in rows if k == kind) for kind in KINDS}
+        return ({kind: frozenset(d for k, d, _g in rows if k == kind) for kind in KINDS},
+                rows[0][2] if rows else None)
     return request_cache.cached("report.rolled_days", (start, end), compute)
+
+
+ROLLED_PARTS_KEY = "igp_report_rolled_parts"
+ROLLED_PARTS_KEPT = 64   # figures x periods x polis kept per process (a few dashboards' worth)
+
+
+def rolled_part(kind: str, name: str, start: date, end: date, key, build) -> tuple:
+    """The roll-up's part of one figure: the rows of ``build()`` (a select on the roll-up table of
+    ``kind`` for the period), read once and then kept in this process for as long as the generation
+    and the period's days of ``kind`` that are rolled up stay the same. ``name`` and ``key`` name the
+    figure and its period and poli. Counts only (the dashboard's groups), never a family's data."""
+    days, generation = _rolled_state(start, end)
+    token = (generation, days[kind])
+
+    def read() -> tuple:
+        return tuple(tuple(row) for row in db.session.execute(build().execution_options(igp_cache_refresh=True)))
+    if not has_app_context():
+        return read()
+    store = current_app.extensions.setdefault(ROLLED_PARTS_KEY, {})
+    kept = store.get((name, key))
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    rows = read()
+    if len(store) >= ROLLED_PARTS_KEPT:
+        store.pop(next(iter(store)))   # the oldest
+    store[(name, key)] = (token, rows)
+    return rows
 
 
 def unrolled_days(start: date, end: date, kind: str = "referral") -> list[date]:
@@ -117,8 +161,9 @@ def rebuild(until: date | None = None) -> int:
         db.session.execute(text("LOCK TABLE report_rolled_day IN EXCLUSIVE MODE"))
     firsts = [db.session.scalar(select(func.min(column))) for column in
               (Referral.received_on, Handover.started_on, Family.exited_on)]
-    for table in (RolledDay, ReferralDay, HandoverDay, ExitDay):
+    for table in (RolledDay, ReferralDay, HandoverDay, ExitDay, RollupState):
         db.session.execute(delete(table))
+    db.session.execute(insert(RollupState), [{"id": 1, "generation": secrets.token_hex(16)}])
     first = min((d for d in firsts if d is not None), default=None)
     if first is None or first > until:
         return 0

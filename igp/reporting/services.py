@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select
 
 from igp import bounds, clock, request_cache
 from igp.admin.models import Poli
@@ -121,7 +121,8 @@ def referral_figures(period: Period) -> dict:
     """Aanmeldingen in the period: the roll-up (igp.reporting.rollup) for the days it covers and a scan
     of the referrals of the other days (today, days changed since the last roll-up), each as totals by
     referrer type, poli and target-group outcome and as counts per day: the figures of a full scan, in
-    the same five statements whatever the size of the database."""
+    the same three statements whatever the size of the database (the days rolled up, the two scans),
+    and the roll-up's two parts, read once and kept per process while the roll-up is the same."""
     groups, days = _referral_rows(period)
     figures = _referral_totals([row[:4] + row[5:] for row in groups])
     per_day: dict[date, int] = {}
@@ -141,19 +142,17 @@ def _referral_rows(period: Period) -> tuple[tuple, tuple]:
         live_dims = (Referral.referrer_type, Poli.code, Family.target_eligible, Family.target_override, Family.gemeente)
         rolled_dims = (ReferralDay.referrer_type, Poli.code, ReferralDay.target_eligible, ReferralDay.target_override,
                        ReferralDay.gemeente)
-        groups = (
+        groups = tuple(tuple(row) for row in db.session.execute(
             select(*live_dims, func.count()).select_from(Referral).join(Family, Family.id == Referral.family_id)
-            .join(Poli, Poli.id == Family.poli_id).where(live).group_by(*live_dims),
-            select(*rolled_dims, func.sum(ReferralDay.count)).join(Poli, Poli.id == ReferralDay.poli_id).where(rolled)
-            .group_by(*rolled_dims),
-        )
-        days = (
+            .join(Poli, Poli.id == Family.poli_id).where(live).group_by(*live_dims)))
+        days = tuple(tuple(row) for row in db.session.execute(
             select(Referral.received_on, func.count()).join(Family, Family.id == Referral.family_id)
-            .where(live).group_by(Referral.received_on),
-            select(ReferralDay.day, func.sum(ReferralDay.count)).where(rolled).group_by(ReferralDay.day),
-        )
-        return (tuple(tuple(row) for stmt in groups for row in db.session.execute(stmt)),
-                tuple(tuple(row) for stmt in days for row in db.session.execute(stmt)))
+            .where(live).group_by(Referral.received_on)))
+        return (groups + _rolled(period, "referral", "referral groups", lambda: select(
+                    *rolled_dims, func.sum(ReferralDay.count)).join(Poli, Poli.id == ReferralDay.poli_id)
+                    .where(rolled).group_by(*rolled_dims)),
+                days + _rolled(period, "referral", "referral days", lambda: select(
+                    ReferralDay.day, func.sum(ReferralDay.count)).where(rolled).group_by(ReferralDay.day)))
     return request_cache.cached("report.referrals", _period_key(period), compute)
 
 
@@ -191,10 +190,9 @@ def handover_figures(period: Period) -> dict:
     dims = rollup.handover_dims()
     rolled_dims = tuple(getattr(HandoverDay, c) for c in rollup.HANDOVER_COLUMNS)
     rolled = and_(HandoverDay.day >= period.start, HandoverDay.day <= period.end, _poli(HandoverDay.poli_id, period))
-    rows = db.session.execute(union_all(
-        select(*dims, func.count()).where(live).group_by(*dims),
-        select(*rolled_dims, func.sum(HandoverDay.count)).where(rolled).group_by(*rolled_dims))).all()
-    return _handover_totals(rows)
+    rows = db.session.execute(select(*dims, func.count()).where(live).group_by(*dims)).all()
+    return _handover_totals([*rows, *_rolled(period, "handover", "handovers", lambda: select(
+        *rolled_dims, func.sum(HandoverDay.count)).where(rolled).group_by(*rolled_dims))])
 
 
 def _handover_totals(rows) -> dict:
@@ -299,6 +297,11 @@ def _period_key(period: Period) -> tuple:
     return period.start, period.end, period.poli.id if period.poli else None
 
 
+def _rolled(period: Period, kind: str, name: str, build) -> tuple:
+    """The roll-up's part of a figure, kept per process while the roll-up is the same (rollup.rolled_part)."""
+    return rollup.rolled_part(kind, name, period.start, period.end, _period_key(period), build)
+
+
 def _exit_groups(period: Period) -> tuple:
     """(exit reason, exit target, gemeente, days in the IGP, count) of the families that left in the
     period, from the roll-up for the days it covers and from the families of the other days
@@ -309,9 +312,10 @@ def _exit_groups(period: Period) -> tuple:
         dims = rollup.exit_dims()
         rolled_dims = tuple(getattr(ExitDay, c) for c in rollup.EXIT_COLUMNS)
         rolled = and_(ExitDay.day >= period.start, ExitDay.day <= period.end, _poli(ExitDay.poli_id, period))
-        return tuple(tuple(row) for row in db.session.execute(union_all(
-            select(*dims, func.count()).where(live).group_by(*dims),
-            select(*rolled_dims, func.sum(ExitDay.count)).where(rolled).group_by(*rolled_dims))))
+        return tuple(tuple(row) for row in db.session.execute(
+            select(*dims, func.count()).where(live).group_by(*dims))) + _rolled(
+            period, "exit", "exits", lambda: select(*rolled_dims, func.sum(ExitDay.count)).where(rolled)
+            .group_by(*rolled_dims))
     return request_cache.cached("report.exits", _period_key(period), compute)
 
 

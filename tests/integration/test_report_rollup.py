@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, text, update
 
 from igp import clock
 from igp.admin.models import Poli
@@ -13,7 +13,7 @@ from igp.extensions import db
 from igp.families.models import Family, Referral
 from igp.handover.models import Handover
 from igp.reporting import rollup
-from igp.reporting.models import ExitDay, HandoverDay, ReferralDay, RolledDay
+from igp.reporting.models import ExitDay, HandoverDay, ReferralDay, RolledDay, RollupState
 from igp.reporting.services import parse_period, referral_figures
 from igp.synth import synth
 
@@ -283,3 +283,54 @@ def test_today_is_never_rolled_up_so_a_write_of_today_removes_nothing(app):
     rolled = db.session.scalar(select(func.count()).select_from(RolledDay))
     db.session.flush()
     assert db.session.scalar(select(func.count()).select_from(RolledDay)) == rolled
+
+
+def _cube_reads(fn):
+    """(fn(), how many SQL statements it ran on the aanmeldingen' roll-up table)."""
+    counted = []
+
+    def count(_conn, _cursor, statement, *_args):
+        counted.append("report_referral_day" in statement)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        return fn(), sum(counted)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_the_roll_up_part_is_kept_per_process_until_a_rebuild_or_a_write_changes_it(app):
+    """The roll-up's part of a figure is read once and kept in the process under the roll-up's generation
+    and the period's rolled-up days: the next dashboard reads only the live part; a rebuild that counts a
+    day differently while the same days stay rolled up (a correction the write hooks did not see, made in
+    plain SQL) gives the new figures at once, and so does a write that takes a day out."""
+    synth(30, seed=7, batch=30)
+    db.session.commit()
+    today = clock.today()
+    year = parse_period((today - timedelta(days=365)).isoformat(), today.isoformat(), None)
+    rollup.rebuild()
+    db.session.commit()
+    first, read = _cube_reads(lambda: _same(year))
+    again, kept = _cube_reads(lambda: referral_figures(year))
+    assert read == 2 and again == first and kept == 0   # the two roll-up parts (groups, days) read once
+    referral = db.session.scalars(select(Referral).where(Referral.received_on < today - timedelta(days=3),
+                                                         Referral.received_on > today - timedelta(days=300))
+                                  .order_by(Referral.id)).first()
+    other = "kinderarts" if referral.referrer_type != "kinderarts" else "verloskundige"
+    db.session.execute(text("UPDATE referral SET referrer_type = :t WHERE id = :id"), {"t": other, "id": referral.id})
+    db.session.commit()
+    assert referral_figures(year) == first   # not seen by the hooks: the roll-up counts the old type until a rebuild
+    generation = db.session.scalar(select(RollupState.generation))
+    rollup.rebuild()
+    db.session.commit()
+    assert db.session.scalar(select(RollupState.generation)) != generation
+    assert rollup.unrolled_days(year.start, year.end) == [today]   # the same days rolled up as before
+    rebuilt = _same(year)
+    assert rebuilt["by_referrer_type"] != first["by_referrer_type"]
+    day = today - timedelta(days=40)   # a write on a rolled-up day: that day is taken out and scanned
+    db.session.add(Referral(family_id=referral.family_id, received_at=referral.received_at.replace(
+        year=day.year, month=day.month, day=day.day), received_on=day, referrer_type="verloskundige",
+        reason="Geldzorgen", vulnerabilities=[], medical_reasons=[], non_primary=[], protective_factors=[],
+        created_by_id=referral.created_by_id))
+    db.session.commit()
+    assert day in rollup.unrolled_days(year.start, year.end)
+    assert _same(year)["referrals"] == rebuilt["referrals"] + 1
