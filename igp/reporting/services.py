@@ -283,13 +283,20 @@ def mdo_figures(period: Period) -> dict:
             "actions_done_on_time": on_time, "actions_dropped": dropped}
 
 
+def _mdo_referral_rows(period: Period) -> tuple:
+    """(referral type, count) of the MDO outcomes 'doorverwijzing' of the period's meetings: read once per
+    request (the onward referrals and the referrals by destination both show them)."""
+    return request_cache.cached("report.mdo_referrals", _period_key(period), lambda: tuple(
+        tuple(row) for row in db.session.execute(
+            select(MdoOutcome.referral_type, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
+            .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
+            .where(MdoOutcome.kind == "doorverwijzing", MdoMeeting.starts_at >= period.start_utc,
+                   MdoMeeting.starts_at < period.end_utc, _poli(MdoMeeting.poli_id, period))
+            .group_by(MdoOutcome.referral_type))))
+
+
 def onward_referrals(period: Period) -> dict:
-    rows = dict(db.session.execute(
-        select(MdoOutcome.referral_type, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
-        .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-        .where(MdoOutcome.kind == "doorverwijzing", MdoMeeting.starts_at >= period.start_utc,
-               MdoMeeting.starts_at < period.end_utc, _poli(MdoMeeting.poli_id, period))
-        .group_by(MdoOutcome.referral_type)).all())
+    rows = dict(_mdo_referral_rows(period))
     return {code: rows.get(code, 0) for code in REFERRAL_TYPES}
 
 
@@ -511,11 +518,6 @@ def referrals_by_destination(period: Period) -> dict:
     """Onward referrals in the period per destination and source: MDO outcomes 'doorverwijzing' (the
     meeting's date), intakes with outcome 'doorverwezen' (the exit date, to the exit target) and the
     gezinsplan's referrals (requested in the period), with the plan's referrals by status."""
-    mdo = (select(MdoOutcome.referral_type, func.count()).join(AgendaItem, AgendaItem.id == MdoOutcome.item_id)
-           .join(MdoMeeting, MdoMeeting.id == AgendaItem.meeting_id)
-           .where(MdoOutcome.kind == "doorverwijzing", MdoMeeting.starts_at >= period.start_utc,
-                  MdoMeeting.starts_at < period.end_utc, _poli(MdoMeeting.poli_id, period))
-           .group_by(MdoOutcome.referral_type))
     in_plan = and_(PlanReferralFact.requested_on >= period.start, PlanReferralFact.requested_on <= period.end,
                    _poli(Family.poli_id, period))
     plan_base = (select(PlanReferralFact).join(FamilyPlan, FamilyPlan.id == PlanReferralFact.plan_id)
@@ -526,7 +528,7 @@ def referrals_by_destination(period: Period) -> dict:
                                             .group_by(plan_base.c.status)).all()))
     intake = [(target, count) for reason, target, _gemeente, _days, count in _exit_groups(period)
               if reason == "doorverwezen"]
-    by_source = {"mdo": _destination_counts(db.session.execute(mdo)), "intake": _destination_counts(intake),
+    by_source = {"mdo": _destination_counts(_mdo_referral_rows(period)), "intake": _destination_counts(intake),
                  "plan": _destination_counts(db.session.execute(plan))}
     return {"by_source": by_source, "plan_by_status": statuses}
 
